@@ -1,0 +1,64 @@
+//! Runs a parsed command line.
+
+mod config;
+mod doctor;
+
+use std::process::ExitCode;
+
+use agentdesk_config::{Environment, Loaded, Overrides, load};
+use agentdesk_telemetry::{LogGuard, LogOptions};
+use anyhow::Context;
+use tracing::level_filters::LevelFilter;
+
+use crate::args::{Cli, Command, Global};
+
+/// What every command starts from: the configuration in force and the log.
+pub(crate) struct Started {
+    pub(crate) loaded: Loaded,
+    _log: LogGuard,
+}
+
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let context = start(&cli.global)?;
+    match cli.command {
+        Command::Doctor { json } => doctor::run(&context, json),
+        Command::Config(command) => config::run(&context, command),
+    }
+}
+
+fn start(global: &Global) -> anyhow::Result<Started> {
+    let overrides = Overrides {
+        config_file: global.config.clone(),
+        data_dir: global.data_dir.clone(),
+        cache_dir: global.cache_dir.clone(),
+    };
+    let loaded = load(&overrides, &Environment::from_process()).context("cannot start")?;
+    let console = match (global.quiet, global.verbose) {
+        (true, _) => LevelFilter::ERROR,
+        (false, 0) => LevelFilter::WARN,
+        (false, 1) => LevelFilter::INFO,
+        (false, 2) => LevelFilter::DEBUG,
+        (false, _) => LevelFilter::TRACE,
+    };
+    let log = agentdesk_telemetry::init(&LogOptions {
+        console,
+        // Every config level name is also a tracing level name.
+        file: loaded.settings.log.level.as_str().parse().unwrap_or(LevelFilter::INFO),
+        folder: Some(loaded.locations.log_dir()),
+        file_prefix: "agentdesk-cli",
+        max_files: loaded.settings.log.max_files,
+    });
+    if let Some(problem) = log.file_problem() {
+        tracing::warn!("{problem}; logging to the terminal only");
+    }
+    for problem in &loaded.problems {
+        tracing::warn!("{problem}");
+    }
+    Ok(Started { loaded, _log: log })
+}
+
+/// Prints `value` as pretty JSON on standard output.
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value).context("cannot encode JSON")?);
+    Ok(())
+}

@@ -1,0 +1,281 @@
+//! Reading, validating and editing the config file.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use toml_edit::{DocumentMut, Item, TableLike};
+
+use crate::error::{ConfigError, Problem, ProblemSource};
+use crate::keys::{self, KEYS, Key};
+use crate::locations::{Environment, Locations, Overrides};
+use crate::settings::Settings;
+
+/// The first lines of a config file that AgentDesk creates.
+const NEW_FILE_HEADER: &str = "\
+# AgentDesk configuration. Edit it here, in the app's Settings page, or with
+# `agentdesk config set KEY VALUE`; `agentdesk config list` shows every key.
+# Secrets never go in this file: they live in the OS keyring.
+";
+
+/// The configuration in force, and everything wrong with what was given.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Where the config file and the folders are.
+    pub locations: Locations,
+    /// The effective settings: the file, then environment overrides.
+    pub settings: Settings,
+    /// What the file alone says (defaults where it is silent or wrong). Editors start from
+    /// this, so that environment overrides are never written into the file.
+    pub file_settings: Settings,
+    /// The keys an environment variable overrides, as `(key, variable)`.
+    pub overridden: Vec<(&'static str, String)>,
+    /// Everything refused, in file order then environment order.
+    pub problems: Vec<Problem>,
+}
+
+/// Loads the configuration. Only a missing platform folder is an error: a malformed or
+/// unreadable file gives [`Problem`]s and defaults, and is left untouched.
+pub fn load(overrides: &Overrides, env: &Environment) -> Result<Loaded, ConfigError> {
+    let config_file = Locations::config_file(overrides, env)?;
+    let (file_settings, mut problems) = ConfigFile::new(config_file.clone()).read();
+    let mut settings = file_settings.clone();
+    let mut overridden = Vec::new();
+    for key in KEYS {
+        let variable = key.env_var();
+        let Some(value) = env.get(&variable) else { continue };
+        match key.set(&mut settings, value) {
+            Ok(()) => overridden.push((key.name, variable)),
+            Err(expected) => problems.push(Problem {
+                source: ProblemSource::Environment { variable },
+                key: Some(key.name.to_owned()),
+                message: format!("`{value}` is not valid: expected {expected}; it was ignored"),
+            }),
+        }
+    }
+    let locations = Locations::resolve(config_file, overrides, &settings)?;
+    Ok(Loaded { locations, settings, file_settings, overridden, problems })
+}
+
+/// The config file on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFile {
+    path: PathBuf,
+}
+
+impl ConfigFile {
+    /// The config file at `path` (which need not exist).
+    pub fn new(path: PathBuf) -> ConfigFile {
+        ConfigFile { path }
+    }
+
+    /// Where the file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads and validates the file: the settings it gives (defaults where it is silent or
+    /// wrong) and every problem found. A missing file is no problem.
+    pub fn read(&self) -> (Settings, Vec<Problem>) {
+        let text = match self.read_text() {
+            Ok(Some(text)) => text,
+            Ok(None) => return (Settings::default(), Vec::new()),
+            Err(error) => {
+                let problem = self.problem(None, None, format!("cannot read the file: {error}"));
+                return (Settings::default(), vec![problem]);
+            }
+        };
+        match self.validate(&text) {
+            Ok(parsed) => parsed,
+            Err(problem) => (Settings::default(), vec![problem]),
+        }
+    }
+
+    /// Sets one key, keeping every comment and the layout of the rest of the file.
+    pub fn set(&self, name: &str, value: &str) -> Result<(), ConfigError> {
+        let key = keys::find(name).ok_or_else(|| unknown_key(name))?;
+        let mut settings = Settings::default();
+        key.set(&mut settings, value).map_err(|expected| ConfigError::InvalidValue {
+            key: name.to_owned(),
+            value: value.to_owned(),
+            expected,
+        })?;
+        let mut document = self.editable()?;
+        put(&mut document, key, &settings, &self.path)?;
+        self.write(&document.to_string())
+    }
+
+    /// Writes every key whose value in `settings` differs from what the file says now, and
+    /// returns their names. Keys left as they were — including ones the file gets wrong — are
+    /// not touched.
+    pub fn save(&self, settings: &Settings) -> Result<Vec<&'static str>, ConfigError> {
+        let (current, _) = self.read();
+        let changed: Vec<&Key> =
+            KEYS.iter().filter(|key| key.get(settings) != key.get(&current)).collect();
+        if changed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut document = self.editable()?;
+        for key in &changed {
+            put(&mut document, key, settings, &self.path)?;
+        }
+        self.write(&document.to_string())?;
+        Ok(changed.iter().map(|key| key.name).collect())
+    }
+
+    /// The problems `text` would have as this config file (none means it is valid).
+    pub fn problems_in(&self, text: &str) -> Vec<Problem> {
+        match self.validate(text) {
+            Ok((_, problems)) => problems,
+            Err(syntax) => vec![syntax],
+        }
+    }
+
+    /// Replaces the whole file with `text`, if `text` is a valid config file.
+    pub fn replace(&self, text: &str) -> Result<(), ConfigError> {
+        let problems = self.problems_in(text);
+        if !problems.is_empty() {
+            return Err(ConfigError::Rejected { path: self.path.clone(), problems });
+        }
+        self.write(text)
+    }
+
+    /// The file's text as it is now: what an editor starts from.
+    pub fn text(&self) -> Result<String, ConfigError> {
+        self.read_text()
+            .map(|text| text.unwrap_or_else(|| NEW_FILE_HEADER.to_owned()))
+            .map_err(|source| ConfigError::Io { action: "read", path: self.path.clone(), source })
+    }
+
+    /// The file's text, or `None` when there is no file.
+    fn read_text(&self) -> io::Result<Option<String>> {
+        match fs::read_to_string(&self.path) {
+            Ok(text) => Ok(Some(text)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The file as an editable document; refuses to go on when it does not parse, so that a
+    /// hand-edited file is never overwritten by a guess.
+    fn editable(&self) -> Result<DocumentMut, ConfigError> {
+        let text = self.text()?;
+        text.parse::<DocumentMut>().map_err(|error| ConfigError::Unparsable {
+            path: self.path.clone(),
+            line: error.span().map_or(1, |span| line_of(&text, span.start)),
+            message: error.message().to_owned(),
+        })
+    }
+
+    fn validate(&self, text: &str) -> Result<(Settings, Vec<Problem>), Problem> {
+        let document = toml_edit::Document::parse(text).map_err(|error| {
+            let line = error.span().map(|span| line_of(text, span.start));
+            self.problem(line, None, format!("syntax error: {}", error.message().trim_end()))
+        })?;
+        let mut settings = Settings::default();
+        let mut problems = Vec::new();
+        for (name, item, line) in entries(document.as_table(), text) {
+            let Some(key) = keys::find(&name) else {
+                let known = known_keys();
+                problems.push(self.problem(line, Some(name), format!("unknown key; known keys are {known}")));
+                continue;
+            };
+            let value = match item.as_value() {
+                Some(toml_edit::Value::String(s)) => s.value().clone(),
+                Some(toml_edit::Value::Integer(n)) => n.value().to_string(),
+                _ => {
+                    let expected = key.kind.expected();
+                    problems.push(self.problem(line, Some(name), format!("expected {expected}")));
+                    continue;
+                }
+            };
+            if let Err(expected) = key.set(&mut settings, &value) {
+                problems.push(self.problem(
+                    line,
+                    Some(name),
+                    format!("`{value}` is not valid: expected {expected}"),
+                ));
+            }
+        }
+        Ok((settings, problems))
+    }
+
+    fn problem(&self, line: Option<usize>, key: Option<String>, message: String) -> Problem {
+        Problem { source: ProblemSource::File { path: self.path.clone(), line }, key, message }
+    }
+
+    /// Replaces the file in one step (write a sibling, then rename), so a crash leaves
+    /// either the old file or the new one, never half of one.
+    fn write(&self, text: &str) -> Result<(), ConfigError> {
+        let io_error = |source| ConfigError::Io { action: "write", path: self.path.clone(), source };
+        let target = fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone());
+        let folder = target.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(folder).map_err(io_error)?;
+        let mut staged = tempfile::NamedTempFile::new_in(folder).map_err(io_error)?;
+        staged.write_all(text.as_bytes()).map_err(io_error)?;
+        staged.as_file().sync_all().map_err(io_error)?;
+        staged.persist(&target).map_err(|error| io_error(error.error))?;
+        Ok(())
+    }
+}
+
+/// Every leaf entry of the document as `(dotted name, item, line)`; a table inside a section
+/// is reported as one entry so that it shows up as an unknown key.
+fn entries<'a>(root: &'a toml_edit::Table, text: &str) -> Vec<(String, &'a Item, Option<usize>)> {
+    let line = |table: &dyn TableLike, name: &str| {
+        table.key(name).and_then(|key| key.span()).map(|span| line_of(text, span.start))
+    };
+    let mut found = Vec::new();
+    for (name, item) in root.iter() {
+        match item.as_table_like() {
+            Some(section) => {
+                for (inner, inner_item) in section.iter() {
+                    found.push((format!("{name}.{inner}"), inner_item, line(section, inner)));
+                }
+            }
+            None => found.push((name.to_owned(), item, line(root, name))),
+        }
+    }
+    found
+}
+
+fn put(document: &mut DocumentMut, key: &Key, settings: &Settings, path: &Path) -> Result<(), ConfigError> {
+    let value = key.to_toml(settings);
+    let table: &mut dyn TableLike = match key.path() {
+        (None, _) => document.as_table_mut(),
+        (Some(section), _) => document
+            .entry(section)
+            .or_insert_with(toml_edit::table)
+            .as_table_like_mut()
+            .ok_or_else(|| ConfigError::Unparsable {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!("`{section}` must be a table ([{section}]) to hold `{}`", key.name),
+            })?,
+    };
+    let name = key.path().1;
+    match table.get_mut(name).and_then(Item::as_value_mut) {
+        // Keep the comment and spacing around the old value.
+        Some(old) => {
+            let decor = old.decor().clone();
+            *old = value;
+            *old.decor_mut() = decor;
+        }
+        None => {
+            table.insert(name, Item::Value(value));
+        }
+    }
+    Ok(())
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).map_or(1, |before| before.matches('\n').count() + 1)
+}
+
+fn known_keys() -> String {
+    KEYS.iter().map(|key| key.name).collect::<Vec<_>>().join(", ")
+}
+
+fn unknown_key(name: &str) -> ConfigError {
+    ConfigError::UnknownKey { key: name.to_owned(), known: known_keys() }
+}

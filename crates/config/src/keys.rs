@@ -1,0 +1,191 @@
+//! The table of config keys: the one place a setting is declared.
+//!
+//! Each [`Key`] knows its dotted name, what values it takes, and how to read and write it on
+//! [`Settings`]. File validation, environment overrides, `agentdesk config get/set` and the
+//! settings page are all driven by [`KEYS`], so a new setting is one row here plus a field.
+
+use std::path::PathBuf;
+
+use crate::settings::{KeyringStore, Language, LogLevel, Settings, Theme};
+
+/// What values a key takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// One of a fixed list of names.
+    Choice(&'static [&'static str]),
+    /// A folder; empty means the platform default.
+    Folder,
+    /// A whole number within bounds.
+    Count {
+        /// The smallest value accepted.
+        min: u32,
+        /// The largest value accepted.
+        max: u32,
+    },
+}
+
+impl Kind {
+    /// Describes the accepted values, for error messages.
+    pub fn expected(&self) -> String {
+        match self {
+            Kind::Choice(names) => format!("one of {}", names.join(", ")),
+            Kind::Folder => "a folder path, or \"\" for the platform default".to_owned(),
+            Kind::Count { min, max } => format!("a whole number from {min} to {max}"),
+        }
+    }
+}
+
+/// One setting in the config file.
+#[derive(Debug)]
+pub struct Key {
+    /// The dotted name: `section.key`, or `key` at the top level.
+    pub name: &'static str,
+    /// The values it takes.
+    pub kind: Kind,
+    /// One line saying what it does.
+    pub summary: &'static str,
+    get: fn(&Settings) -> String,
+    set: fn(&mut Settings, &str) -> Option<()>,
+}
+
+impl Key {
+    /// The environment variable that overrides this key: `AGENTDESK_` and the dotted name in
+    /// upper case with dots as underscores (`ui.theme` → `AGENTDESK_UI_THEME`).
+    pub fn env_var(&self) -> String {
+        format!("AGENTDESK_{}", self.name.replace('.', "_").to_ascii_uppercase())
+    }
+
+    /// The section and the key inside it; the section is `None` at the top level.
+    pub fn path(&self) -> (Option<&'static str>, &'static str) {
+        match self.name.split_once('.') {
+            Some((section, key)) => (Some(section), key),
+            None => (None, self.name),
+        }
+    }
+
+    /// The key's value in `settings`, as written on the command line.
+    pub fn get(&self, settings: &Settings) -> String {
+        (self.get)(settings)
+    }
+
+    /// Sets the key in `settings` from its command-line form, or says what was expected.
+    pub fn set(&self, settings: &mut Settings, value: &str) -> Result<(), String> {
+        (self.set)(settings, value.trim()).ok_or_else(|| self.kind.expected())
+    }
+
+    /// The key's value in `settings` as a TOML value (a number for counts, else a string).
+    pub fn to_toml(&self, settings: &Settings) -> toml_edit::Value {
+        let text = self.get(settings);
+        match (self.kind, text.parse::<i64>()) {
+            (Kind::Count { .. }, Ok(number)) => number.into(),
+            _ => text.into(),
+        }
+    }
+}
+
+/// Every key the config file accepts.
+pub static KEYS: &[Key] = &[
+    Key {
+        name: "data_dir",
+        kind: Kind::Folder,
+        summary: "Folder for conversations, memory, traces and sandbox files",
+        get: |s| folder_text(s.data_dir.as_ref()),
+        set: |s, v| {
+            s.data_dir = parse_folder(v);
+            Some(())
+        },
+    },
+    Key {
+        name: "cache_dir",
+        kind: Kind::Folder,
+        summary: "Folder for compiled modules and other files that can be rebuilt",
+        get: |s| folder_text(s.cache_dir.as_ref()),
+        set: |s, v| {
+            s.cache_dir = parse_folder(v);
+            Some(())
+        },
+    },
+    Key {
+        name: "ui.language",
+        kind: Kind::Choice(Language::NAMES),
+        summary: "Interface language: follow the system, English or Japanese",
+        get: |s| s.ui.language.as_str().to_owned(),
+        set: |s, v| Language::parse(v).map(|value| s.ui.language = value),
+    },
+    Key {
+        name: "ui.theme",
+        kind: Kind::Choice(Theme::NAMES),
+        summary: "Colour theme: follow the system, light or dark",
+        get: |s| s.ui.theme.as_str().to_owned(),
+        set: |s, v| Theme::parse(v).map(|value| s.ui.theme = value),
+    },
+    Key {
+        name: "log.level",
+        kind: Kind::Choice(LogLevel::NAMES),
+        summary: "The least severe level written to the log file",
+        get: |s| s.log.level.as_str().to_owned(),
+        set: |s, v| LogLevel::parse(v).map(|value| s.log.level = value),
+    },
+    Key {
+        name: "log.max_files",
+        kind: Kind::Count { min: 1, max: 365 },
+        summary: "How many daily log files are kept",
+        get: |s| s.log.max_files.to_string(),
+        set: |s, v| {
+            let count = v.parse().ok().filter(|n| (1..=365).contains(n))?;
+            s.log.max_files = count;
+            Some(())
+        },
+    },
+    Key {
+        name: "keyring.store",
+        kind: Kind::Choice(KeyringStore::NAMES),
+        summary: "Keyring for tokens and keys: the OS keyring, or keyutils (lost at reboot)",
+        get: |s| s.keyring.store.as_str().to_owned(),
+        set: |s, v| KeyringStore::parse(v).map(|value| s.keyring.store = value),
+    },
+];
+
+/// Finds a key by its dotted name.
+pub fn find(name: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|key| key.name == name)
+}
+
+fn folder_text(folder: Option<&PathBuf>) -> String {
+    folder.map(|path| path.display().to_string()).unwrap_or_default()
+}
+
+fn parse_folder(text: &str) -> Option<PathBuf> {
+    (!text.is_empty()).then(|| PathBuf::from(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_round_trips_its_default() {
+        let defaults = Settings::default();
+        for key in KEYS {
+            let mut settings = Settings::default();
+            key.set(&mut settings, &key.get(&defaults)).expect(key.name);
+            assert_eq!(settings, defaults, "{}", key.name);
+        }
+    }
+
+    #[test]
+    fn env_var_names_follow_the_dotted_name() {
+        assert_eq!(find("ui.theme").map(Key::env_var).as_deref(), Some("AGENTDESK_UI_THEME"));
+        assert_eq!(find("data_dir").map(Key::env_var).as_deref(), Some("AGENTDESK_DATA_DIR"));
+    }
+
+    #[test]
+    fn out_of_range_counts_are_refused_with_the_range() {
+        let key = find("log.max_files").expect("key");
+        let mut settings = Settings::default();
+        assert_eq!(key.set(&mut settings, "0"), Err("a whole number from 1 to 365".to_owned()));
+        assert_eq!(key.set(&mut settings, "many").is_err(), true);
+        assert_eq!(key.set(&mut settings, "30"), Ok(()));
+        assert_eq!(settings.log.max_files, 30);
+    }
+}

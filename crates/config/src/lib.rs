@@ -1,0 +1,28 @@
+//! AgentDesk's configuration: one TOML file, `AGENTDESK_*` environment overrides, and the
+//! platform folders for data and cache.
+//!
+//! Start reading at [`load`]: it resolves where the config file is ([`Locations`]), reads it,
+//! applies environment overrides and returns [`Loaded`] — the effective [`Settings`] plus
+//! every [`Problem`] found. Loading never fails because of the file's content: the app and
+//! the CLI must start with a malformed config, say which line and key are wrong, and leave
+//! the file untouched. Writing ([`ConfigFile::set`], [`ConfigFile::save`]) edits the file in
+//! place with `toml_edit`, keeping the user's comments and layout, and refuses to write over
+//! a file it cannot parse.
+//!
+//! Every key is declared once, in [`keys::KEYS`]; validation, `config get/set`, environment
+//! variable names and the settings page all derive from that table.
+//!
+//! Secrets never live here: the config names keyring entries, the keyring holds the values.
+//! This crate is a leaf: it depends on no other AgentDesk crate and on no GUI toolkit.
+#![deny(missing_docs)]
+
+mod error;
+mod file;
+pub mod keys;
+mod locations;
+mod settings;
+
+pub use error::{ConfigError, Problem, ProblemSource};
+pub use file::{ConfigFile, Loaded, load};
+pub use locations::{Environment, Locations, Overrides};
+pub use settings::{KeyringSettings, KeyringStore, Language, LogLevel, LogSettings, Settings, Theme, UiSettings};

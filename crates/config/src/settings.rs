@@ -1,0 +1,144 @@
+//! The typed settings, as the rest of AgentDesk reads them.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Declares a closed set of choices stored in the config file as lowercase strings.
+macro_rules! choices {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+        #[ts(export_to = "Settings.ts")]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
+        }
+
+        impl $name {
+            /// The names accepted in the config file, in the order users are offered them.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            /// The name written in the config file.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)+ }
+            }
+
+            /// Parses a config-file name.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+choices! {
+    /// The language of the user interface.
+    Language {
+        /// Follow the operating system's locale (Japanese if it is Japanese, else English).
+        #[default]
+        System = "system",
+        /// English.
+        English = "en",
+        /// Japanese.
+        Japanese = "ja",
+    }
+}
+
+choices! {
+    /// The colour theme of the desktop app.
+    Theme {
+        /// Follow the operating system's light or dark preference.
+        #[default]
+        System = "system",
+        /// Always light.
+        Light = "light",
+        /// Always dark.
+        Dark = "dark",
+    }
+}
+
+choices! {
+    /// How much the log file records.
+    LogLevel {
+        /// Only failures.
+        Error = "error",
+        /// Failures and things the user should look at.
+        Warn = "warn",
+        /// What happened, at the level of user actions.
+        #[default]
+        Info = "info",
+        /// Enough to debug AgentDesk itself.
+        Debug = "debug",
+        /// Everything.
+        Trace = "trace",
+    }
+}
+
+choices! {
+    /// Which keyring holds tokens and keys.
+    KeyringStore {
+        /// The platform keyring (Secret Service on Linux). Survives reboots.
+        #[default]
+        Os = "os",
+        /// The Linux kernel session keyring: lost at reboot, so opt-in only.
+        Keyutils = "keyutils",
+    }
+}
+
+/// Everything the config file can say, with defaults for what it does not.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Settings.ts")]
+pub struct Settings {
+    /// Where conversations, memory, traces and sandbox files live; `None` for the
+    /// platform's data folder.
+    pub data_dir: Option<PathBuf>,
+    /// Where compiled modules and other rebuildable files live; `None` for the platform's
+    /// cache folder.
+    pub cache_dir: Option<PathBuf>,
+    /// The desktop app's look and language.
+    pub ui: UiSettings,
+    /// The log file.
+    pub log: LogSettings,
+    /// The keyring that holds secrets.
+    pub keyring: KeyringSettings,
+}
+
+/// The desktop app's look and language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Settings.ts")]
+pub struct UiSettings {
+    /// The interface language.
+    pub language: Language,
+    /// Light, dark, or following the system.
+    pub theme: Theme,
+}
+
+/// The log file's level and rotation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Settings.ts")]
+pub struct LogSettings {
+    /// The least severe level written to the log file.
+    pub level: LogLevel,
+    /// How many daily log files are kept before the oldest is deleted.
+    pub max_files: u32,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings { level: LogLevel::default(), max_files: 7 }
+    }
+}
+
+/// The keyring that holds secrets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Settings.ts")]
+pub struct KeyringSettings {
+    /// Which keyring to use.
+    pub store: KeyringStore,
+}
+

@@ -1,0 +1,172 @@
+//! The individual checks.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use agentdesk_config::{KeyringStore, Loaded};
+use agentdesk_identity::{KeyringBackend, Vault};
+
+use crate::{Check, Status};
+
+struct Outcome<'a> {
+    status: Status,
+    code: &'a str,
+    params: Vec<(&'a str, String)>,
+    summary: String,
+    fix: Option<String>,
+}
+
+fn check(id: &str, outcome: Outcome<'_>) -> Check {
+    let params: BTreeMap<String, String> =
+        outcome.params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    Check {
+        id: id.to_owned(),
+        status: outcome.status,
+        code: outcome.code.to_owned(),
+        params,
+        summary: outcome.summary,
+        fix: outcome.fix,
+    }
+}
+
+pub(crate) fn config(loaded: &Loaded) -> Check {
+    let path = loaded.locations.config_file.display().to_string();
+    let outcome = if let Some(first) = loaded.problems.first() {
+        let count = loaded.problems.len();
+        Outcome {
+            status: Status::Warning,
+            code: "problems",
+            params: vec![("path", path), ("count", count.to_string()), ("first", first.to_string())],
+            summary: format!("{count} problem(s) in the configuration; defaults are used instead. First: {first}"),
+            fix: Some("Fix the value named above (agentdesk config edit), or remove the line to use the default. The file was not changed.".into()),
+        }
+    } else if loaded.locations.config_file.exists() {
+        Outcome {
+            status: Status::Ok,
+            code: "valid",
+            summary: format!("{path} is valid"),
+            params: vec![("path", path)],
+            fix: None,
+        }
+    } else {
+        Outcome {
+            status: Status::Ok,
+            code: "defaults",
+            summary: format!("no config file yet ({path}); defaults are in use"),
+            params: vec![("path", path)],
+            fix: None,
+        }
+    };
+    check("config", outcome)
+}
+
+pub(crate) fn writable_folder(id: &str, folder: &Path) -> Check {
+    let path = folder.display().to_string();
+    let outcome = match probe_folder(folder) {
+        Ok(()) => Outcome {
+            status: Status::Ok,
+            code: "writable",
+            summary: format!("{path} is writable"),
+            params: vec![("path", path)],
+            fix: None,
+        },
+        Err(error) => {
+            let (variable, flag, key) = match id {
+                "cache_dir" => ("AGENTDESK_CACHE_DIR", "--cache-dir", "cache_dir"),
+                _ => ("AGENTDESK_DATA_DIR", "--data-dir", "data_dir"),
+            };
+            Outcome {
+                status: Status::Error,
+                code: "not_writable",
+                summary: format!("cannot write to {path}: {error}"),
+                fix: Some(format!(
+                    "Make {path} writable, or choose another folder with {flag}, {variable} or `{key}` in the config file."
+                )),
+                params: vec![("path", path), ("error", error.to_string())],
+            }
+        }
+    };
+    check(id, outcome)
+}
+
+/// Creates the folder if needed, then writes, syncs and deletes a small file in it.
+fn probe_folder(folder: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(folder)?;
+    let mut probe = tempfile::Builder::new().prefix(".agentdesk-probe").tempfile_in(folder)?;
+    probe.write_all(b"probe")?;
+    probe.as_file().sync_all()?;
+    probe.close()
+}
+
+pub(crate) fn keyring(store: KeyringStore) -> Check {
+    let backend = match store {
+        KeyringStore::Os => KeyringBackend::Os,
+        KeyringStore::Keyutils => KeyringBackend::Keyutils,
+    };
+    let name = backend.display_name().to_owned();
+    let outcome = match Vault::open(backend).and_then(|vault| vault.probe()) {
+        Ok(()) if backend == KeyringBackend::Keyutils => Outcome {
+            status: Status::Warning,
+            code: "volatile",
+            summary: format!("{name} works, but everything in it is lost at reboot"),
+            params: vec![("backend", name)],
+            fix: Some("Set keyring.store = \"os\" once a Secret Service provider is running, so sign-ins survive a reboot.".into()),
+        },
+        Ok(()) => Outcome {
+            status: Status::Ok,
+            code: "works",
+            summary: format!("{name} works (a secret was written, read back and deleted)"),
+            params: vec![("backend", name)],
+            fix: None,
+        },
+        Err(error) => Outcome {
+            status: Status::Error,
+            code: "unusable",
+            summary: format!("{error}; sign-ins and API keys cannot be stored"),
+            fix: Some(error.fix().to_owned()),
+            params: vec![("backend", name), ("error", error.to_string())],
+        },
+    };
+    check("keyring", outcome)
+}
+
+pub(crate) fn sandbox() -> Check {
+    check(
+        "sandbox",
+        Outcome {
+            status: Status::Unavailable,
+            code: "not_built",
+            summary: "the local Python sandbox is not part of this version yet".into(),
+            params: Vec::new(),
+            fix: None,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_writable_folder_is_created_and_left_clean() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = dir.path().join("new").join("data");
+        let found = writable_folder("data_dir", &folder);
+        assert_eq!(found.status, Status::Ok, "{found:?}");
+        assert_eq!(fs::read_dir(&folder).expect("folder").count(), 0, "probe file removed");
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_created_is_an_error_with_the_fix() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let blocker = dir.path().join("file");
+        fs::write(&blocker, "a file, not a folder").expect("write");
+        let found = writable_folder("data_dir", &blocker.join("data"));
+        assert_eq!(found.status, Status::Error);
+        assert_eq!(found.code, "not_writable");
+        assert!(found.summary.contains(&blocker.display().to_string()), "{}", found.summary);
+        assert!(found.fix.as_deref().is_some_and(|fix| fix.contains("--data-dir")), "{found:?}");
+    }
+}

@@ -1,0 +1,142 @@
+//! Logging for every AgentDesk binary: a console layer for the person at the terminal and a
+//! daily-rotated log file in the data folder for later diagnosis.
+//!
+//! Start at [`init`]. It never fails the program: when the log folder cannot be written, the
+//! file layer is left out and [`LogGuard::file_problem`] says why, so the binary can tell the
+//! user and go on. `AGENTDESK_LOG` (an `EnvFilter` directive such as
+//! `agentdesk_config=debug`) overrides both layers' levels for a focused investigation.
+//!
+//! Secrets must never reach a log; this crate cannot check that, so callers log names of
+//! keyring entries, never their values.
+//!
+//! This crate is a leaf: no other AgentDesk crate, no GUI toolkit. OpenTelemetry export and
+//! the local span store join it with the Observability work.
+#![deny(missing_docs)]
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::filter::{EnvFilter, LevelFilter};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{Layer, fmt};
+
+/// The environment variable whose filter directives override the configured levels.
+pub const FILTER_VAR: &str = "AGENTDESK_LOG";
+
+/// How to log.
+#[derive(Debug, Clone)]
+pub struct LogOptions {
+    /// The least severe level shown on standard error.
+    pub console: LevelFilter,
+    /// The least severe level written to the file.
+    pub file: LevelFilter,
+    /// The folder for log files; `None` for no file.
+    pub folder: Option<PathBuf>,
+    /// The file name before the date, e.g. `agentdesk` → `agentdesk.2026-11-25.log`.
+    pub file_prefix: &'static str,
+    /// How many daily files to keep.
+    pub max_files: u32,
+}
+
+/// Keeps the background log writer alive; drop it last so buffered lines reach the file.
+#[derive(Debug)]
+#[must_use = "dropping the guard stops writing the log file"]
+pub struct LogGuard {
+    _writer: Option<WorkerGuard>,
+    file_problem: Option<String>,
+}
+
+impl LogGuard {
+    /// Why the log file could not be used, if it could not.
+    pub fn file_problem(&self) -> Option<&str> {
+        self.file_problem.as_deref()
+    }
+}
+
+/// Installs the global subscriber. A second call in the same process changes nothing.
+pub fn init(options: &LogOptions) -> LogGuard {
+    let directives = std::env::var(FILTER_VAR).ok();
+    let filter = |level: LevelFilter| match &directives {
+        Some(directives) => EnvFilter::builder().with_default_directive(level.into()).parse_lossy(directives),
+        None => EnvFilter::default().add_directive(level.into()),
+    };
+    let console = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .without_time()
+        .with_target(false)
+        .with_filter(filter(options.console));
+
+    let (file, writer, file_problem) = match open_appender(options) {
+        Ok(Some(appender)) => {
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let layer = fmt::layer().with_writer(writer).with_ansi(false).with_filter(filter(options.file));
+            (Some(layer), Some(guard), None)
+        }
+        Ok(None) => (None, None, None),
+        Err(problem) => (None, None, Some(problem)),
+    };
+    // `try_init` fails only when a subscriber is already installed (tests, or a second
+    // call); the first one stays in charge, which is what a caller wants.
+    let _already_installed = tracing_subscriber::registry().with(console).with(file).try_init();
+    LogGuard { _writer: writer, file_problem }
+}
+
+fn open_appender(options: &LogOptions) -> Result<Option<RollingFileAppender>, String> {
+    let Some(folder) = &options.folder else { return Ok(None) };
+    std::fs::create_dir_all(folder)
+        .map_err(|e| format!("cannot create the log folder {}: {e}", folder.display()))?;
+    RollingFileAppender::builder()
+        .rotation(Rotation::DAILY)
+        .filename_prefix(options.file_prefix)
+        .filename_suffix("log")
+        .max_log_files(options.max_files.max(1) as usize)
+        .build(folder)
+        .map(Some)
+        .map_err(|e| format!("cannot write log files in {}: {e}", folder.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(folder: Option<PathBuf>) -> LogOptions {
+        LogOptions {
+            console: LevelFilter::OFF,
+            file: LevelFilter::INFO,
+            folder,
+            file_prefix: "test",
+            max_files: 2,
+        }
+    }
+
+    #[test]
+    fn writes_lines_to_a_dated_file_in_the_folder() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let guard = init(&options(Some(dir.path().join("logs"))));
+        assert_eq!(guard.file_problem(), None);
+        tracing::info!(answer = 42, "hello from the test");
+        drop(guard);
+        let entries: Vec<_> = std::fs::read_dir(dir.path().join("logs"))
+            .expect("log folder")
+            .filter_map(Result::ok)
+            .collect();
+        assert_eq!(entries.len(), 1);
+        let name = entries[0].file_name().to_string_lossy().into_owned();
+        assert!(name.starts_with("test.") && name.ends_with(".log"), "{name}");
+        let text = std::fs::read_to_string(entries[0].path()).expect("read log");
+        assert!(text.contains("hello from the test") && text.contains("answer=42"), "{text}");
+    }
+
+    #[test]
+    fn an_unwritable_folder_is_reported_not_fatal() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "not a folder").expect("write");
+        let problem = open_appender(&options(Some(blocker.join("logs")))).expect_err("must fail");
+        assert!(problem.contains("cannot create the log folder"), "{problem}");
+    }
+}

@@ -1,0 +1,5 @@
+//! The Tauri commands, one module per page or concern.
+
+pub(crate) mod app;
+pub(crate) mod doctor;
+pub(crate) mod settings;

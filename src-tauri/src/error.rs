@@ -1,0 +1,62 @@
+//! The one error shape the front end sees.
+
+use agentdesk_config::ConfigError;
+use serde::Serialize;
+use ts_rs::TS;
+
+/// What kind of failure it was; stable, so the UI can react without reading the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "Api.ts")]
+pub enum ErrorCode {
+    /// A value was refused; `key` names it.
+    InvalidValue,
+    /// The config file does not parse, so it was not changed.
+    ConfigUnparsable,
+    /// A file or folder could not be read or written.
+    Io,
+    /// Something that should not happen; the message and the log say more.
+    Internal,
+}
+
+/// An error as the front end receives it: a stable code, a message for people, and the
+/// config key it concerns, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[error("{message}")]
+#[ts(export_to = "Api.ts")]
+pub struct ApiError {
+    /// What kind of failure.
+    pub code: ErrorCode,
+    /// What went wrong and what to do, in English.
+    pub message: String,
+    /// The dotted config key concerned.
+    pub key: Option<String>,
+}
+
+impl ApiError {
+    /// An error of `code` with `message`.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError { code, message: message.into(), key: None }
+    }
+}
+
+impl From<ConfigError> for ApiError {
+    fn from(error: ConfigError) -> ApiError {
+        let message = error.to_string();
+        match error {
+            ConfigError::InvalidValue { key, .. } => {
+                ApiError { code: ErrorCode::InvalidValue, message, key: Some(key) }
+            }
+            ConfigError::UnknownKey { key, .. } => {
+                ApiError { code: ErrorCode::InvalidValue, message, key: Some(key) }
+            }
+            ConfigError::Unparsable { .. } | ConfigError::Rejected { .. } => {
+                ApiError::new(ErrorCode::ConfigUnparsable, message)
+            }
+            ConfigError::Io { .. } | ConfigError::NoPlatformFolder { .. } => {
+                ApiError::new(ErrorCode::Io, message)
+            }
+            _ => ApiError::new(ErrorCode::Internal, message),
+        }
+    }
+}

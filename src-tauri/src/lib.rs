@@ -1,0 +1,65 @@
+//! The AgentDesk desktop shell.
+//!
+//! This crate only adapts: each Tauri command parses its input, calls one function of a
+//! GUI-free crate and maps the error to an [`ApiError`] (`{code, message, key}`), so the
+//! front end never matches on strings. Long work streams progress as events. No business
+//! logic lives here; if a command grows past a few lines, the logic belongs in a crate.
+//!
+//! Start at [`run`], then `commands/`. [`configure`] registers state and commands on any
+//! Tauri runtime, so the tests drive the same commands through `tauri::test` without a
+//! window. The wire types shared with the UI are generated into `ui/src/bindings/` by
+//! ts-rs; the `bindings` test fails when they drift.
+//!
+//! This is the only crate that may depend on Tauri, GTK or WebKit.
+#![deny(missing_docs)]
+
+mod bindings;
+mod commands;
+mod error;
+mod state;
+
+use std::process::ExitCode;
+
+use agentdesk_config::{Environment, Overrides};
+use tauri::{Runtime, Wry};
+
+pub use commands::app::AppInfo;
+pub use error::{ApiError, ErrorCode};
+pub use state::{AppState, Overridden, SettingsView};
+
+/// The name of the event emitted after the settings change; its payload is a
+/// [`SettingsView`].
+pub const SETTINGS_CHANGED: &str = "settings-changed";
+
+/// Starts the desktop app and returns when its last window closes.
+pub fn run() -> ExitCode {
+    // The app takes its folders from the environment (AGENTDESK_CONFIG, AGENTDESK_DATA_DIR,
+    // AGENTDESK_CACHE_DIR); a malformed config still starts it, and Settings shows why.
+    let state = match AppState::load(Overrides::default(), Environment::from_process()) {
+        Ok(state) => state,
+        Err(error) => {
+            eprintln!("AgentDesk cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let _log = state.start_logging("agentdesk-desktop");
+    let context = tauri::generate_context!("../tauri.conf.json");
+    match configure(tauri::Builder::<Wry>::default(), state).run(context) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("the desktop app stopped: {error}");
+            eprintln!("AgentDesk stopped: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Registers AgentDesk's state and commands on a Tauri builder.
+pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    builder.manage(state).invoke_handler(tauri::generate_handler![
+        commands::app::app_info,
+        commands::settings::settings_load,
+        commands::settings::settings_save,
+        commands::doctor::doctor_run,
+    ])
+}

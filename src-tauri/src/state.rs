@@ -1,0 +1,114 @@
+//! What the app holds between commands: where its files are and the settings in force.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use agentdesk_config::{ConfigError, Environment, Loaded, Overrides, Problem, Settings, load};
+use agentdesk_telemetry::{LogGuard, LogOptions};
+use serde::Serialize;
+use tracing::level_filters::LevelFilter;
+use ts_rs::TS;
+
+/// The app's state: how it was started and the configuration last loaded.
+#[derive(Debug)]
+pub struct AppState {
+    overrides: Overrides,
+    env: Environment,
+    loaded: Mutex<Loaded>,
+}
+
+/// A key that an environment variable overrides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "Api.ts")]
+pub struct Overridden {
+    /// The dotted key.
+    pub key: String,
+    /// The variable that overrides it.
+    pub variable: String,
+}
+
+/// What the Settings page shows: the file's settings to edit, what is in force, and why
+/// they differ.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Api.ts")]
+pub struct SettingsView {
+    /// What the config file says (defaults where it is silent or wrong): what the page edits.
+    pub settings: Settings,
+    /// What is in force, after environment overrides.
+    pub effective: Settings,
+    /// Keys overridden by the environment; editing them changes the file but not the app
+    /// while the variable is set.
+    pub overridden: Vec<Overridden>,
+    /// Everything wrong with the configuration.
+    pub problems: Vec<Problem>,
+    /// The config file.
+    pub config_file: String,
+    /// The data folder in force.
+    pub data_dir: String,
+    /// The cache folder in force.
+    pub cache_dir: String,
+    /// The folder of the log files.
+    pub log_dir: String,
+}
+
+impl AppState {
+    /// Loads the configuration. Fails only when no config location can be found at all.
+    pub fn load(overrides: Overrides, env: Environment) -> Result<AppState, ConfigError> {
+        let loaded = load(&overrides, &env)?;
+        Ok(AppState { overrides, env, loaded: Mutex::new(loaded) })
+    }
+
+    /// Starts logging to the data folder; keep the guard for the life of the app.
+    pub fn start_logging(&self, file_prefix: &'static str) -> LogGuard {
+        let loaded = self.loaded();
+        let guard = agentdesk_telemetry::init(&LogOptions {
+            console: LevelFilter::WARN,
+            // Every config level name is also a tracing level name.
+            file: loaded.settings.log.level.as_str().parse().unwrap_or(LevelFilter::INFO),
+            folder: Some(loaded.locations.log_dir()),
+            file_prefix,
+            max_files: loaded.settings.log.max_files,
+        });
+        if let Some(problem) = guard.file_problem() {
+            tracing::warn!("{problem}; logging to the terminal only");
+        }
+        for problem in &loaded.problems {
+            tracing::warn!("{problem}");
+        }
+        guard
+    }
+
+    /// The configuration last loaded.
+    pub fn loaded(&self) -> MutexGuard<'_, Loaded> {
+        // A panic while holding the lock cannot leave `Loaded` half-written (it is replaced
+        // whole), so a poisoned lock is safe to keep using.
+        self.loaded.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Reads the configuration again (after a save) and returns the new view.
+    pub fn reload(&self) -> Result<SettingsView, ConfigError> {
+        let fresh = load(&self.overrides, &self.env)?;
+        let view = SettingsView::from(&fresh);
+        *self.loaded() = fresh;
+        Ok(view)
+    }
+}
+
+impl From<&Loaded> for SettingsView {
+    fn from(loaded: &Loaded) -> SettingsView {
+        SettingsView {
+            settings: loaded.file_settings.clone(),
+            effective: loaded.settings.clone(),
+            overridden: loaded
+                .overridden
+                .iter()
+                .map(|(key, variable)| Overridden { key: (*key).to_owned(), variable: variable.clone() })
+                .collect(),
+            problems: loaded.problems.clone(),
+            config_file: loaded.locations.config_file.display().to_string(),
+            data_dir: loaded.locations.data_dir.display().to_string(),
+            cache_dir: loaded.locations.cache_dir.display().to_string(),
+            log_dir: loaded.locations.log_dir().display().to_string(),
+        }
+    }
+}

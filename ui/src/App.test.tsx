@@ -1,0 +1,139 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { App } from "./App";
+import { defaultSettings, memoryBackend } from "./backend/memory";
+import type { Report } from "./bindings/Doctor";
+import { en } from "./i18n/en";
+import { ja } from "./i18n/ja";
+
+describe("the app shell", () => {
+  it("lists every page and says honestly which are not built yet", async () => {
+    render(<App backend={memoryBackend()} />);
+    const nav = await screen.findByRole("navigation", { name: "Pages" });
+    const names = within(nav).getAllByRole("button").map((b) => b.textContent);
+    expect(names).toEqual(["Chat", "Sandbox", "Connections", "Memory", "Traces", "Settings", "Status"]);
+    expect(screen.getByRole("heading", { level: 1, name: "Chat" })).toBeTruthy();
+    expect(screen.getByTestId("not-built").textContent).toBe("Not in this version yet");
+  });
+
+  it("moves through the sidebar with arrow keys and opens a page with Enter", async () => {
+    const user = userEvent.setup();
+    render(<App backend={memoryBackend()} />);
+    const chat = await screen.findByRole("button", { name: "Chat" });
+    chat.focus();
+    await user.keyboard("{ArrowUp}");
+    expect(document.activeElement?.textContent).toBe("Status");
+    await user.keyboard("{Enter}");
+    const heading = await screen.findByRole("heading", { level: 1, name: "Status" });
+    expect(document.activeElement).toBe(heading);
+  });
+
+  it("opens pages with Ctrl+number", async () => {
+    const user = userEvent.setup();
+    render(<App backend={memoryBackend()} />);
+    await screen.findByRole("navigation");
+    await user.keyboard("{Control>}6{/Control}");
+    expect(await screen.findByRole("heading", { level: 1, name: "Settings" })).toBeTruthy();
+  });
+
+  it("follows a Japanese OS locale when the language follows the system", async () => {
+    render(<App backend={memoryBackend({ locale: "ja-JP" })} />);
+    expect(await screen.findByRole("button", { name: "設定" })).toBeTruthy();
+    expect(document.documentElement.lang).toBe("ja");
+  });
+
+  it("applies the theme setting to the document", async () => {
+    const settings = { ...defaultSettings(), ui: { language: "en" as const, theme: "dark" as const } };
+    render(<App backend={memoryBackend({ settings })} />);
+    await screen.findByRole("navigation");
+    expect(document.documentElement.dataset.theme).toBe("dark");
+  });
+});
+
+describe("the settings page", () => {
+  it("saves an edited value and switches language when Japanese is saved", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    render(<App backend={backend} initialPage="settings" />);
+    await user.selectOptions(await screen.findByLabelText("Language"), "ja");
+    await user.click(screen.getByRole("radio", { name: "Dark" }));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(backend.saved).toHaveLength(1));
+    expect(backend.saved[0]?.ui).toEqual({ language: "ja", theme: "dark" });
+    expect(await screen.findByRole("heading", { level: 1, name: "設定" })).toBeTruthy();
+  });
+
+  it("refuses an out-of-range number with a message at the field and does not save", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    render(<App backend={backend} initialPage="settings" />);
+    const input = await screen.findByLabelText("Daily log files kept");
+    await user.clear(input);
+    await user.type(input, "0");
+    expect(screen.getByRole("alert").textContent).toBe("Enter a whole number from 1 to 365.");
+    expect((screen.getByRole("button", { name: "Save" }) as HTMLButtonElement).disabled).toBe(true);
+    expect(backend.saved).toHaveLength(0);
+  });
+
+  it("shows the config file's problems with file, line and key", async () => {
+    const backend = memoryBackend();
+    backend.view = {
+      ...backend.view,
+      problems: [
+        {
+          source: { kind: "file", path: "/c/config.toml", line: 3 },
+          key: "ui.theme",
+          message: "`blue` is not valid: expected one of system, light, dark",
+        },
+      ],
+    };
+    render(<App backend={backend} initialPage="settings" />);
+    const banner = await screen.findByTestId("config-problems");
+    expect(banner.textContent).toContain("/c/config.toml:3 ui.theme — `blue` is not valid");
+  });
+});
+
+describe("the status page", () => {
+  const report: Report = {
+    checks: [
+      { id: "data_dir", status: "ok", code: "writable", params: { path: "/d" }, summary: "/d is writable", fix: null },
+      {
+        id: "keyring",
+        status: "error",
+        code: "unusable",
+        params: { backend: "Secret Service", error: "no bus" },
+        summary: "the Secret Service keyring is not usable: no bus",
+        fix: "Start a provider",
+      },
+      { id: "future", status: "warning", code: "new", params: {}, summary: "English from the doctor", fix: "Do this" },
+    ],
+    versions: [{ name: "agentdesk", value: "0.1.0" }],
+  };
+
+  it("shows each check's result and fix, translated, with the doctor's English as fallback", async () => {
+    render(<App backend={memoryBackend({ report })} initialPage="status" />);
+    const keyring = await screen.findByText("OS keyring");
+    const row = keyring.closest("tr");
+    expect(row?.dataset.status).toBe("error");
+    expect(row?.textContent).toContain("The Secret Service keyring cannot store secrets: no bus");
+    expect(row?.textContent).toContain("Fix: Start and unlock a Secret Service provider");
+    expect(screen.getByText("English from the doctor")).toBeTruthy();
+    expect(screen.getByText("Fix: Do this")).toBeTruthy();
+  });
+
+  it("reads in Japanese", async () => {
+    render(<App backend={memoryBackend({ report, locale: "ja" })} initialPage="status" />);
+    expect(await screen.findByText("データフォルダー")).toBeTruthy();
+    expect(screen.getByText("/d に書き込めます。")).toBeTruthy();
+  });
+});
+
+describe("the catalogs", () => {
+  it("use the same placeholders in English and Japanese", () => {
+    const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const key of Object.keys(en) as (keyof typeof en)[]) {
+      expect(placeholders(ja[key]), key).toEqual(placeholders(en[key]));
+    }
+  });
+});

@@ -1,0 +1,101 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { Backend } from "./backend";
+import type { AppInfo, SettingsView } from "./bindings/Api";
+import { Sidebar } from "./components/Sidebar";
+import { I18nProvider, resolveLocale, translator } from "./i18n";
+import { NotBuiltYet } from "./pages/NotBuiltYet";
+import { SettingsPage } from "./pages/Settings";
+import { StatusPage } from "./pages/Status";
+import { PAGES, type PageId } from "./pages";
+import { useTheme } from "./theme";
+
+type Loading = { kind: "loading" } | { kind: "ready"; info: AppInfo; view: SettingsView } | { kind: "failed"; message: string };
+
+export function App({ backend, initialPage = "chat" }: { backend: Backend; initialPage?: PageId }) {
+  const [state, setState] = useState<Loading>({ kind: "loading" });
+  const [page, setPage] = useState<PageId>(initialPage);
+  // Counts page changes made by the user, so focus moves only then (not at start-up).
+  const [opened, setOpened] = useState(0);
+  const mainRef = useRef<HTMLElement>(null);
+
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    Promise.all([backend.appInfo(), backend.loadSettings()])
+      .then(([info, view]) => {
+        if (!cancelled) setState({ kind: "ready", info, view });
+      })
+      .catch((error: unknown) => {
+        if (!cancelled) setState({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
+      });
+    void backend
+      .onSettingsChanged((view) => setState((s) => (s.kind === "ready" ? { ...s, view } : s)))
+      .then((unlisten) => {
+        if (cancelled) unlisten();
+        else stop = unlisten;
+      });
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
+  }, [backend]);
+
+  const open = useCallback((next: PageId) => {
+    setPage(next);
+    setOpened((count) => count + 1);
+  }, []);
+
+  // Move focus to the new page's heading so keyboard and screen-reader users land there.
+  useEffect(() => {
+    if (opened > 0) mainRef.current?.querySelector<HTMLElement>("h1")?.focus();
+  }, [opened, page]);
+
+  // Ctrl+1 … Ctrl+7 open the pages in sidebar order.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
+      const index = Number(event.key) - 1;
+      const target = PAGES[index];
+      if (target) {
+        event.preventDefault();
+        open(target);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [open]);
+
+  const settings = state.kind === "ready" ? state.view.effective : undefined;
+  useTheme(settings?.ui.theme ?? "system");
+  const locale = resolveLocale(settings?.ui.language ?? "system", state.kind === "ready" ? state.info.locale : null);
+  useEffect(() => {
+    document.documentElement.lang = locale;
+  }, [locale]);
+
+  if (state.kind !== "ready") {
+    const t = translator(locale);
+    return (
+      <div className="splash" role="status">
+        {state.kind === "loading" ? t("app.loading") : t("app.loadFailed", { message: state.message })}
+      </div>
+    );
+  }
+
+  return (
+    <I18nProvider locale={locale}>
+      <a className="skip-link" href="#main">{translator(locale)("app.skipToContent")}</a>
+      <div className="layout">
+        <Sidebar current={page} onOpen={open} />
+        <main id="main" ref={mainRef} data-current-page={page}>
+          {page === "settings" ? (
+            <SettingsPage backend={backend} view={state.view} />
+          ) : page === "status" ? (
+            <StatusPage backend={backend} />
+          ) : (
+            <NotBuiltYet page={page} />
+          )}
+        </main>
+      </div>
+    </I18nProvider>
+  );
+}

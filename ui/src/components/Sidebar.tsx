@@ -1,0 +1,60 @@
+import { useRef, type KeyboardEvent } from "react";
+import { useT } from "../i18n";
+import { PAGES, pageLabel, type PageId } from "../pages";
+import { PageIcon } from "./PageIcon";
+
+/**
+ * The page list. Arrow keys, Home and End move between entries (one tab stop for the whole
+ * list, as in a native sidebar); Enter or Space opens the focused page.
+ */
+export function Sidebar({ current, onOpen }: { current: PageId; onOpen: (page: PageId) => void }) {
+  const t = useT();
+  const buttons = useRef<(HTMLButtonElement | null)[]>([]);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLButtonElement>, index: number) => {
+    const last = PAGES.length - 1;
+    const target =
+      event.key === "ArrowDown" ? (index === last ? 0 : index + 1)
+      : event.key === "ArrowUp" ? (index === 0 ? last : index - 1)
+      : event.key === "Home" ? 0
+      : event.key === "End" ? last
+      : undefined;
+    if (target === undefined) return;
+    event.preventDefault();
+    buttons.current[target]?.focus();
+  };
+
+  return (
+    <nav className="sidebar" aria-label={t("nav.label")}>
+      <div className="brand">
+        <img src="/icon.svg" alt="" width={28} height={28} />
+        <div>
+          <div className="brand-name">{t("app.name")}</div>
+          <div className="brand-tagline">{t("app.tagline")}</div>
+        </div>
+      </div>
+      <ul>
+        {PAGES.map((page, index) => (
+          <li key={page}>
+            <button
+              ref={(element) => {
+                buttons.current[index] = element;
+              }}
+              type="button"
+              data-page={page}
+              className={page === current ? "nav-item active" : "nav-item"}
+              aria-current={page === current ? "page" : undefined}
+              tabIndex={page === current ? 0 : -1}
+              title={t("nav.shortcut", { number: index + 1 })}
+              onClick={() => onOpen(page)}
+              onKeyDown={(event) => onKeyDown(event, index)}
+            >
+              <PageIcon page={page} />
+              <span>{t(pageLabel(page))}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}

@@ -1,0 +1,259 @@
+import { useEffect, useState, type ReactNode } from "react";
+import type { ApiError, Backend } from "../backend";
+import type { SettingsView } from "../bindings/Api";
+import type { KeyringStore, Language, LogLevel, Settings, Theme } from "../bindings/Settings";
+import { useT, type MessageKey } from "../i18n";
+import { describeProblem } from "../problems";
+
+const LANGUAGES: Language[] = ["system", "en", "ja"];
+const THEMES: Theme[] = ["system", "light", "dark"];
+const LOG_LEVELS: LogLevel[] = ["error", "warn", "info", "debug", "trace"];
+const KEYRINGS: KeyringStore[] = ["os", "keyutils"];
+
+type SaveState = { kind: "idle" } | { kind: "saving" } | { kind: "saved" } | { kind: "failed"; error: ApiError };
+
+function isApiError(value: unknown): value is ApiError {
+  return typeof value === "object" && value !== null && "code" in value && "message" in value;
+}
+
+export function SettingsPage({ backend, view }: { backend: Backend; view: SettingsView }) {
+  const t = useT();
+  const [draft, setDraft] = useState<Settings>(view.settings);
+  const [maxFilesText, setMaxFilesText] = useState(String(view.settings.log.maxFiles));
+  const [save, setSave] = useState<SaveState>({ kind: "idle" });
+  const [copied, setCopied] = useState(false);
+
+  // A save elsewhere (or this one) brings a new view: start again from what the file says.
+  useEffect(() => {
+    setDraft(view.settings);
+    setMaxFilesText(String(view.settings.log.maxFiles));
+  }, [view]);
+
+  const maxFiles = /^\d+$/.test(maxFilesText.trim()) ? Number(maxFilesText.trim()) : NaN;
+  const maxFilesValid = Number.isInteger(maxFiles) && maxFiles >= 1 && maxFiles <= 365;
+  const next: Settings = { ...draft, log: { ...draft.log, maxFiles: maxFilesValid ? maxFiles : draft.log.maxFiles } };
+  const dirty = JSON.stringify(next) !== JSON.stringify(view.settings) || !maxFilesValid;
+  const fieldError = (key: string) =>
+    save.kind === "failed" && save.error.key === key ? save.error.message : undefined;
+  const overriddenBy = (key: string) => view.overridden.find((o) => o.key === key)?.variable;
+
+  const submit = async () => {
+    if (!maxFilesValid) return;
+    setSave({ kind: "saving" });
+    try {
+      await backend.saveSettings(next);
+      setSave({ kind: "saved" });
+    } catch (error) {
+      setSave({
+        kind: "failed",
+        error: isApiError(error) ? error : { code: "internal", message: String(error), key: null },
+      });
+    }
+  };
+
+  const copyPath = async () => {
+    try {
+      await navigator.clipboard.writeText(view.configFile);
+      setCopied(true);
+    } catch {
+      setCopied(false);
+    }
+  };
+
+  const field = (id: string, key: string, label: MessageKey, control: ReactNode, help?: ReactNode, localError?: string) => {
+    const error = localError ?? fieldError(key);
+    const override = overriddenBy(key);
+    return (
+      <div className="field" data-key={key}>
+        <label htmlFor={id}>{t(label)}</label>
+        {control}
+        {help && <p className="help">{help}</p>}
+        {override && <p className="help note">{t("settings.overridden", { variable: override })}</p>}
+        {error && <p className="field-error" role="alert" id={`${id}-error`}>{error}</p>}
+      </div>
+    );
+  };
+
+  return (
+    <section className="page" aria-labelledby="page-title">
+      <header className="page-header">
+        <h1 id="page-title" tabIndex={-1}>{t("settings.title")}</h1>
+      </header>
+      <p className="lead">{t("settings.intro")}</p>
+
+      <div className="config-path">
+        <span className="label">{t("settings.configFile")}</span>
+        <code id="config-file-path">{view.configFile}</code>
+        <button type="button" className="ghost" onClick={copyPath}>
+          {copied ? t("settings.copied") : t("settings.copy")}
+        </button>
+      </div>
+
+      {view.problems.length > 0 && (
+        <div className="banner banner-warning" role="status" data-testid="config-problems">
+          <p>{t("settings.problems")}</p>
+          <ul>{view.problems.map((problem, i) => <li key={i}>{describeProblem(problem)}</li>)}</ul>
+        </div>
+      )}
+
+      <form
+        className="settings-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void submit();
+        }}
+      >
+        <fieldset>
+          <legend>{t("settings.section.appearance")}</legend>
+          {field(
+            "setting-ui-language",
+            "ui.language",
+            "settings.language",
+            <select
+              id="setting-ui-language"
+              value={draft.ui.language}
+              onChange={(e) => setDraft({ ...draft, ui: { ...draft.ui, language: e.target.value as Language } })}
+            >
+              {LANGUAGES.map((language) => (
+                <option key={language} value={language}>{t(`settings.language.${language}`)}</option>
+              ))}
+            </select>,
+          )}
+          <div className="field" data-key="ui.theme">
+            <span className="label" id="setting-ui-theme-label">{t("settings.theme")}</span>
+            <div className="segmented" role="radiogroup" aria-labelledby="setting-ui-theme-label">
+              {THEMES.map((theme) => (
+                <label key={theme} className={draft.ui.theme === theme ? "selected" : undefined}>
+                  <input
+                    type="radio"
+                    name="theme"
+                    value={theme}
+                    id={`setting-ui-theme-${theme}`}
+                    checked={draft.ui.theme === theme}
+                    onChange={() => setDraft({ ...draft, ui: { ...draft.ui, theme } })}
+                  />
+                  {t(`settings.theme.${theme}`)}
+                </label>
+              ))}
+            </div>
+            {overriddenBy("ui.theme") && (
+              <p className="help note">{t("settings.overridden", { variable: overriddenBy("ui.theme") })}</p>
+            )}
+          </div>
+        </fieldset>
+
+        <fieldset>
+          <legend>{t("settings.section.storage")}</legend>
+          {field(
+            "setting-data-dir",
+            "data_dir",
+            "settings.dataDir",
+            <input
+              id="setting-data-dir"
+              type="text"
+              spellCheck={false}
+              value={draft.dataDir ?? ""}
+              placeholder={view.dataDir}
+              onChange={(e) => setDraft({ ...draft, dataDir: e.target.value.trim() === "" ? null : e.target.value })}
+            />,
+            <>
+              {t("settings.dataDir.help")} {t("settings.inUse", { path: view.dataDir })}
+            </>,
+          )}
+          {field(
+            "setting-cache-dir",
+            "cache_dir",
+            "settings.cacheDir",
+            <input
+              id="setting-cache-dir"
+              type="text"
+              spellCheck={false}
+              value={draft.cacheDir ?? ""}
+              placeholder={view.cacheDir}
+              onChange={(e) => setDraft({ ...draft, cacheDir: e.target.value.trim() === "" ? null : e.target.value })}
+            />,
+            <>
+              {t("settings.cacheDir.help")} {t("settings.inUse", { path: view.cacheDir })}
+            </>,
+          )}
+        </fieldset>
+
+        <fieldset>
+          <legend>{t("settings.section.logging")}</legend>
+          {field(
+            "setting-log-level",
+            "log.level",
+            "settings.logLevel",
+            <select
+              id="setting-log-level"
+              value={draft.log.level}
+              onChange={(e) => setDraft({ ...draft, log: { ...draft.log, level: e.target.value as LogLevel } })}
+            >
+              {LOG_LEVELS.map((level) => <option key={level} value={level}>{level}</option>)}
+            </select>,
+            t("settings.logLevel.help", { path: view.logDir }),
+          )}
+          {field(
+            "setting-log-max-files",
+            "log.max_files",
+            "settings.maxFiles",
+            <input
+              id="setting-log-max-files"
+              type="text"
+              inputMode="numeric"
+              value={maxFilesText}
+              aria-invalid={!maxFilesValid}
+              onChange={(e) => setMaxFilesText(e.target.value)}
+            />,
+            undefined,
+            maxFilesValid ? undefined : t("settings.maxFiles.invalid"),
+          )}
+        </fieldset>
+
+        <fieldset>
+          <legend>{t("settings.section.security")}</legend>
+          {field(
+            "setting-keyring-store",
+            "keyring.store",
+            "settings.keyring",
+            <select
+              id="setting-keyring-store"
+              value={draft.keyring.store}
+              onChange={(e) => setDraft({ ...draft, keyring: { store: e.target.value as KeyringStore } })}
+            >
+              {KEYRINGS.map((store) => <option key={store} value={store}>{t(`settings.keyring.${store}`)}</option>)}
+            </select>,
+            t("settings.keyring.help"),
+          )}
+        </fieldset>
+
+        <fieldset>
+          <legend>{t("settings.section.model")}</legend>
+          <p className="help">{t("settings.model.none")}</p>
+        </fieldset>
+
+        <div className="actions">
+          <button type="submit" id="settings-save" className="primary" disabled={!dirty || !maxFilesValid || save.kind === "saving"}>
+            {save.kind === "saving" ? t("settings.saving") : t("settings.save")}
+          </button>
+          <button
+            type="button"
+            className="ghost"
+            disabled={!dirty}
+            onClick={() => {
+              setDraft(view.settings);
+              setMaxFilesText(String(view.settings.log.maxFiles));
+              setSave({ kind: "idle" });
+            }}
+          >
+            {t("settings.revert")}
+          </button>
+          <span className="save-status" role="status" id="settings-save-status">
+            {save.kind === "saved" && t("settings.saved")}
+            {save.kind === "failed" && !save.error.key && t("settings.saveFailed", { message: save.error.message })}
+          </span>
+        </div>
+      </form>
+    </section>
+  );
+}
