@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 mod bindings;
+#[allow(clippy::needless_pass_by_value, reason = "Tauri hands command arguments over by value")]
 mod commands;
 mod error;
 mod state;

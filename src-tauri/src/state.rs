@@ -102,7 +102,10 @@ impl From<&Loaded> for SettingsView {
             overridden: loaded
                 .overridden
                 .iter()
-                .map(|(key, variable)| Overridden { key: (*key).to_owned(), variable: variable.clone() })
+                .map(|(key, variable)| Overridden {
+                    key: (*key).to_owned(),
+                    variable: variable.clone(),
+                })
                 .collect(),
             problems: loaded.problems.clone(),
             config_file: loaded.locations.config_file.display().to_string(),

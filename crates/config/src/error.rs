@@ -44,8 +44,12 @@ impl fmt::Display for Problem {
             ProblemSource::File { path, line: Some(line) } => {
                 write!(f, "{} line {line}: ", path.display())?;
             }
-            ProblemSource::File { path, line: None } => write!(f, "{}: ", path.display())?,
-            ProblemSource::Environment { variable } => write!(f, "environment variable {variable}: ")?,
+            ProblemSource::File { path, line: None } => {
+                write!(f, "{}: ", path.display())?;
+            }
+            ProblemSource::Environment { variable } => {
+                write!(f, "environment variable {variable}: ")?;
+            }
         }
         if let Some(key) = &self.key {
             write!(f, "key `{key}`: ")?;

@@ -100,9 +100,9 @@ impl ConfigFile {
             value: value.to_owned(),
             expected,
         })?;
-        let mut document = self.editable()?;
-        put(&mut document, key, &settings, &self.path)?;
-        self.write(&document.to_string())
+        let mut editable = self.editable()?;
+        put(&mut editable.document, key, &settings, &self.path)?;
+        self.write(&editable.to_string())
     }
 
     /// Writes every key whose value in `settings` differs from what the file says now, and
@@ -115,11 +115,11 @@ impl ConfigFile {
         if changed.is_empty() {
             return Ok(Vec::new());
         }
-        let mut document = self.editable()?;
+        let mut editable = self.editable()?;
         for key in &changed {
-            put(&mut document, key, settings, &self.path)?;
+            put(&mut editable.document, key, settings, &self.path)?;
         }
-        self.write(&document.to_string())?;
+        self.write(&editable.to_string())?;
         Ok(changed.iter().map(|key| key.name).collect())
     }
 
@@ -158,13 +158,22 @@ impl ConfigFile {
 
     /// The file as an editable document; refuses to go on when it does not parse, so that a
     /// hand-edited file is never overwritten by a guess.
-    fn editable(&self) -> Result<DocumentMut, ConfigError> {
+    fn editable(&self) -> Result<Editable, ConfigError> {
         let text = self.text()?;
-        text.parse::<DocumentMut>().map_err(|error| ConfigError::Unparsable {
-            path: self.path.clone(),
-            line: error.span().map_or(1, |span| line_of(&text, span.start)),
-            message: error.message().to_owned(),
-        })
+        let mut document =
+            text.parse::<DocumentMut>().map_err(|error| ConfigError::Unparsable {
+                path: self.path.clone(),
+                line: error.span().map_or(1, |span| line_of(&text, span.start)),
+                message: error.message().to_owned(),
+            })?;
+        // A file of only comments parses as an empty document whose comments trail it; keep
+        // them as a header, or the first key written would land above them.
+        let mut header = String::new();
+        if document.as_table().is_empty() {
+            header = document.trailing().as_str().unwrap_or_default().to_owned();
+            document.set_trailing("");
+        }
+        Ok(Editable { header, document })
     }
 
     fn validate(&self, text: &str) -> Result<(Settings, Vec<Problem>), Problem> {
@@ -177,7 +186,11 @@ impl ConfigFile {
         for (name, item, line) in entries(document.as_table(), text) {
             let Some(key) = keys::find(&name) else {
                 let known = known_keys();
-                problems.push(self.problem(line, Some(name), format!("unknown key; known keys are {known}")));
+                problems.push(self.problem(
+                    line,
+                    Some(name),
+                    format!("unknown key; known keys are {known}"),
+                ));
                 continue;
             };
             let value = match item.as_value() {
@@ -207,7 +220,8 @@ impl ConfigFile {
     /// Replaces the file in one step (write a sibling, then rename), so a crash leaves
     /// either the old file or the new one, never half of one.
     fn write(&self, text: &str) -> Result<(), ConfigError> {
-        let io_error = |source| ConfigError::Io { action: "write", path: self.path.clone(), source };
+        let io_error =
+            |source| ConfigError::Io { action: "write", path: self.path.clone(), source };
         let target = fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone());
         let folder = target.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(folder).map_err(io_error)?;
@@ -216,6 +230,23 @@ impl ConfigFile {
         staged.as_file().sync_all().map_err(io_error)?;
         staged.persist(&target).map_err(|error| io_error(error.error))?;
         Ok(())
+    }
+}
+
+/// A parsed config file being edited.
+struct Editable {
+    /// Comments above everything, when the file had nothing else.
+    header: String,
+    document: DocumentMut,
+}
+
+impl std::fmt::Display for Editable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.header)?;
+        if !self.header.is_empty() && !self.header.ends_with("\n\n") {
+            f.write_str("\n")?;
+        }
+        write!(f, "{}", self.document)
     }
 }
 
@@ -239,7 +270,12 @@ fn entries<'a>(root: &'a toml_edit::Table, text: &str) -> Vec<(String, &'a Item,
     found
 }
 
-fn put(document: &mut DocumentMut, key: &Key, settings: &Settings, path: &Path) -> Result<(), ConfigError> {
+fn put(
+    document: &mut DocumentMut,
+    key: &Key,
+    settings: &Settings,
+    path: &Path,
+) -> Result<(), ConfigError> {
     let value = key.to_toml(settings);
     let table: &mut dyn TableLike = match key.path() {
         (None, _) => document.as_table_mut(),
@@ -250,7 +286,10 @@ fn put(document: &mut DocumentMut, key: &Key, settings: &Settings, path: &Path) 
             .ok_or_else(|| ConfigError::Unparsable {
                 path: path.to_path_buf(),
                 line: 1,
-                message: format!("`{section}` must be a table ([{section}]) to hold `{}`", key.name),
+                message: format!(
+                    "`{section}` must be a table ([{section}]) to hold `{}`",
+                    key.name
+                ),
             })?,
     };
     let name = key.path().1;

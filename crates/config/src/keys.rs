@@ -184,7 +184,7 @@ mod tests {
         let key = find("log.max_files").expect("key");
         let mut settings = Settings::default();
         assert_eq!(key.set(&mut settings, "0"), Err("a whole number from 1 to 365".to_owned()));
-        assert_eq!(key.set(&mut settings, "many").is_err(), true);
+        assert!(key.set(&mut settings, "many").is_err());
         assert_eq!(key.set(&mut settings, "30"), Ok(()));
         assert_eq!(settings.log.max_files, 30);
     }

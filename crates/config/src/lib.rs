@@ -25,4 +25,6 @@ mod settings;
 pub use error::{ConfigError, Problem, ProblemSource};
 pub use file::{ConfigFile, Loaded, load};
 pub use locations::{Environment, Locations, Overrides};
-pub use settings::{KeyringSettings, KeyringStore, Language, LogLevel, LogSettings, Settings, Theme, UiSettings};
+pub use settings::{
+    KeyringSettings, KeyringStore, Language, LogLevel, LogSettings, Settings, Theme, UiSettings,
+};

@@ -168,9 +168,12 @@ mod tests {
     #[test]
     fn relative_folders_in_the_file_are_relative_to_the_file() {
         let settings = Settings { data_dir: Some("state".into()), ..Settings::default() };
-        let locations =
-            Locations::resolve("/etc/agentdesk/config.toml".into(), &Overrides::default(), &settings)
-                .expect("resolve");
+        let locations = Locations::resolve(
+            "/etc/agentdesk/config.toml".into(),
+            &Overrides::default(),
+            &settings,
+        )
+        .expect("resolve");
         assert_eq!(locations.data_dir, PathBuf::from("/etc/agentdesk/state"));
         assert_eq!(locations.log_dir(), PathBuf::from("/etc/agentdesk/state/logs"));
     }

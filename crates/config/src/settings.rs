@@ -141,4 +141,3 @@ pub struct KeyringSettings {
     /// Which keyring to use.
     pub store: KeyringStore,
 }
-

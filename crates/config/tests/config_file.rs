@@ -25,7 +25,11 @@ fn scratch(contents: Option<&str>) -> Scratch {
 }
 
 fn overrides(s: &Scratch) -> Overrides {
-    Overrides { config_file: Some(s.config.clone()), data_dir: Some(s.data.clone()), cache_dir: None }
+    Overrides {
+        config_file: Some(s.config.clone()),
+        data_dir: Some(s.data.clone()),
+        cache_dir: None,
+    }
 }
 
 #[test]
@@ -58,7 +62,9 @@ fn a_syntax_error_names_the_line_and_leaves_the_file_untouched() {
 
 #[test]
 fn bad_values_and_unknown_keys_are_reported_with_line_and_key() {
-    let s = scratch(Some("[ui]\ntheme = \"blue\"\nlanguage = \"ja\"\n\n[log]\nmax_files = 0\ncolour = 1\n"));
+    let s = scratch(Some(
+        "[ui]\ntheme = \"blue\"\nlanguage = \"ja\"\n\n[log]\nmax_files = 0\ncolour = 1\n",
+    ));
     let loaded = load(&overrides(&s), &Environment::default()).expect("load");
     let found: Vec<(Option<usize>, Option<&str>)> = loaded
         .problems
@@ -70,7 +76,11 @@ fn bad_values_and_unknown_keys_are_reported_with_line_and_key() {
         .collect();
     assert_eq!(
         found,
-        [(Some(2), Some("ui.theme")), (Some(6), Some("log.max_files")), (Some(7), Some("log.colour"))]
+        [
+            (Some(2), Some("ui.theme")),
+            (Some(6), Some("log.max_files")),
+            (Some(7), Some("log.colour"))
+        ]
     );
     assert!(loaded.problems[0].message.contains("system, light, dark"), "{}", loaded.problems[0]);
     assert_eq!(loaded.settings.ui.language, Language::Japanese, "valid keys still apply");
@@ -79,7 +89,8 @@ fn bad_values_and_unknown_keys_are_reported_with_line_and_key() {
 
 #[test]
 fn set_keeps_comments_and_layout() {
-    let text = "# my settings\n[ui]\n# I like it dark\ntheme = \"dark\" # really\nlanguage = \"en\"\n";
+    let text =
+        "# my settings\n[ui]\n# I like it dark\ntheme = \"dark\" # really\nlanguage = \"en\"\n";
     let s = scratch(Some(text));
     let file = ConfigFile::new(s.config.clone());
     file.set("ui.theme", "light").expect("set");
@@ -109,17 +120,20 @@ fn set_refuses_unknown_keys_and_invalid_values() {
 #[test]
 fn environment_overrides_apply_but_are_never_saved() {
     let s = scratch(Some("[ui]\ntheme = \"light\"\n"));
-    let env = Environment::from_pairs([("AGENTDESK_UI_THEME", "dark"), ("AGENTDESK_LOG_LEVEL", "loud")]);
+    let env =
+        Environment::from_pairs([("AGENTDESK_UI_THEME", "dark"), ("AGENTDESK_LOG_LEVEL", "loud")]);
     let loaded = load(&overrides(&s), &env).expect("load");
     assert_eq!(loaded.settings.ui.theme, Theme::Dark);
     assert_eq!(loaded.file_settings.ui.theme, Theme::Light);
     assert_eq!(loaded.overridden, [("ui.theme", "AGENTDESK_UI_THEME".to_owned())]);
     assert_eq!(
         loaded.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-        ["environment variable AGENTDESK_LOG_LEVEL: key `log.level`: `loud` is not valid: expected one of error, warn, info, debug, trace; it was ignored"]
+        [
+            "environment variable AGENTDESK_LOG_LEVEL: key `log.level`: `loud` is not valid: expected one of error, warn, info, debug, trace; it was ignored"
+        ]
     );
 
-    let mut edited = loaded.file_settings.clone();
+    let mut edited = loaded.file_settings;
     edited.ui.language = Language::Japanese;
     let changed = ConfigFile::new(s.config.clone()).save(&edited).expect("save");
     assert_eq!(changed, ["ui.language"]);
@@ -156,5 +170,14 @@ fn a_folder_given_as_the_config_file_is_a_problem_not_a_crash() {
     let loaded = load(&overrides(&s), &Environment::default()).expect("load");
     assert_eq!(loaded.problems.len(), 1);
     assert!(loaded.problems[0].message.contains("cannot read the file"), "{}", loaded.problems[0]);
-    assert!(ConfigFile::new(s.config.clone()).set("ui.theme", "dark").is_err());
+    assert!(ConfigFile::new(s.config).set("ui.theme", "dark").is_err());
+}
+
+#[test]
+fn a_new_file_starts_with_its_header_comment() {
+    let s = scratch(None);
+    ConfigFile::new(s.config.clone()).set("ui.theme", "dark").expect("set");
+    let written = fs::read_to_string(&s.config).expect("read");
+    assert!(written.starts_with("# AgentDesk configuration."), "{written}");
+    assert!(written.ends_with("\n\n[ui]\ntheme = \"dark\"\n"), "{written}");
 }

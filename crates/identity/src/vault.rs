@@ -164,9 +164,7 @@ impl Vault {
         match read? {
             Some(read) if read == value => {}
             _ => {
-                return Err(VaultError::ReadBackMismatch {
-                    backend: self.backend.display_name(),
-                });
+                return Err(VaultError::ReadBackMismatch { backend: self.backend.display_name() });
             }
         }
         deleted.map(|_| ())
@@ -187,10 +185,11 @@ fn unique_suffix() -> u128 {
 
 #[cfg(target_os = "linux")]
 fn open_store(backend: KeyringBackend) -> Result<Arc<CredentialStore>, VaultError> {
-    let unavailable =
-        |source| VaultError::Unavailable { backend: backend.display_name(), source };
+    let unavailable = |source| VaultError::Unavailable { backend: backend.display_name(), source };
     let store: Arc<CredentialStore> = match backend {
-        KeyringBackend::Os => zbus_secret_service_keyring_store::Store::new().map_err(unavailable)?,
+        KeyringBackend::Os => {
+            zbus_secret_service_keyring_store::Store::new().map_err(unavailable)?
+        }
         KeyringBackend::Keyutils => {
             linux_keyutils_keyring_store::Store::new().map_err(unavailable)?
         }

@@ -60,7 +60,9 @@ impl LogGuard {
 pub fn init(options: &LogOptions) -> LogGuard {
     let directives = std::env::var(FILTER_VAR).ok();
     let filter = |level: LevelFilter| match &directives {
-        Some(directives) => EnvFilter::builder().with_default_directive(level.into()).parse_lossy(directives),
+        Some(directives) => {
+            EnvFilter::builder().with_default_directive(level.into()).parse_lossy(directives)
+        }
         None => EnvFilter::default().add_directive(level.into()),
     };
     let console = fmt::layer()
@@ -73,7 +75,8 @@ pub fn init(options: &LogOptions) -> LogGuard {
     let (file, writer, file_problem) = match open_appender(options) {
         Ok(Some(appender)) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);
-            let layer = fmt::layer().with_writer(writer).with_ansi(false).with_filter(filter(options.file));
+            let layer =
+                fmt::layer().with_writer(writer).with_ansi(false).with_filter(filter(options.file));
             (Some(layer), Some(guard), None)
         }
         Ok(None) => (None, None, None),

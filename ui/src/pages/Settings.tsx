@@ -123,7 +123,7 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
             <span className="label" id="setting-ui-theme-label">{t("settings.theme")}</span>
             <div className="segmented" role="radiogroup" aria-labelledby="setting-ui-theme-label">
               {THEMES.map((theme) => (
-                <label key={theme} className={draft.ui.theme === theme ? "selected" : undefined}>
+                <label key={theme} data-theme-option={theme} className={draft.ui.theme === theme ? "selected" : undefined}>
                   <input
                     type="radio"
                     name="theme"
@@ -248,7 +248,7 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
           >
             {t("settings.revert")}
           </button>
-          <span className="save-status" role="status" id="settings-save-status">
+          <span className="save-status" role="status" id="settings-save-status" data-state={save.kind}>
             {save.kind === "saved" && t("settings.saved")}
             {save.kind === "failed" && !save.error.key && t("settings.saveFailed", { message: save.error.message })}
           </span>

@@ -1,0 +1,69 @@
+# AgentDesk: `make run` builds and starts the desktop app; `make test` runs every check.
+# Both install whatever is missing first (scripts/install-deps), so a fresh Debian or
+# Ubuntu machine needs nothing else.
+#
+# Every cargo command here builds the whole workspace with one profile, so features unify
+# the same way each time and nothing is rebuilt between `make run` and `make test`.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+export CARGO_TERM_COLOR ?= never
+
+UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
+XVFB := xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24"
+
+.PHONY: help run build deps test-deps ui test lint test-ui test-rust architecture bindings clean
+
+help:
+	@echo "make run    install what is missing, build, and start the desktop app"
+	@echo "make test   install what is missing and run every test (lint, unit, UI, end-to-end)"
+	@echo "make build  build the app and the agentdesk CLI (target/debug/)"
+	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
+
+run: build
+	target/debug/agentdesk-desktop
+
+build: deps ui
+	cargo build --workspace
+
+deps:
+	@scripts/install-deps build
+
+test-deps:
+	@scripts/install-deps test
+
+ui/node_modules/.package-lock.json: ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+
+ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
+	cd ui && npm run build
+
+ui: ui/dist/index.html
+
+test: test-deps ui lint test-ui architecture test-rust
+	@echo "make test: all checks passed"
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+test-ui: ui/node_modules/.package-lock.json
+	cd ui && npm run typecheck && npm test
+
+# ARCHITECTURE.md rule 1: only the desktop shell may pull in Tauri, GTK or WebKit.
+architecture:
+	@scripts/check-architecture
+
+# Unit, integration and end-to-end tests: inside a throwaway D-Bus session with an unlocked
+# gnome-keyring and keyutils session (scripts/in-test-keyring), on a virtual display.
+test-rust: ui
+	$(XVFB) scripts/in-test-keyring cargo test --workspace --no-fail-fast
+
+bindings:
+	UPDATE_BINDINGS=1 cargo test --workspace --quiet --lib bindings
+
+clean:
+	cargo clean
+	rm -rf ui/dist ui/node_modules

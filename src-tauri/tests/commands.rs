@@ -1,0 +1,143 @@
+//! The desktop commands through Tauri's real IPC layer (`tauri::test`, no window), on real
+//! config files in a temporary folder.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use agentdesk_config::{Environment, Overrides};
+use agentdesk_desktop::{AppState, SETTINGS_CHANGED, configure};
+use serde_json::{Value, json};
+use tauri::Listener;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    config: PathBuf,
+    app: App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+}
+
+fn harness(config_text: Option<&str>) -> Harness {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("config.toml");
+    if let Some(text) = config_text {
+        std::fs::write(&config, text).expect("write config");
+    }
+    let overrides = Overrides {
+        config_file: Some(config.clone()),
+        data_dir: Some(dir.path().join("data")),
+        cache_dir: Some(dir.path().join("cache")),
+    };
+    let state = AppState::load(overrides, Environment::default()).expect("load state");
+    let app =
+        configure(mock_builder(), state).build(mock_context(noop_assets())).expect("build app");
+    let webview =
+        WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("webview");
+    Harness { _dir: dir, config, app, webview }
+}
+
+impl Harness {
+    fn invoke(&self, command: &str, body: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: command.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.webview, request)
+            .map(|response| response.deserialize::<Value>().expect("JSON response"))
+    }
+
+    fn file(&self) -> Option<String> {
+        std::fs::read_to_string(&self.config).ok()
+    }
+}
+
+#[test]
+fn settings_load_names_the_config_file_and_gives_defaults() {
+    let h = harness(None);
+    let view = h.invoke("settings_load", json!({})).expect("settings_load");
+    assert_eq!(view["configFile"], json!(h.config.display().to_string()));
+    assert_eq!(view["settings"]["ui"], json!({"language": "system", "theme": "system"}));
+    assert_eq!(view["problems"], json!([]));
+}
+
+#[test]
+fn settings_save_writes_the_file_and_announces_the_change() {
+    let h = harness(Some("# mine\n[ui]\ntheme = \"light\"\n"));
+    let announced = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = Arc::clone(&announced);
+    h.app.listen_any(SETTINGS_CHANGED, move |event| {
+        sink.lock().expect("lock").push(event.payload().to_owned());
+    });
+
+    let mut settings = h.invoke("settings_load", json!({})).expect("load")["settings"].clone();
+    settings["ui"]["language"] = json!("ja");
+    settings["log"]["maxFiles"] = json!(14);
+    let view = h.invoke("settings_save", json!({ "settings": settings })).expect("save");
+
+    assert_eq!(view["effective"]["ui"]["language"], json!("ja"));
+    assert_eq!(
+        h.file().as_deref(),
+        Some("# mine\n[ui]\ntheme = \"light\"\nlanguage = \"ja\"\n\n[log]\nmax_files = 14\n")
+    );
+    let announced = announced.lock().expect("lock");
+    assert_eq!(announced.len(), 1, "one settings-changed event");
+    let payload: Value = serde_json::from_str(&announced[0]).expect("payload");
+    assert_eq!(payload["settings"]["log"]["maxFiles"], json!(14));
+}
+
+#[test]
+fn settings_save_refuses_an_invalid_value_naming_the_key() {
+    let h = harness(None);
+    let mut settings = h.invoke("settings_load", json!({})).expect("load")["settings"].clone();
+    settings["log"]["maxFiles"] = json!(0);
+    let error = h.invoke("settings_save", json!({ "settings": settings })).expect_err("refused");
+    assert_eq!(error["code"], json!("invalid_value"));
+    assert_eq!(error["key"], json!("log.max_files"));
+    assert!(error["message"].as_str().is_some_and(|m| m.contains("1 to 365")), "{error}");
+    assert_eq!(h.file(), None, "nothing written");
+}
+
+#[test]
+fn a_malformed_file_is_reported_and_never_overwritten() {
+    let broken = "[ui]\ntheme = \"dark\"\n[log\n";
+    let h = harness(Some(broken));
+    let view = h.invoke("settings_load", json!({})).expect("load");
+    assert_eq!(view["problems"][0]["source"]["line"], json!(3), "{view}");
+    let mut settings = view["settings"].clone();
+    settings["ui"]["theme"] = json!("light");
+    let error = h.invoke("settings_save", json!({ "settings": settings })).expect_err("refused");
+    assert_eq!(error["code"], json!("config_unparsable"));
+    assert_eq!(h.file().as_deref(), Some(broken));
+}
+
+#[test]
+fn doctor_run_reports_every_check() {
+    let h = harness(None);
+    let report = h.invoke("doctor_run", json!({})).expect("doctor_run");
+    let ids: Vec<&str> = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["config", "data_dir", "cache_dir", "keyring", "sandbox"]);
+    assert_eq!(report["checks"][1]["status"], json!("ok"));
+    assert_eq!(report["checks"][4]["status"], json!("unavailable"));
+}
+
+#[test]
+fn app_info_gives_the_version() {
+    let h = harness(None);
+    let info = h.invoke("app_info", json!({})).expect("app_info");
+    assert_eq!(info["version"], json!(env!("CARGO_PKG_VERSION")));
+}

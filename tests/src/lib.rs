@@ -1,0 +1,19 @@
+//! Support for end-to-end tests of the real AgentDesk desktop app.
+//!
+//! [`App::launch`] starts `tauri-driver` (which starts WebKitWebDriver, which starts the app
+//! binary) with the app's folders redirected to a temporary directory, and opens a WebDriver
+//! session. [`App`] then finds elements, clicks, types, reads text and saves screenshots.
+//!
+//! Two lessons shape it (LESSONS.md, Tauri): every WebDriver request goes over one keep-alive
+//! HTTP connection (closing it per request failed about one run in five), and a screenshot
+//! waits two animation frames so it shows the current paint. Elements are awaited with the
+//! driver's implicit wait, never with sleeps: tests wait for a selector that only matches
+//! once the state they expect is reached.
+//!
+//! It needs a display (Xvfb), `tauri-driver` and `WebKitWebDriver`; `make test` provides
+//! all three. This crate is test support only and ships nowhere.
+#![deny(missing_docs)]
+
+mod driver;
+
+pub use driver::{App, Element, Launch, Result};

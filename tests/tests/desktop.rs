@@ -1,0 +1,135 @@
+//! The real desktop app under Xvfb, driven through tauri-driver and WebKitWebDriver.
+//!
+//! Each test gets its own config file and data folder; screenshots of every page are kept
+//! under `target/e2e/` for review.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use agentdesk_e2e::{App, Launch};
+
+type Result = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+struct Scratch {
+    _dir: tempfile::TempDir,
+    config: PathBuf,
+    data: PathBuf,
+    cache: PathBuf,
+}
+
+fn scratch(config_text: Option<&str>) -> Scratch {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("config").join("config.toml");
+    if let Some(text) = config_text {
+        fs::create_dir_all(config.parent().expect("parent")).expect("config folder");
+        fs::write(&config, text).expect("write config");
+    }
+    let data = dir.path().join("data");
+    let cache = dir.path().join("cache");
+    Scratch { _dir: dir, config, data, cache }
+}
+
+fn launch(scratch: &Scratch) -> std::result::Result<App, Box<dyn std::error::Error + Send + Sync>> {
+    let path = |p: &Path| p.display().to_string();
+    App::launch(&Launch {
+        binary: Launch::workspace_binary(),
+        env: vec![
+            ("AGENTDESK_CONFIG".into(), path(&scratch.config)),
+            ("AGENTDESK_DATA_DIR".into(), path(&scratch.data)),
+            ("AGENTDESK_CACHE_DIR".into(), path(&scratch.cache)),
+            // "Follow the system" must resolve to English for the first half of the test.
+            ("LANG".into(), "C.UTF-8".into()),
+            ("LC_ALL".into(), "C.UTF-8".into()),
+        ],
+    })
+}
+
+fn shot(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e").join(format!("{name}.png"))
+}
+
+fn open(app: &App, page: &str) -> Result {
+    app.click(&app.find(&format!("button[data-page='{page}']"))?)?;
+    app.find(&format!("main[data-current-page='{page}'] h1"))?;
+    Ok(())
+}
+
+#[test]
+fn settings_persist_status_reports_and_japanese_reads() -> Result {
+    let s = scratch(None);
+    let app = launch(&s)?;
+
+    for page in ["chat", "sandbox", "connections", "memory", "traces"] {
+        open(&app, page)?;
+        let badge =
+            app.find(&format!("main[data-current-page='{page}'] [data-testid='not-built']"))?;
+        assert_eq!(app.text(&badge)?, "Not in this version yet");
+        app.screenshot(&shot(page))?;
+    }
+
+    // Settings: change the theme and the number of log files, save, and find both in the file.
+    open(&app, "settings")?;
+    assert_eq!(app.text(&app.find("#config-file-path")?)?, s.config.display().to_string());
+    app.click(&app.find("label[data-theme-option='dark']")?)?;
+    let max_files = app.find("#setting-log-max-files")?;
+    app.clear(&max_files)?;
+    app.type_text(&max_files, "14")?;
+    app.click(&app.find("#settings-save")?)?;
+    app.find("#settings-save-status[data-state='saved']")?;
+    let written = fs::read_to_string(&s.config)?;
+    assert!(written.contains("theme = \"dark\""), "{written}");
+    assert!(written.contains("max_files = 14"), "{written}");
+    app.find("html[data-theme='dark']")?;
+    app.screenshot(&shot("settings"))?;
+
+    // Status: every check has a row; the folders and the test keyring work.
+    open(&app, "status")?;
+    for (check, status) in [
+        ("config", "ok"),
+        ("data_dir", "ok"),
+        ("cache_dir", "ok"),
+        ("keyring", "ok"),
+        ("sandbox", "unavailable"),
+    ] {
+        let row = app.find(&format!("tr[data-check='{check}']"))?;
+        let text = app.text(&row)?;
+        app.find(&format!("tr[data-check='{check}'][data-status='{status}']"))
+            .map_err(|e| format!("{check} is not {status}: {text}: {e}"))?;
+    }
+    let data_row = app.text(&app.find("tr[data-check='data_dir']")?)?;
+    assert!(data_row.contains(&format!("{} is writable", s.data.display())), "{data_row}");
+    app.screenshot(&shot("status"))?;
+
+    // Japanese: choose it, save, and the interface switches.
+    open(&app, "settings")?;
+    app.click(&app.find("#setting-ui-language option[value='ja']")?)?;
+    app.click(&app.find("#settings-save")?)?;
+    app.find("html[lang='ja']")?;
+    assert_eq!(app.text(&app.find("button[data-page='settings']")?)?, "設定");
+    assert_eq!(app.text(&app.find("main h1")?)?, "設定");
+    assert!(fs::read_to_string(&s.config)?.contains("language = \"ja\""));
+    app.screenshot(&shot("settings-ja"))?;
+    open(&app, "status")?;
+    app.find("tr[data-check='data_dir'][data-status='ok']")?;
+    assert!(app.text(&app.find("tr[data-check='data_dir']")?)?.contains("書き込めます"));
+    app.screenshot(&shot("status-ja"))?;
+    Ok(())
+}
+
+#[test]
+fn a_malformed_config_is_shown_with_its_line_and_left_untouched() -> Result {
+    let broken = "[ui]\ntheme = \"dark\"\n[log\nlevel = \"info\"\n";
+    let s = scratch(Some(broken));
+    {
+        let app = launch(&s)?;
+        open(&app, "settings")?;
+        let banner = app.text(&app.find("[data-testid='config-problems']")?)?;
+        assert!(banner.contains(&format!("{}:3", s.config.display())), "{banner}");
+        assert!(banner.contains("syntax error"), "{banner}");
+        open(&app, "status")?;
+        app.find("tr[data-check='config'][data-status='warning']")?;
+        app.screenshot(&shot("status-malformed-config"))?;
+    }
+    assert_eq!(fs::read_to_string(&s.config)?, broken);
+    Ok(())
+}
