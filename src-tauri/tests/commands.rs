@@ -132,7 +132,12 @@ fn doctor_run_reports_every_check() {
         .collect();
     assert_eq!(ids, ["config", "data_dir", "cache_dir", "keyring", "sandbox"]);
     assert_eq!(report["checks"][1]["status"], json!("ok"));
-    assert_eq!(report["checks"][4]["status"], json!("unavailable"));
+    assert_eq!(
+        report["checks"][4]["status"],
+        json!("warning"),
+        "no runtime in a fresh data folder"
+    );
+    assert_eq!(report["checks"][4]["code"], json!("not_installed"));
 }
 
 #[test]

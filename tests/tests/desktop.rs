@@ -89,7 +89,7 @@ fn settings_persist_status_reports_and_japanese_reads() -> Result {
         ("data_dir", "ok"),
         ("cache_dir", "ok"),
         ("keyring", "ok"),
-        ("sandbox", "unavailable"),
+        ("sandbox", "warning"),
     ] {
         let row = app.find(&format!("tr[data-check='{check}']"))?;
         let text = app.text(&row)?;

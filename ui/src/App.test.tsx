@@ -40,14 +40,14 @@ describe("the app shell", () => {
   it("follows a Japanese OS locale when the language follows the system", async () => {
     render(<App backend={memoryBackend({ locale: "ja-JP" })} />);
     expect(await screen.findByRole("button", { name: "設定" })).toBeTruthy();
-    expect(document.documentElement.lang).toBe("ja");
+    await waitFor(() => expect(document.documentElement.lang).toBe("ja"));
   });
 
   it("applies the theme setting to the document", async () => {
     const settings = { ...defaultSettings(), ui: { language: "en" as const, theme: "dark" as const } };
     render(<App backend={memoryBackend({ settings })} />);
     await screen.findByRole("navigation");
-    expect(document.documentElement.dataset.theme).toBe("dark");
+    await waitFor(() => expect(document.documentElement.dataset.theme).toBe("dark"));
   });
 });
 

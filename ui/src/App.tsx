@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { Backend } from "./backend";
 import type { AppInfo, SettingsView } from "./bindings/Api";
 import { Sidebar } from "./components/Sidebar";
@@ -68,7 +68,8 @@ export function App({ backend, initialPage = "chat" }: { backend: Backend; initi
   const settings = state.kind === "ready" ? state.view.effective : undefined;
   useTheme(settings?.ui.theme ?? "system");
   const locale = resolveLocale(settings?.ui.language ?? "system", state.kind === "ready" ? state.info.locale : null);
-  useEffect(() => {
+  // Before paint, so the page never shows in the wrong language's fonts.
+  useLayoutEffect(() => {
     document.documentElement.lang = locale;
   }, [locale]);
 

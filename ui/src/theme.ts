@@ -1,11 +1,12 @@
-import { useEffect } from "react";
+import { useLayoutEffect } from "react";
 import type { Theme } from "./bindings/Settings";
 
 const DARK_QUERY = "(prefers-color-scheme: dark)";
 
 /** Applies the theme to the document, following the OS live when the setting is "system". */
 export function useTheme(theme: Theme) {
-  useEffect(() => {
+  // Before paint, so a dark-theme user never sees a white flash.
+  useLayoutEffect(() => {
     const root = document.documentElement;
     if (theme !== "system") {
       root.dataset.theme = theme;

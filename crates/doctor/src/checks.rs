@@ -5,8 +5,9 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use agentdesk_config::{KeyringStore, Loaded};
+use agentdesk_config::{KeyringStore, Loaded, Locations};
 use agentdesk_identity::{KeyringBackend, Vault};
+use agentdesk_wasm_sandbox::{RuntimeId, RuntimeStore};
 
 use crate::{Check, Status};
 
@@ -132,17 +133,33 @@ pub(crate) fn keyring(store: KeyringStore) -> Check {
     check("keyring", outcome)
 }
 
-pub(crate) fn sandbox() -> Check {
-    check(
-        "sandbox",
+pub(crate) fn sandbox(locations: &Locations) -> Check {
+    let store = RuntimeStore::new(&locations.data_dir, &locations.cache_dir);
+    let python = store.status(RuntimeId::Python);
+    let scientific = store.status(RuntimeId::PythonScientific);
+    let outcome = if python.installed {
+        let extra = if scientific.installed {
+            "python-scientific is installed too"
+        } else {
+            "python-scientific (numpy, pandas, matplotlib) is not installed"
+        };
         Outcome {
-            status: Status::Unavailable,
-            code: "not_built",
-            summary: "the local Python sandbox is not part of this version yet".into(),
-            params: Vec::new(),
+            status: Status::Ok,
+            code: if scientific.installed { "installed_both" } else { "installed" },
+            summary: format!("python (CPython {}) is installed; {extra}", python.python),
+            params: vec![("python", python.python)],
             fix: None,
-        },
-    )
+        }
+    } else {
+        Outcome {
+            status: Status::Warning,
+            code: "not_installed",
+            summary: "the Python sandbox runtime is not installed, so code cannot run locally".into(),
+            params: Vec::new(),
+            fix: Some("Run `agentdesk sandbox install python` (about 12 MB from PyPI; `make run` does it).".into()),
+        }
+    };
+    check("sandbox", outcome)
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@
 //! Each [`Check`] carries English text for the terminal and a stable `code` with `params` so
 //! the desktop app can say the same thing in Japanese.
 //!
-//! This crate composes leaves (`config`, `identity`); it must not depend on Tauri, GTK or
-//! WebKit.
+//! This crate composes leaves (`config`, `identity`, `wasm-sandbox`); it must not depend on
+//! Tauri, GTK or WebKit.
 #![deny(missing_docs)]
 
 mod checks;
@@ -90,7 +90,7 @@ pub fn run(loaded: &Loaded) -> Report {
         checks::writable_folder("data_dir", &loaded.locations.data_dir),
         checks::writable_folder("cache_dir", &loaded.locations.cache_dir),
         checks::keyring(loaded.settings.keyring.store),
-        checks::sandbox(),
+        checks::sandbox(&loaded.locations),
     ];
     let versions = vec![
         Version { name: "agentdesk".into(), value: env!("CARGO_PKG_VERSION").into() },

@@ -99,7 +99,10 @@ export const en = {
   "doctor.keyring.unusable": "The {backend} keyring cannot store secrets: {error}",
   "doctor.keyring.unusable.fix": "Start and unlock a Secret Service provider (GNOME Keyring or KWallet), or choose kernel keyutils in Settings to keep secrets until the next reboot.",
   "doctor.sandbox.title": "Python sandbox",
-  "doctor.sandbox.not_built": "The local Python sandbox is not part of this version yet.",
+  "doctor.sandbox.installed": "python (CPython {python}) is installed; python-scientific (numpy, pandas, matplotlib) is not.",
+  "doctor.sandbox.installed_both": "python (CPython {python}) and python-scientific are installed.",
+  "doctor.sandbox.not_installed": "The Python sandbox runtime is not installed, so code cannot run locally.",
+  "doctor.sandbox.not_installed.fix": "Run `agentdesk sandbox install python` (about 12 MB from PyPI; `make run` does it).",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -100,5 +100,8 @@ export const ja: Record<MessageKey, string> = {
   "doctor.keyring.unusable": "{backend} キーリングにシークレットを保存できません: {error}",
   "doctor.keyring.unusable.fix": "Secret Service プロバイダー（GNOME Keyring または KWallet）を起動してロックを解除するか、設定でカーネル keyutils を選んでください（再起動まで保持）。",
   "doctor.sandbox.title": "Python サンドボックス",
-  "doctor.sandbox.not_built": "ローカルの Python サンドボックスはこのバージョンにはまだありません。",
+  "doctor.sandbox.installed": "python（CPython {python}）はインストール済みです。python-scientific（numpy、pandas、matplotlib）は未インストールです。",
+  "doctor.sandbox.installed_both": "python（CPython {python}）と python-scientific はインストール済みです。",
+  "doctor.sandbox.not_installed": "Python サンドボックスのランタイムがインストールされていないため、ローカルでコードを実行できません。",
+  "doctor.sandbox.not_installed.fix": "`agentdesk sandbox install python` を実行してください（PyPI から約 12 MB。`make run` でも行われます）。",
 };

@@ -2,6 +2,7 @@
 
 mod config;
 mod doctor;
+mod sandbox;
 
 use std::process::ExitCode;
 
@@ -23,6 +24,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Doctor { json } => doctor::run(&context, json),
         Command::Config(command) => config::run(&context, command),
+        Command::Sandbox(command) => sandbox::run(&context, command),
     }
 }
 

@@ -1,0 +1,148 @@
+# AgentDesk's sandbox driver: runs inside CPython-on-WASI and executes cells sent by the host.
+#
+# Protocol (one session, one request at a time):
+#   host -> guest, on fd 0: one JSON object per line:
+#       {"code": str, "clear": bool, "cap": int}
+#   guest -> host, on fd 1: b"\x1e" + token + b" " + JSON + b"\n", where token is argv[1]
+#       {"ready": true}  once, when the interpreter is up
+#       {"stdout": str, "stderr": str, "ok": bool, "exit": int|null, "truncated": bool,
+#        "figures": [base64 PNG, ...]}  after each cell
+# Anything else written to fd 1 (os.write by user code) is passed on as raw output.
+import ast
+import io
+import json
+import os
+import sys
+import traceback
+
+_TOKEN = (b"\x1e" + sys.argv[1].encode() + b" ") if len(sys.argv) > 1 else b"\x1e "
+_write = os.write
+_stdin = sys.stdin.buffer
+_dumps = json.dumps
+_loads = json.loads
+
+
+def _respond(message):
+    data = _TOKEN + _dumps(message).encode() + b"\n"
+    view = memoryview(data)
+    while view:
+        view = view[_write(1, view):]
+
+
+class _Capture(io.TextIOBase):
+    """A text stream that keeps at most `cap` characters and remembers what it dropped."""
+
+    def __init__(self, cap):
+        self._parts = []
+        self._room = cap
+        self.truncated = False
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if self._room > 0:
+            kept = text[: self._room]
+            self._parts.append(kept)
+            self._room -= len(kept)
+            if len(kept) < len(text):
+                self.truncated = True
+        elif text:
+            self.truncated = True
+        return len(text)
+
+    def value(self):
+        return "".join(self._parts)
+
+
+def _fresh_namespace():
+    return {"__name__": "__main__", "__builtins__": __builtins__}
+
+
+def _figures():
+    """PNGs of the matplotlib figures still open, then closes them (python-scientific only)."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is None:
+        return []
+    import base64
+
+    images = []
+    for number in pyplot.get_fignums():
+        buffer = io.BytesIO()
+        pyplot.figure(number).savefig(buffer, format="png", bbox_inches="tight")
+        images.append(base64.b64encode(buffer.getvalue()).decode())
+    pyplot.close("all")
+    return images
+
+
+def _run(code, namespace):
+    """Runs a cell like a notebook: a final expression's value is printed."""
+    tree = ast.parse(code, "<cell>", "exec")
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    exec(compile(tree, "<cell>", "exec"), namespace)
+    if last is not None:
+        value = eval(compile(last, "<cell>", "eval"), namespace)
+        if value is not None:
+            print(repr(value))
+
+
+def _print_exception(error, stream):
+    """A traceback that starts at the user's cell, without the driver's own frames."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != "<cell>":
+        tb = tb.tb_next
+    traceback.print_exception(type(error), error, tb, file=stream)
+
+
+def _serve():
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        os.chdir("/workspace")
+    except OSError:
+        pass
+    sys.stdin = io.StringIO("")
+    namespace = _fresh_namespace()
+    _respond({"ready": True})
+    while True:
+        line = _stdin.readline()
+        if not line:
+            return
+        request = _loads(line)
+        if request.get("clear"):
+            namespace = _fresh_namespace()
+        cap = int(request.get("cap", 1 << 20))
+        out, err = _Capture(cap), _Capture(cap)
+        sys.stdout, sys.stderr = out, err
+        ok, exit_code = True, None
+        try:
+            _run(request["code"], namespace)
+        except SystemExit as stop:
+            exit_code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+            if stop.code is not None and not isinstance(stop.code, int):
+                print(stop.code, file=err)
+            ok = exit_code == 0
+        except BaseException as error:
+            _print_exception(error, err)
+            ok = False
+        finally:
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        try:
+            figures = _figures()
+        except BaseException:
+            figures = []
+            err.write("\n" + traceback.format_exc())
+        _respond({
+            "stdout": out.value(),
+            "stderr": err.value(),
+            "ok": ok,
+            "exit": exit_code,
+            "truncated": out.truncated or err.truncated,
+            "figures": figures,
+        })
+
+
+_serve()

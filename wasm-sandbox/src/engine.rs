@@ -1,0 +1,77 @@
+//! The wasmtime engine every sandbox shares, and loading precompiled runtimes.
+
+use std::path::Path;
+use std::time::Duration;
+
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, Module, PoolingAllocationConfig};
+
+use crate::SandboxError;
+
+/// How often the engine's epoch advances. A running guest yields to the executor at every
+/// tick, which is what lets a deadline or a Stop take effect within one tick.
+pub(crate) const TICK: Duration = Duration::from_millis(10);
+
+/// Most interpreters alive at once (sessions plus warm spares) before a start is refused.
+pub(crate) const MAX_INSTANCES: u32 = 128;
+
+/// The wasm stack a guest may use: deep enough for CPython's default recursion limit.
+const WASM_STACK: usize = 8 << 20;
+
+/// Builds the engine: async (guests run as cancellable futures), epoch interruption,
+/// exceptions (python-scientific's CPython needs them) and the pooling allocator with
+/// copy-on-write memory images so a new interpreter is a few page mappings, not a copy.
+pub(crate) fn new_engine() -> Result<Engine, SandboxError> {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_core_instances(MAX_INSTANCES)
+        .total_memories(MAX_INSTANCES)
+        .total_tables(MAX_INSTANCES)
+        .total_stacks(MAX_INSTANCES)
+        .max_memory_size(4 << 30)
+        .table_elements(200_000);
+    let mut config = Config::new();
+    config
+        .epoch_interruption(true)
+        .wasm_exceptions(true)
+        .max_wasm_stack(WASM_STACK)
+        .async_stack_size(WASM_STACK + (1 << 20))
+        .memory_init_cow(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    let engine = Engine::new(&config).map_err(SandboxError::from)?;
+    start_ticker(&engine);
+    Ok(engine)
+}
+
+/// Advances the epoch every [`TICK`] for as long as the engine lives.
+fn start_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    let spawned = std::thread::Builder::new().name("sandbox-epoch".into()).spawn(move || {
+        while let Some(engine) = weak.upgrade() {
+            engine.increment_epoch();
+            drop(engine);
+            std::thread::sleep(TICK);
+        }
+    });
+    if let Err(error) = spawned {
+        tracing::error!(
+            "cannot start the sandbox's epoch ticker, deadlines will not fire: {error}"
+        );
+    }
+}
+
+/// Compiles a WebAssembly module for this engine, ready to be written to the cache.
+pub(crate) fn precompile(engine: &Engine, wasm: &[u8]) -> Result<Vec<u8>, SandboxError> {
+    engine.precompile_module(wasm).map_err(SandboxError::from)
+}
+
+/// Loads a module precompiled by [`precompile`].
+pub(crate) fn load_precompiled(engine: &Engine, path: &Path) -> Result<Module, SandboxError> {
+    // SAFETY: wasmtime trusts precompiled code. The file is one this crate wrote into the
+    // runtime folder after verifying the module's sha256, and the caller checks the file's
+    // own sha256 against the record written beside it before calling this.
+    #[allow(unsafe_code)]
+    let module = unsafe { Module::deserialize_file(engine, path) };
+    module.map_err(|error| SandboxError::Corrupt {
+        path: path.to_path_buf(),
+        reason: format!("{error:#}"),
+    })
+}

