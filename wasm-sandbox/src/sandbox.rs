@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use wasmtime::{Engine, InstancePre, Linker};
 
 use crate::files::{Snapshot, Workspace};
-use crate::interpreter::{GuestState, Interpreter};
+use crate::interpreter::{GuestSetup, GuestState, Interpreter};
 use crate::runtime::{Progress, RuntimeId, RuntimeStatus, RuntimeStore, WheelSource};
 use crate::wire::{SessionInfo, SessionStatus, ToolCall, ToolResult};
 use crate::{Limits, SandboxError, engine, tools};
@@ -81,7 +81,7 @@ impl std::fmt::Debug for Inner {
 
 /// A runtime ready to instantiate, with its booted spares.
 struct Loaded {
-    pre: InstancePre<GuestState>,
+    handle: Arc<LoadedHandle>,
     spares: tokio::sync::Mutex<Vec<Booted>>,
 }
 
@@ -101,15 +101,35 @@ pub(crate) struct Session {
     expiry: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
-/// What a session needs to restart its interpreter.
+/// What it takes to boot an interpreter of one runtime.
 pub(crate) struct LoadedHandle {
     pre: InstancePre<GuestState>,
+    read_only: Vec<(PathBuf, String)>,
+    reactor: bool,
 }
 
 impl LoadedHandle {
+    /// Boots an interpreter on a session folder: its workspace and, beside it, its scratch
+    /// folder (`<folder>.tmp`, the guest's `/tmp`).
     pub(crate) async fn boot(&self, folder: &Path) -> Result<Interpreter, SandboxError> {
-        Interpreter::start(&self.pre, folder, STARTUP).await
+        let scratch = scratch_of(folder);
+        std::fs::create_dir_all(&scratch).map_err(|error| SandboxError::Workspace {
+            path: scratch.clone(),
+            reason: error.to_string(),
+        })?;
+        let setup = GuestSetup {
+            workspace: folder.to_path_buf(),
+            scratch,
+            read_only: self.read_only.clone(),
+            reactor: self.reactor,
+        };
+        Interpreter::start(&self.pre, &setup, STARTUP).await
     }
+}
+
+/// The scratch folder that goes with a session folder.
+fn scratch_of(folder: &Path) -> PathBuf {
+    folder.with_extension("tmp")
 }
 
 /// A session's mutable part: one call at a time holds it.
@@ -207,7 +227,7 @@ impl Sandbox {
         let session = Arc::new(Session {
             info: info.clone(),
             folder: booted.folder,
-            runtime: Arc::new(LoadedHandle { pre: loaded.pre.clone() }),
+            runtime: Arc::clone(&loaded.handle),
             state: tokio::sync::Mutex::new(SessionState {
                 interpreter: Some(booted.interpreter),
                 workspace,
@@ -273,6 +293,7 @@ impl Sandbox {
             state.interpreter = None;
         }
         let _ = std::fs::remove_dir_all(&session.folder);
+        let _ = std::fs::remove_dir_all(scratch_of(&session.folder));
         let mut info = session.info.clone();
         info.status = SessionStatus::Terminated;
         let mut ended = lock(&self.inner.ended);
@@ -289,7 +310,15 @@ impl Sandbox {
         let mut linker = Linker::new(&self.inner.engine);
         crate::interpreter::link(&mut linker)?;
         let pre = linker.instantiate_pre(&module).map_err(SandboxError::from)?;
-        let loaded = Arc::new(Loaded { pre, spares: tokio::sync::Mutex::new(Vec::new()) });
+        let handle = LoadedHandle {
+            pre,
+            read_only: self.inner.runtimes.read_only_mounts(id),
+            reactor: id.is_reactor(),
+        };
+        let loaded = Arc::new(Loaded {
+            handle: Arc::new(handle),
+            spares: tokio::sync::Mutex::new(Vec::new()),
+        });
         Ok(Arc::clone(lock(&self.inner.loaded).entry(id).or_insert(loaded)))
     }
 
@@ -300,10 +329,11 @@ impl Sandbox {
             path: folder.clone(),
             reason: error.to_string(),
         })?;
-        match Interpreter::start(&loaded.pre, &folder, STARTUP).await {
+        match loaded.handle.boot(&folder).await {
             Ok(interpreter) => Ok(Booted { id, folder, interpreter }),
             Err(error) => {
                 let _ = std::fs::remove_dir_all(&folder);
+                let _ = std::fs::remove_dir_all(scratch_of(&folder));
                 Err(error)
             }
         }

@@ -151,7 +151,10 @@ async fn no_environment_network_processes_or_native_code() {
     let id = session(&sandbox).await;
     let probes = [
         // Only what the driver itself sets: none of the host's variables.
-        ("import os; print(dict(os.environ))", "{'MPLBACKEND': 'Agg'}"),
+        (
+            "import os; print(sorted(os.environ.items()))",
+            "[('HOME', '/tmp'), ('MPLBACKEND', 'Agg'), ('MPLCONFIGDIR', '/tmp/matplotlib'), ('TMPDIR', '/tmp')]",
+        ),
         (
             "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 80), timeout=1)\n    print('CONNECTED')\nexcept Exception as error:\n    print('refused')",
             "refused",

