@@ -10,34 +10,44 @@ mod tests {
 
     use ts_rs::{Config, TS};
 
-    use crate::{ApiError, AppInfo, SettingsView};
+    use crate::{ApiError, AppInfo, InstallProgress, SettingsView};
 
     fn export_all(dir: &Path) {
-        let config = Config::new().with_out_dir(dir);
+        // Sizes and counts fit a JavaScript number; `bigint` would only get in the way.
+        let config = Config::new().with_out_dir(dir).with_large_int("number");
         let exports = [
             SettingsView::export_all(&config),
             ApiError::export_all(&config),
             AppInfo::export_all(&config),
             agentdesk_doctor::Report::export_all(&config),
+            InstallProgress::export_all(&config),
+            agentdesk_wasm_sandbox::ToolResult::export_all(&config),
+            agentdesk_wasm_sandbox::ToolCall::export_all(&config),
+            agentdesk_wasm_sandbox::SessionInfo::export_all(&config),
+            agentdesk_wasm_sandbox::RuntimeStatus::export_all(&config),
+            agentdesk_wasm_sandbox::Limits::export_all(&config),
         ];
         for export in exports {
             export.expect("export TypeScript bindings");
         }
     }
 
+    /// Every `.ts` file under `dir`, by its path relative to `dir`.
     fn files(dir: &Path) -> BTreeMap<String, String> {
-        std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "ts"))
-                    .map(|entry| {
-                        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                        (entry.file_name().to_string_lossy().into_owned(), text)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+        let mut found = BTreeMap::new();
+        let mut folders = vec![dir.to_path_buf()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|ext| ext == "ts") {
+                    let name = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+                    found.insert(name, std::fs::read_to_string(&path).unwrap_or_default());
+                }
+            }
+        }
+        found
     }
 
     #[test]

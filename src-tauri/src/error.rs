@@ -15,6 +15,10 @@ pub enum ErrorCode {
     ConfigUnparsable,
     /// A file or folder could not be read or written.
     Io,
+    /// A sandbox runtime is not installed; install it first.
+    NotInstalled,
+    /// The sandbox refused or failed the request; the message says why.
+    Sandbox,
     /// Something that should not happen; the message and the log say more.
     Internal,
 }
@@ -58,5 +62,15 @@ impl From<ConfigError> for ApiError {
             }
             _ => ApiError::new(ErrorCode::Internal, message),
         }
+    }
+}
+
+impl From<agentdesk_wasm_sandbox::SandboxError> for ApiError {
+    fn from(error: agentdesk_wasm_sandbox::SandboxError) -> ApiError {
+        let code = match error {
+            agentdesk_wasm_sandbox::SandboxError::NotInstalled(_) => ErrorCode::NotInstalled,
+            _ => ErrorCode::Sandbox,
+        };
+        ApiError::new(code, error.to_string())
     }
 }

@@ -25,12 +25,17 @@ use agentdesk_config::{Environment, Overrides};
 use tauri::{Runtime, Wry};
 
 pub use commands::app::AppInfo;
+pub use commands::sandbox::InstallProgress;
 pub use error::{ApiError, ErrorCode};
 pub use state::{AppState, Overridden, SettingsView};
 
 /// The name of the event emitted after the settings change; its payload is a
 /// [`SettingsView`].
 pub const SETTINGS_CHANGED: &str = "settings-changed";
+
+/// The name of the event that reports a runtime install's progress; its payload is a
+/// [`commands::sandbox::InstallProgress`].
+pub const SANDBOX_INSTALL_PROGRESS: &str = "sandbox-install-progress";
 
 /// Starts the desktop app and returns when its last window closes.
 pub fn run() -> ExitCode {
@@ -62,5 +67,10 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         commands::settings::settings_load,
         commands::settings::settings_save,
         commands::doctor::doctor_run,
+        commands::sandbox::sandbox_runtimes,
+        commands::sandbox::sandbox_install,
+        commands::sandbox::sandbox_start,
+        commands::sandbox::sandbox_stop,
+        commands::sandbox::sandbox_invoke,
     ])
 }

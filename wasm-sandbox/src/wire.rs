@@ -1,9 +1,11 @@
 //! The AgentCore Code Interpreter wire types: tool calls in, results out (CONTRACTS.md).
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// One tool call: `{name, arguments}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Sandbox.ts")]
 pub struct ToolCall {
     /// `executeCode`, `writeFiles`, `readFiles`, `listFiles`, `removeFiles`, …
     pub name: String,
@@ -13,20 +15,23 @@ pub struct ToolCall {
 }
 
 /// A tool's result: `{content[], structuredContent?, isError}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Sandbox.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct ToolResult {
     /// What to show: text, images, files.
     pub content: Vec<Content>,
     /// The run's details, for `executeCode`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub structured_content: Option<Execution>,
     /// Whether the call failed.
     pub is_error: bool,
 }
 
 /// One item of a result's content.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Sandbox.ts")]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Content {
     /// Text.
@@ -55,35 +60,43 @@ pub enum Content {
         name: String,
         /// The guessed media type.
         #[serde(rename = "mimeType", skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         mime_type: Option<String>,
         /// Size in bytes.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         size: Option<u64>,
         /// What it is (a folder, a new file…).
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         description: Option<String>,
     },
 }
 
 /// A file's content inside a result: text when it is UTF-8, else base64 `blob`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Sandbox.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct EmbeddedResource {
     /// `file:///workspace/<path>`.
     pub uri: String,
     /// The guessed media type.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub mime_type: Option<String>,
     /// The content, when it is text.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub text: Option<String>,
     /// The content, base64, when it is not text.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub blob: Option<String>,
 }
 
 /// `structuredContent` of an `executeCode` result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Sandbox.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct Execution {
     /// What the code printed.
@@ -97,14 +110,16 @@ pub struct Execution {
     pub execution_time: f64,
     /// The limit that stopped or cut the run, if one did: `deadline`, `memory`, `output`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub limit: Option<Limit>,
     /// True when the interpreter had to be restarted, so variables and imports are gone.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub state_lost: bool,
 }
 
 /// A limit that stopped or cut a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Sandbox.ts")]
 #[serde(rename_all = "kebab-case")]
 pub enum Limit {
     /// The wall-clock deadline.
@@ -141,7 +156,8 @@ impl ToolResult {
 }
 
 /// A session as AgentCore describes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Sandbox.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct SessionInfo {
     /// `agentdesk.local.<runtime>`: the local counterpart of `aws.codeinterpreter.v1`.
@@ -161,7 +177,8 @@ pub struct SessionInfo {
 }
 
 /// Whether a session can still run code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Sandbox.ts")]
 #[serde(rename_all = "UPPERCASE")]
 pub enum SessionStatus {
     /// Running.

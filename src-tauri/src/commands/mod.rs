@@ -2,4 +2,5 @@
 
 pub(crate) mod app;
 pub(crate) mod doctor;
+pub(crate) mod sandbox;
 pub(crate) mod settings;

@@ -1,6 +1,7 @@
 // The UI talks to AgentDesk through this interface only: the Tauri implementation in the
 // app, an in-memory one in component tests. Types come from Rust (see ../bindings).
-import type { AppInfo, SettingsView } from "../bindings/Api";
+import type { AppInfo, InstallProgress, SettingsView } from "../bindings/Api";
+import type { Limits, RuntimeId, RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
 
@@ -14,4 +15,13 @@ export interface Backend {
   runDoctor(): Promise<Report>;
   /** Calls `listener` whenever the settings change; returns the function that stops it. */
   onSettingsChanged(listener: (view: SettingsView) => void): Promise<() => void>;
+
+  sandboxRuntimes(): Promise<RuntimeStatus[]>;
+  /** Downloads, verifies and compiles a runtime; progress arrives through onInstallProgress. */
+  sandboxInstall(runtime: RuntimeId): Promise<RuntimeStatus>;
+  onInstallProgress(listener: (progress: InstallProgress) => void): Promise<() => void>;
+  sandboxStart(runtime: RuntimeId): Promise<SessionInfo>;
+  sandboxStop(sessionId: string): Promise<SessionInfo>;
+  /** One AgentCore Code Interpreter tool call; failures of the code come back with isError. */
+  sandboxInvoke(sessionId: string, call: ToolCall, limits?: Limits): Promise<ToolResult>;
 }

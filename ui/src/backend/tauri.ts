@@ -1,12 +1,15 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import type { AppInfo, SettingsView } from "../bindings/Api";
+import type { AppInfo, InstallProgress, SettingsView } from "../bindings/Api";
+import type { RuntimeStatus, SessionInfo, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
 import type { Backend } from ".";
 
 /** Must match `SETTINGS_CHANGED` in src-tauri/src/lib.rs. */
 export const SETTINGS_CHANGED = "settings-changed";
+/** Must match `SANDBOX_INSTALL_PROGRESS` in src-tauri/src/lib.rs. */
+export const SANDBOX_INSTALL_PROGRESS = "sandbox-install-progress";
 
 export const tauriBackend: Backend = {
   appInfo: () => invoke<AppInfo>("app_info"),
@@ -15,4 +18,12 @@ export const tauriBackend: Backend = {
   runDoctor: () => invoke<Report>("doctor_run"),
   onSettingsChanged: (listener) =>
     listen<SettingsView>(SETTINGS_CHANGED, (event) => listener(event.payload)),
+  sandboxRuntimes: () => invoke<RuntimeStatus[]>("sandbox_runtimes"),
+  sandboxInstall: (runtime) => invoke<RuntimeStatus>("sandbox_install", { runtime }),
+  onInstallProgress: (listener) =>
+    listen<InstallProgress>(SANDBOX_INSTALL_PROGRESS, (event) => listener(event.payload)),
+  sandboxStart: (runtime) => invoke<SessionInfo>("sandbox_start", { runtime }),
+  sandboxStop: (sessionId) => invoke<SessionInfo>("sandbox_stop", { sessionId }),
+  sandboxInvoke: (sessionId, call, limits) =>
+    invoke<ToolResult>("sandbox_invoke", { sessionId, call, limits: limits ?? null }),
 };
