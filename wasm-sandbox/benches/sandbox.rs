@@ -128,6 +128,49 @@ async fn main() {
     }
     row("agentdesk: sum of squares to 10^7 (warm session)", &mut cpu);
 
+    // python-scientific, when installed: a fresh session's `import numpy, pandas`, and the loop.
+    if runtimes.status(RuntimeId::PythonScientific).installed {
+        let science = Sandbox::open(&config(0)).expect("sandbox");
+        let mut imports = Vec::new();
+        let mut boots = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            let fresh = science
+                .start_session(StartSession {
+                    name: "bench".into(),
+                    runtime: RuntimeId::PythonScientific,
+                    timeout_seconds: 3600,
+                })
+                .await
+                .expect("start");
+            boots.push(ms(t.elapsed()));
+            let t = Instant::now();
+            exec(&science, &fresh.session_id, "import numpy, pandas", &limits).await;
+            imports.push(ms(t.elapsed()));
+            if imports.len() == 5 {
+                let mut loop_ms = Vec::new();
+                for _ in 0..3 {
+                    let t = Instant::now();
+                    exec(
+                        &science,
+                        &fresh.session_id,
+                        "print(sum(i * i for i in range(10**7)))",
+                        &limits,
+                    )
+                    .await;
+                    loop_ms.push(ms(t.elapsed()));
+                }
+                row("agentdesk python-scientific: sum of squares to 10^7", &mut loop_ms);
+            }
+            let _ = science.stop_session(&fresh.session_id);
+        }
+        row(
+            "agentdesk python-scientific: new session, no spare (boots from the snapshot)",
+            &mut boots,
+        );
+        row("agentdesk python-scientific: `import numpy, pandas` in a new session", &mut imports);
+    }
+
     // Memory of idle sessions.
     let idle = Sandbox::open(&config(0)).expect("sandbox");
     let first = start(&idle).await;
