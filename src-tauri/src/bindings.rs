@@ -26,6 +26,7 @@ mod tests {
             agentdesk_wasm_sandbox::SessionInfo::export_all(&config),
             agentdesk_wasm_sandbox::RuntimeStatus::export_all(&config),
             agentdesk_wasm_sandbox::Limits::export_all(&config),
+            agentdesk_wasm_sandbox::OutputChunk::export_all(&config),
         ];
         for export in exports {
             export.expect("export TypeScript bindings");

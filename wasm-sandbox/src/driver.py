@@ -5,9 +5,10 @@
 #       {"code": str, "clear": bool, "cap": int}
 #   guest -> host, on fd 1: b"\x1e" + token + b" " + JSON + b"\n", where token is argv[1]
 #       {"ready": true}  once, when the interpreter is up
-#       {"stdout": str, "stderr": str, "ok": bool, "exit": int|null, "truncated": bool,
-#        "figures": [base64 PNG, ...]}  after each cell
-# Anything else written to fd 1 (os.write by user code) is passed on as raw output.
+#       {"ok": bool, "exit": int|null, "truncated": bool, "figures": [base64 PNG, ...]}
+#       after each cell
+# What the cell prints goes straight to fd 1 and fd 2 as it is printed (the host streams it
+# and keeps it up to the cap), so nothing waits for the cell to end to be seen.
 import ast
 import io
 import json
@@ -29,11 +30,11 @@ def _respond(message):
         view = view[_write(1, view):]
 
 
-class _Capture(io.TextIOBase):
-    """A text stream that keeps at most `cap` characters and remembers what it dropped."""
+class _Stream(io.TextIOBase):
+    """A text stream written straight to a file descriptor, cut after `cap` bytes."""
 
-    def __init__(self, cap):
-        self._parts = []
+    def __init__(self, fd, cap):
+        self._fd = fd
         self._room = cap
         self.truncated = False
 
@@ -43,18 +44,15 @@ class _Capture(io.TextIOBase):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        if self._room > 0:
-            kept = text[: self._room]
-            self._parts.append(kept)
-            self._room -= len(kept)
-            if len(kept) < len(text):
-                self.truncated = True
-        elif text:
+        data = text.encode("utf-8", "replace")
+        if len(data) > self._room:
+            data = data[: max(self._room, 0)]
             self.truncated = True
+        self._room -= len(data)
+        view = memoryview(data)
+        while view:
+            view = view[_write(self._fd, view):]
         return len(text)
-
-    def value(self):
-        return "".join(self._parts)
 
 
 def _fresh_namespace():
@@ -119,7 +117,7 @@ def _serve():
         if request.get("clear"):
             namespace = _fresh_namespace()
         cap = int(request.get("cap", 1 << 20))
-        out, err = _Capture(cap), _Capture(cap)
+        out, err = _Stream(1, cap), _Stream(2, cap)
         sys.stdout, sys.stderr = out, err
         ok, exit_code = True, None
         try:
@@ -140,8 +138,6 @@ def _serve():
             figures = []
             err.write("\n" + traceback.format_exc())
         _respond({
-            "stdout": out.value(),
-            "stderr": err.value(),
             "ok": ok,
             "exit": exit_code,
             "truncated": out.truncated or err.truncated,

@@ -22,7 +22,8 @@ use wasmtime_wasi::cli::{AsyncStdinStream, AsyncStdoutStream};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
-use crate::{Limits, SandboxError};
+use crate::wire::{OutputChunk, OutputStream};
+use crate::{Limits, OutputSink, SandboxError};
 
 /// The driver's source, run with `python -I -c`.
 const DRIVER: &str = include_str!("driver.py");
@@ -65,13 +66,10 @@ impl ResourceLimiter for MemoryLimiter {
     }
 }
 
-/// A cell's answer, as the driver sends it.
+/// A cell's answer, as the driver sends it; what the cell printed came before it, on the
+/// guest's stdout and stderr.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct CellReply {
-    #[serde(default)]
-    pub(crate) stdout: String,
-    #[serde(default)]
-    pub(crate) stderr: String,
     #[serde(default)]
     pub(crate) ok: bool,
     #[serde(default)]
@@ -88,9 +86,9 @@ pub(crate) enum CellEnd {
     /// The driver answered; the interpreter is still alive.
     Replied {
         reply: CellReply,
-        /// Bytes user code wrote straight to fd 1 and fd 2, around the driver.
-        raw_stdout: Vec<u8>,
-        raw_stderr: Vec<u8>,
+        /// What the cell wrote to stdout and stderr, up to the output cap.
+        stdout: Vec<u8>,
+        stderr: Vec<u8>,
         /// The memory cap refused a growth during the cell.
         memory_hit: bool,
     },
@@ -163,11 +161,17 @@ impl Interpreter {
         // figures, so they get more room before the collector gives up on them.
         let defaults = Limits::default();
         let stdout = Arc::new(Mutex::new(Collector::new(
+            OutputStream::Stdout,
             Some(format!("\x1e{token} ").into_bytes()),
             defaults.output_bytes,
             Some(replies_tx),
         )));
-        let stderr = Arc::new(Mutex::new(Collector::new(None, defaults.output_bytes, None)));
+        let stderr = Arc::new(Mutex::new(Collector::new(
+            OutputStream::Stderr,
+            None,
+            defaults.output_bytes,
+            None,
+        )));
         let (host_end, guest_end) = tokio::io::duplex(64 << 10);
 
         let mut builder = WasiCtxBuilder::new();
@@ -224,12 +228,28 @@ impl Interpreter {
 
     /// Runs one cell within `deadline`. After any end but [`CellEnd::Replied`] the
     /// interpreter is gone and must be replaced.
-    pub(crate) async fn run_cell(&mut self, code: &str, clear: bool, limits: &Limits) -> CellEnd {
+    pub(crate) async fn run_cell(
+        &mut self,
+        code: &str,
+        clear: bool,
+        limits: &Limits,
+        live: Option<&OutputSink>,
+    ) -> CellEnd {
         self.memory_hit.store(false, Ordering::Relaxed);
         self.memory_cap.store(limits.memory_bytes, Ordering::Relaxed);
         for collector in [&self.stdout, &self.stderr] {
-            collector.lock().unwrap_or_else(PoisonError::into_inner).raw_cap = limits.output_bytes;
+            let mut collector = collector.lock().unwrap_or_else(PoisonError::into_inner);
+            collector.raw_cap = limits.output_bytes;
+            collector.live = live.cloned();
         }
+        let end = self.run_cell_inner(code, clear, limits).await;
+        for collector in [&self.stdout, &self.stderr] {
+            collector.lock().unwrap_or_else(PoisonError::into_inner).live = None;
+        }
+        end
+    }
+
+    async fn run_cell_inner(&mut self, code: &str, clear: bool, limits: &Limits) -> CellEnd {
         let deadline = limits.deadline;
         let request = serde_json::json!({"code": code, "clear": clear, "cap": limits.output_bytes});
         let mut line = request.to_string().into_bytes();
@@ -265,13 +285,13 @@ impl Interpreter {
     }
 
     fn parse(&self, frame: &[u8]) -> CellEnd {
-        let raw_stdout = take(&self.stdout);
-        let raw_stderr = take(&self.stderr);
+        let stdout = take(&self.stdout);
+        let stderr = take(&self.stderr);
         match serde_json::from_slice::<CellReply>(frame) {
             Ok(reply) => CellEnd::Replied {
                 reply,
-                raw_stdout,
-                raw_stderr,
+                stdout,
+                stderr,
                 memory_hit: self.memory_hit.load(Ordering::Relaxed),
             },
             Err(error) => {
@@ -350,7 +370,9 @@ pub(crate) fn link(linker: &mut wasmtime::Linker<GuestState>) -> Result<(), Sand
 }
 
 fn take(collector: &Mutex<Collector>) -> Vec<u8> {
-    std::mem::take(&mut collector.lock().unwrap_or_else(PoisonError::into_inner).raw)
+    let mut collector = collector.lock().unwrap_or_else(PoisonError::into_inner);
+    collector.utf8_carry.clear();
+    std::mem::take(&mut collector.raw)
 }
 
 fn random_token() -> String {
@@ -368,20 +390,35 @@ fn random_token() -> String {
 /// Splits what the guest writes into driver frames (sent to the host) and raw output (kept,
 /// up to a cap). Frames start with `\x1e<token> ` and end at a newline.
 struct Collector {
+    stream: OutputStream,
     marker: Option<Vec<u8>>,
     pending: Vec<u8>,
     raw: Vec<u8>,
     raw_cap: usize,
     replies: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    /// Where output goes as it arrives, during a call that asked for it.
+    live: Option<OutputSink>,
+    /// The start of a UTF-8 character split across writes, held back from `live`.
+    utf8_carry: Vec<u8>,
 }
 
 impl Collector {
     fn new(
+        stream: OutputStream,
         marker: Option<Vec<u8>>,
         raw_cap: usize,
         replies: Option<mpsc::UnboundedSender<Vec<u8>>>,
     ) -> Collector {
-        Collector { marker, pending: Vec::new(), raw: Vec::new(), raw_cap, replies }
+        Collector {
+            stream,
+            marker,
+            pending: Vec::new(),
+            raw: Vec::new(),
+            raw_cap,
+            replies,
+            live: None,
+            utf8_carry: Vec::new(),
+        }
     }
 
     /// The largest frame the driver can send: two capped streams, JSON-escaped (up to six
@@ -392,7 +429,22 @@ impl Collector {
 
     fn push_raw(&mut self, bytes: &[u8]) {
         let room = self.raw_cap.saturating_sub(self.raw.len());
-        self.raw.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        let kept = &bytes[..bytes.len().min(room)];
+        self.raw.extend_from_slice(kept);
+        if let Some(live) = &self.live
+            && !kept.is_empty()
+        {
+            self.utf8_carry.extend_from_slice(kept);
+            let complete = match std::str::from_utf8(&self.utf8_carry) {
+                Ok(_) => self.utf8_carry.len(),
+                // An incomplete character at the end waits for its other bytes.
+                Err(error) if error.error_len().is_none() => error.valid_up_to(),
+                Err(_) => self.utf8_carry.len(),
+            };
+            let chunk: Vec<u8> = self.utf8_carry.drain(..complete).collect();
+            let text = String::from_utf8_lossy(&chunk).into_owned();
+            let _ = live.send(OutputChunk { stream: self.stream, text });
+        }
     }
 
     fn write(&mut self, bytes: &[u8]) {
@@ -425,9 +477,14 @@ impl Collector {
                     }
                 }
                 None => {
-                    // Keep a tail that could be the start of a marker split across writes.
-                    let keep = self.pending.len().min(marker.len() - 1);
-                    let cut = self.pending.len() - keep;
+                    // Hold back only a tail that could begin a marker split across writes;
+                    // everything else is output, passed on at once.
+                    let cut = self
+                        .pending
+                        .iter()
+                        .rposition(|&b| b == marker[0])
+                        .filter(|&at| marker.starts_with(&self.pending[at..]))
+                        .unwrap_or(self.pending.len());
                     let before: Vec<u8> = self.pending.drain(..cut).collect();
                     self.push_raw(&before);
                     return;
@@ -469,7 +526,26 @@ mod tests {
 
     fn collector() -> (Collector, mpsc::UnboundedReceiver<Vec<u8>>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        (Collector::new(Some(b"\x1eTOK ".to_vec()), 8, Some(tx)), rx)
+        (Collector::new(OutputStream::Stdout, Some(b"\x1eTOK ".to_vec()), 8, Some(tx)), rx)
+    }
+
+    #[test]
+    fn live_output_never_splits_a_character() {
+        let (mut c, _rx) = collector();
+        c.raw_cap = 1024;
+        let (tx, mut live) = mpsc::unbounded_channel();
+        c.live = Some(tx);
+        let text = "税込み";
+        let bytes = text.as_bytes();
+        c.write(&bytes[..4]);
+        c.write(&bytes[4..]);
+        c.write(b"\x1eTOK {}\n");
+        let mut seen = String::new();
+        while let Ok(chunk) = live.try_recv() {
+            assert!(!chunk.text.contains('\u{fffd}'), "a split character: {chunk:?}");
+            seen.push_str(&chunk.text);
+        }
+        assert_eq!(seen, text);
     }
 
     #[test]
@@ -479,10 +555,19 @@ mod tests {
         c.write(b"OK {\"ok\":");
         c.write(b"true}\nafter");
         assert_eq!(rx.try_recv().ok(), Some(b"{\"ok\":true}".to_vec()));
-        // Bytes that might begin the next marker wait for the next write.
-        assert_eq!(c.raw, b"helloa".to_vec());
-        c.write(b" lot more raw output");
+        // Output after the frame passes straight through, up to the cap.
         assert_eq!(c.raw, b"helloaft".to_vec(), "raw output is capped");
+        c.write(b" lot more raw output");
+        assert_eq!(c.raw, b"helloaft".to_vec());
+    }
+
+    #[test]
+    fn only_a_possible_marker_start_is_held_back() {
+        let (mut c, _rx) = collector();
+        c.write(b"ab\x1eTO");
+        assert_eq!(c.raw, b"ab".to_vec(), "\\x1eTO may begin a marker");
+        c.write(b"X");
+        assert_eq!(c.raw, b"ab\x1eTOX".to_vec(), "it did not");
     }
 
     #[test]

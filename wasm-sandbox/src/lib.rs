@@ -42,8 +42,12 @@ pub use sandbox::{
 };
 pub use tools::{LIMIT_EXIT_CODE, MAX_CODE_BYTES};
 pub use wire::{
-    Content, EmbeddedResource, Execution, Limit, SessionInfo, SessionStatus, ToolCall, ToolResult,
+    Content, EmbeddedResource, Execution, Limit, OutputChunk, OutputStream, SessionInfo,
+    SessionStatus, ToolCall, ToolResult,
 };
+
+/// Where a call's output goes while it runs (see [`Sandbox::invoke_streaming`]).
+pub type OutputSink = tokio::sync::mpsc::UnboundedSender<OutputChunk>;
 
 /// What can go wrong in the sandbox itself (as opposed to in the guest's code, which comes
 /// back as a [`ToolResult`] with `isError`).

@@ -12,7 +12,7 @@ use crate::files::{Snapshot, Workspace};
 use crate::interpreter::{GuestSetup, GuestState, Interpreter};
 use crate::runtime::{Progress, RuntimeId, RuntimeStatus, RuntimeStore, WheelSource};
 use crate::wire::{SessionInfo, SessionStatus, ToolCall, ToolResult};
-use crate::{Limits, SandboxError, engine, tools};
+use crate::{Limits, OutputSink, SandboxError, engine, tools};
 
 /// The longest a session may live, as in AgentCore.
 pub const MAX_SESSION_TIMEOUT: u32 = 28_800;
@@ -273,9 +273,21 @@ impl Sandbox {
     /// Runs one tool call in a session. Failures of the call (bad arguments, exceptions,
     /// limits) come back as a result with `isError`, never as an `Err`.
     pub async fn invoke(&self, session_id: &str, call: &ToolCall, limits: &Limits) -> ToolResult {
+        self.invoke_streaming(session_id, call, limits, None).await
+    }
+
+    /// [`Sandbox::invoke`], sending `executeCode`'s output to `live` as it is printed. The
+    /// result still carries all of it.
+    pub async fn invoke_streaming(
+        &self,
+        session_id: &str,
+        call: &ToolCall,
+        limits: &Limits,
+        live: Option<&OutputSink>,
+    ) -> ToolResult {
         let session = lock(&self.inner.sessions).get(session_id).cloned();
         match session {
-            Some(session) => tools::invoke(&session, call, limits).await,
+            Some(session) => tools::invoke(&session, call, limits, live).await,
             None => ToolResult::error(format!(
                 "no running session {session_id}: it was stopped or timed out; start a new one"
             )),

@@ -6,11 +6,11 @@ use std::time::Instant;
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::Limits;
 use crate::files;
 use crate::interpreter::{CellEnd, Ending};
 use crate::sandbox::Session;
 use crate::wire::{Content, Execution, Limit, ToolCall, ToolResult};
+use crate::{Limits, OutputSink};
 
 /// The most bytes of code one `executeCode` call may carry.
 pub const MAX_CODE_BYTES: usize = 16 << 20;
@@ -18,13 +18,18 @@ pub const MAX_CODE_BYTES: usize = 16 << 20;
 /// Exit code of a run that a limit stopped (the CLI uses it too).
 pub const LIMIT_EXIT_CODE: i32 = 3;
 
-pub(crate) async fn invoke(session: &Session, call: &ToolCall, limits: &Limits) -> ToolResult {
+pub(crate) async fn invoke(
+    session: &Session,
+    call: &ToolCall,
+    limits: &Limits,
+    live: Option<&OutputSink>,
+) -> ToolResult {
     if let Err(reason) = limits.validate() {
         return ToolResult::error(reason);
     }
     let arguments = &call.arguments;
     match call.name.as_str() {
-        "executeCode" => execute_code(session, arguments, limits).await,
+        "executeCode" => execute_code(session, arguments, limits, live).await,
         "writeFiles" => with_files(session, |ws| write_files(ws, arguments)).await,
         "readFiles" => with_files(session, |ws| ws.read(&string_list(arguments, "paths")?)).await,
         "listFiles" => {
@@ -116,7 +121,12 @@ fn write_files(workspace: &files::Workspace, arguments: &Value) -> Result<Vec<Co
     workspace.write(&files)
 }
 
-async fn execute_code(session: &Session, arguments: &Value, limits: &Limits) -> ToolResult {
+async fn execute_code(
+    session: &Session,
+    arguments: &Value,
+    limits: &Limits,
+    live: Option<&OutputSink>,
+) -> ToolResult {
     let Some(code) = arguments.get("code").and_then(Value::as_str) else {
         return ToolResult::error("executeCode needs `code`, the Python source to run");
     };
@@ -147,17 +157,15 @@ async fn execute_code(session: &Session, arguments: &Value, limits: &Limits) -> 
         Some(snapshot) => Some(snapshot),
         None => state.workspace.snapshot(),
     };
-    let end = interpreter.run_cell(code, clear, limits).await;
+    let end = interpreter.run_cell(code, clear, limits, live).await;
     let elapsed = started.elapsed().as_secs_f64();
 
     let mut content = Vec::new();
     let execution = match end {
-        CellEnd::Replied { reply, raw_stdout, raw_stderr, memory_hit } => {
+        CellEnd::Replied { reply, stdout: raw_stdout, stderr: raw_stderr, memory_hit } => {
             state.interpreter = Some(interpreter);
-            let mut stdout = reply.stdout;
-            stdout.push_str(&String::from_utf8_lossy(&raw_stdout));
-            let mut stderr = reply.stderr;
-            stderr.push_str(&String::from_utf8_lossy(&raw_stderr));
+            let mut stdout = String::from_utf8_lossy(&raw_stdout).into_owned();
+            let mut stderr = String::from_utf8_lossy(&raw_stderr).into_owned();
             let mut limit = None;
             if reply.truncated
                 || raw_stdout.len() >= limits.output_bytes

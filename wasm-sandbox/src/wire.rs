@@ -186,3 +186,24 @@ pub enum SessionStatus {
     /// Stopped or timed out; its files are gone.
     Terminated,
 }
+
+/// Which stream a piece of live output came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export_to = "Sandbox.ts")]
+pub enum OutputStream {
+    /// Standard output.
+    Stdout,
+    /// Standard error (tracebacks).
+    Stderr,
+}
+
+/// Output of a running `executeCode`, as it is printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Sandbox.ts")]
+pub struct OutputChunk {
+    /// The stream.
+    pub stream: OutputStream,
+    /// The text, whole characters only.
+    pub text: String,
+}

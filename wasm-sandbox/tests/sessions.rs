@@ -247,3 +247,44 @@ async fn a_warm_spare_serves_the_next_session() {
     // the request's path. The elapsed time is only reported.
     eprintln!("new session to first output with a spare: {:?}", started.elapsed());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_streams_while_the_cell_still_runs() {
+    let (sandbox, dir) = sandbox(0);
+    let id = session(&sandbox).await;
+    let (sink, mut live) = tokio::sync::mpsc::unbounded_channel();
+    let running = {
+        let sandbox = sandbox.clone();
+        let id = id.clone();
+        tokio::spawn(async move {
+            let call = agentdesk_wasm_sandbox::ToolCall {
+                name: "executeCode".into(),
+                arguments: json!({"code": "import os\nprint('first')\nwhile not os.path.exists('go'):\n    pass\nprint('second')"}),
+            };
+            sandbox.invoke_streaming(&id, &call, &Limits::default(), Some(&sink)).await
+        })
+    };
+    let mut seen = String::new();
+    while !seen.contains('\n') {
+        seen.push_str(&live.recv().await.expect("a live chunk").text);
+    }
+    assert_eq!(seen, "first\n");
+    assert!(!running.is_finished(), "the chunk arrived before the cell ended");
+    // The cell waits for a file; create it from the host side of its workspace.
+    let workspace =
+        walk_dirs(dir.path()).into_iter().find(|p| p.ends_with(&id)).expect("workspace");
+    std::fs::write(workspace.join("go"), "").expect("write go");
+    let result = running.await.expect("task");
+    assert_eq!(stdout(&result), "first\nsecond\n");
+}
+
+fn walk_dirs(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.path().is_dir() {
+            found.push(entry.path());
+            found.extend(walk_dirs(&entry.path()));
+        }
+    }
+    found
+}

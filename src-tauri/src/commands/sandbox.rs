@@ -1,10 +1,11 @@
 //! The Sandbox page: runtimes, sessions and tool calls in the local Code Interpreter.
 
 use agentdesk_wasm_sandbox::{
-    DEFAULT_INDEX, Limits, Progress, RuntimeId, RuntimeStatus, SessionInfo, StartSession, ToolCall,
-    ToolResult, WheelSource,
+    DEFAULT_INDEX, Limits, OutputChunk, Progress, RuntimeId, RuntimeStatus, SessionInfo,
+    StartSession, ToolCall, ToolResult, WheelSource,
 };
 use serde::Serialize;
+use tauri::ipc::Channel;
 use tauri::{AppHandle, Emitter, Runtime, State};
 use ts_rs::TS;
 
@@ -61,15 +62,30 @@ pub(crate) fn sandbox_stop(
     Ok(state.sandbox()?.stop_session(&session_id)?)
 }
 
-/// Runs one AgentCore tool call in a session, with the default limits unless given.
+/// Runs one AgentCore tool call in a session, with the default limits unless given; what
+/// the code prints streams to `on_output` while it runs.
 #[tauri::command]
 pub(crate) async fn sandbox_invoke(
     state: State<'_, AppState>,
     session_id: String,
     call: ToolCall,
     limits: Option<Limits>,
+    on_output: Channel<OutputChunk>,
 ) -> Result<ToolResult, ApiError> {
     let limits = limits.unwrap_or_default();
     limits.validate().map_err(|reason| ApiError::new(ErrorCode::InvalidValue, reason))?;
-    Ok(state.sandbox()?.invoke(&session_id, &call, &limits).await)
+    let sandbox = state.sandbox()?;
+    let (sink, mut live) = tokio::sync::mpsc::unbounded_channel();
+    let forward = tauri::async_runtime::spawn(async move {
+        while let Some(chunk) = live.recv().await {
+            if on_output.send(chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let result = sandbox.invoke_streaming(&session_id, &call, &limits, Some(&sink)).await;
+    drop(sink);
+    // Every chunk reaches the page before the result does.
+    let _ = forward.await;
+    Ok(result)
 }

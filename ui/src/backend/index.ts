@@ -1,7 +1,7 @@
 // The UI talks to AgentDesk through this interface only: the Tauri implementation in the
 // app, an in-memory one in component tests. Types come from Rust (see ../bindings).
 import type { AppInfo, InstallProgress, SettingsView } from "../bindings/Api";
-import type { Limits, RuntimeId, RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
+import type { Limits, OutputChunk, RuntimeId, RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
 
@@ -22,6 +22,9 @@ export interface Backend {
   onInstallProgress(listener: (progress: InstallProgress) => void): Promise<() => void>;
   sandboxStart(runtime: RuntimeId): Promise<SessionInfo>;
   sandboxStop(sessionId: string): Promise<SessionInfo>;
-  /** One AgentCore Code Interpreter tool call; failures of the code come back with isError. */
-  sandboxInvoke(sessionId: string, call: ToolCall, limits?: Limits): Promise<ToolResult>;
+  /**
+   * One AgentCore Code Interpreter tool call; failures of the code come back with isError.
+   * What the code prints reaches `onOutput` while it runs, before the result.
+   */
+  sandboxInvoke(sessionId: string, call: ToolCall, limits?: Limits, onOutput?: (chunk: OutputChunk) => void): Promise<ToolResult>;
 }

@@ -107,9 +107,13 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     onInstallProgress: async () => () => undefined,
     sandboxStart: async (runtime) => session(runtime),
     sandboxStop: async () => ({ ...session("python"), status: "TERMINATED" }),
-    sandboxInvoke: async (_sessionId, call) => {
+    sandboxInvoke: async (_sessionId, call, _limits, onOutput) => {
       backend.calls.push(call);
-      return answer(call);
+      const result = answer(call);
+      const execution = result.structuredContent;
+      if (execution?.stdout) onOutput?.({ stream: "stdout", text: execution.stdout });
+      if (execution?.stderr) onOutput?.({ stream: "stderr", text: execution.stderr });
+      return result;
     },
   };
   return backend;

@@ -1,7 +1,7 @@
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { AppInfo, InstallProgress, SettingsView } from "../bindings/Api";
-import type { RuntimeStatus, SessionInfo, ToolResult } from "../bindings/Sandbox";
+import type { OutputChunk, RuntimeStatus, SessionInfo, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
 import type { Backend } from ".";
@@ -24,6 +24,9 @@ export const tauriBackend: Backend = {
     listen<InstallProgress>(SANDBOX_INSTALL_PROGRESS, (event) => listener(event.payload)),
   sandboxStart: (runtime) => invoke<SessionInfo>("sandbox_start", { runtime }),
   sandboxStop: (sessionId) => invoke<SessionInfo>("sandbox_stop", { sessionId }),
-  sandboxInvoke: (sessionId, call, limits) =>
-    invoke<ToolResult>("sandbox_invoke", { sessionId, call, limits: limits ?? null }),
+  sandboxInvoke: (sessionId, call, limits, onOutput) => {
+    const channel = new Channel<OutputChunk>();
+    channel.onmessage = (chunk) => onOutput?.(chunk);
+    return invoke<ToolResult>("sandbox_invoke", { sessionId, call, limits: limits ?? null, onOutput: channel });
+  },
 };

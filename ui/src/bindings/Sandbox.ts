@@ -116,6 +116,24 @@ memoryBytes: number,
 outputBytes: number, };
 
 /**
+ * Output of a running `executeCode`, as it is printed.
+ */
+export type OutputChunk = { 
+/**
+ * The stream.
+ */
+stream: OutputStream, 
+/**
+ * The text, whole characters only.
+ */
+text: string, };
+
+/**
+ * Which stream a piece of live output came from.
+ */
+export type OutputStream = "stdout" | "stderr";
+
+/**
  * What the installer is doing, for a progress display.
  */
 export type Progress = { "stage": "downloading", 

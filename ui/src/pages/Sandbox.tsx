@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Backend } from "../backend";
 import type { InstallProgress } from "../bindings/Api";
-import type { Content, RuntimeId, RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
+import type { Content, OutputChunk, RuntimeId, RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
 import { CodeEditor } from "../components/CodeEditor";
 import { useT } from "../i18n";
 
@@ -33,6 +33,8 @@ export function SandboxPage({ backend }: { backend: Backend }) {
   const [code, setCode] = useState(EXAMPLE);
   const [runs, setRuns] = useState<Run[]>([]);
   const [running, setRunning] = useState(false);
+  /** What the running cell has printed so far. */
+  const [live, setLive] = useState<OutputChunk[]>([]);
   const [files, setFiles] = useState<Content[]>([]);
   const [installing, setInstalling] = useState<InstallProgress | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -48,7 +50,8 @@ export function SandboxPage({ backend }: { backend: Backend }) {
   const status = runtimes.find((r) => r.id === runtime);
 
   const call = useCallback(
-    async (id: string, request: ToolCall) => backend.sandboxInvoke(id, request, LIMITS),
+    async (id: string, request: ToolCall, onOutput?: (chunk: OutputChunk) => void) =>
+      backend.sandboxInvoke(id, request, LIMITS, onOutput),
     [backend],
   );
 
@@ -71,7 +74,13 @@ export function SandboxPage({ backend }: { backend: Backend }) {
     setProblem(null);
     try {
       const active = await ensureSession();
-      const result = await call(active.sessionId, { name: "executeCode", arguments: { code, language: "python" } });
+      setLive([]);
+      const result = await call(
+        active.sessionId,
+        { name: "executeCode", arguments: { code, language: "python" } },
+        (chunk) => setLive((chunks) => [...chunks, chunk]),
+      );
+      setLive([]);
       setRuns((previous) => [...previous, { id: nextRun.current++, code, result }]);
       await refreshFiles(active.sessionId);
     } catch (error) {
@@ -177,6 +186,15 @@ export function SandboxPage({ backend }: { backend: Backend }) {
           </div>
           <ol className="runs" aria-live="polite">
             {runs.map((entry) => <RunOutput key={entry.id} entry={entry} />)}
+            {running && (
+              <li className="run run-live" data-status="running">
+                <pre className="run-code">{code}</pre>
+                {live.map((chunk, i) => (
+                  <pre key={i} className={chunk.stream === "stderr" ? "stderr live" : "stdout live"}>{chunk.text}</pre>
+                ))}
+                <p className="run-meta">{t("sandbox.running")}</p>
+              </li>
+            )}
           </ol>
         </div>
         <aside className="sandbox-side">
