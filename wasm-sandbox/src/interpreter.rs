@@ -40,6 +40,8 @@ pub(crate) struct GuestState {
 struct MemoryLimiter {
     max_bytes: Arc<AtomicUsize>,
     hit: Arc<AtomicBool>,
+    /// The linear memory's size; it only grows, so this is also the peak.
+    size: Arc<AtomicUsize>,
 }
 
 impl ResourceLimiter for MemoryLimiter {
@@ -50,7 +52,9 @@ impl ResourceLimiter for MemoryLimiter {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let allowed = desired <= self.max_bytes.load(Ordering::Relaxed);
-        if !allowed {
+        if allowed {
+            self.size.fetch_max(desired, Ordering::Relaxed);
+        } else {
             self.hit.store(true, Ordering::Relaxed);
         }
         Ok(allowed)
@@ -140,6 +144,7 @@ pub(crate) struct Interpreter {
     guest: JoinHandle<Ending>,
     memory_hit: Arc<AtomicBool>,
     memory_cap: Arc<AtomicUsize>,
+    memory_size: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Interpreter {
@@ -200,11 +205,13 @@ impl Interpreter {
         }
         let memory_hit = Arc::new(AtomicBool::new(false));
         let memory_cap = Arc::new(AtomicUsize::new(defaults.memory_bytes));
+        let memory_size = Arc::new(AtomicUsize::new(0));
         let state = GuestState {
             wasi: builder.build_p1(),
             limiter: MemoryLimiter {
                 max_bytes: Arc::clone(&memory_cap),
                 hit: Arc::clone(&memory_hit),
+                size: Arc::clone(&memory_size),
             },
         };
         let mut store = Store::new(pre.module().engine(), state);
@@ -214,8 +221,16 @@ impl Interpreter {
         let reactor = setup.reactor;
         let guest = tokio::spawn(async move { run_guest(pre, store, reactor).await });
 
-        let mut interpreter =
-            Interpreter { stdin: host_end, replies, stdout, stderr, guest, memory_hit, memory_cap };
+        let mut interpreter = Interpreter {
+            stdin: host_end,
+            replies,
+            stdout,
+            stderr,
+            guest,
+            memory_hit,
+            memory_cap,
+            memory_size,
+        };
         match interpreter.next_reply(startup).await {
             CellEnd::Replied { .. } => Ok(interpreter),
             CellEnd::DeadlineExceeded => Err(SandboxError::Startup(format!(
@@ -305,6 +320,13 @@ impl Interpreter {
             .await
             .unwrap_or_else(|error| Ending::Failed(format!("the interpreter stopped: {error}")));
         CellEnd::GuestEnded { ending, memory_hit: self.memory_hit.load(Ordering::Relaxed) }
+    }
+}
+
+impl Interpreter {
+    /// The interpreter's linear memory, in bytes: what it has used at its peak.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.memory_size.load(Ordering::Relaxed)
     }
 }
 

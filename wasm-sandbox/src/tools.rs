@@ -163,6 +163,7 @@ async fn execute_code(
     let mut content = Vec::new();
     let execution = match end {
         CellEnd::Replied { reply, stdout: raw_stdout, stderr: raw_stderr, memory_hit } => {
+            let memory_bytes = Some(interpreter.memory_bytes() as u64);
             state.interpreter = Some(interpreter);
             let mut stdout = String::from_utf8_lossy(&raw_stdout).into_owned();
             let mut stderr = String::from_utf8_lossy(&raw_stderr).into_owned();
@@ -188,7 +189,15 @@ async fn execute_code(
             }
             let exit_code =
                 if reply.ok { reply.exit.unwrap_or(0) } else { reply.exit.unwrap_or(1) };
-            Execution { stdout, stderr, exit_code, execution_time: elapsed, limit, state_lost }
+            Execution {
+                stdout,
+                stderr,
+                exit_code,
+                execution_time: elapsed,
+                limit,
+                memory_bytes,
+                state_lost,
+            }
         }
         CellEnd::DeadlineExceeded => {
             state_lost = true;
@@ -202,6 +211,7 @@ async fn execute_code(
                 exit_code: LIMIT_EXIT_CODE,
                 execution_time: elapsed,
                 limit: Some(Limit::Deadline),
+                memory_bytes: None,
                 state_lost,
             }
         }
@@ -215,6 +225,7 @@ async fn execute_code(
                     exit_code: status,
                     execution_time: elapsed,
                     limit: None,
+                    memory_bytes: None,
                     state_lost,
                 },
                 Ending::Failed(reason) => {
@@ -225,6 +236,7 @@ async fn execute_code(
                         exit_code: LIMIT_EXIT_CODE,
                         execution_time: elapsed,
                         limit: Some(limit),
+                        memory_bytes: None,
                         state_lost,
                     }
                 }
@@ -240,6 +252,7 @@ async fn execute_code(
                 exit_code: 1,
                 execution_time: elapsed,
                 limit: None,
+                memory_bytes: None,
                 state_lost,
             }
         }

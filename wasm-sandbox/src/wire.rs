@@ -112,6 +112,10 @@ pub struct Execution {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub limit: Option<Limit>,
+    /// The interpreter's memory at its peak so far, in bytes (AgentDesk's addition).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub memory_bytes: Option<u64>,
     /// True when the interpreter had to be restarted, so variables and imports are gone.
     #[serde(default)]
     pub state_lost: bool,

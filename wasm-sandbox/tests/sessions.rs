@@ -16,6 +16,13 @@ async fn python_state_persists_until_clear_context() {
     let result = run(&sandbox, &id, "print(double(x) + math.floor(2.5))").await;
     assert_eq!(stdout(&result), "42\n");
     assert!(!result.is_error);
+    let small =
+        result.structured_content.as_ref().and_then(|e| e.memory_bytes).expect("memory used");
+    let grown = run(&sandbox, &id, "block = bytearray(64 << 20)").await;
+    let large =
+        grown.structured_content.as_ref().and_then(|e| e.memory_bytes).expect("memory used");
+    // Most of the 64 MiB is new memory; the allocator may reuse a little it already had.
+    assert!(large >= small + (60 << 20), "memory used is reported: {small} then {large}");
     let cleared = call(
         &sandbox,
         &id,

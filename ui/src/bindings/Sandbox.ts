@@ -89,6 +89,10 @@ executionTime: number,
  */
 limit?: Limit, 
 /**
+ * The interpreter's memory at its peak so far, in bytes (AgentDesk's addition).
+ */
+memoryBytes?: number, 
+/**
  * True when the interpreter had to be restarted, so variables and imports are gone.
  */
 stateLost: boolean, };

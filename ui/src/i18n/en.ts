@@ -53,6 +53,7 @@ export const en = {
   "sandbox.figure": "Figure {number}",
   "sandbox.changedFiles": "Files created or changed: {files}",
   "sandbox.meta": "exit code {code} · {seconds} s",
+  "sandbox.memoryUsed": "memory {megabytes} MB of {limit} MB",
   "sandbox.limitHit": "stopped by the {limit} limit",
   "sandbox.stateLost": "the interpreter restarted: variables were lost, files were kept",
 

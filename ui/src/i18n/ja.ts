@@ -54,6 +54,7 @@ export const ja: Record<MessageKey, string> = {
   "sandbox.figure": "図 {number}",
   "sandbox.changedFiles": "作成・変更されたファイル: {files}",
   "sandbox.meta": "終了コード {code} · {seconds} 秒",
+  "sandbox.memoryUsed": "メモリ {megabytes} MB / {limit} MB",
   "sandbox.limitHit": "{limit} の制限で停止しました",
   "sandbox.stateLost": "インタープリターを再起動しました（変数は失われ、ファイルは保持されています）",
 

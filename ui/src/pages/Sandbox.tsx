@@ -271,6 +271,7 @@ function RunOutput({ entry }: { entry: Run }) {
       {execution && (
         <p className="run-meta">
           {t("sandbox.meta", { code: execution.exitCode, seconds: execution.executionTime.toFixed(3) })}
+          {execution.memoryBytes !== undefined && ` · ${t("sandbox.memoryUsed", { megabytes: Math.round(execution.memoryBytes / (1 << 20)), limit: LIMITS.memoryBytes >> 20 })}`}
           {execution.limit && ` · ${t("sandbox.limitHit", { limit: execution.limit })}`}
           {execution.stateLost && ` · ${t("sandbox.stateLost")}`}
         </p>
