@@ -45,6 +45,7 @@ async fn start(sandbox: &Sandbox) -> String {
             name: "bench".into(),
             runtime: RuntimeId::Python,
             timeout_seconds: 3600,
+            metered: false,
         })
         .await
         .expect("start")
@@ -140,6 +141,7 @@ async fn main() {
                     name: "bench".into(),
                     runtime: RuntimeId::PythonScientific,
                     timeout_seconds: 3600,
+                    metered: false,
                 })
                 .await
                 .expect("start");

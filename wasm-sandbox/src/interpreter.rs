@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -17,7 +17,7 @@ use serde::Deserialize;
 use tokio::io::{AsyncWrite, AsyncWriteExt, DuplexStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use wasmtime::{InstancePre, ResourceLimiter, Store};
+use wasmtime::{CallHook, InstancePre, ResourceLimiter, Store};
 use wasmtime_wasi::cli::{AsyncStdinStream, AsyncStdoutStream};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
@@ -109,6 +109,8 @@ pub(crate) enum CellEnd {
 pub(crate) enum Ending {
     /// It called `exit` (or `os._exit`) with this status.
     Exited(i32),
+    /// It used up the call's fuel budget.
+    OutOfFuel,
     /// It trapped or failed; the text says how.
     Failed(String),
 }
@@ -117,6 +119,7 @@ impl std::fmt::Display for Ending {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Ending::Exited(status) => write!(f, "the interpreter exited with status {status}"),
+            Ending::OutOfFuel => f.write_str("the run used up its fuel budget"),
             Ending::Failed(reason) => f.write_str(reason),
         }
     }
@@ -133,6 +136,8 @@ pub(crate) struct GuestSetup {
     pub(crate) read_only: Vec<(PathBuf, String)>,
     /// Reactor modules start with `_initialize` then `run`; commands with `_start`.
     pub(crate) reactor: bool,
+    /// The engine counts fuel, so calls can carry a budget.
+    pub(crate) metered: bool,
 }
 
 /// A running interpreter with its workspace preopened at [`GUEST_WORKSPACE`].
@@ -145,6 +150,16 @@ pub(crate) struct Interpreter {
     memory_hit: Arc<AtomicBool>,
     memory_cap: Arc<AtomicUsize>,
     memory_size: Arc<AtomicUsize>,
+    fuel: Arc<FuelGate>,
+}
+
+/// The fuel budget of the next call, applied by the store's call hook the moment the guest
+/// returns from the host call that handed it the cell — so the budget counts the cell's own
+/// work and nothing before it.
+#[derive(Debug, Default)]
+struct FuelGate {
+    budget: AtomicU64,
+    armed: AtomicBool,
 }
 
 impl std::fmt::Debug for Interpreter {
@@ -181,7 +196,11 @@ impl Interpreter {
 
         let mut builder = WasiCtxBuilder::new();
         builder
-            .args(&["/usr/local/bin/python.wasm", "-I", "-c", DRIVER, &token])
+            // `-s`: no user site folder. Not `-I`, which would ignore PYTHONHASHSEED: a fixed
+            // seed makes runs repeatable, so a fuel budget stops the same code at the same place.
+            .args(&["/usr/local/bin/python.wasm", "-s", "-c", DRIVER, &token])
+            .env("PYTHONHASHSEED", "0")
+            .env("PYTHONDONTWRITEBYTECODE", "1")
             .env("TMPDIR", "/tmp")
             .env("HOME", "/tmp")
             .env("MPLBACKEND", "Agg")
@@ -216,6 +235,19 @@ impl Interpreter {
         };
         let mut store = Store::new(pre.module().engine(), state);
         store.limiter(|state| &mut state.limiter);
+        let fuel = Arc::new(FuelGate::default());
+        if setup.metered {
+            store.set_fuel(u64::MAX)?;
+            let gate = Arc::clone(&fuel);
+            store.call_hook(move |mut store, hook| {
+                if matches!(hook, CallHook::ReturningFromHost)
+                    && gate.armed.swap(false, Ordering::AcqRel)
+                {
+                    store.set_fuel(gate.budget.load(Ordering::Acquire))?;
+                }
+                Ok(())
+            });
+        }
         store.epoch_deadline_async_yield_and_update(1);
         let pre = pre.clone();
         let reactor = setup.reactor;
@@ -230,6 +262,7 @@ impl Interpreter {
             memory_hit,
             memory_cap,
             memory_size,
+            fuel,
         };
         match interpreter.next_reply(startup).await {
             CellEnd::Replied { .. } => Ok(interpreter),
@@ -252,6 +285,8 @@ impl Interpreter {
     ) -> CellEnd {
         self.memory_hit.store(false, Ordering::Relaxed);
         self.memory_cap.store(limits.memory_bytes, Ordering::Relaxed);
+        self.fuel.budget.store(limits.fuel.unwrap_or(u64::MAX), Ordering::Release);
+        self.fuel.armed.store(true, Ordering::Release);
         for collector in [&self.stdout, &self.stderr] {
             let mut collector = collector.lock().unwrap_or_else(PoisonError::into_inner);
             collector.raw_cap = limits.output_bytes;
@@ -324,6 +359,12 @@ impl Interpreter {
 }
 
 impl Interpreter {
+    /// What the last cell printed before it was stopped: `(stdout, stderr)`.
+    pub(crate) fn take_output(&self) -> (String, String) {
+        let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
+        (text(take(&self.stdout)), text(take(&self.stderr)))
+    }
+
     /// The interpreter's linear memory, in bytes: what it has used at its peak.
     pub(crate) fn memory_bytes(&self) -> usize {
         self.memory_size.load(Ordering::Relaxed)
@@ -361,6 +402,7 @@ async fn run_guest(
         Err(error) => match error.downcast_ref::<I32Exit>() {
             Some(exit) => Ending::Exited(exit.0),
             None => match error.downcast_ref::<wasmtime::Trap>() {
+                Some(wasmtime::Trap::OutOfFuel) => Ending::OutOfFuel,
                 Some(trap) => Ending::Failed(format!("the interpreter crashed: {trap}")),
                 None => Ending::Failed(format!("the interpreter failed: {error:#}")),
             },

@@ -5,12 +5,14 @@
 //! stop; Python state kept between `executeCode` calls until `clearContext`; files kept for
 //! the session). Start reading at [`Sandbox`].
 //!
-//! Isolation comes from WebAssembly and WASI: the guest sees no network, no environment
-//! variables, no host files except its session's workspace (preopened at `/workspace`), and
-//! cannot call into the host except through WASI. Limits are enforced by the host — a
-//! deadline through epoch interruption, memory through a store limiter, output through
-//! capped streams — so guest code cannot lift them, and a guest that breaks one is stopped
-//! and replaced without touching the process.
+//! Isolation comes from WebAssembly and WASI: the guest sees no network, no host environment
+//! variables, no host files except its session's workspace (preopened at `/workspace`) and a
+//! private `/tmp`, and cannot call into the host except through WASI. Limits are enforced by
+//! the host — a deadline through epoch interruption, memory through a store limiter, output
+//! through capped streams, an optional deterministic fuel budget through a call hook — so
+//! guest code cannot lift them, and a guest that breaks one is stopped and replaced without
+//! touching the process. What a cell prints streams to the caller as it is printed
+//! ([`Sandbox::invoke_streaming`]).
 //!
 //! Design decision: each interpreter runs as a future on tokio, not on a thread of its own.
 //! Waiting for the next cell costs nothing, and dropping the future stops the guest wherever

@@ -20,11 +20,21 @@ pub struct Limits {
     /// Output kept per stream (stdout, stderr), in bytes; the rest is cut with a marker.
     #[ts(type = "number")]
     pub output_bytes: usize,
+    /// A deterministic budget of WebAssembly fuel (about one unit per instruction) for the
+    /// call; `None` for no budget. The same code with the same budget stops at the same place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub fuel: Option<u64>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { deadline: Duration::from_secs(30), memory_bytes: 512 << 20, output_bytes: 1 << 20 }
+        Limits {
+            deadline: Duration::from_secs(30),
+            memory_bytes: 512 << 20,
+            output_bytes: 1 << 20,
+            fuel: None,
+        }
     }
 }
 
@@ -49,6 +59,9 @@ impl Limits {
         }
         if self.output_bytes == 0 || self.output_bytes > Self::MAX_OUTPUT_BYTES {
             return Err("the output cap must be between 1 byte and 64 MB".into());
+        }
+        if self.fuel == Some(0) {
+            return Err("a fuel budget must be at least 1".into());
         }
         Ok(())
     }

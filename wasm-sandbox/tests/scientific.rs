@@ -14,6 +14,7 @@ async fn numpy_pandas_and_matplotlib_figures_work() {
             name: "science".into(),
             runtime: RuntimeId::PythonScientific,
             timeout_seconds: 900,
+            metered: false,
         })
         .await
         .expect("start")

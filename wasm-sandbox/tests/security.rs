@@ -153,7 +153,7 @@ async fn no_environment_network_processes_or_native_code() {
         // Only what the driver itself sets: none of the host's variables.
         (
             "import os; print(sorted(os.environ.items()))",
-            "[('HOME', '/tmp'), ('MPLBACKEND', 'Agg'), ('MPLCONFIGDIR', '/tmp/matplotlib'), ('TMPDIR', '/tmp')]",
+            "[('HOME', '/tmp'), ('MPLBACKEND', 'Agg'), ('MPLCONFIGDIR', '/tmp/matplotlib'), ('PYTHONDONTWRITEBYTECODE', '1'), ('PYTHONHASHSEED', '0'), ('TMPDIR', '/tmp')]",
         ),
         (
             "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 80), timeout=1)\n    print('CONNECTED')\nexcept Exception as error:\n    print('refused')",
@@ -209,4 +209,31 @@ async fn a_two_hundred_megabyte_write_is_refused_and_writes_nothing() {
     assert!(refused.is_error);
     assert!(text(&refused).contains("more than 100 MB; nothing was written"), "{}", text(&refused));
     assert_eq!(stdout(&run(&sandbox, &id, "import os; os.listdir('.')").await), "[]\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fuel_budget_stops_a_run_deterministically() {
+    let (sandbox, _dir) = sandbox(0);
+    let plain = session(&sandbox).await;
+    let budget = Limits { fuel: Some(1_000_000), ..Limits::default() };
+    let refused = call_with(&sandbox, &plain, "executeCode", json!({"code": "1"}), &budget).await;
+    assert!(text(&refused).contains("does not count fuel"), "{}", text(&refused));
+    let id = metered_session(&sandbox).await;
+    let small = Limits { fuel: Some(50_000_000), ..Limits::default() };
+    let fits =
+        call_with(&sandbox, &id, "executeCode", json!({"code": "print(sum(range(1000)))"}), &small)
+            .await;
+    assert_eq!(stdout(&fits), "499500\n", "a small job fits the budget");
+    let mut printed = Vec::new();
+    for _ in 0..2 {
+        let counting = "n = 0\nwhile True:\n    n += 1\n    if n % 10000 == 0:\n        print(n)";
+        let budget = Limits { fuel: Some(200_000_000), ..Limits::default() };
+        let result =
+            call_with(&sandbox, &id, "executeCode", json!({"code": counting}), &budget).await;
+        assert_eq!(limit(&result), Some(Limit::Fuel), "{}", text(&result));
+        printed.push(stdout(&result).to_owned());
+    }
+    assert!(printed[0].starts_with("10000\n"), "output up to the stop is kept: {printed:?}");
+    assert_eq!(printed[0], printed[1], "the same budget stops the same code at the same place");
+    assert_eq!(stdout(&run(&sandbox, &id, "print('alive')").await), "alive\n");
 }

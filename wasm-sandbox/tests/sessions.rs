@@ -126,6 +126,7 @@ async fn sessions_start_list_get_and_stop_like_agentcore() {
             name: "estimate".into(),
             runtime: RuntimeId::Python,
             timeout_seconds: 900,
+            metered: false,
         })
         .await
         .expect("start");
@@ -153,6 +154,7 @@ async fn a_session_ends_at_its_timeout_counted_from_start() {
             name: "short".into(),
             runtime: RuntimeId::Python,
             timeout_seconds: 1,
+            metered: false,
         })
         .await
         .expect("start");
@@ -188,11 +190,21 @@ async fn bad_requests_get_clear_errors() {
                 name: "bad".into(),
                 runtime: RuntimeId::Python,
                 timeout_seconds,
+                metered: false,
             })
             .await;
         assert!(refused.err().is_some_and(|e| e.to_string().contains("1 to 28800")));
     }
     let id = session(&sandbox).await;
+    let scientific_fuel = sandbox
+        .start_session(StartSession {
+            name: "bad".into(),
+            runtime: RuntimeId::PythonScientific,
+            timeout_seconds: 900,
+            metered: true,
+        })
+        .await;
+    assert!(scientific_fuel.err().is_some_and(|e| e.to_string().contains("python runtime only")));
     let command = call(&sandbox, &id, "executeCommand", json!({"command": "ls"})).await;
     assert!(command.is_error && text(&command).contains("not available in the local sandbox"));
     let js =

@@ -92,6 +92,9 @@ pub(crate) struct RunArgs {
     /// Memory the interpreter may use, in MB
     #[arg(long, value_name = "MB", default_value_t = 512)]
     pub(crate) memory: usize,
+    /// A deterministic budget of WebAssembly fuel per cell (about one unit per instruction)
+    #[arg(long, value_name = "UNITS")]
+    pub(crate) fuel: Option<u64>,
     /// Print each cell's result as AgentCore's JSON (one array)
     #[arg(long)]
     pub(crate) json: bool,

@@ -50,6 +50,7 @@ pub(crate) async fn sandbox_start(
         name: "desktop".into(),
         runtime,
         timeout_seconds: agentdesk_wasm_sandbox::MAX_SESSION_TIMEOUT,
+        metered: false,
     };
     Ok(sandbox.start_session(request).await?)
 }

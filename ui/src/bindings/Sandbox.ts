@@ -100,7 +100,7 @@ stateLost: boolean, };
 /**
  * A limit that stopped or cut a run.
  */
-export type Limit = "deadline" | "memory" | "output" | "crash";
+export type Limit = "deadline" | "memory" | "output" | "fuel" | "crash";
 
 /**
  * Limits for one call. Every field has a default; a call may tighten or loosen each.
@@ -117,7 +117,12 @@ memoryBytes: number,
 /**
  * Output kept per stream (stdout, stderr), in bytes; the rest is cut with a marker.
  */
-outputBytes: number, };
+outputBytes: number, 
+/**
+ * A deterministic budget of WebAssembly fuel (about one unit per instruction) for the
+ * call; `None` for no budget. The same code with the same budget stops at the same place.
+ */
+fuel?: number, };
 
 /**
  * Output of a running `executeCode`, as it is printed.

@@ -77,11 +77,21 @@ pub fn sandbox_over(runtimes: RuntimeStore, warm_spares: usize) -> (Sandbox, tem
 }
 
 pub async fn session(sandbox: &Sandbox) -> String {
+    start(sandbox, false).await
+}
+
+/// A session whose calls may carry a fuel budget.
+pub async fn metered_session(sandbox: &Sandbox) -> String {
+    start(sandbox, true).await
+}
+
+async fn start(sandbox: &Sandbox, metered: bool) -> String {
     sandbox
         .start_session(StartSession {
             name: "test".into(),
             runtime: RuntimeId::Python,
             timeout_seconds: 900,
+            metered,
         })
         .await
         .expect("start session")

@@ -118,6 +118,7 @@ async fn run_code(sandbox: &Sandbox, args: RunArgs) -> anyhow::Result<ExitCode> 
         deadline: Duration::try_from_secs_f64(args.timeout)
             .context("--timeout must be a positive number of seconds")?,
         memory_bytes: args.memory.saturating_mul(1 << 20),
+        fuel: args.fuel,
         ..Limits::default()
     };
     limits.validate().map_err(anyhow::Error::msg)?;
@@ -133,6 +134,7 @@ async fn run_code(sandbox: &Sandbox, args: RunArgs) -> anyhow::Result<ExitCode> 
             name: "agentdesk sandbox run".into(),
             runtime: id,
             timeout_seconds: 28_800,
+            metered: args.fuel.is_some(),
         })
         .await?;
     let mut results = Vec::new();
@@ -206,6 +208,7 @@ async fn repl(sandbox: &Sandbox, name: &str) -> anyhow::Result<ExitCode> {
             name: "agentdesk sandbox repl".into(),
             runtime: id,
             timeout_seconds: 28_800,
+            metered: false,
         })
         .await?;
     eprintln!(
