@@ -96,10 +96,17 @@ pub(crate) enum CellEnd {
         /// The memory cap refused a growth during the cell.
         memory_hit: bool,
     },
+    /// The interpreter is gone and must be replaced.
+    Stopped(Stop),
+}
+
+/// Why an interpreter stopped during a cell.
+#[derive(Debug)]
+pub(crate) enum Stop {
     /// The deadline passed and the interpreter was stopped.
-    DeadlineExceeded,
-    /// The interpreter ended: it exited (`os._exit`) or trapped (e.g. the wasm stack).
-    GuestEnded { ending: Ending, memory_hit: bool },
+    Deadline,
+    /// The interpreter ended: it exited (`os._exit`), ran out of fuel, or trapped.
+    Ended { ending: Ending, memory_hit: bool },
     /// The reply was not the driver's (user code broke the protocol).
     Garbled(String),
 }
@@ -266,11 +273,13 @@ impl Interpreter {
         };
         match interpreter.next_reply(startup).await {
             CellEnd::Replied { .. } => Ok(interpreter),
-            CellEnd::DeadlineExceeded => Err(SandboxError::Startup(format!(
+            CellEnd::Stopped(Stop::Deadline) => Err(SandboxError::Startup(format!(
                 "the interpreter did not start within {startup:?}"
             ))),
-            CellEnd::GuestEnded { ending, .. } => Err(SandboxError::Startup(ending.to_string())),
-            CellEnd::Garbled(reason) => Err(SandboxError::Startup(reason)),
+            CellEnd::Stopped(Stop::Ended { ending, .. }) => {
+                Err(SandboxError::Startup(ending.to_string()))
+            }
+            CellEnd::Stopped(Stop::Garbled(reason)) => Err(SandboxError::Startup(reason)),
         }
     }
 
@@ -311,7 +320,7 @@ impl Interpreter {
             Ok(Err(_)) => return self.ended().await,
             Err(_) => {
                 self.guest.abort();
-                return CellEnd::DeadlineExceeded;
+                return CellEnd::Stopped(Stop::Deadline);
             }
         }
         self.next_reply(deadline_at.saturating_duration_since(tokio::time::Instant::now())).await
@@ -323,13 +332,13 @@ impl Interpreter {
                 Some(frame) => self.parse(&frame),
                 None => self.ended().await,
             },
-            ended = &mut self.guest => CellEnd::GuestEnded {
+            ended = &mut self.guest => CellEnd::Stopped(Stop::Ended {
                 ending: ended.unwrap_or_else(|error| Ending::Failed(format!("the interpreter stopped: {error}"))),
                 memory_hit: self.memory_hit.load(Ordering::Relaxed),
-            },
+            }),
             () = tokio::time::sleep(within) => {
                 self.guest.abort();
-                CellEnd::DeadlineExceeded
+                CellEnd::Stopped(Stop::Deadline)
             }
         }
     }
@@ -344,9 +353,9 @@ impl Interpreter {
                 stderr,
                 memory_hit: self.memory_hit.load(Ordering::Relaxed),
             },
-            Err(error) => {
-                CellEnd::Garbled(format!("the interpreter sent an unreadable reply: {error}"))
-            }
+            Err(error) => CellEnd::Stopped(Stop::Garbled(format!(
+                "the interpreter sent an unreadable reply: {error}"
+            ))),
         }
     }
 
@@ -354,7 +363,10 @@ impl Interpreter {
         let ending = (&mut self.guest)
             .await
             .unwrap_or_else(|error| Ending::Failed(format!("the interpreter stopped: {error}")));
-        CellEnd::GuestEnded { ending, memory_hit: self.memory_hit.load(Ordering::Relaxed) }
+        CellEnd::Stopped(Stop::Ended {
+            ending,
+            memory_hit: self.memory_hit.load(Ordering::Relaxed),
+        })
     }
 }
 

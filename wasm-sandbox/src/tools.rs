@@ -7,7 +7,7 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use crate::files;
-use crate::interpreter::{CellEnd, Ending};
+use crate::interpreter::{CellEnd, Ending, Stop};
 use crate::sandbox::Session;
 use crate::wire::{Content, Execution, Limit, ToolCall, ToolResult};
 use crate::{Limits, OutputSink};
@@ -149,7 +149,6 @@ async fn execute_code(
 
     let mut state = session.state.lock().await;
     let started = Instant::now();
-    let mut state_lost = false;
     let mut interpreter = match state.interpreter.take() {
         Some(interpreter) => interpreter,
         None => match session.runtime.boot(&session.folder).await {
@@ -167,11 +166,6 @@ async fn execute_code(
     let elapsed = started.elapsed().as_secs_f64();
 
     let mut content = Vec::new();
-    // What a stopped cell printed before it stopped is still worth showing.
-    let (printed, printed_errors) = match &end {
-        CellEnd::Replied { .. } => (String::new(), String::new()),
-        _ => interpreter.take_output(),
-    };
     let execution = match end {
         CellEnd::Replied { reply, stdout: raw_stdout, stderr: raw_stderr, memory_hit } => {
             let memory_bytes = Some(interpreter.memory_bytes() as u64);
@@ -207,81 +201,49 @@ async fn execute_code(
                 execution_time: elapsed,
                 limit,
                 memory_bytes,
-                state_lost,
+                state_lost: false,
             }
         }
-        CellEnd::DeadlineExceeded => {
-            state_lost = true;
-            Execution {
-                stdout: printed,
-                stderr: format!(
-                    "{printed_errors}stopped by the deadline: the run took longer than {:.1} s. The interpreter was \
-                     restarted, so variables and imports are gone; files are kept.",
-                    limits.deadline.as_secs_f64()
-                ),
-                exit_code: LIMIT_EXIT_CODE,
-                execution_time: elapsed,
-                limit: Some(Limit::Deadline),
-                memory_bytes: None,
-                state_lost,
-            }
-        }
-        CellEnd::GuestEnded { ending, memory_hit } => {
-            state_lost = true;
-            let note = "The interpreter will restart on the next call; variables and imports are gone, files are kept.";
-            match ending {
-                Ending::Exited(status) => Execution {
-                    stdout: printed,
-                    stderr: format!(
-                        "{printed_errors}the interpreter exited with status {status}. {note}"
+        CellEnd::Stopped(stop) => {
+            // The interpreter is gone: say why, keep what it printed, and note the restart.
+            let (stdout, printed_errors) = interpreter.take_output();
+            let (exit_code, limit, why) = match stop {
+                Stop::Deadline => (
+                    LIMIT_EXIT_CODE,
+                    Some(Limit::Deadline),
+                    format!(
+                        "stopped by the deadline: the run took longer than {:.1} s",
+                        limits.deadline.as_secs_f64()
                     ),
-                    exit_code: status,
-                    execution_time: elapsed,
-                    limit: None,
-                    memory_bytes: None,
-                    state_lost,
-                },
-                Ending::OutOfFuel => Execution {
-                    stdout: printed,
-                    stderr: format!(
-                        "{printed_errors}stopped by the fuel limit: the run used up its budget of {} units. {note}",
+                ),
+                Stop::Ended { ending: Ending::Exited(status), .. } => {
+                    (status, None, format!("the interpreter exited with status {status}"))
+                }
+                Stop::Ended { ending: Ending::OutOfFuel, .. } => (
+                    LIMIT_EXIT_CODE,
+                    Some(Limit::Fuel),
+                    format!(
+                        "stopped by the fuel limit: the run used up its budget of {} units",
                         limits.fuel.unwrap_or_default()
                     ),
-                    exit_code: LIMIT_EXIT_CODE,
-                    execution_time: elapsed,
-                    limit: Some(Limit::Fuel),
-                    memory_bytes: None,
-                    state_lost,
-                },
-                Ending::Failed(reason) => {
-                    let limit = if memory_hit { Limit::Memory } else { Limit::Crash };
-                    Execution {
-                        stdout: printed,
-                        stderr: format!(
-                            "{printed_errors}{reason} (limit: {}). {note}",
-                            limit.as_str()
-                        ),
-                        exit_code: LIMIT_EXIT_CODE,
-                        execution_time: elapsed,
-                        limit: Some(limit),
-                        memory_bytes: None,
-                        state_lost,
-                    }
-                }
-            }
-        }
-        CellEnd::Garbled(reason) => {
-            state_lost = true;
-            Execution {
-                stdout: printed,
-                stderr: format!(
-                    "{printed_errors}{reason}. The interpreter was restarted; variables and imports are gone, files are kept."
                 ),
-                exit_code: 1,
+                Stop::Ended { ending: Ending::Failed(reason), memory_hit } => {
+                    let limit = if memory_hit { Limit::Memory } else { Limit::Crash };
+                    (LIMIT_EXIT_CODE, Some(limit), format!("{reason} (limit: {})", limit.as_str()))
+                }
+                Stop::Garbled(reason) => (1, None, reason),
+            };
+            Execution {
+                stdout,
+                stderr: format!(
+                    "{printed_errors}{why}. The interpreter restarts on the next call: variables \
+                     and imports are gone, files are kept."
+                ),
+                exit_code,
                 execution_time: elapsed,
-                limit: None,
+                limit,
                 memory_bytes: None,
-                state_lost,
+                state_lost: true,
             }
         }
     };
