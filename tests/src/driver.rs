@@ -79,8 +79,20 @@ impl App {
                 "tauri:options": {"application": launch.binary.display().to_string()}
             }}
         });
-        let session =
-            app.request("POST", &format!("http://127.0.0.1:{port}/session"), Some(capabilities))?;
+        // tauri-driver accepts connections before its WebKitWebDriver is up, and then drops
+        // the first request: that start-up race is retried, a few times, never anything else.
+        let url = format!("http://127.0.0.1:{port}/session");
+        let mut attempts = 0;
+        let session = loop {
+            attempts += 1;
+            match app.request("POST", &url, Some(capabilities.clone())) {
+                Ok(session) => break session,
+                Err(error) if attempts < 5 && is_dropped_connection(error.as_ref()) => {
+                    wait_until_listening(port, Duration::from_secs(30))?;
+                }
+                Err(error) => return Err(error),
+            }
+        };
         let id = session["sessionId"].as_str().ok_or("WebDriver gave no session id")?;
         app.session_url = format!("http://127.0.0.1:{port}/session/{id}");
         let implicit = IMPLICIT_WAIT.as_millis() as u64;
@@ -185,6 +197,10 @@ impl Drop for App {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+fn is_dropped_connection(error: &(dyn std::error::Error + 'static)) -> bool {
+    error.downcast_ref::<reqwest::Error>().is_some_and(|e| e.is_request() || e.is_connect())
 }
 
 fn element(found: &Value) -> Result<Element> {

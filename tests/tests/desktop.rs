@@ -29,6 +29,14 @@ fn scratch(config_text: Option<&str>) -> Scratch {
     Scratch { _dir: dir, config, data, cache }
 }
 
+/// One app at a time: three WebKit processes and their drivers at once on a 2-core machine
+/// only make each test slower and start-up races likelier.
+static ONE_APP_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_APP_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn launch(scratch: &Scratch) -> std::result::Result<App, Box<dyn std::error::Error + Send + Sync>> {
     launch_with(scratch, &scratch.data, &scratch.cache)
 }
@@ -64,6 +72,7 @@ fn open(app: &App, page: &str) -> Result {
 
 #[test]
 fn settings_persist_status_reports_and_japanese_reads() -> Result {
+    let _turn = one_at_a_time();
     let s = scratch(None);
     let app = launch(&s)?;
 
@@ -126,6 +135,7 @@ fn settings_persist_status_reports_and_japanese_reads() -> Result {
 
 #[test]
 fn a_malformed_config_is_shown_with_its_line_and_left_untouched() -> Result {
+    let _turn = one_at_a_time();
     let broken = "[ui]\ntheme = \"dark\"\n[log\nlevel = \"info\"\n";
     let s = scratch(Some(broken));
     {
@@ -175,6 +185,7 @@ fn scientific_folders() -> (PathBuf, PathBuf) {
 #[test]
 fn the_sandbox_page_runs_code_and_shows_a_matplotlib_figure() -> Result {
     let (data, cache) = scientific_folders();
+    let _turn = one_at_a_time();
     let s = scratch(None);
     let app = launch_with(&s, &data, &cache)?;
     open(&app, "sandbox")?;
