@@ -148,7 +148,6 @@ async fn execute_code(
     }
 
     let mut state = session.state.lock().await;
-    let started = Instant::now();
     let mut interpreter = match state.interpreter.take() {
         Some(interpreter) => interpreter,
         None => match session.runtime.boot(&session.folder).await {
@@ -162,6 +161,8 @@ async fn execute_code(
         Some(snapshot) => Some(snapshot),
         None => state.workspace.snapshot(),
     };
+    // The run's own time: a restart and the workspace scan are not part of it.
+    let started = Instant::now();
     let end = interpreter.run_cell(code, clear, limits, live).await;
     let elapsed = started.elapsed().as_secs_f64();
 

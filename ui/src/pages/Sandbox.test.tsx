@@ -5,11 +5,17 @@ import { App } from "../App";
 import { memoryBackend } from "../backend/memory";
 import { tokenize } from "../components/CodeEditor";
 
+/** The page asks the backend for its runtimes first; tests start once they are listed. */
+async function runtimesListed() {
+  await screen.findByRole("option", { name: /^python-scientific/ });
+}
+
 describe("the sandbox page", () => {
   it("runs the editor's code with Ctrl+Enter and shows the output and exit code", async () => {
     const user = userEvent.setup();
     const backend = memoryBackend();
     render(<App backend={backend} initialPage="sandbox" />);
+    await runtimesListed();
     const editor = await screen.findByLabelText("Python code");
     await user.clear(editor);
     await user.type(editor, "print('hello')");
@@ -23,6 +29,7 @@ describe("the sandbox page", () => {
   it("marks a failed run and shows the traceback", async () => {
     const user = userEvent.setup();
     render(<App backend={memoryBackend()} initialPage="sandbox" />);
+    await runtimesListed();
     const editor = await screen.findByLabelText("Python code");
     await user.clear(editor);
     await user.type(editor, "raise ValueError('boom')");
@@ -34,7 +41,8 @@ describe("the sandbox page", () => {
   it("offers to install a runtime that is missing", async () => {
     const user = userEvent.setup();
     render(<App backend={memoryBackend()} initialPage="sandbox" />);
-    await user.selectOptions(await screen.findByLabelText("Runtime"), "python-scientific");
+    await runtimesListed();
+    await user.selectOptions(screen.getByLabelText("Runtime"), "python-scientific");
     expect(screen.getByTestId("runtime-missing").textContent).toContain("python-scientific runtime is not installed");
     expect((screen.getByRole("button", { name: "Run" }) as HTMLButtonElement).disabled).toBe(true);
     await user.click(screen.getByRole("button", { name: "Install" }));
