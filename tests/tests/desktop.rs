@@ -201,10 +201,9 @@ fn the_sandbox_page_runs_code_and_shows_a_matplotlib_figure() -> Result {
         // Keep what the page showed, for whoever reads the failure.
         app.screenshot(&shot("sandbox-failed"))?;
     }
-    let run = run?;
+    run?;
     let width = app.execute("return document.querySelector('li.run img.figure').naturalWidth")?;
     assert!(width.as_u64().is_some_and(|w| w > 100), "the figure is a real image: {width}");
-    let _ = run;
     let output = app.text(&app.find("li.run[data-status='ok'] .stdout")?)?;
     assert_eq!(output, "plotted");
     assert!(app.text(&app.find("li.run .run-meta")?)?.contains("exit code 0"));

@@ -189,7 +189,7 @@ impl Interpreter {
         let defaults = Limits::default();
         let stdout = Arc::new(Mutex::new(Collector::new(
             OutputStream::Stdout,
-            Some(format!("\x1e{token} ").into_bytes()),
+            Some(format!("\x1e{token} ").into_bytes().into()),
             defaults.output_bytes,
             Some(replies_tx),
         )));
@@ -467,7 +467,7 @@ fn random_token() -> String {
 /// up to a cap). Frames start with `\x1e<token> ` and end at a newline.
 struct Collector {
     stream: OutputStream,
-    marker: Option<Vec<u8>>,
+    marker: Option<Arc<[u8]>>,
     pending: Vec<u8>,
     raw: Vec<u8>,
     raw_cap: usize,
@@ -481,7 +481,7 @@ struct Collector {
 impl Collector {
     fn new(
         stream: OutputStream,
-        marker: Option<Vec<u8>>,
+        marker: Option<Arc<[u8]>>,
         raw_cap: usize,
         replies: Option<mpsc::UnboundedSender<Vec<u8>>>,
     ) -> Collector {
@@ -602,7 +602,7 @@ mod tests {
 
     fn collector() -> (Collector, mpsc::UnboundedReceiver<Vec<u8>>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        (Collector::new(OutputStream::Stdout, Some(b"\x1eTOK ".to_vec()), 8, Some(tx)), rx)
+        (Collector::new(OutputStream::Stdout, Some(b"\x1eTOK ".to_vec().into()), 8, Some(tx)), rx)
     }
 
     #[test]

@@ -242,7 +242,7 @@ impl RuntimeStore {
         let module = self.module_path(id);
         let installed = module.is_file()
             && self.compiled_path(id, Metering::Plain).is_file()
-            && self.compiled_record_matches(id);
+            && record_path(&self.compiled_path(id, Metering::Plain)).is_file();
         RuntimeStatus {
             id,
             python: pin.python.to_owned(),
@@ -250,10 +250,6 @@ impl RuntimeStore {
             module: module.is_file().then_some(module),
             source: format!("{}=={}", pin.package, pin.version),
         }
-    }
-
-    fn compiled_record_matches(&self, id: RuntimeId) -> bool {
-        std::fs::read_to_string(record_path(&self.compiled_path(id, Metering::Plain))).is_ok()
     }
 
     /// Installs a runtime: wheel, verification, licences, then compilation for each engine

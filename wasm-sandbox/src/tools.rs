@@ -30,8 +30,10 @@ pub(crate) async fn invoke(
     let arguments = &call.arguments;
     match call.name.as_str() {
         "executeCode" => execute_code(session, arguments, limits, live).await,
-        "writeFiles" => with_files(session, |ws| write_files(ws, arguments)).await,
-        "readFiles" => with_files(session, |ws| ws.read(&string_list(arguments, "paths")?)).await,
+        "writeFiles" => with_files(session, Changes::Yes, |ws| write_files(ws, arguments)).await,
+        "readFiles" => {
+            with_files(session, Changes::No, |ws| ws.read(&string_list(arguments, "paths")?)).await
+        }
         "listFiles" => {
             let folder = arguments
                 .get("directoryPath")
@@ -39,10 +41,11 @@ pub(crate) async fn invoke(
                 .and_then(Value::as_str)
                 .unwrap_or(".")
                 .to_owned();
-            with_files(session, move |ws| ws.list(&folder)).await
+            with_files(session, Changes::No, move |ws| ws.list(&folder)).await
         }
         "removeFiles" => {
-            with_files(session, |ws| ws.remove(&string_list(arguments, "paths")?)).await
+            with_files(session, Changes::Yes, |ws| ws.remove(&string_list(arguments, "paths")?))
+                .await
         }
         "executeCommand" | "startCommandExecution" | "getTask" | "stopTask" => {
             ToolResult::error(format!(
@@ -58,14 +61,24 @@ pub(crate) async fn invoke(
     }
 }
 
+/// Whether a file tool changes the workspace.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Changes {
+    Yes,
+    No,
+}
+
 async fn with_files(
     session: &Session,
+    changes: Changes,
     operation: impl FnOnce(&files::Workspace) -> Result<Vec<Content>, String>,
 ) -> ToolResult {
     let mut state = session.state.lock().await;
     let result = operation(&state.workspace);
-    // The workspace changed under the last snapshot; the next run takes a fresh one.
-    state.snapshot = None;
+    if changes == Changes::Yes {
+        // The workspace changed under the last snapshot; the next run takes a fresh one.
+        state.snapshot = None;
+    }
     match result {
         Ok(content) => ToolResult { content, structured_content: None, is_error: false },
         Err(reason) => ToolResult::error(reason),

@@ -120,7 +120,7 @@ async fn files_move_between_the_tools_and_python() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_start_list_get_and_stop_like_agentcore() {
-    let (sandbox, _dir) = sandbox(0);
+    let (sandbox, dir) = sandbox(0);
     let info = sandbox
         .start_session(StartSession {
             name: "estimate".into(),
@@ -135,8 +135,10 @@ async fn sessions_start_list_get_and_stop_like_agentcore() {
     assert!(sandbox.list_sessions().iter().any(|s| s.session_id == info.session_id));
     run(&sandbox, &info.session_id, "open('keep.txt', 'w').write('x')").await;
 
+    assert_eq!(files_under(dir.path()).len(), 1, "keep.txt is in the workspace");
     let stopped = sandbox.stop_session(&info.session_id).expect("stop");
     assert_eq!(stopped.status, SessionStatus::Terminated);
+    assert!(files_under(dir.path()).is_empty(), "stopping deletes the session's files");
     assert_eq!(
         sandbox.get_session(&info.session_id).map(|s| s.status),
         Some(SessionStatus::Terminated)
@@ -165,20 +167,8 @@ async fn a_session_ends_at_its_timeout_counted_from_start() {
         tokio::task::yield_now().await;
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let leftovers: Vec<_> = walk(dir.path());
+    let leftovers = files_under(dir.path());
     assert!(leftovers.is_empty(), "its files are deleted: {leftovers:?}");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        if entry.path().is_dir() {
-            files.extend(walk(&entry.path()));
-        } else {
-            files.push(entry.path());
-        }
-    }
-    files
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -259,7 +249,7 @@ async fn a_warm_spare_serves_the_next_session() {
     let (sandbox, dir) = sandbox(1);
     sandbox.warm_up(RuntimeId::Python).await.expect("warm up");
     // The spare is an interpreter already booted in a workspace folder of its own.
-    let spare_folders: Vec<String> = walk_dirs(dir.path())
+    let spare_folders: Vec<String> = folders_under(dir.path())
         .into_iter()
         .filter(|p| p.extension().is_none() && p.parent() != Some(dir.path()))
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -294,19 +284,28 @@ async fn output_streams_while_the_cell_still_runs() {
     assert!(!running.is_finished(), "the chunk arrived before the cell ended");
     // The cell waits for a file; create it from the host side of its workspace.
     let workspace =
-        walk_dirs(dir.path()).into_iter().find(|p| p.ends_with(&id)).expect("workspace");
+        folders_under(dir.path()).into_iter().find(|p| p.ends_with(&id)).expect("workspace");
     std::fs::write(workspace.join("go"), "").expect("write go");
     let result = running.await.expect("task");
     assert_eq!(stdout(&result), "first\nsecond\n");
 }
 
-fn walk_dirs(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+/// Every file and folder under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        found.push(entry.path());
         if entry.path().is_dir() {
-            found.push(entry.path());
-            found.extend(walk_dirs(&entry.path()));
+            found.extend(walk(&entry.path()));
         }
     }
     found
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    walk(dir).into_iter().filter(|p| p.is_file()).collect()
+}
+
+fn folders_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    walk(dir).into_iter().filter(|p| p.is_dir()).collect()
 }

@@ -33,8 +33,6 @@ pub enum Status {
     Warning,
     /// Does not work; the fix says what to do.
     Error,
-    /// Not part of this build or not installed; nothing is broken.
-    Unavailable,
 }
 
 /// One thing the doctor looked at.

@@ -45,7 +45,7 @@ versions: Array<Version>, };
 /**
  * How a check came out.
  */
-export type Status = "ok" | "warning" | "error" | "unavailable";
+export type Status = "ok" | "warning" | "error";
 
 /**
  * A name and a version, e.g. `("agentdesk", "0.1.0")`.

@@ -108,7 +108,6 @@ export const en = {
   "status.ok": "OK",
   "status.warning": "Warning",
   "status.error": "Problem",
-  "status.unavailable": "Not available",
   "status.failed": "The checks could not run: {message}",
 
   "doctor.config.title": "Configuration",

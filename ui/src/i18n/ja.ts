@@ -109,7 +109,6 @@ export const ja: Record<MessageKey, string> = {
   "status.ok": "正常",
   "status.warning": "注意",
   "status.error": "問題あり",
-  "status.unavailable": "利用不可",
   "status.failed": "確認を実行できませんでした: {message}",
 
   "doctor.config.title": "設定",

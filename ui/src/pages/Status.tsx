@@ -9,7 +9,6 @@ const STATUS_CLASS: Record<Status, string> = {
   ok: "badge-ok",
   warning: "badge-warning",
   error: "badge-error",
-  unavailable: "badge-muted",
 };
 
 /** The check's text in the UI language; falls back to the English text from the doctor. */

@@ -24,7 +24,6 @@ fn render(report: &Report) -> String {
             Status::Ok => "ok  ",
             Status::Warning => "warn",
             Status::Error => "FAIL",
-            Status::Unavailable => "n/a ",
         };
         out += &format!("{mark}  {:<width$}  {}\n", check.id, check.summary);
         if let Some(fix) = &check.fix {
