@@ -48,6 +48,116 @@ pub(crate) enum Command {
     /// Run Python in the local WebAssembly sandbox
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// Conversations and long-term memories kept in agentdesk.db
+    #[command(subcommand)]
+    Memory(MemoryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MemoryCommand {
+    /// List conversations, most recent first
+    Sessions {
+        /// Only this actor's
+        #[arg(long)]
+        actor: Option<String>,
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a conversation's events, oldest first
+    Events {
+        /// The session id
+        session: String,
+        /// The actor, when several have a session with this id
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only this branch (with the conversation it forked from)
+        #[arg(long)]
+        branch: Option<String>,
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// List long-term memories, or search them with --query
+    Records {
+        /// Search for this, in any language
+        #[arg(long)]
+        query: Option<String>,
+        /// Only records whose namespace starts with this
+        #[arg(long, default_value = "")]
+        namespace: String,
+        /// Only this strategy's records (preferences, facts, summaries)
+        #[arg(long)]
+        strategy: Option<String>,
+        /// Only this actor's records
+        #[arg(long)]
+        actor: Option<String>,
+        /// How many results a search returns
+        #[arg(long, default_value_t = 10)]
+        top_k: u32,
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Store a message in a conversation (for scripts; the chat stores its own)
+    AddEvent {
+        /// The session id (a new one starts a conversation)
+        session: String,
+        /// Who said it: user, assistant, tool or other
+        #[arg(long, default_value = "user")]
+        role: String,
+        /// The actor (the user the conversation is with)
+        #[arg(long, default_value = agentdesk_memory::LOCAL_ACTOR)]
+        actor: String,
+        /// The message
+        text: String,
+        /// Print the stored event as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Extract long-term memories from every conversation with new events, now
+    Extract {
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// How far extraction has got
+    Status {
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete everything stored about an actor: conversations and memories
+    Forget {
+        /// The actor
+        actor: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+        /// Print what was deleted as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write all conversations and memories (or one actor's) as JSON
+    Export {
+        /// Only this actor's data
+        #[arg(long)]
+        actor: Option<String>,
+        /// Write to this file instead of standard output
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Accepted for symmetry: the export is always JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read an export back; what is already stored is skipped
+    Import {
+        /// The export file, or - for standard input
+        file: PathBuf,
+        /// Print what was added as JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,4 +240,15 @@ pub(crate) enum ConfigCommand {
     },
     /// Open the config file in $VISUAL or $EDITOR; an invalid result is not saved
     Edit,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        // clap checks clashing flags only when a command is used; this checks them all.
+        super::Cli::command().debug_assert();
+    }
 }

@@ -61,7 +61,7 @@ fn doctor_json_has_the_documented_shape() {
     let report: Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
     let checks = report["checks"].as_array().expect("checks");
     let ids: Vec<&str> = checks.iter().filter_map(|c| c["id"].as_str()).collect();
-    assert_eq!(ids, ["config", "data_dir", "cache_dir", "keyring", "sandbox"]);
+    assert_eq!(ids, ["config", "data_dir", "cache_dir", "keyring", "sandbox", "memory"]);
     for check in checks {
         for field in ["status", "code", "params", "summary", "fix"] {
             assert!(check.get(field).is_some(), "{field} missing in {check}");

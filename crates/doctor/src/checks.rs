@@ -7,6 +7,7 @@ use std::path::Path;
 
 use agentdesk_config::{KeyringStore, Loaded, Locations};
 use agentdesk_identity::{KeyringBackend, Vault};
+use agentdesk_memory::{DATABASE_FILE, Error as MemoryError, MemoryStore, Stats};
 use agentdesk_wasm_sandbox::{RuntimeId, RuntimeStore};
 
 use crate::{Check, Status};
@@ -160,6 +161,81 @@ pub(crate) fn sandbox(locations: &Locations) -> Check {
         }
     };
     check("sandbox", outcome)
+}
+
+pub(crate) fn memory(locations: &Locations) -> Check {
+    let file = locations.data_dir.join(DATABASE_FILE);
+    let path = file.display().to_string();
+    let outcome = match open_and_check(&file) {
+        Ok(stats) => Outcome {
+            status: Status::Ok,
+            code: "ok",
+            summary: format!(
+                "{path}: {} conversations, {} memories, {:.1} MB; the integrity check passed",
+                stats.sessions,
+                stats.records,
+                stats.bytes as f64 / 1e6
+            ),
+            params: vec![
+                ("path", path),
+                ("sessions", stats.sessions.to_string()),
+                ("records", stats.records.to_string()),
+                ("megabytes", format!("{:.1}", stats.bytes as f64 / 1e6)),
+            ],
+            fix: None,
+        },
+        Err(error @ (MemoryError::Corrupt { .. } | MemoryError::NewerSchema { .. })) => {
+            let code =
+                if matches!(error, MemoryError::Corrupt { .. }) { "corrupt" } else { "newer" };
+            Outcome {
+                status: Status::Error,
+                code,
+                summary: error.to_string(),
+                params: vec![("path", path), ("error", error.to_string())],
+                fix: Some(match code {
+                    "corrupt" => "Move the file aside (AgentDesk never overwrites it) to start a new database, or restore it from a backup.".into(),
+                    _ => "Update AgentDesk, or choose another data folder in Settings.".into(),
+                }),
+            }
+        }
+        Err(error) => Outcome {
+            status: Status::Error,
+            code: "unavailable",
+            summary: format!("the memory database cannot be opened: {error}"),
+            params: vec![("path", path), ("error", error.to_string())],
+            fix: Some(
+                "Check that the data folder is writable (see above) and has free space.".into(),
+            ),
+        },
+    };
+    check("memory", outcome)
+}
+
+/// Opens the database and runs SQLite's integrity check, on a thread of its own so the
+/// doctor can be called from any thread, inside an async runtime or not.
+fn open_and_check(file: &Path) -> Result<Stats, MemoryError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime =
+                    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(
+                        |error| MemoryError::Invalid(format!("cannot start a runtime: {error}")),
+                    )?;
+                runtime.block_on(async {
+                    let store = MemoryStore::open(file).await?;
+                    let result = match store.integrity_check().await {
+                        Ok(()) => store.stats().await,
+                        Err(error) => Err(error),
+                    };
+                    store.close().await;
+                    result
+                })
+            })
+            .join()
+            .unwrap_or_else(|_| {
+                Err(MemoryError::Invalid("the database check stopped unexpectedly".into()))
+            })
+    })
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! Each [`Check`] carries English text for the terminal and a stable `code` with `params` so
 //! the desktop app can say the same thing in Japanese.
 //!
-//! This crate composes leaves (`config`, `identity`, `wasm-sandbox`); it must not depend on
+//! This crate composes leaves (`config`, `identity`, `wasm-sandbox`, `memory`); it must not depend on
 //! Tauri, GTK or WebKit.
 #![deny(missing_docs)]
 
@@ -39,7 +39,7 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export_to = "Doctor.ts")]
 pub struct Check {
-    /// Which check: `config`, `data_dir`, `cache_dir`, `keyring`, `sandbox`.
+    /// Which check: `config`, `data_dir`, `cache_dir`, `keyring`, `sandbox`, `memory`.
     pub id: String,
     /// How it came out.
     pub status: Status,
@@ -89,6 +89,7 @@ pub fn run(loaded: &Loaded) -> Report {
         checks::writable_folder("cache_dir", &loaded.locations.cache_dir),
         checks::keyring(loaded.settings.keyring.store),
         checks::sandbox(&loaded.locations),
+        checks::memory(&loaded.locations),
     ];
     let versions = vec![
         Version { name: "agentdesk".into(), value: env!("CARGO_PKG_VERSION").into() },

@@ -5,7 +5,7 @@
  */
 export type Check = { 
 /**
- * Which check: `config`, `data_dir`, `cache_dir`, `keyring`, `sandbox`.
+ * Which check: `config`, `data_dir`, `cache_dir`, `keyring`, `sandbox`, `memory`.
  */
 id: string, 
 /**

@@ -2,6 +2,7 @@
 
 mod config;
 mod doctor;
+mod memory;
 mod sandbox;
 
 use std::process::ExitCode;
@@ -25,6 +26,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Doctor { json } => doctor::run(&context, json),
         Command::Config(command) => config::run(&context, command),
         Command::Sandbox(command) => sandbox::run(&context, command),
+        Command::Memory(command) => memory::run(&context, command),
     }
 }
 
