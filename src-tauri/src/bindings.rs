@@ -27,6 +27,12 @@ mod tests {
             agentdesk_wasm_sandbox::RuntimeStatus::export_all(&config),
             agentdesk_wasm_sandbox::Limits::export_all(&config),
             agentdesk_wasm_sandbox::OutputChunk::export_all(&config),
+            agentdesk_memory::Session::export_all(&config),
+            agentdesk_memory::Event::export_all(&config),
+            agentdesk_memory::MemoryRecord::export_all(&config),
+            agentdesk_memory::ScoredRecord::export_all(&config),
+            agentdesk_memory::ExtractionStatus::export_all(&config),
+            agentdesk_memory::ExtractionReport::export_all(&config),
         ];
         for export in exports {
             export.expect("export TypeScript bindings");

@@ -19,6 +19,10 @@ pub enum ErrorCode {
     NotInstalled,
     /// The sandbox refused or failed the request; the message says why.
     Sandbox,
+    /// A conversation, event or record asked for does not exist (any more).
+    NotFound,
+    /// The memory database failed or refused the request; the message says why.
+    Memory,
     /// Something that should not happen; the message and the log say more.
     Internal,
 }
@@ -70,6 +74,17 @@ impl From<agentdesk_wasm_sandbox::SandboxError> for ApiError {
         let code = match error {
             agentdesk_wasm_sandbox::SandboxError::NotInstalled(_) => ErrorCode::NotInstalled,
             _ => ErrorCode::Sandbox,
+        };
+        ApiError::new(code, error.to_string())
+    }
+}
+
+impl From<agentdesk_memory::Error> for ApiError {
+    fn from(error: agentdesk_memory::Error) -> ApiError {
+        let code = match error {
+            agentdesk_memory::Error::Invalid(_) => ErrorCode::InvalidValue,
+            agentdesk_memory::Error::NotFound { .. } => ErrorCode::NotFound,
+            _ => ErrorCode::Memory,
         };
         ApiError::new(code, error.to_string())
     }

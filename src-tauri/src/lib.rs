@@ -27,7 +27,7 @@ use tauri::{Runtime, Wry};
 pub use commands::app::AppInfo;
 pub use commands::sandbox::InstallProgress;
 pub use error::{ApiError, ErrorCode};
-pub use state::{AppState, Overridden, SettingsView};
+pub use state::{AppState, MemoryDesk, Overridden, SettingsView};
 
 /// The name of the event emitted after the settings change; its payload is a
 /// [`SettingsView`].
@@ -72,5 +72,14 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         commands::sandbox::sandbox_start,
         commands::sandbox::sandbox_stop,
         commands::sandbox::sandbox_invoke,
+        commands::memory::memory_sessions,
+        commands::memory::memory_events,
+        commands::memory::memory_event,
+        commands::memory::memory_records,
+        commands::memory::memory_search,
+        commands::memory::memory_record_update,
+        commands::memory::memory_record_delete,
+        commands::memory::memory_status,
+        commands::memory::memory_extract,
     ])
 }

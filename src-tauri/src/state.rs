@@ -1,6 +1,11 @@
 //! What the app holds between commands: where its files are and the settings in force.
 
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
+
+use agentdesk_memory::{
+    Error as MemoryError, ExtractionPolicy, ExtractionWorker, MemoryStore, RuleExtractor,
+};
 
 use agentdesk_wasm_sandbox::{Sandbox, SandboxConfig, SandboxError};
 
@@ -18,6 +23,18 @@ pub struct AppState {
     env: Environment,
     loaded: Mutex<Loaded>,
     sandbox: OnceLock<Sandbox>,
+    memory: tokio::sync::OnceCell<MemoryDesk>,
+}
+
+/// The memory database with its background extraction, opened on first use.
+#[derive(Debug)]
+pub struct MemoryDesk {
+    /// The store.
+    pub store: MemoryStore,
+    /// The memory the app's conversations go to.
+    pub memory_id: String,
+    /// Extraction in the background (offline rules until a model is configured).
+    pub worker: ExtractionWorker,
 }
 
 /// A key that an environment variable overrides.
@@ -59,7 +76,13 @@ impl AppState {
     /// Loads the configuration. Fails only when no config location can be found at all.
     pub fn load(overrides: Overrides, env: Environment) -> Result<AppState, ConfigError> {
         let loaded = load(&overrides, &env)?;
-        Ok(AppState { overrides, env, loaded: Mutex::new(loaded), sandbox: OnceLock::new() })
+        Ok(AppState {
+            overrides,
+            env,
+            loaded: Mutex::new(loaded),
+            sandbox: OnceLock::new(),
+            memory: tokio::sync::OnceCell::new(),
+        })
     }
 
     /// Starts logging to the data folder; keep the guard for the life of the app.
@@ -99,6 +122,32 @@ impl AppState {
         let config = SandboxConfig::in_folders(&locations.data_dir, &locations.cache_dir, 1);
         let opened = Sandbox::open(&config)?;
         Ok(self.sandbox.get_or_init(|| opened).clone())
+    }
+
+    /// The memory database in the data folder in force when first asked, with extraction
+    /// running under the settings of that moment. Must be called inside the async runtime.
+    pub async fn memory(&self) -> Result<&MemoryDesk, MemoryError> {
+        self.memory
+            .get_or_try_init(|| async {
+                let (data_dir, settings) = {
+                    let loaded = self.loaded();
+                    (loaded.locations.data_dir.clone(), loaded.settings.memory.clone())
+                };
+                let store = MemoryStore::open_in(&data_dir).await?;
+                let memory_id = store.default_memory().await?.memory_id;
+                let policy = ExtractionPolicy {
+                    after_turns: settings.extract_after_turns,
+                    idle: Duration::from_secs(u64::from(settings.extract_idle_seconds)),
+                };
+                let worker = ExtractionWorker::spawn(
+                    store.clone(),
+                    &memory_id,
+                    Arc::new(RuleExtractor),
+                    policy,
+                );
+                Ok(MemoryDesk { store, memory_id, worker })
+            })
+            .await
     }
 
     /// Reads the configuration again (after a save) and returns the new view.

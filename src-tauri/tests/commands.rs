@@ -16,7 +16,7 @@ use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
 struct Harness {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     config: PathBuf,
     app: App<MockRuntime>,
     webview: WebviewWindow<MockRuntime>,
@@ -38,7 +38,7 @@ fn harness(config_text: Option<&str>) -> Harness {
         configure(mock_builder(), state).build(mock_context(noop_assets())).expect("build app");
     let webview =
         WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("webview");
-    Harness { _dir: dir, config, app, webview }
+    Harness { dir, config, app, webview }
 }
 
 impl Harness {
@@ -130,7 +130,7 @@ fn doctor_run_reports_every_check() {
         .iter()
         .filter_map(|c| c["id"].as_str())
         .collect();
-    assert_eq!(ids, ["config", "data_dir", "cache_dir", "keyring", "sandbox"]);
+    assert_eq!(ids, ["config", "data_dir", "cache_dir", "keyring", "sandbox", "memory"]);
     assert_eq!(report["checks"][1]["status"], json!("ok"));
     assert_eq!(
         report["checks"][4]["status"],
@@ -145,4 +145,60 @@ fn app_info_gives_the_version() {
     let h = harness(None);
     let info = h.invoke("app_info", json!({})).expect("app_info");
     assert_eq!(info["version"], json!(env!("CARGO_PKG_VERSION")));
+}
+
+/// Writes a conversation into the harness's data folder, as the chat will.
+fn write_conversation(h: &Harness) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let folder = h.dir.path().join("data");
+        let store = agentdesk_memory::MemoryStore::open_in(&folder).await.expect("open");
+        let memory = store.default_memory().await.expect("memory").memory_id;
+        for (role, text) in [
+            (agentdesk_memory::Role::User, "Keep it as cheap as possible, in ap-northeast-1"),
+            (agentdesk_memory::Role::Assistant, "S3 and CloudFront, about $1 a month"),
+        ] {
+            let event = agentdesk_memory::NewEvent::message("local-user", "s1", role, text);
+            store.create_event(&memory, event).await.expect("event");
+        }
+        store.close().await;
+    });
+}
+
+#[test]
+fn memory_commands_read_extract_edit_and_delete() {
+    let h = harness(None);
+    write_conversation(&h);
+    let sessions = h.invoke("memory_sessions", json!({})).expect("sessions");
+    assert_eq!(sessions[0]["sessionId"], json!("s1"));
+    let events = h
+        .invoke("memory_events", json!({"actorId": "local-user", "sessionId": "s1"}))
+        .expect("events");
+    assert_eq!(events[0]["payload"][0]["conversational"]["role"], json!("USER"));
+    assert_eq!(h.invoke("memory_status", json!({})).expect("status")["pendingEvents"], json!(2));
+
+    let report = h.invoke("memory_extract", json!({})).expect("extract");
+    assert_eq!(report["events"], json!(2));
+    let records = h.invoke("memory_records", json!({})).expect("records");
+    let region = records
+        .as_array()
+        .and_then(|all| all.iter().find(|r| r["topic"] == json!("region")))
+        .cloned()
+        .expect("a region preference");
+    let id = region["memoryRecordId"].clone();
+    let source = h.invoke("memory_event", json!({"eventId": region["sourceEventIds"][0]}));
+    assert_eq!(source.expect("source")["eventId"], events[0]["eventId"]);
+
+    let hits = h.invoke("memory_search", json!({"query": "ap-northeast-1"})).expect("search");
+    assert_eq!(hits[0]["memoryRecordId"], id);
+
+    let refused = h.invoke("memory_record_update", json!({"recordId": id, "text": "  "}));
+    assert_eq!(refused.expect_err("empty text")["code"], json!("invalid_value"));
+    let edited = h
+        .invoke("memory_record_update", json!({"recordId": id, "text": "Region: us-west-2"}))
+        .expect("update");
+    assert_eq!(edited["content"]["text"], json!("Region: us-west-2"));
+    h.invoke("memory_record_delete", json!({"recordId": id})).expect("delete");
+    let again = h.invoke("memory_record_delete", json!({"recordId": id}));
+    assert_eq!(again.expect_err("already gone")["code"], json!("not_found"));
 }

@@ -138,6 +138,28 @@ impl App {
         Ok(value.as_str().unwrap_or_default().to_owned())
     }
 
+    /// Waits until no element matches a CSS selector (the page removes it after a command
+    /// returns), watching the document rather than polling it.
+    pub fn wait_until_gone(&self, css: &str) -> Result<()> {
+        let gone = self.command(
+            "POST",
+            "/execute/async",
+            json!({
+                "script": "const [css, done] = arguments; \
+                           if (!document.querySelector(css)) return done(true); \
+                           new MutationObserver((_, observer) => { \
+                               if (!document.querySelector(css)) { observer.disconnect(); done(true); } \
+                           }).observe(document.body, { childList: true, subtree: true });",
+                "args": [css]
+            }),
+        )?;
+        if gone == Value::Bool(true) {
+            Ok(())
+        } else {
+            Err(format!("`{css}` is still there").into())
+        }
+    }
+
     /// Runs a script in the page and returns its result.
     pub fn execute(&self, script: &str) -> Result<Value> {
         self.command("POST", "/execute/sync", json!({"script": script, "args": []}))

@@ -76,7 +76,7 @@ fn settings_persist_status_reports_and_japanese_reads() -> Result {
     let s = scratch(None);
     let app = launch(&s)?;
 
-    for page in ["chat", "connections", "memory", "traces"] {
+    for page in ["chat", "connections", "traces"] {
         open(&app, page)?;
         let badge =
             app.find(&format!("main[data-current-page='{page}'] [data-testid='not-built']"))?;
@@ -149,6 +149,79 @@ fn a_malformed_config_is_shown_with_its_line_and_left_untouched() -> Result {
         app.screenshot(&shot("status-malformed-config"))?;
     }
     assert_eq!(fs::read_to_string(&s.config)?, broken);
+    Ok(())
+}
+
+/// Runs the `agentdesk` CLI built beside the app on the test's folders.
+fn agentdesk(
+    s: &Scratch,
+    args: &[&str],
+) -> std::result::Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let binary = Launch::workspace_binary().with_file_name("agentdesk");
+    let output = std::process::Command::new(&binary)
+        .arg("--config")
+        .arg(&s.config)
+        .arg("--data-dir")
+        .arg(&s.data)
+        .arg("--cache-dir")
+        .arg(&s.cache)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    if !output.status.success() {
+        return Err(
+            format!("agentdesk {args:?}: {}", String::from_utf8_lossy(&output.stderr)).into()
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn the_memory_page_shows_a_conversation_written_by_the_cli_and_deletes_a_record() -> Result {
+    let _turn = one_at_a_time();
+    let s = scratch(None);
+    agentdesk(
+        &s,
+        &["memory", "add-event", "bakery", "パン屋のWebサイトをHTMLでなるべく安く作りたい"],
+    )?;
+    agentdesk(
+        &s,
+        &[
+            "memory",
+            "add-event",
+            "bakery",
+            "--role",
+            "assistant",
+            "S3 の静的ホスティングなら月数百円です。",
+        ],
+    )?;
+    agentdesk(&s, &["memory", "add-event", "bakery", "We run a small bakery in Kyoto"])?;
+    agentdesk(&s, &["memory", "extract"])?;
+
+    let app = launch(&s)?;
+    open(&app, "memory")?;
+    let session = app.find("button[data-session-id='bakery']")?;
+    assert!(app.text(&session)?.contains("パン屋のWebサイトをHTMLでなるべく安く作りたい"));
+    app.click(&session)?;
+    let events = app.find_all("#memory-events li")?;
+    assert_eq!(events.len(), 3);
+    assert!(app.text(&events[1])?.contains("S3 の静的ホスティング"));
+    let status = app.text(&app.find("#memory-status")?)?;
+    assert!(status.contains("Extraction is up to date"), "{status}");
+    app.screenshot(&shot("memory"))?;
+
+    let fact = app.find("[data-strategy='facts'] li.record")?;
+    assert!(app.text(&fact)?.contains("We run a small bakery in Kyoto"));
+    let id = app.execute(
+        "return document.querySelector(\"[data-strategy='facts'] li.record\").dataset.recordId",
+    )?;
+    let id = id.as_str().ok_or("no record id")?.to_owned();
+    app.click(&app.find(&format!("li[data-record-id='{id}'] .record-delete"))?)?;
+    app.click(&app.find(&format!("li[data-record-id='{id}'] .record-confirm-delete"))?)?;
+    app.wait_until_gone(&format!("li[data-record-id='{id}']"))?;
+    let stored = agentdesk(&s, &["memory", "records", "--json"])?;
+    assert!(!stored.contains(&id), "the record is deleted from the database too");
+    assert!(stored.contains("コスト重視"), "the other records stay");
     Ok(())
 }
 

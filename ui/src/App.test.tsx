@@ -76,6 +76,22 @@ describe("the settings page", () => {
     expect(backend.saved).toHaveLength(0);
   });
 
+  it("saves when memories are extracted, refusing a value out of range", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    render(<App backend={backend} initialPage="settings" />);
+    const turns = await screen.findByLabelText("Extract memories after");
+    await user.clear(turns);
+    await user.type(turns, "500");
+    expect(screen.getByRole("alert").textContent).toBe("Enter a whole number from 1 to 100.");
+    expect((screen.getByRole("button", { name: "Save" }) as HTMLButtonElement).disabled).toBe(true);
+    await user.clear(turns);
+    await user.type(turns, "6");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(backend.saved).toHaveLength(1));
+    expect(backend.saved[0]?.memory).toEqual({ extractAfterTurns: 6, extractIdleSeconds: 300 });
+  });
+
   it("shows the config file's problems with file, line and key", async () => {
     const backend = memoryBackend();
     backend.view = {

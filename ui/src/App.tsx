@@ -3,6 +3,7 @@ import type { Backend } from "./backend";
 import type { AppInfo, SettingsView } from "./bindings/Api";
 import { Sidebar } from "./components/Sidebar";
 import { I18nProvider, resolveLocale, translator } from "./i18n";
+import { MemoryPage } from "./pages/Memory";
 import { NotBuiltYet } from "./pages/NotBuiltYet";
 import { SandboxPage } from "./pages/Sandbox";
 import { SettingsPage } from "./pages/Settings";
@@ -95,6 +96,8 @@ export function App({ backend, initialPage = "chat" }: { backend: Backend; initi
             <StatusPage backend={backend} />
           ) : page === "sandbox" ? (
             <SandboxPage backend={backend} />
+          ) : page === "memory" ? (
+            <MemoryPage backend={backend} />
           ) : (
             <NotBuiltYet page={page} />
           )}

@@ -70,7 +70,15 @@ impl Key {
 
     /// Sets the key in `settings` from its command-line form, or says what was expected.
     pub fn set(&self, settings: &mut Settings, value: &str) -> Result<(), String> {
-        (self.set)(settings, value.trim()).ok_or_else(|| self.kind.expected())
+        let value = value.trim();
+        // Counts are range-checked here, against the bounds the key declares, so the bounds
+        // are written once.
+        if let Kind::Count { min, max } = self.kind
+            && !value.parse::<u32>().is_ok_and(|n| (min..=max).contains(&n))
+        {
+            return Err(self.kind.expected());
+        }
+        (self.set)(settings, value).ok_or_else(|| self.kind.expected())
     }
 
     /// The key's value in `settings` as a TOML value (a number for counts, else a string).
@@ -131,11 +139,7 @@ pub static KEYS: &[Key] = &[
         kind: Kind::Count { min: 1, max: 365 },
         summary: "How many daily log files are kept",
         get: |s| s.log.max_files.to_string(),
-        set: |s, v| {
-            let count = v.parse().ok().filter(|n| (1..=365).contains(n))?;
-            s.log.max_files = count;
-            Some(())
-        },
+        set: |s, v| v.parse().ok().map(|count| s.log.max_files = count),
     },
     Key {
         name: "keyring.store",
@@ -143,6 +147,20 @@ pub static KEYS: &[Key] = &[
         summary: "Keyring for tokens and keys: the OS keyring, or keyutils (lost at reboot)",
         get: |s| s.keyring.store.as_str().to_owned(),
         set: |s, v| KeyringStore::parse(v).map(|value| s.keyring.store = value),
+    },
+    Key {
+        name: "memory.extract_after_turns",
+        kind: Kind::Count { min: 1, max: 100 },
+        summary: "Extract long-term memories after this many new user turns",
+        get: |s| s.memory.extract_after_turns.to_string(),
+        set: |s, v| v.parse().ok().map(|count| s.memory.extract_after_turns = count),
+    },
+    Key {
+        name: "memory.extract_idle_seconds",
+        kind: Kind::Count { min: 5, max: 86_400 },
+        summary: "Or once a conversation has been quiet this many seconds",
+        get: |s| s.memory.extract_idle_seconds.to_string(),
+        set: |s, v| v.parse().ok().map(|count| s.memory.extract_idle_seconds = count),
     },
 ];
 

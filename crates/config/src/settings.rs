@@ -103,6 +103,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// The keyring that holds secrets.
     pub keyring: KeyringSettings,
+    /// Conversation memory.
+    pub memory: MemorySettings,
 }
 
 /// The desktop app's look and language.
@@ -140,4 +142,21 @@ impl Default for LogSettings {
 pub struct KeyringSettings {
     /// Which keyring to use.
     pub store: KeyringStore,
+}
+
+/// When long-term memories are extracted from conversations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Settings.ts")]
+pub struct MemorySettings {
+    /// Extract after this many new user turns in a conversation.
+    pub extract_after_turns: u32,
+    /// Or once a conversation with new turns has been quiet this many seconds.
+    pub extract_idle_seconds: u32,
+}
+
+impl Default for MemorySettings {
+    fn default() -> Self {
+        MemorySettings { extract_after_turns: 4, extract_idle_seconds: 300 }
+    }
 }

@@ -2,5 +2,6 @@
 
 pub(crate) mod app;
 pub(crate) mod doctor;
+pub(crate) mod memory;
 pub(crate) mod sandbox;
 pub(crate) mod settings;

@@ -4,6 +4,7 @@ import type { AppInfo, InstallProgress, SettingsView } from "../bindings/Api";
 import type { Limits, OutputChunk, RuntimeId, RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
+import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
 
 export type { ApiError } from "../bindings/Api";
 
@@ -27,4 +28,20 @@ export interface Backend {
    * What the code prints reaches `onOutput` while it runs, before the result.
    */
   sandboxInvoke(sessionId: string, call: ToolCall, limits?: Limits, onOutput?: (chunk: OutputChunk) => void): Promise<ToolResult>;
+
+  /** Conversations, most recently active first. */
+  memorySessions(): Promise<Session[]>;
+  /** A conversation's events, oldest first. */
+  memoryEvents(actorId: string, sessionId: string): Promise<Event[]>;
+  /** One event (a record's source); rejects with code not_found when it has expired. */
+  memoryEvent(eventId: string): Promise<Event>;
+  /** Every active long-term record, newest change first. */
+  memoryRecords(): Promise<MemoryRecord[]>;
+  /** Records matching a query in any language, best first. */
+  memorySearch(query: string): Promise<ScoredRecord[]>;
+  memoryRecordUpdate(recordId: string, text: string): Promise<MemoryRecord>;
+  memoryRecordDelete(recordId: string): Promise<void>;
+  memoryStatus(): Promise<ExtractionStatus>;
+  /** Extracts every conversation with new events now. */
+  memoryExtract(): Promise<ExtractionReport>;
 }

@@ -4,6 +4,7 @@ import type { ApiError, AppInfo, SettingsView } from "../bindings/Api";
 import type { RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
+import type { Event, ExtractionStatus, MemoryRecord, Session } from "../bindings/Memory";
 import type { Backend } from ".";
 
 export function defaultSettings(): Settings {
@@ -13,6 +14,62 @@ export function defaultSettings(): Settings {
     ui: { language: "system", theme: "system" },
     log: { level: "info", maxFiles: 7 },
     keyring: { store: "os" },
+    memory: { extractAfterTurns: 4, extractIdleSeconds: 300 },
+  };
+}
+
+/** What the in-memory Memory page starts with: one conversation and two records from it. */
+export interface MemoryData {
+  sessions: Session[];
+  events: Event[];
+  records: MemoryRecord[];
+  status: ExtractionStatus;
+}
+
+export function sampleMemory(): MemoryData {
+  const at = "2026-11-25T09:00:00Z";
+  const message = (eventId: string, role: "USER" | "ASSISTANT", text: string): Event => ({
+    eventId,
+    actorId: "local-user",
+    sessionId: "bakery",
+    eventTimestamp: at,
+    payload: [{ conversational: { content: { text }, role } }],
+    branch: null,
+    metadata: {},
+  });
+  const record = (id: string, strategy: string, text: string, sources: string[]): MemoryRecord => ({
+    memoryRecordId: id,
+    content: { text },
+    memoryStrategyId: strategy,
+    namespaces: [`/strategies/${strategy}/actors/local-user/`],
+    actorId: "local-user",
+    sessionId: null,
+    topic: null,
+    sourceEventIds: sources,
+    status: "active",
+    createdAt: at,
+    updatedAt: at,
+  });
+  return {
+    sessions: [{ actorId: "local-user", sessionId: "bakery", title: "パン屋のWebサイト", createdAt: at, lastActiveAt: at, eventCount: 2 }],
+    events: [
+      message("ev-1", "USER", "パン屋のWebサイトをHTMLでなるべく安く作りたい"),
+      message("ev-2", "ASSISTANT", "S3 の静的ホスティングなら月数百円です。"),
+    ],
+    records: [
+      record("mr-1", "preferences", "コスト重視: パン屋のWebサイトをHTMLでなるべく安く作りたい", ["ev-1"]),
+      record("mr-2", "facts", "Fact: we run a small bakery", ["ev-1"]),
+    ],
+    status: {
+      pendingEvents: 2,
+      pendingSessions: 1,
+      lastRunAt: null,
+      lastError: null,
+      recordsWritten: 2,
+      extractor: "rules",
+      running: false,
+      skippedStrategies: [],
+    },
   };
 }
 
@@ -21,6 +78,8 @@ export interface MemoryBackend extends Backend {
   view: SettingsView;
   /** Tool calls received, in order. */
   calls: ToolCall[];
+  /** What the Memory page sees; tests change it. */
+  memory: MemoryData;
 }
 
 function session(runtime: string): SessionInfo {
@@ -56,7 +115,7 @@ function answer(call: ToolCall): ToolResult {
   return { content: [], isError: false };
 }
 
-export function memoryBackend(options: { locale?: string; report?: Report; settings?: Settings } = {}): MemoryBackend {
+export function memoryBackend(options: { locale?: string; report?: Report; settings?: Settings; memory?: MemoryData } = {}): MemoryBackend {
   const listeners = new Set<(view: SettingsView) => void>();
   const settings = options.settings ?? defaultSettings();
   const runtimes: RuntimeStatus[] = [
@@ -66,6 +125,7 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
   const backend: MemoryBackend = {
     saved: [],
     calls: [],
+    memory: options.memory ?? sampleMemory(),
     view: {
       settings,
       effective: settings,
@@ -114,6 +174,35 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
       if (execution?.stdout) onOutput?.({ stream: "stdout", text: execution.stdout });
       if (execution?.stderr) onOutput?.({ stream: "stderr", text: execution.stderr });
       return result;
+    },
+    memorySessions: async () => backend.memory.sessions,
+    memoryEvents: async (actorId, sessionId) =>
+      backend.memory.events.filter((event) => event.actorId === actorId && event.sessionId === sessionId),
+    memoryEvent: async (eventId) => {
+      const found = backend.memory.events.find((event) => event.eventId === eventId);
+      if (!found) throw { code: "not_found", message: `no event "${eventId}"`, key: null };
+      return found;
+    },
+    memoryRecords: async () => backend.memory.records,
+    memorySearch: async (query) =>
+      backend.memory.records
+        .filter((record) => record.content.text.toLowerCase().includes(query.toLowerCase()))
+        .map((record) => ({ ...record, score: 1 })),
+    memoryRecordUpdate: async (recordId, text) => {
+      const found = backend.memory.records.find((record) => record.memoryRecordId === recordId);
+      if (!found) throw { code: "not_found", message: `no record "${recordId}"`, key: null };
+      if (text.trim() === "") throw { code: "invalid_value", message: "a record's text cannot be empty; delete the record instead", key: null };
+      found.content = { text: text.trim() };
+      return found;
+    },
+    memoryRecordDelete: async (recordId) => {
+      backend.memory.records = backend.memory.records.filter((record) => record.memoryRecordId !== recordId);
+    },
+    memoryStatus: async () => backend.memory.status,
+    memoryExtract: async () => {
+      const events = backend.memory.status.pendingEvents;
+      backend.memory.status = { ...backend.memory.status, pendingEvents: 0, pendingSessions: 0, lastRunAt: "2026-11-25T10:00:00Z" };
+      return { sessions: 1, events, added: 0, updated: 0, retired: 0, skippedStrategies: [] };
     },
   };
   return backend;

@@ -4,6 +4,7 @@ import type { AppInfo, InstallProgress, SettingsView } from "../bindings/Api";
 import type { OutputChunk, RuntimeStatus, SessionInfo, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
+import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
 import type { Backend } from ".";
 
 /** Must match `SETTINGS_CHANGED` in src-tauri/src/lib.rs. */
@@ -29,4 +30,13 @@ export const tauriBackend: Backend = {
     channel.onmessage = (chunk) => onOutput?.(chunk);
     return invoke<ToolResult>("sandbox_invoke", { sessionId, call, limits: limits ?? null, onOutput: channel });
   },
+  memorySessions: () => invoke<Session[]>("memory_sessions"),
+  memoryEvents: (actorId, sessionId) => invoke<Event[]>("memory_events", { actorId, sessionId }),
+  memoryEvent: (eventId) => invoke<Event>("memory_event", { eventId }),
+  memoryRecords: () => invoke<MemoryRecord[]>("memory_records"),
+  memorySearch: (query) => invoke<ScoredRecord[]>("memory_search", { query }),
+  memoryRecordUpdate: (recordId, text) => invoke<MemoryRecord>("memory_record_update", { recordId, text }),
+  memoryRecordDelete: (recordId) => invoke<void>("memory_record_delete", { recordId }),
+  memoryStatus: () => invoke<ExtractionStatus>("memory_status"),
+  memoryExtract: () => invoke<ExtractionReport>("memory_extract"),
 };

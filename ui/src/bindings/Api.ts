@@ -36,7 +36,7 @@ locale: string | null, };
 /**
  * What kind of failure it was; stable, so the UI can react without reading the message.
  */
-export type ErrorCode = "invalid_value" | "config_unparsable" | "io" | "not_installed" | "sandbox" | "internal";
+export type ErrorCode = "invalid_value" | "config_unparsable" | "io" | "not_installed" | "sandbox" | "not_found" | "memory" | "internal";
 
 /**
  * A step of a runtime install, as the UI receives it.

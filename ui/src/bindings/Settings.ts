@@ -38,6 +38,19 @@ level: LogLevel,
 maxFiles: number, };
 
 /**
+ * When long-term memories are extracted from conversations.
+ */
+export type MemorySettings = { 
+/**
+ * Extract after this many new user turns in a conversation.
+ */
+extractAfterTurns: number, 
+/**
+ * Or once a conversation with new turns has been quiet this many seconds.
+ */
+extractIdleSeconds: number, };
+
+/**
  * One thing wrong with the configuration. The value that was refused is ignored and the
  * default used instead; the file itself is never rewritten because of a problem.
  */
@@ -97,7 +110,11 @@ log: LogSettings,
 /**
  * The keyring that holds secrets.
  */
-keyring: KeyringSettings, };
+keyring: KeyringSettings, 
+/**
+ * Conversation memory.
+ */
+memory: MemorySettings, };
 
 /**
  * The colour theme of the desktop app.

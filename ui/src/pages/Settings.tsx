@@ -12,6 +12,22 @@ const KEYRINGS: KeyringStore[] = ["os", "keyutils"];
 
 type SaveState = { kind: "idle" } | { kind: "saving" } | { kind: "saved" } | { kind: "failed"; error: ApiError };
 
+/** A whole-number field typed as text, so a half-typed value can be shown as invalid. */
+function parseCount(text: string, min: number, max: number): number | null {
+  const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  return Number.isInteger(value) && value >= min && value <= max ? value : null;
+}
+
+type CountTexts = { maxFiles: string; afterTurns: string; idleSeconds: string };
+
+function countTexts(settings: Settings): CountTexts {
+  return {
+    maxFiles: String(settings.log.maxFiles),
+    afterTurns: String(settings.memory.extractAfterTurns),
+    idleSeconds: String(settings.memory.extractIdleSeconds),
+  };
+}
+
 function isApiError(value: unknown): value is ApiError {
   return typeof value === "object" && value !== null && "code" in value && "message" in value;
 }
@@ -19,26 +35,36 @@ function isApiError(value: unknown): value is ApiError {
 export function SettingsPage({ backend, view }: { backend: Backend; view: SettingsView }) {
   const t = useT();
   const [draft, setDraft] = useState<Settings>(view.settings);
-  const [maxFilesText, setMaxFilesText] = useState(String(view.settings.log.maxFiles));
+  const [counts, setCounts] = useState<CountTexts>(countTexts(view.settings));
   const [save, setSave] = useState<SaveState>({ kind: "idle" });
   const [copied, setCopied] = useState(false);
 
   // A save elsewhere (or this one) brings a new view: start again from what the file says.
   useEffect(() => {
     setDraft(view.settings);
-    setMaxFilesText(String(view.settings.log.maxFiles));
+    setCounts(countTexts(view.settings));
   }, [view]);
 
-  const maxFiles = /^\d+$/.test(maxFilesText.trim()) ? Number(maxFilesText.trim()) : NaN;
-  const maxFilesValid = Number.isInteger(maxFiles) && maxFiles >= 1 && maxFiles <= 365;
-  const next: Settings = { ...draft, log: { ...draft.log, maxFiles: maxFilesValid ? maxFiles : draft.log.maxFiles } };
-  const dirty = JSON.stringify(next) !== JSON.stringify(view.settings) || !maxFilesValid;
+  const maxFiles = parseCount(counts.maxFiles, 1, 365);
+  const afterTurns = parseCount(counts.afterTurns, 1, 100);
+  const idleSeconds = parseCount(counts.idleSeconds, 5, 86400);
+  const maxFilesValid = maxFiles !== null;
+  const countsValid = maxFiles !== null && afterTurns !== null && idleSeconds !== null;
+  const next: Settings = {
+    ...draft,
+    log: { ...draft.log, maxFiles: maxFiles ?? draft.log.maxFiles },
+    memory: {
+      extractAfterTurns: afterTurns ?? draft.memory.extractAfterTurns,
+      extractIdleSeconds: idleSeconds ?? draft.memory.extractIdleSeconds,
+    },
+  };
+  const dirty = JSON.stringify(next) !== JSON.stringify(view.settings) || !countsValid;
   const fieldError = (key: string) =>
     save.kind === "failed" && save.error.key === key ? save.error.message : undefined;
   const overriddenBy = (key: string) => view.overridden.find((o) => o.key === key)?.variable;
 
   const submit = async () => {
-    if (!maxFilesValid) return;
+    if (!countsValid) return;
     setSave({ kind: "saving" });
     try {
       await backend.saveSettings(next);
@@ -201,9 +227,9 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
               id="setting-log-max-files"
               type="text"
               inputMode="numeric"
-              value={maxFilesText}
+              value={counts.maxFiles}
               aria-invalid={!maxFilesValid}
-              onChange={(e) => setMaxFilesText(e.target.value)}
+              onChange={(e) => setCounts({ ...counts, maxFiles: e.target.value })}
             />,
             undefined,
             maxFilesValid ? undefined : t("settings.maxFiles.invalid"),
@@ -228,12 +254,46 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
         </fieldset>
 
         <fieldset>
+          <legend>{t("settings.section.memory")}</legend>
+          {field(
+            "setting-memory-after-turns",
+            "memory.extract_after_turns",
+            "settings.afterTurns",
+            <input
+              id="setting-memory-after-turns"
+              type="text"
+              inputMode="numeric"
+              value={counts.afterTurns}
+              aria-invalid={afterTurns === null}
+              onChange={(e) => setCounts({ ...counts, afterTurns: e.target.value })}
+            />,
+            t("settings.afterTurns.help"),
+            afterTurns === null ? t("settings.afterTurns.invalid") : undefined,
+          )}
+          {field(
+            "setting-memory-idle-seconds",
+            "memory.extract_idle_seconds",
+            "settings.idleSeconds",
+            <input
+              id="setting-memory-idle-seconds"
+              type="text"
+              inputMode="numeric"
+              value={counts.idleSeconds}
+              aria-invalid={idleSeconds === null}
+              onChange={(e) => setCounts({ ...counts, idleSeconds: e.target.value })}
+            />,
+            t("settings.idleSeconds.help"),
+            idleSeconds === null ? t("settings.idleSeconds.invalid") : undefined,
+          )}
+        </fieldset>
+
+        <fieldset>
           <legend>{t("settings.section.model")}</legend>
           <p className="help">{t("settings.model.none")}</p>
         </fieldset>
 
         <div className="actions">
-          <button type="submit" id="settings-save" className="primary" disabled={!dirty || !maxFilesValid || save.kind === "saving"}>
+          <button type="submit" id="settings-save" className="primary" disabled={!dirty || !countsValid || save.kind === "saving"}>
             {save.kind === "saving" ? t("settings.saving") : t("settings.save")}
           </button>
           <button
@@ -242,7 +302,7 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
             disabled={!dirty}
             onClick={() => {
               setDraft(view.settings);
-              setMaxFilesText(String(view.settings.log.maxFiles));
+              setCounts(countTexts(view.settings));
               setSave({ kind: "idle" });
             }}
           >
