@@ -22,6 +22,11 @@ pub(crate) fn run(started: &Started, command: MemoryCommand) -> anyhow::Result<E
         let store = MemoryStore::open_in(&started.loaded.locations.data_dir)
             .await
             .context("cannot open the memory database")?;
+        // Headless machines have no background worker: expiry happens whenever memory is used.
+        let purged = store.purge_expired().await?;
+        if purged > 0 {
+            tracing::info!("{purged} expired events purged");
+        }
         let memory = store.default_memory().await?.memory_id;
         let code = dispatch(&store, &memory, command).await;
         store.close().await;
