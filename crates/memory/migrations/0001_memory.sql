@@ -120,16 +120,19 @@ CREATE TRIGGER records_short_update AFTER UPDATE OF short_words ON records BEGIN
     INSERT INTO records_short (rowid, short_words) VALUES (new.seq, new.short_words);
 END;
 
--- How far extraction has read each session, and how its last run went.
+-- How far each strategy's extraction has read each session, and how its last run went.
+-- Kept per strategy: one the current extractor cannot run (a custom strategy without a
+-- model) still gets the events when a capable extractor arrives.
 CREATE TABLE extraction_state (
     memory_id       TEXT NOT NULL,
     actor_id        TEXT NOT NULL,
     session_id      TEXT NOT NULL,
+    strategy_id     TEXT NOT NULL,
     extracted_seq   INTEGER NOT NULL DEFAULT 0,
     last_run_at     INTEGER,
     last_error      TEXT,
     records_written INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (memory_id, actor_id, session_id),
+    PRIMARY KEY (memory_id, actor_id, session_id, strategy_id),
     FOREIGN KEY (memory_id, actor_id, session_id)
         REFERENCES sessions (memory_id, actor_id, session_id) ON DELETE CASCADE
 ) STRICT;

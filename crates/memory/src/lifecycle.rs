@@ -280,9 +280,12 @@ impl MemoryStore {
             // starts after it (its records came with it).
             for session in new_sessions {
                 sqlx::query(
-                    "INSERT INTO extraction_state (memory_id, actor_id, session_id, extracted_seq)
-                     SELECT ?1, ?2, ?3, COALESCE(MAX(seq), 0) FROM events
-                     WHERE memory_id = ?1 AND actor_id = ?2 AND session_id = ?3",
+                    "INSERT INTO extraction_state
+                        (memory_id, actor_id, session_id, strategy_id, extracted_seq)
+                     SELECT ?1, ?2, ?3, strategy_id,
+                        (SELECT COALESCE(MAX(seq), 0) FROM events
+                         WHERE memory_id = ?1 AND actor_id = ?2 AND session_id = ?3)
+                     FROM strategies WHERE memory_id = ?1",
                 )
                 .bind(memory_id)
                 .bind(&session.actor_id)

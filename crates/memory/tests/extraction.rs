@@ -52,7 +52,7 @@ async fn offline_extraction_remembers_explicit_statements_with_their_sources() {
     )
     .await;
 
-    let status = store.extraction_status(&memory).await.expect("status");
+    let status = store.extraction_status(&memory, &RuleExtractor).await.expect("status");
     assert_eq!((status.pending_events, status.pending_sessions), (3, 1));
     assert!(status.last_run_at.is_none());
 
@@ -93,7 +93,7 @@ async fn offline_extraction_remembers_explicit_statements_with_their_sources() {
         records.items.iter().find(|r| r.topic.as_deref() == Some("budget")).expect("budget record");
     assert_eq!(budget.source_event_ids, [first_event]);
 
-    let status = store.extraction_status(&memory).await.expect("status");
+    let status = store.extraction_status(&memory, &RuleExtractor).await.expect("status");
     assert_eq!(status.pending_events, 0);
     assert!(status.last_run_at.is_some());
     assert!(status.records_written >= 5);
@@ -165,11 +165,11 @@ async fn a_failed_extraction_is_reported_and_its_events_stay_pending() {
     say(&store, &memory, "s1", Role::User, "Keep it cheap").await;
     let error = store.extract_pending(&memory, &FailingModel).await.expect_err("fails");
     assert!(error.to_string().contains("529"), "{error}");
-    let status = store.extraction_status(&memory).await.expect("status");
+    let status = store.extraction_status(&memory, &RuleExtractor).await.expect("status");
     assert_eq!(status.pending_events, 1);
     assert!(status.last_error.as_deref().is_some_and(|e| e.contains("529")), "{status:?}");
     store.extract_pending(&memory, &RuleExtractor).await.expect("then rules");
-    let status = store.extraction_status(&memory).await.expect("status");
+    let status = store.extraction_status(&memory, &RuleExtractor).await.expect("status");
     assert_eq!((status.pending_events, status.last_error), (0, None));
 }
 
@@ -206,7 +206,7 @@ impl Extractor for PromptFollower {
 }
 
 #[tokio::test]
-async fn custom_strategies_reach_the_model_and_are_skipped_by_rules() {
+async fn custom_strategies_wait_for_a_model_and_get_every_event_when_it_comes() {
     let (_folder, store, _) = open().await;
     let custom = store
         .create_memory(NewMemory {
@@ -229,13 +229,20 @@ async fn custom_strategies_reach_the_model_and_are_skipped_by_rules() {
     say(&store, &id, "s1", Role::User, "ALB and EC2").await;
     let report = store.extract_pending(&id, &RuleExtractor).await.expect("rules");
     assert_eq!(report.skipped_strategies, ["services"]);
-    let report = store.extract_pending(&id, &PromptFollower).await.expect("model");
-    assert_eq!(report.added, 0, "rules already consumed the events: {report:?}");
+    let status = store.extraction_status(&id, &RuleExtractor).await.expect("status");
+    assert_eq!(status.pending_events, 0, "nothing rules can do is pending");
+    assert_eq!(status.skipped_strategies, ["services"]);
+    let status = store.extraction_status(&id, &PromptFollower).await.expect("status");
+    assert_eq!(status.pending_events, 1, "the model still has the event to read");
 
+    // A model configured later reads what rules could not.
+    let report = store.extract_pending(&id, &PromptFollower).await.expect("model");
+    assert_eq!(report.added, 1, "{report:?}");
     say(&store, &id, "s2", Role::User, "S3 and CloudFront").await;
     store.extract_pending(&id, &PromptFollower).await.expect("model");
-    let texts = active_texts(&store, &id, "services").await;
-    assert_eq!(texts, ["List AWS services: S3 and CloudFront"]);
+    let mut texts = active_texts(&store, &id, "services").await;
+    texts.sort();
+    assert_eq!(texts, ["List AWS services: ALB and EC2", "List AWS services: S3 and CloudFront"]);
 
     let bad = store
         .create_memory(NewMemory {

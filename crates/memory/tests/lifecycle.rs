@@ -66,7 +66,7 @@ async fn export_then_import_restores_everything_once() {
         .expect("imported memory");
     assert_eq!(copy.events, original.events);
     assert_eq!(copy.records, original.records);
-    let status = target.extraction_status(&target_memory).await.expect("status");
+    let status = target.extraction_status(&target_memory, &RuleExtractor).await.expect("status");
     assert_eq!(status.pending_events, 0, "imported history is not extracted again");
 
     let mut wrong = parsed.clone();

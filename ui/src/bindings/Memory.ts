@@ -122,15 +122,15 @@ lastError: string | null,
  */
 recordsWritten: number, 
 /**
- * The extractor in use, when a worker runs.
+ * The extractor the status is for.
  */
 extractor: string | null, 
 /**
- * Whether a run is in progress.
+ * Whether a run is in progress (known to a worker only).
  */
 running: boolean, 
 /**
- * Strategies the extractor cannot run.
+ * Strategies the extractor cannot run; their events wait for one that can.
  */
 skippedStrategies: Array<string>, };
 

@@ -131,7 +131,7 @@ async fn dispatch(
             }
         }
         MemoryCommand::Status { json } => {
-            let status = store.extraction_status(memory).await?;
+            let status = store.extraction_status(memory, &RuleExtractor).await?;
             if json {
                 print_json(&status)?;
             } else {

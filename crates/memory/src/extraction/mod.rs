@@ -8,6 +8,8 @@
 mod rules;
 mod worker;
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use ts_rs::TS;
@@ -142,11 +144,11 @@ pub struct ExtractionStatus {
     pub last_error: Option<String>,
     /// Records written in total.
     pub records_written: u32,
-    /// The extractor in use, when a worker runs.
+    /// The extractor the status is for.
     pub extractor: Option<String>,
-    /// Whether a run is in progress.
+    /// Whether a run is in progress (known to a worker only).
     pub running: bool,
-    /// Strategies the extractor cannot run.
+    /// Strategies the extractor cannot run; their events wait for one that can.
     pub skipped_strategies: Vec<String>,
 }
 
@@ -156,6 +158,8 @@ struct Planned<'a> {
     namespace: String,
     existing: Vec<MemoryRecord>,
     found: Vec<Extracted>,
+    /// The newest event the strategy has now read.
+    newest_seq: i64,
 }
 
 /// A session with events not yet extracted.
@@ -169,9 +173,15 @@ pub(crate) struct PendingSession {
 }
 
 impl MemoryStore {
-    /// How far extraction has got in a memory.
-    pub async fn extraction_status(&self, memory_id: &str) -> Result<ExtractionStatus> {
-        let pending = self.pending_sessions(memory_id).await?;
+    /// How far `extractor` has got in a memory: pending events count only the strategies it
+    /// can run; the others are listed as skipped.
+    pub async fn extraction_status(
+        &self,
+        memory_id: &str,
+        extractor: &dyn Extractor,
+    ) -> Result<ExtractionStatus> {
+        let (supported, skipped) = self.strategies_for(memory_id, extractor).await?;
+        let pending = self.pending_sessions(memory_id, &supported).await?;
         let row = sqlx::query(
             "SELECT MAX(last_run_at) AS last_run_at, COALESCE(SUM(records_written), 0) AS written
              FROM extraction_state WHERE memory_id = ?",
@@ -193,21 +203,52 @@ impl MemoryStore {
             last_run_at: last_run.map(from_ms),
             last_error: last_error.map(|(session, error)| format!("session {session}: {error}")),
             records_written: u32::try_from(row.get::<i64, _>("written")).unwrap_or(u32::MAX),
-            ..ExtractionStatus::default()
+            extractor: Some(extractor.name().to_owned()),
+            running: false,
+            skipped_strategies: skipped,
         })
     }
 
-    /// Sessions with events not yet extracted, least recently active first.
-    pub(crate) async fn pending_sessions(&self, memory_id: &str) -> Result<Vec<PendingSession>> {
+    /// The ids of a memory's strategies `extractor` can run, and of those it cannot.
+    pub(crate) async fn strategies_for(
+        &self,
+        memory_id: &str,
+        extractor: &dyn Extractor,
+    ) -> Result<(Vec<String>, Vec<String>)> {
+        let memory = self.get_memory(memory_id).await?;
+        let (supported, skipped): (Vec<&Strategy>, Vec<&Strategy>) =
+            memory.strategies.iter().partition(|strategy| extractor.supports(strategy));
+        let ids = |strategies: Vec<&Strategy>| {
+            strategies.into_iter().map(|strategy| strategy.strategy_id.clone()).collect()
+        };
+        Ok((ids(supported), ids(skipped)))
+    }
+
+    /// Sessions with events some of `strategies` have not read, least recently active first.
+    pub(crate) async fn pending_sessions(
+        &self,
+        memory_id: &str,
+        strategies: &[String],
+    ) -> Result<Vec<PendingSession>> {
+        if strategies.is_empty() {
+            return Ok(Vec::new());
+        }
         let rows = sqlx::query(
-            "SELECT e.actor_id, e.session_id, COUNT(*) AS pending, SUM(e.user_turn) AS turns,
+            "WITH marks AS (
+                SELECT s.actor_id, s.session_id, MIN(COALESCE(x.extracted_seq, 0)) AS mark
+                FROM sessions s CROSS JOIN json_each(?2) AS strategy
+                LEFT JOIN extraction_state x ON x.memory_id = s.memory_id
+                    AND x.actor_id = s.actor_id AND x.session_id = s.session_id
+                    AND x.strategy_id = strategy.value
+                WHERE s.memory_id = ?1 GROUP BY s.actor_id, s.session_id)
+             SELECT e.actor_id, e.session_id, COUNT(*) AS pending, SUM(e.user_turn) AS turns,
                     MAX(e.timestamp) AS last_active
-             FROM events e LEFT JOIN extraction_state x ON x.memory_id = e.memory_id
-                AND x.actor_id = e.actor_id AND x.session_id = e.session_id
-             WHERE e.memory_id = ? AND e.seq > COALESCE(x.extracted_seq, 0)
+             FROM marks m JOIN events e ON e.memory_id = ?1 AND e.actor_id = m.actor_id
+                AND e.session_id = m.session_id AND e.seq > m.mark
              GROUP BY e.actor_id, e.session_id ORDER BY last_active",
         )
         .bind(memory_id)
+        .bind(serde_json::Value::from(strategies.to_vec()).to_string())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -228,9 +269,11 @@ impl MemoryStore {
         memory_id: &str,
         extractor: &dyn Extractor,
     ) -> Result<ExtractionReport> {
-        let mut report = ExtractionReport::default();
+        let (supported, skipped) = self.strategies_for(memory_id, extractor).await?;
+        let mut report =
+            ExtractionReport { skipped_strategies: skipped, ..ExtractionReport::default() };
         let mut first_error = None;
-        for session in self.pending_sessions(memory_id).await? {
+        for session in self.pending_sessions(memory_id, &supported).await? {
             match self
                 .extract_session(memory_id, &session.actor_id, &session.session_id, extractor)
                 .await
@@ -247,9 +290,9 @@ impl MemoryStore {
         }
     }
 
-    /// Reads one session's new events through the extractor and consolidates what it finds,
-    /// in one transaction with the bookkeeping. On failure nothing is written, the error is
-    /// recorded for the status, and the events stay pending.
+    /// Reads one session's new events through the extractor, strategy by strategy, and
+    /// consolidates what it finds, in one transaction with the bookkeeping. On failure
+    /// nothing is written, the error is recorded for the status, and the events stay pending.
     pub async fn extract_session(
         &self,
         memory_id: &str,
@@ -258,15 +301,30 @@ impl MemoryStore {
         extractor: &dyn Extractor,
     ) -> Result<ExtractionReport> {
         let memory = self.get_memory(memory_id).await?;
-        let extracted_seq: i64 = sqlx::query_scalar(
-            "SELECT COALESCE((SELECT extracted_seq FROM extraction_state
-                WHERE memory_id = ? AND actor_id = ? AND session_id = ?), 0)",
+        let marks: HashMap<String, i64> = sqlx::query_as(
+            "SELECT strategy_id, extracted_seq FROM extraction_state
+             WHERE memory_id = ? AND actor_id = ? AND session_id = ?",
         )
         .bind(memory_id)
         .bind(actor_id)
         .bind(session_id)
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .collect();
+        let mark = |strategy: &Strategy| marks.get(&strategy.strategy_id).copied().unwrap_or(0);
+        let mut report = ExtractionReport::default();
+        let mut supported = Vec::new();
+        for strategy in &memory.strategies {
+            if extractor.supports(strategy) {
+                supported.push(strategy);
+            } else {
+                report.skipped_strategies.push(strategy.strategy_id.clone());
+            }
+        }
+        let Some(oldest_mark) = supported.iter().map(|strategy| mark(strategy)).min() else {
+            return Ok(report);
+        };
         let rows = sqlx::query(
             "SELECT e.seq, e.event_id, e.actor_id, e.session_id, e.branch, e.timestamp, e.payload,
                     e.metadata, NULL AS root_event_id
@@ -276,13 +334,16 @@ impl MemoryStore {
         .bind(memory_id)
         .bind(actor_id)
         .bind(session_id)
-        .bind(extracted_seq)
+        .bind(oldest_mark)
         .fetch_all(&self.pool)
         .await?;
-        let Some(newest_seq) = rows.last().map(|row| row.get::<i64, _>("seq")) else {
-            return Ok(ExtractionReport::default());
-        };
-        let events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;
+        if rows.is_empty() {
+            return Ok(report);
+        }
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            events.push((row.get::<i64, _>("seq"), event_from_row(row)?));
+        }
         let (title, turns): (Option<String>, i64) = sqlx::query_as(
             "SELECT s.title, (SELECT COUNT(*) FROM events e WHERE e.memory_id = s.memory_id
                 AND e.actor_id = s.actor_id AND e.session_id = s.session_id AND e.user_turn = 1)
@@ -294,17 +355,20 @@ impl MemoryStore {
         .fetch_one(&self.pool)
         .await?;
 
-        let mut report = ExtractionReport {
-            sessions: 1,
-            events: u32::try_from(events.len()).unwrap_or(u32::MAX),
-            ..ExtractionReport::default()
-        };
+        report.sessions = 1;
+        report.events = u32::try_from(events.len()).unwrap_or(u32::MAX);
         let mut planned = Vec::new();
-        for strategy in &memory.strategies {
-            if !extractor.supports(strategy) {
-                report.skipped_strategies.push(strategy.strategy_id.clone());
+        for strategy in supported {
+            let unread: Vec<Event> = events
+                .iter()
+                .filter(|(seq, _)| *seq > mark(strategy))
+                .map(|(_, event)| event.clone())
+                .collect();
+            let Some(newest_seq) =
+                events.last().map(|(seq, _)| *seq).filter(|_| !unread.is_empty())
+            else {
                 continue;
-            }
+            };
             let namespace = strategy.namespace(actor_id, session_id);
             let existing = self.active_records(memory_id, &namespace).await?;
             let request = ExtractionRequest {
@@ -313,132 +377,89 @@ impl MemoryStore {
                 session_id,
                 session_title: title.as_deref(),
                 session_turns: u32::try_from(turns).unwrap_or(u32::MAX),
-                events: &events,
+                events: &unread,
                 existing: &existing,
             };
             match extractor.extract(request).await {
-                Ok(found) => planned.push(Planned { strategy, namespace, existing, found }),
+                Ok(found) => {
+                    planned.push(Planned { strategy, namespace, existing, found, newest_seq });
+                }
                 Err(message) => {
-                    self.record_failure(memory_id, actor_id, session_id, &message).await?;
+                    self.record_failure(memory_id, actor_id, session_id, strategy, &message)
+                        .await?;
                     return Err(Error::Extraction(message));
                 }
             }
         }
 
-        self.apply_findings(memory_id, actor_id, session_id, newest_seq, &planned, &mut report)
-            .await?;
+        self.apply_findings(memory_id, actor_id, session_id, &planned, &mut report).await?;
         Ok(report)
     }
 
-    /// Writes what the extractor found, consolidated with what is remembered, and moves the
-    /// session's extraction mark, in one transaction.
+    /// Writes what the extractor found, consolidated with what is remembered, and moves each
+    /// strategy's extraction mark, in one transaction.
     async fn apply_findings(
         &self,
         memory_id: &str,
         actor_id: &str,
         session_id: &str,
-        newest_seq: i64,
         planned: &[Planned<'_>],
         report: &mut ExtractionReport,
     ) -> Result<()> {
+        // Embeddings come from a model: fetch them before taking the write lock.
         let mut embeddings = Vec::new();
         for Planned { found, .. } in planned {
             for item in found {
-                let text = match item {
-                    Extracted::Remember { text, .. } | Extracted::Update { text, .. } => text,
-                    Extracted::Retire { .. } => continue,
-                };
-                embeddings.push(self.embed_one(text).await);
+                embeddings.push(match item {
+                    Extracted::Remember { text, .. } | Extracted::Update { text, .. } => {
+                        self.embed_one(text).await
+                    }
+                    Extracted::Retire { .. } => None,
+                });
             }
         }
         let mut embeddings = embeddings.into_iter();
         let mut tx = self.write().await?;
-        for Planned { strategy, namespace, existing, found } in planned {
-            for item in found {
-                match item {
-                    Extracted::Remember { text, topic, source_event_ids } => {
-                        let embedding = embeddings.next().flatten();
-                        let text = text.trim();
-                        if text.is_empty() {
-                            continue;
-                        }
-                        match consolidation_target(existing, topic.as_deref(), text) {
-                            Some(target) => {
-                                update_record_text(
-                                    &mut tx,
-                                    target,
-                                    text,
-                                    source_event_ids,
-                                    embedding.as_ref(),
-                                )
-                                .await?;
-                                report.updated += 1;
-                            }
-                            None => {
-                                let row = RecordRow {
-                                    strategy_id: &strategy.strategy_id,
-                                    actor_id,
-                                    session_id: strategy.is_per_session().then_some(session_id),
-                                    namespace,
-                                    text,
-                                    topic: topic.as_deref(),
-                                    sources: source_event_ids,
-                                };
-                                insert_record(&mut tx, memory_id, &row, embedding.as_ref()).await?;
-                                report.added += 1;
-                            }
-                        }
-                    }
-                    Extracted::Update { memory_record_id, text, source_event_ids } => {
-                        let embedding = embeddings.next().flatten();
-                        let Some(target) = existing
-                            .iter()
-                            .find(|record| &record.memory_record_id == memory_record_id)
-                        else {
-                            continue;
-                        };
-                        update_record_text(
-                            &mut tx,
-                            target,
-                            text.trim(),
-                            source_event_ids,
-                            embedding.as_ref(),
-                        )
-                        .await?;
-                        report.updated += 1;
-                    }
-                    Extracted::Retire { memory_record_id } => {
-                        let retired = sqlx::query(
-                            "UPDATE records SET status = 'retired', updated_at = ?
-                             WHERE memory_id = ? AND record_id = ? AND namespace = ?",
-                        )
-                        .bind(now_ms())
-                        .bind(memory_id)
-                        .bind(memory_record_id)
-                        .bind(namespace)
-                        .execute(&mut *tx)
-                        .await?;
-                        report.retired += u32::try_from(retired.rows_affected()).unwrap_or(0);
-                    }
+        for plan in planned {
+            let mut written = 0;
+            for item in &plan.found {
+                let embedding = embeddings.next().flatten();
+                let change = apply_one(
+                    &mut tx,
+                    memory_id,
+                    actor_id,
+                    session_id,
+                    plan,
+                    item,
+                    embedding.as_ref(),
+                )
+                .await?;
+                match change {
+                    Change::Added => report.added += 1,
+                    Change::Updated => report.updated += 1,
+                    Change::Retired => report.retired += 1,
+                    Change::Nothing => continue,
                 }
+                written += 1;
             }
+            sqlx::query(
+                "INSERT INTO extraction_state (memory_id, actor_id, session_id, strategy_id,
+                    extracted_seq, last_run_at, last_error, records_written)
+                 VALUES (?, ?, ?, ?, ?, ?, NULL, ?)
+                 ON CONFLICT DO UPDATE SET extracted_seq = excluded.extracted_seq,
+                    last_run_at = excluded.last_run_at, last_error = NULL,
+                    records_written = records_written + excluded.records_written",
+            )
+            .bind(memory_id)
+            .bind(actor_id)
+            .bind(session_id)
+            .bind(&plan.strategy.strategy_id)
+            .bind(plan.newest_seq)
+            .bind(now_ms())
+            .bind(written)
+            .execute(&mut *tx)
+            .await?;
         }
-        sqlx::query(
-            "INSERT INTO extraction_state (memory_id, actor_id, session_id, extracted_seq,
-                last_run_at, last_error, records_written)
-             VALUES (?, ?, ?, ?, ?, NULL, ?)
-             ON CONFLICT DO UPDATE SET extracted_seq = excluded.extracted_seq,
-                last_run_at = excluded.last_run_at, last_error = NULL,
-                records_written = records_written + excluded.records_written",
-        )
-        .bind(memory_id)
-        .bind(actor_id)
-        .bind(session_id)
-        .bind(newest_seq)
-        .bind(now_ms())
-        .bind(i64::from(report.added + report.updated))
-        .execute(&mut *tx)
-        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -463,22 +484,90 @@ impl MemoryStore {
         memory_id: &str,
         actor_id: &str,
         session_id: &str,
+        strategy: &Strategy,
         message: &str,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO extraction_state (memory_id, actor_id, session_id, last_run_at, last_error)
-             VALUES (?, ?, ?, ?, ?)
+            "INSERT INTO extraction_state (memory_id, actor_id, session_id, strategy_id,
+                last_run_at, last_error)
+             VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT DO UPDATE SET last_run_at = excluded.last_run_at,
                 last_error = excluded.last_error",
         )
         .bind(memory_id)
         .bind(actor_id)
         .bind(session_id)
+        .bind(&strategy.strategy_id)
         .bind(now_ms())
         .bind(message)
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+}
+
+/// What applying one finding did.
+enum Change {
+    Added,
+    Updated,
+    Retired,
+    Nothing,
+}
+
+async fn apply_one(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    memory_id: &str,
+    actor_id: &str,
+    session_id: &str,
+    plan: &Planned<'_>,
+    item: &Extracted,
+    embedding: Option<&(Vec<u8>, String)>,
+) -> Result<Change> {
+    let Planned { strategy, namespace, existing, .. } = plan;
+    match item {
+        Extracted::Remember { text, topic, source_event_ids } => {
+            let text = text.trim();
+            if text.is_empty() {
+                return Ok(Change::Nothing);
+            }
+            if let Some(target) = consolidation_target(existing, topic.as_deref(), text) {
+                update_record_text(tx, target, text, source_event_ids, embedding).await?;
+                return Ok(Change::Updated);
+            }
+            let row = RecordRow {
+                strategy_id: &strategy.strategy_id,
+                actor_id,
+                session_id: strategy.is_per_session().then_some(session_id),
+                namespace,
+                text,
+                topic: topic.as_deref(),
+                sources: source_event_ids,
+            };
+            insert_record(tx, memory_id, &row, embedding).await?;
+            Ok(Change::Added)
+        }
+        Extracted::Update { memory_record_id, text, source_event_ids } => {
+            let Some(target) =
+                existing.iter().find(|record| &record.memory_record_id == memory_record_id)
+            else {
+                return Ok(Change::Nothing);
+            };
+            update_record_text(tx, target, text.trim(), source_event_ids, embedding).await?;
+            Ok(Change::Updated)
+        }
+        Extracted::Retire { memory_record_id } => {
+            let retired = sqlx::query(
+                "UPDATE records SET status = 'retired', updated_at = ?
+                 WHERE memory_id = ? AND record_id = ? AND namespace = ? AND status = 'active'",
+            )
+            .bind(now_ms())
+            .bind(memory_id)
+            .bind(memory_record_id)
+            .bind(namespace)
+            .execute(&mut **tx)
+            .await?;
+            Ok(if retired.rows_affected() > 0 { Change::Retired } else { Change::Nothing })
+        }
     }
 }
 

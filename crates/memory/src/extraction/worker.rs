@@ -1,7 +1,8 @@
 //! Extraction in the background: after a number of turns, or when a conversation goes idle.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
@@ -36,20 +37,14 @@ const RETRY_AFTER_MS: i64 = 60_000;
 
 type RunNow = oneshot::Sender<Result<ExtractionReport>>;
 
-#[derive(Debug, Default)]
-struct Live {
-    running: bool,
-    skipped_strategies: Vec<String>,
-}
-
 /// A background task extracting one memory's sessions as they become due. Dropping it stops
 /// the task.
 #[derive(Debug)]
 pub struct ExtractionWorker {
     store: MemoryStore,
     memory_id: String,
-    extractor_name: String,
-    live: Arc<Mutex<Live>>,
+    extractor: Arc<dyn Extractor>,
+    running: Arc<AtomicBool>,
     run_now: mpsc::Sender<RunNow>,
     extracted: watch::Receiver<u64>,
     task: JoinHandle<()>,
@@ -64,30 +59,33 @@ impl ExtractionWorker {
         extractor: Arc<dyn Extractor>,
         policy: ExtractionPolicy,
     ) -> Self {
-        let extractor_name = extractor.name().to_owned();
-        let live = Arc::new(Mutex::new(Live::default()));
+        let running = Arc::new(AtomicBool::new(false));
         let (run_now, requests) = mpsc::channel(8);
         let (extracted_sender, extracted) = watch::channel(0);
         let task = tokio::spawn(run(
-            store.clone(),
-            memory_id.to_owned(),
-            extractor,
-            policy,
-            Channels { live: Arc::clone(&live), requests, extracted: extracted_sender },
+            Work {
+                store: store.clone(),
+                memory_id: memory_id.to_owned(),
+                extractor: Arc::clone(&extractor),
+                policy,
+                running: Arc::clone(&running),
+            },
+            requests,
+            extracted_sender,
         ));
         Self {
             store,
             memory_id: memory_id.to_owned(),
-            extractor_name,
-            live,
+            extractor,
+            running,
             run_now,
             extracted,
             task,
         }
     }
 
-    /// How many session extractions the worker has finished, successfully or not; changes
-    /// each time one finishes, so callers can wait for background work without polling.
+    /// How many extraction runs the worker has finished, successfully or not; changes each
+    /// time one finishes, so callers can wait for background work without polling.
     pub fn extractions(&self) -> watch::Receiver<u64> {
         self.extracted.clone()
     }
@@ -100,14 +98,11 @@ impl ExtractionWorker {
         answer.await.map_err(|_| stopped())?
     }
 
-    /// The stored status, with what only the worker knows (running, extractor, skipped).
+    /// The stored status for this worker's extractor, and whether a run is in progress.
     pub async fn status(&self) -> Result<ExtractionStatus> {
-        let mut status = self.store.extraction_status(&self.memory_id).await?;
-        status.extractor = Some(self.extractor_name.clone());
-        if let Ok(live) = self.live.lock() {
-            status.running = live.running;
-            status.skipped_strategies.clone_from(&live.skipped_strategies);
-        }
+        let mut status =
+            self.store.extraction_status(&self.memory_id, self.extractor.as_ref()).await?;
+        status.running = self.running.load(Ordering::Relaxed);
         Ok(status)
     }
 }
@@ -118,40 +113,79 @@ impl Drop for ExtractionWorker {
     }
 }
 
-/// How the worker task talks to its handle.
-struct Channels {
-    live: Arc<Mutex<Live>>,
-    requests: mpsc::Receiver<RunNow>,
-    extracted: watch::Sender<u64>,
-}
-
-async fn run(
+/// What the worker task works on.
+struct Work {
     store: MemoryStore,
     memory_id: String,
     extractor: Arc<dyn Extractor>,
     policy: ExtractionPolicy,
-    channels: Channels,
-) {
-    let Channels { live, mut requests, extracted } = channels;
-    let mut new_events = store.newest_event.subscribe();
+    running: Arc<AtomicBool>,
+}
+
+impl Work {
+    async fn extract_session(&self, actor: &str, session: &str) -> Result<ExtractionReport> {
+        self.running.store(true, Ordering::Relaxed);
+        let report = self
+            .store
+            .extract_session(&self.memory_id, actor, session, self.extractor.as_ref())
+            .await;
+        self.running.store(false, Ordering::Relaxed);
+        report
+    }
+
+    async fn extract_pending(&self) -> Result<ExtractionReport> {
+        self.running.store(true, Ordering::Relaxed);
+        let report = self.store.extract_pending(&self.memory_id, self.extractor.as_ref()).await;
+        self.running.store(false, Ordering::Relaxed);
+        report
+    }
+
+    /// The sessions due now, and how long until the next one becomes due by idling.
+    async fn due_now(
+        &self,
+        retry_at: &HashMap<(String, String), i64>,
+    ) -> Result<(Vec<(String, String)>, Option<Duration>)> {
+        let now = now_ms();
+        let idle_ms = i64::try_from(self.policy.idle.as_millis()).unwrap_or(i64::MAX);
+        let (strategies, _) =
+            self.store.strategies_for(&self.memory_id, self.extractor.as_ref()).await?;
+        let mut due = Vec::new();
+        let mut next: Option<i64> = None;
+        for session in self.store.pending_sessions(&self.memory_id, &strategies).await? {
+            let key = (session.actor_id, session.session_id);
+            let ready_at = if session.pending_turns >= self.policy.after_turns {
+                0
+            } else {
+                session.last_active_ms.saturating_add(idle_ms)
+            };
+            let ready_at = ready_at.max(retry_at.get(&key).copied().unwrap_or(0));
+            if ready_at <= now {
+                due.push(key);
+            } else {
+                next = Some(next.map_or(ready_at, |next| next.min(ready_at)));
+            }
+        }
+        let wait = next.map(|at| Duration::from_millis(u64::try_from(at - now).unwrap_or(0)));
+        Ok((due, wait))
+    }
+}
+
+async fn run(work: Work, mut requests: mpsc::Receiver<RunNow>, extracted: watch::Sender<u64>) {
+    let mut new_events = work.store.newest_event.subscribe();
     let mut next_purge = tokio::time::Instant::now();
     let mut retry_at: HashMap<(String, String), i64> = HashMap::new();
     loop {
         if tokio::time::Instant::now() >= next_purge {
-            if let Err(error) = store.purge_expired().await {
+            if let Err(error) = work.store.purge_expired().await {
                 tracing::warn!("purging expired events failed: {error}");
             }
             next_purge = tokio::time::Instant::now() + PURGE_EVERY;
         }
-        let wait = match due_now(&store, &memory_id, policy, &retry_at).await {
+        let wait = match work.due_now(&retry_at).await {
             Ok((due, wait)) => {
                 for key in due {
-                    let (actor, session) = &key;
-                    let outcome =
-                        extract(&store, &memory_id, actor, session, extractor.as_ref(), &live)
-                            .await;
-                    if let Err(error) = outcome {
-                        tracing::warn!("extraction of session {session} failed: {error}");
+                    if let Err(error) = work.extract_session(&key.0, &key.1).await {
+                        tracing::warn!("extraction of session {} failed: {error}", key.1);
                         retry_at.insert(key, now_ms() + RETRY_AFTER_MS);
                     } else {
                         retry_at.remove(&key);
@@ -170,72 +204,11 @@ async fn run(
             changed = new_events.changed() => if changed.is_err() { return },
             request = requests.recv() => {
                 let Some(reply) = request else { return };
-                set_running(&live, true);
-                let report = store.extract_pending(&memory_id, extractor.as_ref()).await;
-                if let Ok(report) = &report {
-                    set_skipped(&live, &report.skipped_strategies);
-                }
-                set_running(&live, false);
+                let report = work.extract_pending().await;
                 extracted.send_modify(|count| *count += 1);
                 let _ignored_if_caller_left = reply.send(report);
             }
             () = tokio::time::sleep(wait) => {}
         }
-    }
-}
-
-async fn extract(
-    store: &MemoryStore,
-    memory_id: &str,
-    actor: &str,
-    session: &str,
-    extractor: &dyn Extractor,
-    live: &Mutex<Live>,
-) -> Result<()> {
-    set_running(live, true);
-    let report = store.extract_session(memory_id, actor, session, extractor).await;
-    set_running(live, false);
-    set_skipped(live, &report?.skipped_strategies);
-    Ok(())
-}
-
-/// The sessions due now, and how long until the next one becomes due by idling.
-async fn due_now(
-    store: &MemoryStore,
-    memory_id: &str,
-    policy: ExtractionPolicy,
-    retry_at: &HashMap<(String, String), i64>,
-) -> Result<(Vec<(String, String)>, Option<Duration>)> {
-    let now = now_ms();
-    let idle_ms = i64::try_from(policy.idle.as_millis()).unwrap_or(i64::MAX);
-    let mut due = Vec::new();
-    let mut next: Option<i64> = None;
-    for session in store.pending_sessions(memory_id).await? {
-        let key = (session.actor_id, session.session_id);
-        let ready_at = if session.pending_turns >= policy.after_turns {
-            0
-        } else {
-            session.last_active_ms.saturating_add(idle_ms)
-        };
-        let ready_at = ready_at.max(retry_at.get(&key).copied().unwrap_or(0));
-        if ready_at <= now {
-            due.push(key);
-        } else {
-            next = Some(next.map_or(ready_at, |next| next.min(ready_at)));
-        }
-    }
-    let wait = next.map(|at| Duration::from_millis(u64::try_from(at - now).unwrap_or(0)));
-    Ok((due, wait))
-}
-
-fn set_running(live: &Mutex<Live>, running: bool) {
-    if let Ok(mut live) = live.lock() {
-        live.running = running;
-    }
-}
-
-fn set_skipped(live: &Mutex<Live>, skipped: &[String]) {
-    if let Ok(mut live) = live.lock() {
-        live.skipped_strategies = skipped.to_vec();
     }
 }
