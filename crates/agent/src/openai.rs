@@ -1,0 +1,288 @@
+//! OpenAI-compatible chat completions, streamed: OpenAI itself, and the local servers that
+//! speak its API (Ollama, LM Studio, vLLM, llama.cpp's server) at their own base URL.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::provider::{
+    BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,
+    ToolCall, Usage,
+};
+use crate::secret::Secret;
+use crate::sse::SseParser;
+
+/// A provider speaking `POST {base_url}/chat/completions` with `stream: true`.
+#[derive(Debug, Clone)]
+pub struct OpenAiCompatible {
+    name: String,
+    base_url: String,
+    api_key: Option<Secret>,
+    retry: RetryPolicy,
+    http: reqwest::Client,
+}
+
+impl OpenAiCompatible {
+    /// A provider at `base_url` (`https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`),
+    /// with a key when the server wants one.
+    pub fn new(name: &str, base_url: &str, api_key: Option<Secret>) -> Self {
+        Self {
+            name: name.to_owned(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            api_key,
+            retry: RetryPolicy::default(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Retries busy answers under `retry` instead of the default.
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    async fn call(
+        &self,
+        request: &ChatRequest,
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<Completion, ProviderError> {
+        let body = request_body(request);
+        let mut attempt = 0;
+        let response = loop {
+            attempt += 1;
+            let mut post =
+                self.http.post(format!("{}/chat/completions", self.base_url)).json(&body);
+            if let Some(key) = &self.api_key {
+                post = post.bearer_auth(key.expose());
+            }
+            let response = post.send().await.map_err(|error| ProviderError::Unreachable {
+                provider: self.name.clone(),
+                detail: error.to_string(),
+            })?;
+            let status = response.status().as_u16();
+            if response.status().is_success() {
+                break response;
+            }
+            let hint = retry_after(&response);
+            let detail = error_detail(response).await;
+            let busy = matches!(status, 429 | 500 | 502 | 503 | 504 | 529);
+            if busy && attempt < self.retry.attempts {
+                let wait = self.retry.wait(attempt, hint);
+                tracing::info!(provider = %self.name, status, ?wait, "model busy; retrying");
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            return Err(self.refusal(status, attempt, detail, &request.model));
+        };
+        self.read_stream(response, on_text).await
+    }
+
+    fn refusal(
+        &self,
+        status: u16,
+        attempts: u32,
+        detail: ErrorDetail,
+        model: &str,
+    ) -> ProviderError {
+        let provider = self.name.clone();
+        let overflow = detail.code.as_deref() == Some("context_length_exceeded")
+            || detail.message.contains("maximum context length")
+            || detail.message.contains("context window");
+        match status {
+            401 | 403 => ProviderError::Unauthorized { provider, status, detail: detail.message },
+            429 | 500 | 502 | 503 | 504 | 529 => {
+                ProviderError::Busy { provider, status, attempts, detail: detail.message }
+            }
+            400 | 413 if overflow => {
+                ProviderError::ContextOverflow { model: model.to_owned(), detail: detail.message }
+            }
+            _ => ProviderError::Refused { provider, status, detail: detail.message },
+        }
+    }
+
+    async fn read_stream(
+        &self,
+        mut response: reqwest::Response,
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<Completion, ProviderError> {
+        let protocol =
+            |detail: String| ProviderError::Protocol { provider: self.name.clone(), detail };
+        let mut parser = SseParser::default();
+        let mut answer = Answer::default();
+        loop {
+            let chunk = response.chunk().await.map_err(|error| protocol(error.to_string()))?;
+            let Some(chunk) = chunk else { break };
+            for event in parser.push(&chunk) {
+                if event.data == "[DONE]" {
+                    return answer
+                        .finish()
+                        .ok_or_else(|| protocol("[DONE] before a finish reason".into()));
+                }
+                let value: Value = serde_json::from_str(&event.data)
+                    .map_err(|error| protocol(format!("unreadable chunk: {error}")))?;
+                if let Some(error) = value.get("error") {
+                    return Err(protocol(format!("error in the stream: {error}")));
+                }
+                answer.absorb(&value, on_text);
+            }
+        }
+        // Some servers end the stream without `[DONE]`; a finish reason is enough.
+        answer
+            .finish()
+            .ok_or_else(|| protocol("the stream ended before the answer was complete".into()))
+    }
+}
+
+impl Provider for OpenAiCompatible {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn stream<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+        on_text: &'a mut (dyn FnMut(&str) + Send),
+    ) -> BoxFuture<'a, Result<Completion, ProviderError>> {
+        Box::pin(self.call(request, on_text))
+    }
+}
+
+/// The answer as the chunks build it up.
+#[derive(Debug, Default)]
+struct Answer {
+    text: String,
+    /// Tool calls by their stream index: id, name, and the argument text so far.
+    calls: BTreeMap<u64, (String, String, String)>,
+    finish: Option<String>,
+    usage: Option<Usage>,
+}
+
+impl Answer {
+    fn absorb(&mut self, chunk: &Value, on_text: &mut (dyn FnMut(&str) + Send)) {
+        if let Some(usage) = chunk.get("usage").filter(|usage| !usage.is_null()) {
+            self.usage = Some(Usage {
+                input_tokens: usage["prompt_tokens"].as_u64().unwrap_or(0),
+                output_tokens: usage["completion_tokens"].as_u64().unwrap_or(0),
+            });
+        }
+        let Some(choice) = chunk["choices"].get(0) else { return };
+        let delta = &choice["delta"];
+        if let Some(text) = delta["content"].as_str().filter(|text| !text.is_empty()) {
+            self.text.push_str(text);
+            on_text(text);
+        }
+        for call in delta["tool_calls"].as_array().into_iter().flatten() {
+            let index = call["index"].as_u64().unwrap_or(0);
+            let entry = self.calls.entry(index).or_default();
+            if let Some(id) = call["id"].as_str() {
+                entry.0 = id.to_owned();
+            }
+            if let Some(name) = call["function"]["name"].as_str() {
+                entry.1.push_str(name);
+            }
+            if let Some(arguments) = call["function"]["arguments"].as_str() {
+                entry.2.push_str(arguments);
+            }
+        }
+        if let Some(reason) = choice["finish_reason"].as_str() {
+            self.finish = Some(reason.to_owned());
+        }
+    }
+
+    fn finish(self) -> Option<Completion> {
+        let reason = self.finish?;
+        let tool_calls = self
+            .calls
+            .into_values()
+            .map(|(id, name, arguments)| ToolCall {
+                id,
+                name,
+                // A model can write arguments that are not JSON; they go on as a string so
+                // the tool's schema check can tell the model what was wrong.
+                arguments: if arguments.trim().is_empty() {
+                    json!({})
+                } else {
+                    serde_json::from_str(&arguments).unwrap_or(Value::String(arguments))
+                },
+            })
+            .collect();
+        let stop_reason = match reason.as_str() {
+            "stop" => StopReason::EndTurn,
+            "tool_calls" | "function_call" => StopReason::ToolUse,
+            "length" => StopReason::MaxTokens,
+            other => StopReason::Other(other.to_owned()),
+        };
+        Some(Completion { text: self.text, tool_calls, stop_reason, usage: self.usage })
+    }
+}
+
+fn request_body(request: &ChatRequest) -> Value {
+    let mut messages = Vec::new();
+    if let Some(system) = &request.system {
+        messages.push(json!({"role": "system", "content": system}));
+    }
+    for message in &request.messages {
+        messages.push(match message {
+            Message::User { text } => json!({"role": "user", "content": text}),
+            Message::Assistant { text, tool_calls } if tool_calls.is_empty() => {
+                json!({"role": "assistant", "content": text})
+            }
+            Message::Assistant { text, tool_calls } => json!({
+                "role": "assistant",
+                "content": if text.is_empty() { Value::Null } else { Value::from(text.as_str()) },
+                "tool_calls": tool_calls.iter().map(|call| json!({
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": call.arguments.to_string()},
+                })).collect::<Vec<_>>(),
+            }),
+            Message::Tool { call_id, content, .. } => {
+                json!({"role": "tool", "tool_call_id": call_id, "content": content})
+            }
+        });
+    }
+    let mut body = json!({
+        "model": request.model,
+        "messages": messages,
+        "stream": true,
+        "stream_options": {"include_usage": true},
+    });
+    if !request.tools.is_empty() {
+        body["tools"] = request
+            .tools
+            .iter()
+            .map(|tool| json!({"type": "function", "function": {
+                "name": tool.name, "description": tool.description, "parameters": tool.input_schema,
+            }}))
+            .collect();
+    }
+    if let Some(max_tokens) = request.max_tokens {
+        body["max_tokens"] = json!(max_tokens);
+    }
+    body
+}
+
+/// An error body's message and code, whatever shape the server used.
+struct ErrorDetail {
+    message: String,
+    code: Option<String>,
+}
+
+async fn error_detail(response: reqwest::Response) -> ErrorDetail {
+    let text = response.text().await.unwrap_or_default();
+    let parsed: Option<Value> = serde_json::from_str(&text).ok();
+    let error = parsed.as_ref().map(|value| value.get("error").unwrap_or(value));
+    let message = error
+        .and_then(|error| error["message"].as_str().or_else(|| error.as_str()))
+        .map_or_else(|| text.chars().take(500).collect(), str::to_owned);
+    let code = error.and_then(|error| error["code"].as_str()).map(str::to_owned);
+    ErrorDetail { message, code }
+}
+
+/// The `Retry-After` header in seconds, when the server sent one.
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let value = response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<f64>().ok().and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+}

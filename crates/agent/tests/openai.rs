@@ -1,0 +1,332 @@
+//! The OpenAI-compatible provider against a local HTTP server that replays scripted answers in
+//! the wire format OpenAI documents for streamed chat completions (`chat.completion.chunk`
+//! events, tool calls split across chunks, a usage chunk, `data: [DONE]`) and records what it
+//! received. A model cannot run on this machine; this is the one double the tests use.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use agentdesk_agent::{
+    ChatRequest, Message, OpenAiCompatible, Provider, ProviderError, RetryPolicy, Secret,
+    StopReason, ToolSpec,
+};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// One scripted HTTP answer: status, extra headers, and the body in the pieces it is written.
+struct Reply {
+    status: u16,
+    headers: Vec<(&'static str, &'static str)>,
+    pieces: Vec<String>,
+}
+
+impl Reply {
+    fn stream(events: &[Value]) -> Self {
+        let mut pieces: Vec<String> =
+            events.iter().map(|event| format!("data: {event}\n\n")).collect();
+        pieces.push("data: [DONE]\n\n".to_owned());
+        Self { status: 200, headers: vec![("content-type", "text/event-stream")], pieces }
+    }
+
+    fn error(status: u16, body: &Value) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type", "application/json")],
+            pieces: vec![body.to_string()],
+        }
+    }
+}
+
+/// What the server received: the path, the headers (lower-case names) and the JSON body.
+#[derive(Debug, Clone)]
+struct Received {
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Value,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
+}
+
+struct Server {
+    base_url: String,
+    received: Arc<Mutex<Vec<Received>>>,
+}
+
+async fn serve(replies: Vec<Reply>) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base_url = format!("http://{}/v1", listener.local_addr().expect("address"));
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&received);
+    tokio::spawn(async move {
+        for reply in replies {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let request = read_request(&mut socket).await;
+            log.lock().expect("log").push(request);
+            let reason = if reply.status == 200 { "OK" } else { "Error" };
+            let mut head = format!("HTTP/1.1 {} {reason}\r\nconnection: close\r\n", reply.status);
+            for (name, value) in &reply.headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            head.push_str("\r\n");
+            socket.write_all(head.as_bytes()).await.expect("write head");
+            for piece in &reply.pieces {
+                socket.write_all(piece.as_bytes()).await.expect("write piece");
+                socket.flush().await.expect("flush");
+            }
+            socket.shutdown().await.expect("close");
+        }
+    });
+    Server { base_url, received }
+}
+
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Received {
+    let mut bytes = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let head_end = loop {
+        let read = socket.read(&mut buffer).await.expect("read");
+        bytes.extend_from_slice(&buffer[..read]);
+        if let Some(end) = bytes.windows(4).position(|window| window == b"\r\n\r\n") {
+            break end + 4;
+        }
+        assert!(read > 0, "the client closed before sending a request");
+    };
+    let head = String::from_utf8_lossy(&bytes[..head_end]).into_owned();
+    let mut lines = head.lines();
+    let path = lines.next().and_then(|line| line.split(' ').nth(1)).unwrap_or("").to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, value)| value.parse().ok())
+        .unwrap_or(0);
+    while bytes.len() < head_end + length {
+        let read = socket.read(&mut buffer).await.expect("read body");
+        assert!(read > 0, "the body was cut short");
+        bytes.extend_from_slice(&buffer[..read]);
+    }
+    let body = serde_json::from_slice(&bytes[head_end..head_end + length]).unwrap_or(Value::Null);
+    Received { path, headers, body }
+}
+
+fn chunk(delta: &Value, finish: Option<&str>) -> Value {
+    json!({
+        "id": "chatcmpl-123", "object": "chat.completion.chunk", "created": 1_694_268_190,
+        "model": "gpt-4o-mini", "system_fingerprint": "fp_44709d6fcb",
+        "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]
+    })
+}
+
+fn request(text: &str) -> ChatRequest {
+    ChatRequest {
+        model: "gpt-4o-mini".into(),
+        system: Some("You estimate AWS costs.".into()),
+        messages: vec![Message::User { text: text.into() }],
+        tools: vec![],
+        max_tokens: Some(1024),
+    }
+}
+
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 3,
+        first_wait: Duration::from_millis(1),
+        max_wait: Duration::from_millis(5),
+    }
+}
+
+#[tokio::test]
+async fn text_streams_once_in_order_with_usage() {
+    let server = serve(vec![Reply::stream(&[
+        chunk(&json!({"role": "assistant", "content": ""}), None),
+        chunk(&json!({"content": "Hel"}), None),
+        chunk(&json!({"content": "lo, "}), None),
+        chunk(&json!({"content": "東京"}), None),
+        chunk(&json!({}), Some("stop")),
+        json!({"id": "chatcmpl-123", "object": "chat.completion.chunk", "choices": [],
+               "usage": {"prompt_tokens": 19, "completion_tokens": 4, "total_tokens": 23}}),
+    ])])
+    .await;
+    let provider =
+        OpenAiCompatible::new("openai", &server.base_url, Some(Secret::new("sk-test-key")));
+    let mut deltas = Vec::new();
+    let completion = provider
+        .stream(&request("hello"), &mut |text: &str| deltas.push(text.to_owned()))
+        .await
+        .expect("completion");
+    assert_eq!(deltas, ["Hel", "lo, ", "東京"]);
+    assert_eq!(completion.text, "Hello, 東京");
+    assert_eq!(completion.stop_reason, StopReason::EndTurn);
+    let usage = completion.usage.expect("usage");
+    assert_eq!((usage.input_tokens, usage.output_tokens), (19, 4));
+
+    let received = server.received.lock().expect("log")[0].clone();
+    assert_eq!(received.path, "/v1/chat/completions");
+    assert_eq!(received.header("authorization"), Some("Bearer sk-test-key"));
+    assert_eq!(received.body["stream"], json!(true));
+    assert_eq!(
+        received.body["messages"][0],
+        json!({"role": "system", "content": "You estimate AWS costs."})
+    );
+    assert_eq!(received.body["messages"][1], json!({"role": "user", "content": "hello"}));
+    assert_eq!(received.body["max_tokens"], json!(1024));
+}
+
+#[tokio::test]
+async fn tool_calls_split_across_chunks_are_assembled_and_sent_back() {
+    let server = serve(vec![Reply::stream(&[
+        chunk(&json!({"role": "assistant", "content": null, "tool_calls": [
+            {"index": 0, "id": "call_abc", "type": "function", "function": {"name": "execute_python", "arguments": ""}}
+        ]}), None),
+        chunk(&json!({"tool_calls": [{"index": 0, "function": {"arguments": "{\"code\": \"print("}}]}), None),
+        chunk(&json!({"tool_calls": [{"index": 0, "function": {"arguments": "730 * 0.0416)\"}"}}]}), None),
+        chunk(&json!({"tool_calls": [
+            {"index": 1, "id": "call_def", "type": "function", "function": {"name": "get_price", "arguments": "{\"service\":\"ec2\"}"}}
+        ]}), None),
+        chunk(&json!({}), Some("tool_calls")),
+    ])])
+    .await;
+    let provider = OpenAiCompatible::new("ollama", &server.base_url, None);
+    let mut ask = request("estimate");
+    ask.tools.push(ToolSpec {
+        name: "execute_python".into(),
+        description: "Run Python in the sandbox".into(),
+        input_schema: json!({"type": "object", "properties": {"code": {"type": "string"}}, "required": ["code"]}),
+    });
+    let completion = provider.stream(&ask, &mut |_: &str| {}).await.expect("completion");
+    assert_eq!(completion.stop_reason, StopReason::ToolUse);
+    assert_eq!(completion.tool_calls.len(), 2);
+    assert_eq!(completion.tool_calls[0].id, "call_abc");
+    assert_eq!(completion.tool_calls[0].arguments, json!({"code": "print(730 * 0.0416)"}));
+    assert_eq!(completion.tool_calls[1].name, "get_price");
+
+    let received = server.received.lock().expect("log")[0].clone();
+    assert_eq!(received.header("authorization"), None, "no key, no header");
+    assert_eq!(received.body["tools"][0]["type"], json!("function"));
+    assert_eq!(received.body["tools"][0]["function"]["name"], json!("execute_python"));
+    assert_eq!(received.body["tools"][0]["function"]["parameters"]["required"], json!(["code"]));
+}
+
+#[tokio::test]
+async fn tool_results_go_back_in_the_openai_shape() {
+    let server =
+        serve(vec![Reply::stream(&[chunk(&json!({"content": "$30.37"}), Some("stop"))])]).await;
+    let provider = OpenAiCompatible::new("openai", &server.base_url, None);
+    let mut ask = request("estimate");
+    ask.messages.push(Message::Assistant {
+        text: String::new(),
+        tool_calls: vec![agentdesk_agent::ToolCall {
+            id: "call_abc".into(),
+            name: "execute_python".into(),
+            arguments: json!({"code": "print(730 * 0.0416)"}),
+        }],
+    });
+    ask.messages.push(Message::Tool {
+        call_id: "call_abc".into(),
+        content: "30.368".into(),
+        is_error: false,
+    });
+    provider.stream(&ask, &mut |_: &str| {}).await.expect("completion");
+    let body = server.received.lock().expect("log")[0].body.clone();
+    assert_eq!(
+        body["messages"][2]["tool_calls"][0]["function"]["arguments"],
+        json!("{\"code\":\"print(730 * 0.0416)\"}")
+    );
+    assert_eq!(body["messages"][2]["content"], Value::Null);
+    assert_eq!(
+        body["messages"][3],
+        json!({"role": "tool", "tool_call_id": "call_abc", "content": "30.368"})
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limit_is_retried_before_anything_streamed() {
+    let server = serve(vec![
+        Reply {
+            status: 429,
+            headers: vec![("content-type", "application/json"), ("retry-after", "0")],
+            pieces: vec![json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}).to_string()],
+        },
+        Reply::stream(&[chunk(&json!({"content": "ok"}), Some("stop"))]),
+    ])
+    .await;
+    let provider =
+        OpenAiCompatible::new("openai", &server.base_url, None).with_retry(quick_retries());
+    let completion = provider.stream(&request("hi"), &mut |_: &str| {}).await.expect("retried");
+    assert_eq!(completion.text, "ok");
+    assert_eq!(server.received.lock().expect("log").len(), 2);
+}
+
+#[tokio::test]
+async fn an_overloaded_provider_gives_up_after_the_last_attempt() {
+    let overloaded =
+        || Reply::error(503, &json!({"error": {"message": "The server is overloaded"}}));
+    let server = serve(vec![overloaded(), overloaded(), overloaded()]).await;
+    let provider =
+        OpenAiCompatible::new("vllm", &server.base_url, None).with_retry(quick_retries());
+    let error = provider.stream(&request("hi"), &mut |_: &str| {}).await.expect_err("busy");
+    assert!(matches!(error, ProviderError::Busy { status: 503, attempts: 3, .. }), "{error}");
+    assert!(error.to_string().contains("overloaded"), "{error}");
+}
+
+#[tokio::test]
+async fn a_refused_key_says_so_without_showing_it() {
+    let server = serve(vec![Reply::error(
+        401,
+        &json!({"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error", "code": "invalid_api_key"}}),
+    )])
+    .await;
+    let provider =
+        OpenAiCompatible::new("openai", &server.base_url, Some(Secret::new("sk-very-secret")));
+    let error = provider.stream(&request("hi"), &mut |_: &str| {}).await.expect_err("refused");
+    let message = error.to_string();
+    assert!(matches!(error, ProviderError::Unauthorized { status: 401, .. }), "{message}");
+    assert!(message.contains("Incorrect API key provided"), "{message}");
+    assert!(
+        !message.contains("sk-very-secret") && !format!("{provider:?}").contains("sk-very-secret")
+    );
+}
+
+#[tokio::test]
+async fn a_context_overflow_is_recognised() {
+    let server = serve(vec![Reply::error(
+        400,
+        &json!({"error": {"message": "This model's maximum context length is 128000 tokens.", "type": "invalid_request_error", "code": "context_length_exceeded"}}),
+    )])
+    .await;
+    let provider = OpenAiCompatible::new("openai", &server.base_url, None);
+    let error = provider.stream(&request("hi"), &mut |_: &str| {}).await.expect_err("too long");
+    assert!(matches!(error, ProviderError::ContextOverflow { .. }), "{error}");
+}
+
+#[tokio::test]
+async fn a_stream_cut_off_mid_answer_is_an_error_not_a_short_answer() {
+    let server = serve(vec![Reply {
+        status: 200,
+        headers: vec![("content-type", "text/event-stream")],
+        pieces: vec![format!("data: {}\n\n", chunk(&json!({"content": "The total is"}), None))],
+    }])
+    .await;
+    let provider = OpenAiCompatible::new("openai", &server.base_url, None);
+    let error = provider.stream(&request("hi"), &mut |_: &str| {}).await.expect_err("cut off");
+    assert!(matches!(error, ProviderError::Protocol { .. }), "{error}");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_named() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address");
+    drop(listener);
+    let provider = OpenAiCompatible::new("lm-studio", &format!("http://{address}/v1"), None);
+    let error =
+        provider.stream(&request("hi"), &mut |_: &str| {}).await.expect_err("nobody listens");
+    assert!(matches!(error, ProviderError::Unreachable { .. }), "{error}");
+    assert!(error.to_string().contains("lm-studio"), "{error}");
+}
