@@ -3,7 +3,8 @@
 //!
 //! Start with [`Provider`] (`provider.rs`): a request with messages and tools in, text deltas
 //! out as they arrive, the whole assistant message at the end. `openai.rs` implements it for
-//! OpenAI-compatible servers; `sse.rs` reads the event streams model APIs send.
+//! OpenAI-compatible servers, `anthropic.rs` for the Anthropic Messages API; `http.rs` holds
+//! what they share (retries, error bodies) and `sse.rs` reads the event streams they send.
 //!
 //! Design decisions:
 //! - Deltas are delivered once, in order, through a callback, and the completion is built
@@ -17,11 +18,14 @@
 //! on Tauri, GTK or WebKit.
 #![deny(missing_docs)]
 
+mod anthropic;
+mod http;
 mod openai;
 mod provider;
 mod secret;
 mod sse;
 
+pub use anthropic::Anthropic;
 pub use openai::OpenAiCompatible;
 pub use provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,

@@ -2,10 +2,10 @@
 //! speak its API (Ollama, LM Studio, vLLM, llama.cpp's server) at their own base URL.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::http::send;
 use crate::provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,
     ToolCall, Usage,
@@ -49,56 +49,29 @@ impl OpenAiCompatible {
         on_text: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Completion, ProviderError> {
         let body = request_body(request);
-        let mut attempt = 0;
-        let response = loop {
-            attempt += 1;
-            let mut post =
-                self.http.post(format!("{}/chat/completions", self.base_url)).json(&body);
-            if let Some(key) = &self.api_key {
-                post = post.bearer_auth(key.expose());
+        let url = format!("{}/chat/completions", self.base_url);
+        let sent = send(&self.name, self.retry, || {
+            let post = self.http.post(&url).json(&body);
+            match &self.api_key {
+                Some(key) => post.bearer_auth(key.expose()),
+                None => post,
             }
-            let response = post.send().await.map_err(|error| ProviderError::Unreachable {
-                provider: self.name.clone(),
-                detail: error.to_string(),
-            })?;
-            let status = response.status().as_u16();
-            if response.status().is_success() {
-                break response;
+        })
+        .await?;
+        match sent {
+            Ok(response) => self.read_stream(response, on_text).await,
+            Err(refusal) => {
+                let overflow = refusal.code.as_deref() == Some("context_length_exceeded")
+                    || refusal.message.contains("maximum context length")
+                    || refusal.message.contains("context window");
+                if overflow && matches!(refusal.status, 400 | 413) {
+                    return Err(ProviderError::ContextOverflow {
+                        model: request.model.clone(),
+                        detail: refusal.message,
+                    });
+                }
+                Err(refusal.into_error(&self.name))
             }
-            let hint = retry_after(&response);
-            let detail = error_detail(response).await;
-            let busy = matches!(status, 429 | 500 | 502 | 503 | 504 | 529);
-            if busy && attempt < self.retry.attempts {
-                let wait = self.retry.wait(attempt, hint);
-                tracing::info!(provider = %self.name, status, ?wait, "model busy; retrying");
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-            return Err(self.refusal(status, attempt, detail, &request.model));
-        };
-        self.read_stream(response, on_text).await
-    }
-
-    fn refusal(
-        &self,
-        status: u16,
-        attempts: u32,
-        detail: ErrorDetail,
-        model: &str,
-    ) -> ProviderError {
-        let provider = self.name.clone();
-        let overflow = detail.code.as_deref() == Some("context_length_exceeded")
-            || detail.message.contains("maximum context length")
-            || detail.message.contains("context window");
-        match status {
-            401 | 403 => ProviderError::Unauthorized { provider, status, detail: detail.message },
-            429 | 500 | 502 | 503 | 504 | 529 => {
-                ProviderError::Busy { provider, status, attempts, detail: detail.message }
-            }
-            400 | 413 if overflow => {
-                ProviderError::ContextOverflow { model: model.to_owned(), detail: detail.message }
-            }
-            _ => ProviderError::Refused { provider, status, detail: detail.message },
         }
     }
 
@@ -262,27 +235,4 @@ fn request_body(request: &ChatRequest) -> Value {
         body["max_tokens"] = json!(max_tokens);
     }
     body
-}
-
-/// An error body's message and code, whatever shape the server used.
-struct ErrorDetail {
-    message: String,
-    code: Option<String>,
-}
-
-async fn error_detail(response: reqwest::Response) -> ErrorDetail {
-    let text = response.text().await.unwrap_or_default();
-    let parsed: Option<Value> = serde_json::from_str(&text).ok();
-    let error = parsed.as_ref().map(|value| value.get("error").unwrap_or(value));
-    let message = error
-        .and_then(|error| error["message"].as_str().or_else(|| error.as_str()))
-        .map_or_else(|| text.chars().take(500).collect(), str::to_owned);
-    let code = error.and_then(|error| error["code"].as_str()).map(str::to_owned);
-    ErrorDetail { message, code }
-}
-
-/// The `Retry-After` header in seconds, when the server sent one.
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    let value = response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<f64>().ok().and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
 }

@@ -3,117 +3,22 @@
 //! events, tool calls split across chunks, a usage chunk, `data: [DONE]`) and records what it
 //! received. A model cannot run on this machine; this is the one double the tests use.
 
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::Duration;
 
 use agentdesk_agent::{
     ChatRequest, Message, OpenAiCompatible, Provider, ProviderError, RetryPolicy, Secret,
     StopReason, ToolSpec,
 };
+use common::{Reply, serve};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
-/// One scripted HTTP answer: status, extra headers, and the body in the pieces it is written.
-struct Reply {
-    status: u16,
-    headers: Vec<(&'static str, &'static str)>,
-    pieces: Vec<String>,
-}
-
-impl Reply {
-    fn stream(events: &[Value]) -> Self {
-        let mut pieces: Vec<String> =
-            events.iter().map(|event| format!("data: {event}\n\n")).collect();
-        pieces.push("data: [DONE]\n\n".to_owned());
-        Self { status: 200, headers: vec![("content-type", "text/event-stream")], pieces }
-    }
-
-    fn error(status: u16, body: &Value) -> Self {
-        Self {
-            status,
-            headers: vec![("content-type", "application/json")],
-            pieces: vec![body.to_string()],
-        }
-    }
-}
-
-/// What the server received: the path, the headers (lower-case names) and the JSON body.
-#[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Value,
-}
-
-impl Received {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
-    }
-}
-
-struct Server {
-    base_url: String,
-    received: Arc<Mutex<Vec<Received>>>,
-}
-
-async fn serve(replies: Vec<Reply>) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base_url = format!("http://{}/v1", listener.local_addr().expect("address"));
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&received);
-    tokio::spawn(async move {
-        for reply in replies {
-            let Ok((mut socket, _)) = listener.accept().await else { return };
-            let request = read_request(&mut socket).await;
-            log.lock().expect("log").push(request);
-            let reason = if reply.status == 200 { "OK" } else { "Error" };
-            let mut head = format!("HTTP/1.1 {} {reason}\r\nconnection: close\r\n", reply.status);
-            for (name, value) in &reply.headers {
-                head.push_str(&format!("{name}: {value}\r\n"));
-            }
-            head.push_str("\r\n");
-            socket.write_all(head.as_bytes()).await.expect("write head");
-            for piece in &reply.pieces {
-                socket.write_all(piece.as_bytes()).await.expect("write piece");
-                socket.flush().await.expect("flush");
-            }
-            socket.shutdown().await.expect("close");
-        }
-    });
-    Server { base_url, received }
-}
-
-async fn read_request(socket: &mut tokio::net::TcpStream) -> Received {
-    let mut bytes = Vec::new();
-    let mut buffer = [0u8; 4096];
-    let head_end = loop {
-        let read = socket.read(&mut buffer).await.expect("read");
-        bytes.extend_from_slice(&buffer[..read]);
-        if let Some(end) = bytes.windows(4).position(|window| window == b"\r\n\r\n") {
-            break end + 4;
-        }
-        assert!(read > 0, "the client closed before sending a request");
-    };
-    let head = String::from_utf8_lossy(&bytes[..head_end]).into_owned();
-    let mut lines = head.lines();
-    let path = lines.next().and_then(|line| line.split(' ').nth(1)).unwrap_or("").to_owned();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(name, _)| name == "content-length")
-        .and_then(|(_, value)| value.parse().ok())
-        .unwrap_or(0);
-    while bytes.len() < head_end + length {
-        let read = socket.read(&mut buffer).await.expect("read body");
-        assert!(read > 0, "the body was cut short");
-        bytes.extend_from_slice(&buffer[..read]);
-    }
-    let body = serde_json::from_slice(&bytes[head_end..head_end + length]).unwrap_or(Value::Null);
-    Received { path, headers, body }
+/// An OpenAI stream: each chunk as a `data:` event, then `data: [DONE]`.
+fn stream(chunks: &[Value]) -> Reply {
+    let mut pieces: Vec<String> = chunks.iter().map(|chunk| format!("data: {chunk}\n\n")).collect();
+    pieces.push("data: [DONE]\n\n".to_owned());
+    Reply::sse(pieces)
 }
 
 fn chunk(delta: &Value, finish: Option<&str>) -> Value {
@@ -144,7 +49,7 @@ fn quick_retries() -> RetryPolicy {
 
 #[tokio::test]
 async fn text_streams_once_in_order_with_usage() {
-    let server = serve(vec![Reply::stream(&[
+    let server = serve(vec![stream(&[
         chunk(&json!({"role": "assistant", "content": ""}), None),
         chunk(&json!({"content": "Hel"}), None),
         chunk(&json!({"content": "lo, "}), None),
@@ -181,7 +86,7 @@ async fn text_streams_once_in_order_with_usage() {
 
 #[tokio::test]
 async fn tool_calls_split_across_chunks_are_assembled_and_sent_back() {
-    let server = serve(vec![Reply::stream(&[
+    let server = serve(vec![stream(&[
         chunk(&json!({"role": "assistant", "content": null, "tool_calls": [
             {"index": 0, "id": "call_abc", "type": "function", "function": {"name": "execute_python", "arguments": ""}}
         ]}), None),
@@ -216,8 +121,7 @@ async fn tool_calls_split_across_chunks_are_assembled_and_sent_back() {
 
 #[tokio::test]
 async fn tool_results_go_back_in_the_openai_shape() {
-    let server =
-        serve(vec![Reply::stream(&[chunk(&json!({"content": "$30.37"}), Some("stop"))])]).await;
+    let server = serve(vec![stream(&[chunk(&json!({"content": "$30.37"}), Some("stop"))])]).await;
     let provider = OpenAiCompatible::new("openai", &server.base_url, None);
     let mut ask = request("estimate");
     ask.messages.push(Message::Assistant {
@@ -254,7 +158,7 @@ async fn a_rate_limit_is_retried_before_anything_streamed() {
             headers: vec![("content-type", "application/json"), ("retry-after", "0")],
             pieces: vec![json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}).to_string()],
         },
-        Reply::stream(&[chunk(&json!({"content": "ok"}), Some("stop"))]),
+        stream(&[chunk(&json!({"content": "ok"}), Some("stop"))]),
     ])
     .await;
     let provider =

@@ -1,0 +1,89 @@
+//! What every HTTP provider shares: sending with retries while the provider is busy, and
+//! reading the error it answers with.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::provider::{ProviderError, RetryPolicy};
+
+/// A provider's refusal after the retries: the status, how many tries, and what it said.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) status: u16,
+    pub(crate) attempts: u32,
+    pub(crate) message: String,
+    /// The error's machine-readable code or type, when the body had one.
+    pub(crate) code: Option<String>,
+}
+
+impl Refusal {
+    /// The error for this refusal, when it is not one the provider's adapter knows better.
+    pub(crate) fn into_error(self, provider: &str) -> ProviderError {
+        let provider = provider.to_owned();
+        let Refusal { status, attempts, message: detail, .. } = self;
+        match status {
+            401 | 403 => ProviderError::Unauthorized { provider, status, detail },
+            status if is_busy(status) => ProviderError::Busy { provider, status, attempts, detail },
+            _ => ProviderError::Refused { provider, status, detail },
+        }
+    }
+}
+
+/// Statuses that mean "try again later": rate limits, overloads, and gateway trouble.
+fn is_busy(status: u16) -> bool {
+    matches!(status, 429 | 500 | 502 | 503 | 504 | 529)
+}
+
+/// Sends the request `build` makes, again after a wait while the provider is busy. Nothing
+/// has been streamed when a retry happens, so retrying never repeats output.
+pub(crate) async fn send(
+    provider: &str,
+    retry: RetryPolicy,
+    build: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<Result<reqwest::Response, Refusal>, ProviderError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let response = build().send().await.map_err(|error| ProviderError::Unreachable {
+            provider: provider.to_owned(),
+            detail: error.to_string(),
+        })?;
+        if response.status().is_success() {
+            return Ok(Ok(response));
+        }
+        let status = response.status().as_u16();
+        let hint = retry_after(&response);
+        if is_busy(status) && attempt < retry.attempts {
+            let wait = retry.wait(attempt, hint);
+            tracing::info!(provider, status, ?wait, "model busy; retrying");
+            // Drain the body so the connection can be reused.
+            let _ignored = response.bytes().await;
+            tokio::time::sleep(wait).await;
+            continue;
+        }
+        let (message, code) = error_detail(response).await;
+        return Ok(Err(Refusal { status, attempts: attempt, message, code }));
+    }
+}
+
+/// An error body's message and code, whatever shape the server used
+/// (`{"error": {"message", "code"|"type"}}`, `{"message"}`, or plain text).
+async fn error_detail(response: reqwest::Response) -> (String, Option<String>) {
+    let text = response.text().await.unwrap_or_default();
+    let parsed: Option<Value> = serde_json::from_str(&text).ok();
+    let error = parsed.as_ref().map(|value| value.get("error").unwrap_or(value));
+    let message = error
+        .and_then(|error| error["message"].as_str().or_else(|| error.as_str()))
+        .map_or_else(|| text.chars().take(500).collect(), str::to_owned);
+    let code = error
+        .and_then(|error| error["code"].as_str().or_else(|| error["type"].as_str()))
+        .map(str::to_owned);
+    (message, code)
+}
+
+/// The `Retry-After` header in seconds, when the server sent one.
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let value = response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<f64>().ok().and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+}
