@@ -1,10 +1,13 @@
-//! AgentDesk's agent: the model providers behind one interface, and (as it grows) the
-//! conversation loop, the tool registry and the cost estimator.
+//! AgentDesk's agent: the model providers behind one interface, the conversation loop and
+//! its tools (and, as it grows, the cost estimator).
 //!
 //! Start with [`Provider`] (`provider.rs`): a request with messages and tools in, text deltas
 //! out as they arrive, the whole assistant message at the end. `openai.rs` implements it for
 //! OpenAI-compatible servers, `anthropic.rs` for the Anthropic Messages API; `http.rs` holds
 //! what they share (retries, error bodies) and `sse.rs` reads the event streams they send.
+//! [`Agent::run_turn`] (`agent.rs`) is the loop: model calls and tool calls until the model
+//! answers, each step streamed as an [`AgentEvent`], stored in memory and traced with the
+//! OpenTelemetry GenAI span names; `tools.rs` holds the [`Tool`] trait and approval policy.
 //!
 //! Design decisions:
 //! - Deltas are delivered once, in order, through a callback, and the completion is built
@@ -18,13 +21,16 @@
 //! on Tauri, GTK or WebKit.
 #![deny(missing_docs)]
 
+mod agent;
 mod anthropic;
 mod http;
 mod openai;
 mod provider;
 mod secret;
 mod sse;
+mod tools;
 
+pub use agent::{Agent, AgentError, AgentEvent, Approver, MemoryLink, TurnOutcome};
 pub use anthropic::Anthropic;
 pub use openai::OpenAiCompatible;
 pub use provider::{
@@ -32,3 +38,4 @@ pub use provider::{
     ToolCall, ToolSpec, Usage,
 };
 pub use secret::Secret;
+pub use tools::{Approval, Tool, ToolOutput, ToolRegistry};

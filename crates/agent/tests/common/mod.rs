@@ -1,5 +1,9 @@
 //! A local HTTP server that replays scripted answers and records what it received: the
 //! stand-in for a model API, which cannot run on this machine.
+// Each test binary uses its own part of this module.
+#![allow(dead_code)]
+
+pub(crate) mod scripted_agent;
 
 use std::sync::{Arc, Mutex};
 

@@ -1,0 +1,362 @@
+//! The conversation loop: one user turn in, model calls and tool calls until the model
+//! answers (or the step limit), every step streamed to the caller and stored in memory.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use agentdesk_memory::{MemoryStore, NewEvent, PayloadItem, Role};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tracing::Instrument;
+
+use crate::provider::{
+    BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, StopReason, ToolCall,
+    Usage,
+};
+use crate::tools::{Approval, ToolOutput, ToolRegistry};
+
+/// Something that happened during a turn, in the order it happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum AgentEvent {
+    /// Text from the model, as it arrives.
+    Text {
+        /// The new text.
+        text: String,
+    },
+    /// The model asked for a tool.
+    ToolRequested {
+        /// The call.
+        call: ToolCall,
+        /// Its policy (with `ask`, an approval request follows).
+        approval: Approval,
+    },
+    /// A tool ran.
+    ToolFinished {
+        /// The call it answers.
+        call_id: String,
+        /// What it returned.
+        output: ToolOutput,
+        /// How long it took.
+        elapsed_ms: u64,
+    },
+    /// A tool was not run.
+    ToolRefused {
+        /// The call.
+        call_id: String,
+        /// Why, as told to the model.
+        reason: String,
+    },
+    /// Something the user should know (older turns left out, the step limit).
+    Notice {
+        /// What happened, in English; `code` names it for translation.
+        message: String,
+        /// A stable name: `history_trimmed`, `step_limit`.
+        code: String,
+    },
+}
+
+/// Asks the user whether a tool call may run (the desktop shows the arguments).
+pub trait Approver: Send + Sync {
+    /// True to run the call.
+    fn approve<'a>(&'a self, call: &'a ToolCall) -> BoxFuture<'a, bool>;
+}
+
+/// Where the agent keeps its conversations.
+#[derive(Debug, Clone)]
+pub struct MemoryLink {
+    /// The store.
+    pub store: MemoryStore,
+    /// The memory conversations go to.
+    pub memory_id: String,
+    /// Whose conversations they are.
+    pub actor_id: String,
+}
+
+/// What a turn ended with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnOutcome {
+    /// The model's final text.
+    pub text: String,
+    /// Model calls made.
+    pub steps: u32,
+    /// Tokens used over the turn.
+    pub usage: Usage,
+    /// Whether the step limit cut the turn short.
+    pub hit_step_limit: bool,
+}
+
+/// What stops a turn.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    /// The model failed (after its retries).
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// The conversation could not be stored.
+    #[error("cannot store the conversation: {0}")]
+    Memory(#[from] agentdesk_memory::Error),
+}
+
+/// An agent: a model, a system prompt, tools, and where conversations are kept.
+#[derive(Debug, Clone)]
+pub struct Agent {
+    /// Its name in traces (`gen_ai.agent.name`).
+    pub name: String,
+    /// The model behind it.
+    pub provider: Arc<dyn Provider>,
+    /// The model id.
+    pub model: String,
+    /// Its instructions.
+    pub system: String,
+    /// Its tools.
+    pub tools: ToolRegistry,
+    /// Model calls allowed in one turn.
+    pub max_steps: u32,
+    /// Earlier turns given to the model.
+    pub history_turns: usize,
+    /// Where conversations are kept.
+    pub memory: MemoryLink,
+}
+
+impl Agent {
+    /// Runs one user turn of conversation `session_id`. Dropping the future stops it: the
+    /// model stream and any running tool are cancelled, and what was stored stays.
+    pub async fn run_turn(
+        &self,
+        session_id: &str,
+        user_text: &str,
+        on_event: &mut (dyn FnMut(AgentEvent) + Send),
+        approver: &dyn Approver,
+    ) -> Result<TurnOutcome, AgentError> {
+        let span = tracing::info_span!(
+            "invoke_agent",
+            otel.name = %format!("invoke_agent {}", self.name),
+            gen_ai.operation.name = "invoke_agent",
+            gen_ai.agent.name = %self.name,
+            gen_ai.conversation.id = %session_id,
+            gen_ai.provider.name = %self.provider.name(),
+            gen_ai.request.model = %self.model,
+        );
+        self.turn(session_id, user_text, on_event, approver).instrument(span).await
+    }
+
+    async fn turn(
+        &self,
+        session_id: &str,
+        user_text: &str,
+        on_event: &mut (dyn FnMut(AgentEvent) + Send),
+        approver: &dyn Approver,
+    ) -> Result<TurnOutcome, AgentError> {
+        let mut history = self.history(session_id).await?;
+        self.store(session_id, Role::User, user_text, None).await?;
+        let mut messages = vec![Message::User { text: user_text.to_owned() }];
+        let mut usage = Usage::default();
+        let mut steps = 0;
+        loop {
+            if steps == self.max_steps {
+                let message = format!(
+                    "Stopped after {} model calls in one turn; ask again to continue.",
+                    self.max_steps
+                );
+                on_event(AgentEvent::Notice {
+                    message: message.clone(),
+                    code: "step_limit".into(),
+                });
+                self.store(session_id, Role::Other, &message, None).await?;
+                return Ok(TurnOutcome { text: String::new(), steps, usage, hit_step_limit: true });
+            }
+            steps += 1;
+            let completion = self.call_model(&mut history, &messages, on_event).await?;
+            if let Some(used) = completion.usage {
+                usage.input_tokens += used.input_tokens;
+                usage.output_tokens += used.output_tokens;
+            }
+            let wants_tools =
+                completion.stop_reason == StopReason::ToolUse && !completion.tool_calls.is_empty();
+            if !wants_tools {
+                self.store(session_id, Role::Assistant, &completion.text, None).await?;
+                return Ok(TurnOutcome {
+                    text: completion.text,
+                    steps,
+                    usage,
+                    hit_step_limit: false,
+                });
+            }
+            messages.push(Message::Assistant {
+                text: completion.text.clone(),
+                tool_calls: completion.tool_calls.clone(),
+            });
+            for call in &completion.tool_calls {
+                let output = self.run_tool(session_id, call, on_event, approver).await?;
+                messages.push(Message::Tool {
+                    call_id: call.id.clone(),
+                    content: output.content,
+                    is_error: output.is_error,
+                });
+            }
+        }
+    }
+
+    /// One model call, leaving out the oldest history when the conversation no longer fits.
+    async fn call_model(
+        &self,
+        history: &mut Vec<Message>,
+        messages: &[Message],
+        on_event: &mut (dyn FnMut(AgentEvent) + Send),
+    ) -> Result<Completion, AgentError> {
+        loop {
+            let request = ChatRequest {
+                model: self.model.clone(),
+                system: Some(self.system.clone()),
+                messages: history.iter().chain(messages).cloned().collect(),
+                tools: self.tools.specs(),
+                max_tokens: None,
+            };
+            let span = tracing::info_span!(
+                "chat",
+                otel.name = %format!("chat {}", self.model),
+                gen_ai.operation.name = "chat",
+                gen_ai.provider.name = %self.provider.name(),
+                gen_ai.request.model = %self.model,
+                gen_ai.usage.input_tokens = tracing::field::Empty,
+                gen_ai.usage.output_tokens = tracing::field::Empty,
+            );
+            let mut forward = |text: &str| on_event(AgentEvent::Text { text: text.to_owned() });
+            let result =
+                self.provider.stream(&request, &mut forward).instrument(span.clone()).await;
+            match result {
+                Ok(completion) => {
+                    if let Some(used) = completion.usage {
+                        span.record("gen_ai.usage.input_tokens", used.input_tokens);
+                        span.record("gen_ai.usage.output_tokens", used.output_tokens);
+                    }
+                    return Ok(completion);
+                }
+                Err(ProviderError::ContextOverflow { .. }) if !history.is_empty() => {
+                    // Drop the oldest exchange (a user message and what followed it).
+                    let next_user = history
+                        .iter()
+                        .skip(1)
+                        .position(|message| matches!(message, Message::User { .. }))
+                        .map_or(history.len(), |index| index + 1);
+                    history.drain(..next_user);
+                    on_event(AgentEvent::Notice {
+                        message: "The conversation was too long for the model; the oldest turns were left out.".into(),
+                        code: "history_trimmed".into(),
+                    });
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    async fn run_tool(
+        &self,
+        session_id: &str,
+        call: &ToolCall,
+        on_event: &mut (dyn FnMut(AgentEvent) + Send),
+        approver: &dyn Approver,
+    ) -> Result<ToolOutput, AgentError> {
+        let metadata =
+            json!({"toolCallId": call.id, "toolName": call.name, "arguments": call.arguments});
+        self.store_blob(session_id, json!({"toolCall": metadata})).await?;
+        let Some((tool, approval)) = self.tools.get(&call.name) else {
+            let reason = format!("there is no tool named {:?}", call.name);
+            return self.refuse(session_id, call, reason, on_event).await;
+        };
+        on_event(AgentEvent::ToolRequested { call: call.clone(), approval });
+        let allowed = match approval {
+            Approval::Allow => true,
+            Approval::Deny => false,
+            Approval::Ask => approver.approve(call).await,
+        };
+        if !allowed {
+            let reason = match approval {
+                Approval::Deny => {
+                    format!("the tool {} is switched off by the user's settings", call.name)
+                }
+                _ => format!("the user declined to run {}", call.name),
+            };
+            return self.refuse(session_id, call, reason, on_event).await;
+        }
+        let span = tracing::info_span!(
+            "execute_tool",
+            otel.name = %format!("execute_tool {}", call.name),
+            gen_ai.operation.name = "execute_tool",
+            gen_ai.tool.name = %call.name,
+            gen_ai.tool.call.id = %call.id,
+        );
+        let started = Instant::now();
+        let output = tool.call(&call.arguments).instrument(span).await;
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.store(session_id, Role::Tool, &output.content, Some(&call.id)).await?;
+        on_event(AgentEvent::ToolFinished {
+            call_id: call.id.clone(),
+            output: output.clone(),
+            elapsed_ms,
+        });
+        Ok(output)
+    }
+
+    async fn refuse(
+        &self,
+        session_id: &str,
+        call: &ToolCall,
+        reason: String,
+        on_event: &mut (dyn FnMut(AgentEvent) + Send),
+    ) -> Result<ToolOutput, AgentError> {
+        let output = ToolOutput::error(format!("Not run: {reason}."));
+        self.store(session_id, Role::Tool, &output.content, Some(&call.id)).await?;
+        on_event(AgentEvent::ToolRefused { call_id: call.id.clone(), reason });
+        Ok(output)
+    }
+
+    /// The earlier turns of the conversation, as the model reads them.
+    async fn history(&self, session_id: &str) -> Result<Vec<Message>, AgentError> {
+        let link = &self.memory;
+        let turns = link
+            .store
+            .last_k_turns(&link.memory_id, &link.actor_id, session_id, None, self.history_turns)
+            .await?;
+        Ok(turns
+            .into_iter()
+            .flatten()
+            .filter_map(|message| match message.role {
+                Role::User => Some(Message::User { text: message.text }),
+                Role::Assistant if !message.text.is_empty() => {
+                    Some(Message::Assistant { text: message.text, tool_calls: Vec::new() })
+                }
+                // Tool results and notes belong to their own turn; the answer carries them.
+                _ => None,
+            })
+            .collect())
+    }
+
+    async fn store(
+        &self,
+        session_id: &str,
+        role: Role,
+        text: &str,
+        tool_call_id: Option<&str>,
+    ) -> Result<(), AgentError> {
+        let link = &self.memory;
+        let mut event = NewEvent::message(&link.actor_id, session_id, role, text);
+        if let Some(id) = tool_call_id {
+            event.metadata.insert("toolCallId".into(), json!(id));
+        }
+        link.store.create_event(&link.memory_id, event).await?;
+        Ok(())
+    }
+
+    async fn store_blob(
+        &self,
+        session_id: &str,
+        blob: serde_json::Value,
+    ) -> Result<(), AgentError> {
+        let link = &self.memory;
+        let mut event = NewEvent::message(&link.actor_id, session_id, Role::Other, "");
+        event.payload = vec![PayloadItem::Blob(blob)];
+        link.store.create_event(&link.memory_id, event).await?;
+        Ok(())
+    }
+}

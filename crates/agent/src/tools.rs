@@ -1,0 +1,81 @@
+//! Tools the agent can call, and the policy that says whether each may run.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::provider::{BoxFuture, ToolSpec};
+
+/// What a tool returned, as text for the model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolOutput {
+    /// The result (or the error) as the model reads it.
+    pub content: String,
+    /// Whether the tool failed.
+    pub is_error: bool,
+}
+
+impl ToolOutput {
+    /// A successful result.
+    pub fn ok(content: impl Into<String>) -> Self {
+        Self { content: content.into(), is_error: false }
+    }
+
+    /// A failure the model should read and react to.
+    pub fn error(content: impl Into<String>) -> Self {
+        Self { content: content.into(), is_error: true }
+    }
+}
+
+/// Something the agent can do: run Python, look up a price, recall a memory.
+pub trait Tool: Send + Sync + std::fmt::Debug {
+    /// Its name, description and argument schema, as the model sees them.
+    fn spec(&self) -> ToolSpec;
+
+    /// Runs it. Failures are results (`is_error`), so the model can correct itself.
+    fn call<'a>(&'a self, arguments: &'a Value) -> BoxFuture<'a, ToolOutput>;
+}
+
+/// Whether a tool may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Approval {
+    /// Runs without asking.
+    Allow,
+    /// Runs once the user says yes, having seen the arguments.
+    Ask,
+    /// Never runs; the model is told so.
+    Deny,
+}
+
+/// The tools on offer, each with its approval policy.
+#[derive(Debug, Default, Clone)]
+pub struct ToolRegistry {
+    tools: BTreeMap<String, (Arc<dyn Tool>, Approval)>,
+}
+
+impl ToolRegistry {
+    /// Adds a tool (replacing one of the same name).
+    pub fn register(&mut self, tool: Arc<dyn Tool>, approval: Approval) {
+        self.tools.insert(tool.spec().name, (tool, approval));
+    }
+
+    /// Changes a tool's policy; false when there is no such tool.
+    pub fn set_approval(&mut self, name: &str, approval: Approval) -> bool {
+        self.tools.get_mut(name).map(|entry| entry.1 = approval).is_some()
+    }
+
+    /// The specs of the tools the model may see (denied tools are still offered, so the
+    /// model learns they exist and why they refuse).
+    pub fn specs(&self) -> Vec<ToolSpec> {
+        self.tools.values().map(|(tool, _)| tool.spec()).collect()
+    }
+
+    /// A tool and its policy.
+    pub fn get(&self, name: &str) -> Option<(&Arc<dyn Tool>, Approval)> {
+        self.tools.get(name).map(|(tool, approval)| (tool, *approval))
+    }
+}
