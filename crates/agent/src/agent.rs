@@ -13,7 +13,7 @@ use crate::provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, StopReason, ToolCall,
     Usage,
 };
-use crate::tools::{Approval, ToolOutput, ToolRegistry};
+use crate::tools::{Approval, ToolContext, ToolOutput, ToolRegistry};
 
 /// Something that happened during a turn, in the order it happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -287,7 +287,8 @@ impl Agent {
             gen_ai.tool.call.id = %call.id,
         );
         let started = Instant::now();
-        let output = tool.call(&call.arguments).instrument(span).await;
+        let context = ToolContext { conversation_id: session_id.to_owned() };
+        let output = tool.call(&call.arguments, &context).instrument(span).await;
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.store(session_id, Role::Tool, &output.content, Some(&call.id)).await?;
         on_event(AgentEvent::ToolFinished {

@@ -26,6 +26,7 @@ mod anthropic;
 mod http;
 mod openai;
 mod provider;
+mod sandbox_tool;
 mod secret;
 mod sse;
 mod tools;
@@ -37,5 +38,6 @@ pub use provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,
     ToolCall, ToolSpec, Usage,
 };
+pub use sandbox_tool::ExecutePython;
 pub use secret::Secret;
-pub use tools::{Approval, Tool, ToolOutput, ToolRegistry};
+pub use tools::{Approval, Tool, ToolContext, ToolOutput, ToolRegistry};

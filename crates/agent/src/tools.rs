@@ -30,13 +30,25 @@ impl ToolOutput {
     }
 }
 
+/// Where a tool call comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolContext {
+    /// The conversation (tools with state, like the Python session, keep one per
+    /// conversation).
+    pub conversation_id: String,
+}
+
 /// Something the agent can do: run Python, look up a price, recall a memory.
 pub trait Tool: Send + Sync + std::fmt::Debug {
     /// Its name, description and argument schema, as the model sees them.
     fn spec(&self) -> ToolSpec;
 
     /// Runs it. Failures are results (`is_error`), so the model can correct itself.
-    fn call<'a>(&'a self, arguments: &'a Value) -> BoxFuture<'a, ToolOutput>;
+    fn call<'a>(
+        &'a self,
+        arguments: &'a Value,
+        context: &'a ToolContext,
+    ) -> BoxFuture<'a, ToolOutput>;
 }
 
 /// Whether a tool may run.

@@ -4,8 +4,8 @@
 use std::sync::{Arc, Mutex};
 
 use agentdesk_agent::{
-    Agent, Approval, Approver, BoxFuture, MemoryLink, OpenAiCompatible, Tool, ToolCall, ToolOutput,
-    ToolRegistry, ToolSpec,
+    Agent, Approval, Approver, BoxFuture, MemoryLink, OpenAiCompatible, Tool, ToolCall,
+    ToolContext, ToolOutput, ToolRegistry, ToolSpec,
 };
 use agentdesk_memory::MemoryStore;
 use serde_json::{Value, json};
@@ -27,7 +27,7 @@ impl Tool for Add {
         }
     }
 
-    fn call<'a>(&'a self, arguments: &'a Value) -> BoxFuture<'a, ToolOutput> {
+    fn call<'a>(&'a self, arguments: &'a Value, _: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
         *self.calls.lock().expect("calls") += 1;
         let sum: f64 =
             arguments["numbers"].as_array().into_iter().flatten().filter_map(Value::as_f64).sum();
