@@ -92,6 +92,19 @@ describe("the settings page", () => {
     expect(backend.saved[0]?.memory).toEqual({ extractAfterTurns: 6, extractIdleSeconds: 300 });
   });
 
+  it("chooses a model provider, showing its fields only when one is chosen", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    render(<App backend={backend} initialPage="settings" />);
+    const provider = await screen.findByLabelText("Provider");
+    expect(screen.queryByLabelText("Model")).toBeNull();
+    await user.selectOptions(provider, "ollama");
+    await user.type(screen.getByLabelText("Model"), "qwen2.5:7b");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(backend.saved).toHaveLength(1));
+    expect(backend.saved[0]?.model).toEqual({ provider: "ollama", name: "qwen2.5:7b", baseUrl: "" });
+  });
+
   it("shows the config file's problems with file, line and key", async () => {
     const backend = memoryBackend();
     backend.view = {

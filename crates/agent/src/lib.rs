@@ -25,9 +25,11 @@ mod agent;
 mod anthropic;
 mod http;
 mod openai;
+pub mod prompts;
 mod provider;
 mod sandbox_tool;
 mod secret;
+mod setup;
 mod sse;
 mod tools;
 
@@ -40,4 +42,5 @@ pub use provider::{
 };
 pub use sandbox_tool::ExecutePython;
 pub use secret::Secret;
+pub use setup::{Connected, SetupError, connect, key_variable};
 pub use tools::{Approval, Tool, ToolContext, ToolOutput, ToolRegistry};

@@ -51,6 +51,17 @@ pub(crate) enum Command {
     /// Conversations and long-term memories kept in agentdesk.db
     #[command(subcommand)]
     Memory(MemoryCommand),
+    /// Chat with the cost estimator (needs model.provider; the key from the environment)
+    Chat(ChatArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ChatArgs {
+    /// Continue this conversation (a new one when absent)
+    #[arg(long)]
+    pub(crate) session: Option<String>,
+    /// The message; without one, each line of standard input is a turn
+    pub(crate) message: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

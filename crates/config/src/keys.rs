@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use crate::settings::{KeyringStore, Language, LogLevel, Settings, Theme};
+use crate::settings::{KeyringStore, Language, LogLevel, ModelProvider, Settings, Theme};
 
 /// What values a key takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +15,8 @@ pub enum Kind {
     Choice(&'static [&'static str]),
     /// A folder; empty means the platform default.
     Folder,
+    /// Free text (a model name, a URL); empty means the default.
+    Text,
     /// A whole number within bounds.
     Count {
         /// The smallest value accepted.
@@ -30,6 +32,7 @@ impl Kind {
         match self {
             Kind::Choice(names) => format!("one of {}", names.join(", ")),
             Kind::Folder => "a folder path, or \"\" for the platform default".to_owned(),
+            Kind::Text => "text on one line, or \"\" for the default".to_owned(),
             Kind::Count { min, max } => format!("a whole number from {min} to {max}"),
         }
     }
@@ -162,7 +165,37 @@ pub static KEYS: &[Key] = &[
         get: |s| s.memory.extract_idle_seconds.to_string(),
         set: |s, v| v.parse().ok().map(|count| s.memory.extract_idle_seconds = count),
     },
+    Key {
+        name: "model.provider",
+        kind: Kind::Choice(ModelProvider::NAMES),
+        summary: "The model agents use: none (offline), openai, anthropic, ollama, lmstudio, openai-compatible",
+        get: |s| s.model.provider.as_str().to_owned(),
+        set: |s, v| ModelProvider::parse(v).map(|value| s.model.provider = value),
+    },
+    Key {
+        name: "model.name",
+        kind: Kind::Text,
+        summary: "The model id (gpt-4o-mini, claude-sonnet-4-5, qwen2.5:7b); empty for the default",
+        get: |s| s.model.name.clone(),
+        set: |s, v| one_line(v).map(|value| s.model.name = value),
+    },
+    Key {
+        name: "model.base_url",
+        kind: Kind::Text,
+        summary: "Where the model API is; empty for the provider's default",
+        get: |s| s.model.base_url.clone(),
+        set: |s, v| {
+            let url = one_line(v)?;
+            let valid = url.is_empty() || url.starts_with("http://") || url.starts_with("https://");
+            valid.then(|| s.model.base_url = url)
+        },
+    },
 ];
+
+/// Text without line breaks (a config value is one line).
+fn one_line(text: &str) -> Option<String> {
+    (!text.contains(['\n', '\r'])).then(|| text.to_owned())
+}
 
 /// Finds a key by its dotted name.
 pub fn find(name: &str) -> Option<&'static Key> {

@@ -105,6 +105,8 @@ pub struct Settings {
     pub keyring: KeyringSettings,
     /// Conversation memory.
     pub memory: MemorySettings,
+    /// The model agents use.
+    pub model: ModelSettings,
 }
 
 /// The desktop app's look and language.
@@ -159,4 +161,37 @@ impl Default for MemorySettings {
     fn default() -> Self {
         MemorySettings { extract_after_turns: 4, extract_idle_seconds: 300 }
     }
+}
+
+choices! {
+    /// Which model API agents use.
+    ModelProvider {
+        /// No model: agents run offline.
+        #[default]
+        None = "none",
+        /// OpenAI (`https://api.openai.com/v1`), key from `OPENAI_API_KEY` or the keyring.
+        OpenAi = "openai",
+        /// Anthropic (`https://api.anthropic.com`), key from `ANTHROPIC_API_KEY` or the keyring.
+        Anthropic = "anthropic",
+        /// Ollama on this machine (`http://127.0.0.1:11434/v1`), no key.
+        Ollama = "ollama",
+        /// LM Studio on this machine (`http://127.0.0.1:1234/v1`), no key.
+        LmStudio = "lmstudio",
+        /// Any other OpenAI-compatible server (vLLM, llama.cpp) at `model.base_url`.
+        OpenAiCompatible = "openai-compatible",
+    }
+}
+
+/// The model agents use. Keys never live here: they come from the environment or the keyring.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Settings.ts")]
+pub struct ModelSettings {
+    /// The API.
+    pub provider: ModelProvider,
+    /// The model id (`gpt-4o-mini`, `claude-sonnet-4-5`, `qwen2.5:7b`); empty for the
+    /// provider's default.
+    pub name: String,
+    /// Where the API is; empty for the provider's default.
+    pub base_url: String,
 }

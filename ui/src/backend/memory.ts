@@ -15,6 +15,7 @@ export function defaultSettings(): Settings {
     log: { level: "info", maxFiles: 7 },
     keyring: { store: "os" },
     memory: { extractAfterTurns: 4, extractIdleSeconds: 300 },
+    model: { provider: "none", name: "", baseUrl: "" },
   };
 }
 

@@ -51,6 +51,29 @@ extractAfterTurns: number,
 extractIdleSeconds: number, };
 
 /**
+ * Which model API agents use.
+ */
+export type ModelProvider = "none" | "openai" | "anthropic" | "ollama" | "lmstudio" | "openai-compatible";
+
+/**
+ * The model agents use. Keys never live here: they come from the environment or the keyring.
+ */
+export type ModelSettings = { 
+/**
+ * The API.
+ */
+provider: ModelProvider, 
+/**
+ * The model id (`gpt-4o-mini`, `claude-sonnet-4-5`, `qwen2.5:7b`); empty for the
+ * provider's default.
+ */
+name: string, 
+/**
+ * Where the API is; empty for the provider's default.
+ */
+baseUrl: string, };
+
+/**
  * One thing wrong with the configuration. The value that was refused is ignored and the
  * default used instead; the file itself is never rewritten because of a problem.
  */
@@ -114,7 +137,11 @@ keyring: KeyringSettings,
 /**
  * Conversation memory.
  */
-memory: MemorySettings, };
+memory: MemorySettings, 
+/**
+ * The model agents use.
+ */
+model: ModelSettings, };
 
 /**
  * The colour theme of the desktop app.

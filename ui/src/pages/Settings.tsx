@@ -1,7 +1,7 @@
 import { useEffect, useState, type ReactNode } from "react";
 import type { ApiError, Backend } from "../backend";
 import type { SettingsView } from "../bindings/Api";
-import type { KeyringStore, Language, LogLevel, Settings, Theme } from "../bindings/Settings";
+import type { KeyringStore, Language, LogLevel, ModelProvider, Settings, Theme } from "../bindings/Settings";
 import { useT, type MessageKey } from "../i18n";
 import { describeProblem } from "../problems";
 
@@ -9,6 +9,7 @@ const LANGUAGES: Language[] = ["system", "en", "ja"];
 const THEMES: Theme[] = ["system", "light", "dark"];
 const LOG_LEVELS: LogLevel[] = ["error", "warn", "info", "debug", "trace"];
 const KEYRINGS: KeyringStore[] = ["os", "keyutils"];
+const MODEL_PROVIDERS: ModelProvider[] = ["none", "openai", "anthropic", "ollama", "lmstudio", "openai-compatible"];
 
 type SaveState = { kind: "idle" } | { kind: "saving" } | { kind: "saved" } | { kind: "failed"; error: ApiError };
 
@@ -289,7 +290,50 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
 
         <fieldset>
           <legend>{t("settings.section.model")}</legend>
-          <p className="help">{t("settings.model.none")}</p>
+          {field(
+            "setting-model-provider",
+            "model.provider",
+            "settings.modelProvider",
+            <select
+              id="setting-model-provider"
+              value={draft.model.provider}
+              onChange={(e) => setDraft({ ...draft, model: { ...draft.model, provider: e.target.value as ModelProvider } })}
+            >
+              {MODEL_PROVIDERS.map((provider) => <option key={provider} value={provider}>{t(`settings.modelProvider.${provider}`)}</option>)}
+            </select>,
+            t("settings.modelProvider.help"),
+          )}
+          {draft.model.provider !== "none" && (
+            <>
+              {field(
+                "setting-model-name",
+                "model.name",
+                "settings.modelName",
+                <input
+                  id="setting-model-name"
+                  type="text"
+                  spellCheck={false}
+                  value={draft.model.name}
+                  placeholder={t("settings.default")}
+                  onChange={(e) => setDraft({ ...draft, model: { ...draft.model, name: e.target.value } })}
+                />,
+              )}
+              {field(
+                "setting-model-base-url",
+                "model.base_url",
+                "settings.modelBaseUrl",
+                <input
+                  id="setting-model-base-url"
+                  type="text"
+                  spellCheck={false}
+                  value={draft.model.baseUrl}
+                  placeholder={t("settings.default")}
+                  onChange={(e) => setDraft({ ...draft, model: { ...draft.model, baseUrl: e.target.value } })}
+                />,
+                t("settings.modelBaseUrl.help"),
+              )}
+            </>
+          )}
         </fieldset>
 
         <div className="actions">

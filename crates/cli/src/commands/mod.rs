@@ -1,5 +1,6 @@
 //! Runs a parsed command line.
 
+mod chat;
 mod config;
 mod doctor;
 mod memory;
@@ -27,6 +28,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(command) => config::run(&context, command),
         Command::Sandbox(command) => sandbox::run(&context, command),
         Command::Memory(command) => memory::run(&context, command),
+        Command::Chat(args) => chat::run(&context, args),
     }
 }
 

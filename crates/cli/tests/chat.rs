@@ -1,0 +1,107 @@
+//! `agentdesk chat` as a process, against a local server that answers in OpenAI's streamed
+//! format (a model cannot run here), and without any model configured.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Serves one streamed chat completion with `deltas`, and returns the request body it got.
+fn one_answer(deltas: &'static [&'static str]) -> (String, std::thread::JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/v1", listener.local_addr().expect("address"));
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept");
+        let mut reader = BufReader::new(stream);
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("header");
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = value.trim().parse().expect("length");
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).expect("body");
+        let mut stream = reader.into_inner();
+        write!(
+            stream,
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n"
+        )
+        .expect("head");
+        for delta in deltas {
+            let chunk = serde_json::json!({"choices": [{"index": 0, "delta": {"content": delta}, "finish_reason": null}]});
+            write!(stream, "data: {chunk}\n\n").expect("chunk");
+        }
+        write!(
+            stream,
+            "data: {}\n\ndata: [DONE]\n\n",
+            serde_json::json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        )
+        .expect("end");
+        String::from_utf8(body).expect("utf-8 body")
+    });
+    (url, server)
+}
+
+fn agentdesk(folder: &Path, config: &str, args: &[&str]) -> Output {
+    let config_file = folder.join("config.toml");
+    std::fs::write(&config_file, config).expect("config");
+    Command::new(env!("CARGO_BIN_EXE_agentdesk"))
+        .arg("--config")
+        .arg(&config_file)
+        .arg("--data-dir")
+        .arg(folder.join("data"))
+        .arg("--cache-dir")
+        .arg(folder.join("cache"))
+        .args(args)
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("AGENTDESK_MODEL_PROVIDER")
+        .output()
+        .expect("run agentdesk")
+}
+
+#[test]
+fn a_chat_turn_streams_the_answer_and_is_kept_in_memory() {
+    let folder = tempfile::tempdir().expect("temp");
+    let (url, server) = one_answer(&["A t3.medium ", "is about ", "$30.37 a month."]);
+    let config = format!(
+        "[model]\nprovider = \"openai-compatible\"\nbase_url = \"{url}\"\nname = \"test-model\"\n"
+    );
+    let output =
+        agentdesk(folder.path(), &config, &["chat", "--session", "s1", "How much is a t3.medium?"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "A t3.medium is about $30.37 a month.\n");
+    let request: serde_json::Value =
+        serde_json::from_str(&server.join().expect("server")).expect("json");
+    assert_eq!(request["model"], "test-model");
+    assert!(
+        request["messages"][0]["content"]
+            .as_str()
+            .is_some_and(|prompt| prompt.contains("730 hours"))
+    );
+    assert_eq!(request["messages"][1]["content"], "How much is a t3.medium?");
+
+    let events = agentdesk(folder.path(), &config, &["memory", "events", "s1", "--json"]);
+    let events: serde_json::Value = serde_json::from_slice(&events.stdout).expect("events");
+    assert_eq!(events[0]["payload"][0]["conversational"]["role"], "USER");
+    assert_eq!(
+        events[1]["payload"][0]["conversational"]["content"]["text"],
+        "A t3.medium is about $30.37 a month."
+    );
+}
+
+#[test]
+fn without_a_model_chat_says_how_to_choose_one() {
+    let folder = tempfile::tempdir().expect("temp");
+    let output = agentdesk(folder.path(), "", &["chat", "hello"]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("agentdesk config set model.provider"), "{message}");
+
+    let output = agentdesk(folder.path(), "[model]\nprovider = \"openai\"\n", &["chat", "hello"]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("set OPENAI_API_KEY"));
+}
