@@ -23,6 +23,7 @@
 
 mod agent;
 mod anthropic;
+pub mod estimator;
 mod http;
 mod openai;
 pub mod prompts;

@@ -53,6 +53,21 @@ pub(crate) enum Command {
     Memory(MemoryCommand),
     /// Chat with the cost estimator (needs model.provider; the key from the environment)
     Chat(ChatArgs),
+    /// Estimate AWS costs offline from a description in English or Japanese
+    Estimate(EstimateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EstimateArgs {
+    /// The region to price when the description names none (the catalog has us-east-1 and
+    /// ap-northeast-1)
+    #[arg(long, default_value = "us-east-1")]
+    pub(crate) region: String,
+    /// Print the estimate as JSON (see docs/cli.md)
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// The architecture, e.g. "an ALB, 2 EC2 t3.medium and RDS MySQL in us-east-1"
+    pub(crate) description: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -130,3 +130,31 @@ fn a_wheel_with_the_wrong_checksum_is_refused() {
     assert!(err.contains("expected c3fab56d"), "{err}");
     assert!(!folders.0.join("runtimes/python/python-3.12.0.wasm").exists());
 }
+
+#[test]
+fn an_offline_estimate_does_its_arithmetic_in_the_sandbox() {
+    let (code, out, err) = run(&[
+        "estimate",
+        "--json",
+        "A web application with an ALB, 2 EC2 t3.medium instances and RDS MySQL in us-east-1",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let estimate: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(estimate["calculated_in"], "sandbox");
+    assert_eq!(estimate["monthly_total"], 98.99);
+    assert_eq!(estimate["currency"], "USD");
+    assert_eq!(estimate["price_source"], "bundled catalog");
+    assert_eq!(
+        estimate["items"].as_array().map(Vec::len),
+        Some(6),
+        "EC2, its EBS, RDS and its storage, ALB and LCUs"
+    );
+    assert!(
+        estimate["calculation_script"].as_str().is_some_and(|script| script.contains("1460.0"))
+    );
+
+    let (code, out, err) = run(&["estimate", "パン屋のWebサイトをHTMLでなるべく安く作りたい"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("## AWS 料金の見積もり (us-east-1)"), "{out}");
+    assert!(out.contains("計算は Python サンドボックスで実行"), "{out}");
+}

@@ -3,6 +3,7 @@
 mod chat;
 mod config;
 mod doctor;
+mod estimate;
 mod memory;
 mod sandbox;
 
@@ -29,6 +30,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sandbox(command) => sandbox::run(&context, command),
         Command::Memory(command) => memory::run(&context, command),
         Command::Chat(args) => chat::run(&context, args),
+        Command::Estimate(args) => estimate::run(&context, &args),
     }
 }
 

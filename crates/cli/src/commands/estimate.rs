@@ -1,0 +1,73 @@
+//! `agentdesk estimate`: the offline estimator, with its arithmetic run in the sandbox when
+//! the Python runtime is installed.
+
+use std::process::ExitCode;
+
+use agentdesk_agent::estimator::{Estimate, estimate, is_japanese, wants_cheapest};
+use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox, SandboxConfig, StartSession, ToolCall};
+use anyhow::Context;
+use serde_json::json;
+
+use super::{Started, print_json};
+use crate::args::EstimateArgs;
+
+pub(crate) fn run(started: &Started, args: &EstimateArgs) -> anyhow::Result<ExitCode> {
+    let description = args.description.join(" ");
+    if description.trim().is_empty() {
+        anyhow::bail!(
+            "describe the architecture, for example: agentdesk estimate \"an ALB and 2 EC2 t3.medium in us-east-1\""
+        );
+    }
+    let mut result = estimate(&description, &args.region)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let output = runtime.block_on(calculate_in_sandbox(started, &result))?;
+    if let Some(output) = output {
+        result
+            .apply_calculation(&output, is_japanese(&description), wants_cheapest(&description))
+            .context("the sandbox's calculation could not be used")?;
+    }
+    if args.json {
+        print_json(&result)?;
+    } else {
+        print!("{}", result.report_markdown);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the estimate's script in a fresh sandbox session; none when the runtime is missing.
+async fn calculate_in_sandbox(
+    started: &Started,
+    estimate: &Estimate,
+) -> anyhow::Result<Option<String>> {
+    let locations = &started.loaded.locations;
+    let sandbox =
+        Sandbox::open(&SandboxConfig::in_folders(&locations.data_dir, &locations.cache_dir, 0))
+            .context("cannot open the sandbox")?;
+    let installed =
+        sandbox.runtimes().iter().any(|status| status.id == RuntimeId::Python && status.installed);
+    if !installed || estimate.items.is_empty() {
+        return Ok(None);
+    }
+    let session = sandbox
+        .start_session(StartSession {
+            name: "agentdesk estimate".into(),
+            runtime: RuntimeId::Python,
+            timeout_seconds: 60,
+            metered: false,
+        })
+        .await?;
+    let call = ToolCall {
+        name: "executeCode".into(),
+        arguments: json!({"code": estimate.calculation_script, "language": "python"}),
+    };
+    let result = sandbox.invoke(&session.session_id, &call, &Limits::default()).await;
+    let _ended = sandbox.stop_session(&session.session_id);
+    let run = result
+        .structured_content
+        .filter(|_| !result.is_error)
+        .context("the calculation failed in the sandbox")?;
+    Ok(Some(run.stdout))
+}
