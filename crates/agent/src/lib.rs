@@ -23,6 +23,7 @@
 
 mod agent;
 mod anthropic;
+mod catalog_tools;
 pub mod estimator;
 mod http;
 mod openai;
@@ -36,6 +37,7 @@ mod tools;
 
 pub use agent::{Agent, AgentError, AgentEvent, Approver, MemoryLink, TurnOutcome};
 pub use anthropic::Anthropic;
+pub use catalog_tools::{GetPrice, ListServices, Recall};
 pub use openai::OpenAiCompatible;
 pub use provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,

@@ -95,12 +95,21 @@ fn a_chat_turn_streams_the_answer_and_is_kept_in_memory() {
 }
 
 #[test]
-fn without_a_model_chat_says_how_to_choose_one() {
+fn without_a_model_the_offline_estimator_answers_and_a_missing_key_is_named() {
     let folder = tempfile::tempdir().expect("temp");
-    let output = agentdesk(folder.path(), "", &["chat", "hello"]);
-    assert_eq!(output.status.code(), Some(1));
-    let message = String::from_utf8_lossy(&output.stderr);
-    assert!(message.contains("agentdesk config set model.provider"), "{message}");
+    let output = agentdesk(
+        folder.path(),
+        "",
+        &["chat", "--session", "bakery", "パン屋のWebサイトをHTMLでなるべく安く作りたい"],
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("## AWS 料金の見積もり"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("agentdesk config set model.provider")
+    );
+    let events = agentdesk(folder.path(), "", &["memory", "events", "bakery", "--json"]);
+    let events: serde_json::Value = serde_json::from_slice(&events.stdout).expect("events");
+    assert_eq!(events.as_array().map(Vec::len), Some(2), "the question and the estimate are kept");
 
     let output = agentdesk(folder.path(), "[model]\nprovider = \"openai\"\n", &["chat", "hello"]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("set OPENAI_API_KEY"));

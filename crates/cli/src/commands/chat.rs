@@ -5,11 +5,14 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use agentdesk_agent::estimator::{estimate, is_japanese, wants_cheapest};
 use agentdesk_agent::{
-    Agent, AgentEvent, Approval, Approver, BoxFuture, ExecutePython, MemoryLink, ToolCall,
-    ToolRegistry, connect, prompts,
+    Agent, AgentEvent, Approval, Approver, BoxFuture, ExecutePython, GetPrice, ListServices,
+    MemoryLink, Recall, SetupError, ToolCall, ToolRegistry, connect, prompts,
 };
 use agentdesk_memory::{LOCAL_ACTOR, MemoryStore};
+use agentdesk_memory::{NewEvent, Role};
+use agentdesk_pricing::Catalog;
 use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox, SandboxConfig};
 use anyhow::Context;
 
@@ -29,7 +32,11 @@ impl Approver for NoQuestions {
 
 pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode> {
     let settings = &started.loaded.settings;
-    let connected = connect(&settings.model, &|variable| std::env::var(variable).ok())?;
+    let connected = match connect(&settings.model, &|variable| std::env::var(variable).ok()) {
+        Ok(connected) => connected,
+        Err(SetupError::NoModel) => return offline(started, args),
+        Err(error) => return Err(error.into()),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -39,6 +46,10 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
         let store = MemoryStore::open_in(&locations.data_dir).await.context("cannot open the memory database")?;
         let memory_id = store.default_memory().await?.memory_id;
         let mut tools = ToolRegistry::default();
+        let catalog = Catalog::bundled()?;
+        tools.register(Arc::new(GetPrice::new(catalog.clone())), Approval::Allow);
+        tools.register(Arc::new(ListServices::new(catalog)), Approval::Allow);
+        tools.register(Arc::new(Recall::new(store.clone(), &memory_id, LOCAL_ACTOR)), Approval::Allow);
         let sandbox = Sandbox::open(&SandboxConfig::in_folders(&locations.data_dir, &locations.cache_dir, 1))
             .context("cannot open the sandbox")?;
         if sandbox.runtimes().iter().any(|status| status.id == RuntimeId::Python && status.installed) {
@@ -104,6 +115,46 @@ async fn turn(agent: &Agent, session: &str, message: &str) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Without a model, each message is answered by the offline estimator, and kept in memory
+/// like any conversation.
+fn offline(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode> {
+    eprintln!(
+        "note: no model is configured, so the offline estimator answers (agentdesk config set model.provider … to use a model)"
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let store = MemoryStore::open_in(&started.loaded.locations.data_dir)
+            .await
+            .context("cannot open the memory database")?;
+        let memory_id = store.default_memory().await?.memory_id;
+        let session = args.session.unwrap_or_else(new_session_id);
+        let messages: Vec<String> = if args.message.is_empty() {
+            std::io::stdin()
+                .lock()
+                .lines()
+                .collect::<Result<_, _>>()
+                .context("cannot read standard input")?
+        } else {
+            vec![args.message.join(" ")]
+        };
+        for message in messages.iter().filter(|message| !message.trim().is_empty()) {
+            let mut answer = estimate(message, "us-east-1")?;
+            if let Some(output) = super::estimate::calculate_in_sandbox(started, &answer).await? {
+                answer.apply_calculation(&output, is_japanese(message), wants_cheapest(message))?;
+            }
+            let say = |role, text: &str| NewEvent::message(LOCAL_ACTOR, &session, role, text);
+            store.create_event(&memory_id, say(Role::User, message)).await?;
+            store.create_event(&memory_id, say(Role::Assistant, &answer.report_markdown)).await?;
+            println!("{}", answer.report_markdown);
+        }
+        store.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// `cli-` and the time to the second: sortable, and readable in `agentdesk memory sessions`.

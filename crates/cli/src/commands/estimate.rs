@@ -38,7 +38,7 @@ pub(crate) fn run(started: &Started, args: &EstimateArgs) -> anyhow::Result<Exit
 }
 
 /// Runs the estimate's script in a fresh sandbox session; none when the runtime is missing.
-async fn calculate_in_sandbox(
+pub(crate) async fn calculate_in_sandbox(
     started: &Started,
     estimate: &Estimate,
 ) -> anyhow::Result<Option<String>> {
