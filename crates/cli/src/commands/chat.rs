@@ -37,25 +37,36 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
         Err(SetupError::NoModel) => return offline(started, args),
         Err(error) => return Err(error.into()),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    super::block_on(async {
         let locations = &started.loaded.locations;
-        let store = MemoryStore::open_in(&locations.data_dir).await.context("cannot open the memory database")?;
+        let store = MemoryStore::open_in(&locations.data_dir)
+            .await
+            .context("cannot open the memory database")?;
         let memory_id = store.default_memory().await?.memory_id;
         let mut tools = ToolRegistry::default();
         let catalog = Catalog::bundled()?;
         tools.register(Arc::new(GetPrice::new(catalog.clone())), Approval::Allow);
         tools.register(Arc::new(ListServices::new(catalog)), Approval::Allow);
-        tools.register(Arc::new(Recall::new(store.clone(), &memory_id, LOCAL_ACTOR)), Approval::Allow);
-        let sandbox = Sandbox::open(&SandboxConfig::in_folders(&locations.data_dir, &locations.cache_dir, 1))
-            .context("cannot open the sandbox")?;
-        if sandbox.runtimes().iter().any(|status| status.id == RuntimeId::Python && status.installed) {
-            tools.register(Arc::new(ExecutePython::new(sandbox, RuntimeId::Python, Limits::default())), Approval::Allow);
+        tools.register(
+            Arc::new(Recall::new(store.clone(), &memory_id, LOCAL_ACTOR)),
+            Approval::Allow,
+        );
+        let sandbox =
+            Sandbox::open(&SandboxConfig::in_folders(&locations.data_dir, &locations.cache_dir, 1))
+                .context("cannot open the sandbox")?;
+        if sandbox
+            .runtimes()
+            .iter()
+            .any(|status| status.id == RuntimeId::Python && status.installed)
+        {
+            tools.register(
+                Arc::new(ExecutePython::new(sandbox, RuntimeId::Python, Limits::default())),
+                Approval::Allow,
+            );
         } else {
-            eprintln!("note: the Python sandbox is not installed, so the model cannot calculate in it (agentdesk sandbox install python)");
+            eprintln!(
+                "note: the Python sandbox is not installed, so the model cannot calculate in it (agentdesk sandbox install python)"
+            );
         }
         let agent = Agent {
             name: "cost-estimator".into(),
@@ -123,11 +134,7 @@ fn offline(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode> {
     eprintln!(
         "note: no model is configured, so the offline estimator answers (agentdesk config set model.provider … to use a model)"
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    super::block_on(async {
         let store = MemoryStore::open_in(&started.loaded.locations.data_dir)
             .await
             .context("cannot open the memory database")?;

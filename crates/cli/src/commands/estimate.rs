@@ -19,11 +19,7 @@ pub(crate) fn run(started: &Started, args: &EstimateArgs) -> anyhow::Result<Exit
         );
     }
     let mut result = estimate(&description, &args.region)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let output = runtime.block_on(calculate_in_sandbox(started, &result))?;
+    let output = super::block_on(calculate_in_sandbox(started, &result))?;
     if let Some(output) = output {
         result
             .apply_calculation(&output, is_japanese(&description), wants_cheapest(&description))

@@ -14,11 +14,7 @@ use super::{Started, print_json};
 use crate::args::MemoryCommand;
 
 pub(crate) fn run(started: &Started, command: MemoryCommand) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    super::block_on(async {
         let store = MemoryStore::open_in(&started.loaded.locations.data_dir)
             .await
             .context("cannot open the memory database")?;

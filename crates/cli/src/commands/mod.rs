@@ -65,6 +65,15 @@ fn start(global: &Global) -> anyhow::Result<Started> {
     Ok(Started { loaded, _log: log })
 }
 
+/// Runs a command's async work to completion on a fresh tokio runtime.
+fn block_on<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(work)
+}
+
 /// Prints `value` as pretty JSON on standard output.
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value).context("cannot encode JSON")?);

@@ -15,11 +15,7 @@ use super::{Started, print_json};
 use crate::args::{RunArgs, SandboxCommand};
 
 pub(crate) fn run(started: &Started, command: SandboxCommand) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    super::block_on(async {
         let sandbox = open(started)?;
         match command {
             SandboxCommand::Install { runtime, wheel, index_url } => {
