@@ -53,8 +53,41 @@ pub(crate) enum Command {
     Memory(MemoryCommand),
     /// Chat with the cost estimator (needs model.provider; the key from the environment)
     Chat(ChatArgs),
-    /// Estimate AWS costs offline from a description in English or Japanese
+    /// Estimate AWS costs offline from a description in English or Japanese (saved)
     Estimate(EstimateArgs),
+    /// Saved estimates: list, show, compare
+    #[command(subcommand)]
+    Estimates(EstimatesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum EstimatesCommand {
+    /// List saved estimates, newest first
+    List {
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a saved estimate's report (--script for its calculation)
+    Show {
+        /// The estimate's id
+        id: String,
+        /// Print the Python that did the arithmetic instead
+        #[arg(long, conflicts_with = "json")]
+        script: bool,
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare saved estimates side by side
+    Compare {
+        /// Two or more estimate ids
+        #[arg(required = true, num_args = 2..)]
+        ids: Vec<String>,
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -46,3 +46,45 @@ fn an_unpriced_region_or_an_empty_description_is_refused() {
     let output = agentdesk(folder.path(), &["estimate"]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("describe the architecture"));
 }
+
+#[test]
+fn estimates_are_saved_listed_shown_and_compared() {
+    let folder = tempfile::tempdir().expect("temp");
+    let first = agentdesk(
+        folder.path(),
+        &["estimate", "--json", "2 EC2 t3.medium and an ALB in us-east-1"],
+    );
+    let second = agentdesk(
+        folder.path(),
+        &["estimate", "--json", "2 EC2 t4g.medium and an ALB in us-east-1"],
+    );
+    let id = |output: &Output| {
+        let message = String::from_utf8_lossy(&output.stderr).into_owned();
+        message
+            .split_whitespace()
+            .find(|word| word.starts_with("est-"))
+            .map(str::to_owned)
+            .expect("saved as …")
+    };
+    let (first_id, second_id) = (id(&first), id(&second));
+
+    let listed = agentdesk(folder.path(), &["estimates", "list", "--json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("json");
+    assert_eq!(listed[0]["id"], second_id.as_str(), "newest first");
+    assert_eq!(listed[1]["estimate"]["monthly_total"], 84.28);
+
+    let script = agentdesk(folder.path(), &["estimates", "show", &first_id, "--script"]);
+    assert!(
+        String::from_utf8_lossy(&script.stdout)
+            .contains("(\"ec2\", \"t3.medium\", 1460.0, 0.0416)")
+    );
+
+    let compared = agentdesk(folder.path(), &["estimates", "compare", &first_id, &second_id]);
+    let table = String::from_utf8_lossy(&compared.stdout);
+    assert!(table.contains("| ec2 | $60.74 | $49.06 |"), "{table}");
+    assert!(table.contains("| **Total** | **$84.28** | **$72.60** |"), "{table}");
+
+    let missing = agentdesk(folder.path(), &["estimates", "show", "est-ffff"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("agentdesk estimates list"));
+}

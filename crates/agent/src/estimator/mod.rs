@@ -3,11 +3,13 @@
 //! when it is installed) → a report in the user's language.
 
 mod parse;
+mod saved;
 
 use agentdesk_pricing::{Catalog, HOURS_PER_MONTH};
 use serde::{Deserialize, Serialize};
 
 use parse::{Resource, parse};
+pub use saved::{ComparedEstimate, Comparison, EstimateStore, SavedError, SavedEstimate};
 
 /// One line of an estimate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,13 +3,13 @@
 
 use std::process::ExitCode;
 
-use agentdesk_agent::estimator::{Estimate, estimate, is_japanese, wants_cheapest};
+use agentdesk_agent::estimator::{Estimate, EstimateStore, estimate, is_japanese, wants_cheapest};
 use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox, SandboxConfig, StartSession, ToolCall};
 use anyhow::Context;
 use serde_json::json;
 
 use super::{Started, print_json};
-use crate::args::EstimateArgs;
+use crate::args::{EstimateArgs, EstimatesCommand};
 
 pub(crate) fn run(started: &Started, args: &EstimateArgs) -> anyhow::Result<ExitCode> {
     let description = args.description.join(" ");
@@ -25,10 +25,61 @@ pub(crate) fn run(started: &Started, args: &EstimateArgs) -> anyhow::Result<Exit
             .apply_calculation(&output, is_japanese(&description), wants_cheapest(&description))
             .context("the sandbox's calculation could not be used")?;
     }
+    let saved = store(started).save(&description, &result)?;
     if args.json {
-        print_json(&result)?;
+        print_json(&saved.estimate)?;
     } else {
         print!("{}", result.report_markdown);
+    }
+    eprintln!("saved as {} (agentdesk estimates show {})", saved.id, saved.id);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn store(started: &Started) -> EstimateStore {
+    EstimateStore::new(&started.loaded.locations.data_dir.join("estimates"))
+}
+
+/// `agentdesk estimates …`.
+pub(crate) fn saved(started: &Started, command: EstimatesCommand) -> anyhow::Result<ExitCode> {
+    let store = store(started);
+    match command {
+        EstimatesCommand::List { json } => {
+            let saved = store.list()?;
+            if json {
+                print_json(&saved)?;
+            } else if saved.is_empty() {
+                println!("no saved estimates yet (agentdesk estimate \"…\" makes one)");
+            } else {
+                for one in saved {
+                    println!(
+                        "{}  {:>14}  ${:>10.2}  {}",
+                        one.id, one.estimate.region, one.estimate.monthly_total, one.description
+                    );
+                }
+            }
+        }
+        EstimatesCommand::Show { id, script, json } => {
+            let one = store.get(&id)?;
+            if json {
+                print_json(&one)?;
+            } else if script {
+                print!("{}", one.estimate.calculation_script);
+            } else {
+                print!("{}", one.estimate.report_markdown);
+            }
+        }
+        EstimatesCommand::Compare { ids, json } => {
+            let japanese = ids
+                .first()
+                .and_then(|id| store.get(id).ok())
+                .is_some_and(|one| is_japanese(&one.description));
+            let comparison = store.compare(&ids, japanese)?;
+            if json {
+                print_json(&comparison)?;
+            } else {
+                print!("{}", comparison.report_markdown);
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

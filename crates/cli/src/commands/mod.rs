@@ -31,6 +31,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Memory(command) => memory::run(&context, command),
         Command::Chat(args) => chat::run(&context, args),
         Command::Estimate(args) => estimate::run(&context, &args),
+        Command::Estimates(command) => estimate::saved(&context, command),
     }
 }
 
