@@ -99,6 +99,9 @@ pub(crate) struct EstimateArgs {
     /// Print the estimate as JSON (see docs/cli.md)
     #[arg(long)]
     pub(crate) json: bool,
+    /// Price a JSON spec of resources instead of a description (see docs/cli.md)
+    #[arg(long, value_name = "FILE", conflicts_with = "description")]
+    pub(crate) spec: Option<PathBuf>,
     /// The architecture, e.g. "an ALB, 2 EC2 t3.medium and RDS MySQL in us-east-1"
     pub(crate) description: Vec<String>,
 }

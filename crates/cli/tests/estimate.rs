@@ -88,3 +88,21 @@ fn estimates_are_saved_listed_shown_and_compared() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("agentdesk estimates list"));
 }
+
+#[test]
+fn a_json_spec_is_priced_exactly_and_a_bad_one_names_the_problem() {
+    let folder = tempfile::tempdir().expect("temp");
+    let spec = folder.path().join("spec.json");
+    std::fs::write(&spec, r#"{"region": "us-east-1", "resources": [{"service": "ec2", "resource": "m5.large", "count": 3}]}"#)
+        .expect("spec");
+    let output =
+        agentdesk(folder.path(), &["estimate", "--json", "--spec", spec.to_str().expect("utf-8")]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let estimate: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(estimate["monthly_total"], 210.24, "3 × 730 × 0.096");
+
+    std::fs::write(&spec, r#"{"resources": [{"service": "ec2"}]}"#).expect("spec");
+    let output = agentdesk(folder.path(), &["estimate", "--spec", spec.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("missing field `resource`"));
+}

@@ -72,6 +72,107 @@ pub enum EstimateError {
     /// The sandbox's answer could not be read.
     #[error("the calculation in the sandbox gave an unreadable answer: {0}")]
     Calculation(String),
+    /// A structured spec is malformed.
+    #[error("the spec is not valid: {0}")]
+    Spec(String),
+}
+
+/// A structured description, for precision: each resource with its quantity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// The region (the default region when absent).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The resources.
+    pub resources: Vec<SpecResource>,
+}
+
+/// One resource of a spec. Hourly resources take `count` (default 1) and `hours` (default
+/// 730); the others take `quantity` in the catalog's unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecResource {
+    /// The catalog's service (`ec2`, `rds-mysql`, `s3`…).
+    pub service: String,
+    /// The catalog's resource (`t3.medium`, `db.t3.micro`, `standard-storage`…).
+    pub resource: String,
+    /// How many (hourly resources).
+    #[serde(default)]
+    pub count: Option<f64>,
+    /// Hours a month each runs (hourly resources).
+    #[serde(default)]
+    pub hours: Option<f64>,
+    /// Units a month (other resources).
+    #[serde(default)]
+    pub quantity: Option<f64>,
+    /// RDS: Multi-AZ doubles the price.
+    #[serde(default)]
+    pub multi_az: bool,
+    /// RDS: storage in GB (priced as the engine's gp2 storage).
+    #[serde(default)]
+    pub storage_gb: Option<f64>,
+}
+
+/// Builds an estimate from a JSON spec, with no assumptions beyond what it says.
+pub fn estimate_spec(spec_json: &str, default_region: &str) -> Result<Estimate, EstimateError> {
+    let spec: Spec =
+        serde_json::from_str(spec_json).map_err(|error| EstimateError::Spec(error.to_string()))?;
+    let catalog = Catalog::bundled()?;
+    let region = spec.region.clone().unwrap_or_else(|| default_region.to_owned());
+    if !catalog.regions().contains(region.as_str()) {
+        let covered: Vec<&str> = catalog.regions().into_iter().collect();
+        return Err(EstimateError::UnknownRegion { region, covered: covered.join(" and ") });
+    }
+    let mut lines =
+        Lines { catalog: &catalog, region: &region, items: Vec::new(), missing: Vec::new() };
+    for (index, resource) in spec.resources.iter().enumerate() {
+        let factor = if resource.multi_az { 2.0 } else { 1.0 };
+        let hourly = catalog
+            .price(&resource.service, &resource.resource, &region)
+            .is_some_and(|price| price.unit.ends_with("-hour"));
+        let quantity = if hourly {
+            resource.count.unwrap_or(1.0) * resource.hours.unwrap_or(HOURS_PER_MONTH)
+        } else {
+            match resource.quantity {
+                Some(quantity) => quantity,
+                None if catalog.price(&resource.service, &resource.resource, &region).is_some() => {
+                    return Err(EstimateError::Spec(format!(
+                        "resources[{index}] ({} {}) needs a quantity",
+                        resource.service, resource.resource
+                    )));
+                }
+                None => 0.0,
+            }
+        };
+        if !(quantity.is_finite() && quantity >= 0.0) {
+            return Err(EstimateError::Spec(format!(
+                "resources[{index}]: quantities must be positive numbers"
+            )));
+        }
+        lines.add(&resource.service, &resource.resource, quantity, factor);
+        if let Some(storage) = resource.storage_gb {
+            lines.add(&resource.service, "gp2-storage", storage, factor);
+        }
+    }
+    let (items, unrecognized) = (lines.items, lines.missing);
+    let mut estimate = Estimate {
+        region,
+        currency: "USD".into(),
+        monthly_total: cents(items.iter().map(|item| item.monthly).sum()),
+        calculation_script: script(&items),
+        items,
+        assumptions: vec![
+            "Hourly resources run 730 hours a month unless the spec says otherwise.".into(),
+        ],
+        unrecognized,
+        price_source: "bundled catalog".into(),
+        price_date: catalog.compiled.clone(),
+        calculated_in: "host".into(),
+        report_markdown: String::new(),
+    };
+    estimate.report_markdown = report(&estimate, false, false);
+    Ok(estimate)
 }
 
 /// Whether text is Japanese (kana or kanji anywhere).
@@ -449,6 +550,39 @@ mod tests {
         assert_eq!(english.unrecognized, ["SQS"]);
         assert!(english.report_markdown.contains("Graviton (t4g)"));
         assert!(english.calculation_script.contains("(\"ec2\", \"t3.medium\", 1460.0, 0.0416)"));
+    }
+
+    #[test]
+    fn a_spec_prices_exactly_what_it_lists() {
+        let spec = r#"{"region": "ap-northeast-1", "resources": [
+            {"service": "ec2", "resource": "t4g.small", "count": 2},
+            {"service": "rds-mysql", "resource": "db.t3.small", "multi_az": true, "storage_gb": 50},
+            {"service": "s3", "resource": "standard-storage", "quantity": 100},
+            {"service": "ec2", "resource": "t3.micro", "hours": 200}
+        ]}"#;
+        // 2×730×0.0216 = 31.536; 730×0.104 = 75.92 + 50×0.276 = 13.80; 100×0.025 = 2.50;
+        // 200×0.0136 = 2.72. Total 126.476.
+        let estimate = super::estimate_spec(spec, "us-east-1").expect("estimate");
+        assert_eq!(estimate.monthly_total, 126.48);
+        assert_eq!(estimate.items.len(), 5);
+        let error = super::estimate_spec(
+            r#"{"resources": [{"service": "s3", "resource": "standard-storage"}]}"#,
+            "us-east-1",
+        )
+        .expect_err("no quantity");
+        assert!(
+            error.to_string().contains("resources[0] (s3 standard-storage) needs a quantity"),
+            "{error}"
+        );
+        let error = super::estimate_spec(r#"{"resources": [], "colour": "blue"}"#, "us-east-1")
+            .expect_err("unknown field");
+        assert!(error.to_string().contains("unknown field `colour`"), "{error}");
+        let unknown = super::estimate_spec(
+            r#"{"resources": [{"service": "ec2", "resource": "x9.huge", "count": 1}]}"#,
+            "us-east-1",
+        )
+        .expect("estimate");
+        assert_eq!(unknown.unrecognized, ["ec2 x9.huge in us-east-1 (not in the bundled catalog)"]);
     }
 
     #[test]

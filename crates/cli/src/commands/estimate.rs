@@ -3,7 +3,9 @@
 
 use std::process::ExitCode;
 
-use agentdesk_agent::estimator::{Estimate, EstimateStore, estimate, is_japanese, wants_cheapest};
+use agentdesk_agent::estimator::{
+    Estimate, EstimateStore, estimate, estimate_spec, is_japanese, wants_cheapest,
+};
 use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox, SandboxConfig, StartSession, ToolCall};
 use anyhow::Context;
 use serde_json::json;
@@ -12,13 +14,25 @@ use super::{Started, print_json};
 use crate::args::{EstimateArgs, EstimatesCommand};
 
 pub(crate) fn run(started: &Started, args: &EstimateArgs) -> anyhow::Result<ExitCode> {
-    let description = args.description.join(" ");
-    if description.trim().is_empty() {
-        anyhow::bail!(
-            "describe the architecture, for example: agentdesk estimate \"an ALB and 2 EC2 t3.medium in us-east-1\""
-        );
-    }
-    let mut result = estimate(&description, &args.region)?;
+    let (description, mut result) = match &args.spec {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let result =
+                estimate_spec(&text, &args.region).with_context(|| path.display().to_string())?;
+            (format!("spec {}", path.display()), result)
+        }
+        None => {
+            let description = args.description.join(" ");
+            if description.trim().is_empty() {
+                anyhow::bail!(
+                    "describe the architecture, for example: agentdesk estimate \"an ALB and 2 EC2 t3.medium in us-east-1\" (or give --spec FILE)"
+                );
+            }
+            let result = estimate(&description, &args.region)?;
+            (description, result)
+        }
+    };
     let output = super::block_on(calculate_in_sandbox(started, &result))?;
     if let Some(output) = output {
         result
