@@ -92,10 +92,10 @@ pub(crate) enum EstimatesCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct EstimateArgs {
-    /// The region to price when the description names none (the catalog has us-east-1 and
-    /// ap-northeast-1)
-    #[arg(long, default_value = "us-east-1")]
-    pub(crate) region: String,
+    /// The region to price when the description names none (default: estimate.region; the
+    /// catalog has us-east-1 and ap-northeast-1)
+    #[arg(long)]
+    pub(crate) region: Option<String>,
     /// Print the estimate as JSON (see docs/cli.md)
     #[arg(long)]
     pub(crate) json: bool,

@@ -106,3 +106,22 @@ fn a_json_spec_is_priced_exactly_and_a_bad_one_names_the_problem() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("missing field `resource`"));
 }
+
+#[test]
+fn the_default_region_comes_from_settings() {
+    let folder = tempfile::tempdir().expect("temp");
+    std::fs::write(folder.path().join("config.toml"), "[estimate]\nregion = \"ap-northeast-1\"\n")
+        .expect("config");
+    let output = agentdesk(folder.path(), &["estimate", "--json", "2 t3.medium"]);
+    let estimate: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(estimate["region"], "ap-northeast-1");
+    let output =
+        agentdesk(folder.path(), &["estimate", "--json", "--region", "us-east-1", "2 t3.medium"]);
+    let estimate: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(estimate["region"], "us-east-1", "--region wins");
+    let refused = agentdesk(folder.path(), &["config", "set", "estimate.region", "Tokyo"]);
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("an AWS region code such as ap-northeast-1")
+    );
+}

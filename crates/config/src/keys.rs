@@ -17,6 +17,8 @@ pub enum Kind {
     Folder,
     /// Free text (a model name, a URL); empty means the default.
     Text,
+    /// An AWS region code; empty means us-east-1.
+    Region,
     /// A whole number within bounds.
     Count {
         /// The smallest value accepted.
@@ -33,6 +35,9 @@ impl Kind {
             Kind::Choice(names) => format!("one of {}", names.join(", ")),
             Kind::Folder => "a folder path, or \"\" for the platform default".to_owned(),
             Kind::Text => "text on one line, or \"\" for the default".to_owned(),
+            Kind::Region => {
+                "an AWS region code such as ap-northeast-1, or \"\" for us-east-1".to_owned()
+            }
             Kind::Count { min, max } => format!("a whole number from {min} to {max}"),
         }
     }
@@ -190,7 +195,28 @@ pub static KEYS: &[Key] = &[
             valid.then(|| s.model.base_url = url)
         },
     },
+    Key {
+        name: "estimate.region",
+        kind: Kind::Region,
+        summary: "The AWS region priced when a description names none (e.g. ap-northeast-1)",
+        get: |s| s.estimate.region.clone(),
+        set: |s, v| {
+            let region = if v.is_empty() { "us-east-1" } else { v };
+            is_region_code(region).then(|| s.estimate.region = region.to_owned())
+        },
+    },
 ];
+
+/// An AWS region code: `us-east-1`, `ap-northeast-1`, `eu-central-2`…
+fn is_region_code(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() == 3
+        && parts[0].len() == 2
+        && parts[0].chars().all(|c| c.is_ascii_lowercase())
+        && !parts[1].is_empty()
+        && parts[1].chars().all(|c| c.is_ascii_lowercase())
+        && parts[2].parse::<u8>().is_ok()
+}
 
 /// Text without line breaks (a config value is one line).
 fn one_line(text: &str) -> Option<String> {
@@ -228,6 +254,15 @@ mod tests {
     fn env_var_names_follow_the_dotted_name() {
         assert_eq!(find("ui.theme").map(Key::env_var).as_deref(), Some("AGENTDESK_UI_THEME"));
         assert_eq!(find("data_dir").map(Key::env_var).as_deref(), Some("AGENTDESK_DATA_DIR"));
+    }
+
+    #[test]
+    fn regions_must_look_like_region_codes() {
+        let key = find("estimate.region").expect("key");
+        let mut settings = Settings::default();
+        assert!(key.set(&mut settings, "Tokyo").is_err());
+        assert!(key.set(&mut settings, "ap-northeast-1").is_ok());
+        assert_eq!(settings.estimate.region, "ap-northeast-1");
     }
 
     #[test]

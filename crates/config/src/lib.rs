@@ -26,6 +26,6 @@ pub use error::{ConfigError, Problem, ProblemSource};
 pub use file::{ConfigFile, Loaded, load};
 pub use locations::{Environment, Locations, Overrides};
 pub use settings::{
-    KeyringSettings, KeyringStore, Language, LogLevel, LogSettings, MemorySettings, ModelProvider,
-    ModelSettings, Settings, Theme, UiSettings,
+    EstimateSettings, KeyringSettings, KeyringStore, Language, LogLevel, LogSettings,
+    MemorySettings, ModelProvider, ModelSettings, Settings, Theme, UiSettings,
 };

@@ -107,6 +107,8 @@ pub struct Settings {
     pub memory: MemorySettings,
     /// The model agents use.
     pub model: ModelSettings,
+    /// Cost estimates.
+    pub estimate: EstimateSettings,
 }
 
 /// The desktop app's look and language.
@@ -194,4 +196,19 @@ pub struct ModelSettings {
     pub name: String,
     /// Where the API is; empty for the provider's default.
     pub base_url: String,
+}
+
+/// Cost estimates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Settings.ts")]
+pub struct EstimateSettings {
+    /// The region priced when a description names none.
+    pub region: String,
+}
+
+impl Default for EstimateSettings {
+    fn default() -> Self {
+        EstimateSettings { region: "us-east-1".to_owned() }
+    }
 }

@@ -16,6 +16,7 @@ export function defaultSettings(): Settings {
     keyring: { store: "os" },
     memory: { extractAfterTurns: 4, extractIdleSeconds: 300 },
     model: { provider: "none", name: "", baseUrl: "" },
+    estimate: { region: "us-east-1" },
   };
 }
 

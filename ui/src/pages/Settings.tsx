@@ -289,6 +289,23 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
         </fieldset>
 
         <fieldset>
+          <legend>{t("settings.section.estimate")}</legend>
+          {field(
+            "setting-estimate-region",
+            "estimate.region",
+            "settings.estimateRegion",
+            <input
+              id="setting-estimate-region"
+              type="text"
+              spellCheck={false}
+              value={draft.estimate.region}
+              onChange={(e) => setDraft({ ...draft, estimate: { region: e.target.value.trim() } })}
+            />,
+            t("settings.estimateRegion.help"),
+          )}
+        </fieldset>
+
+        <fieldset>
           <legend>{t("settings.section.model")}</legend>
           {field(
             "setting-model-provider",

@@ -72,7 +72,7 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
             name: "cost-estimator".into(),
             provider: connected.provider,
             model: connected.model,
-            system: prompts::cost_estimator("us-east-1"),
+            system: prompts::cost_estimator(&settings.estimate.region),
             tools,
             max_steps: 12,
             history_turns: 10,
@@ -150,14 +150,16 @@ fn offline(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode> {
             vec![args.message.join(" ")]
         };
         for message in messages.iter().filter(|message| !message.trim().is_empty()) {
-            let mut answer = estimate(message, "us-east-1")?;
+            let mut answer = estimate(message, &started.loaded.settings.estimate.region)?;
             if let Some(output) = super::estimate::calculate_in_sandbox(started, &answer).await? {
                 answer.apply_calculation(&output, is_japanese(message), wants_cheapest(message))?;
             }
             let say = |role, text: &str| NewEvent::message(LOCAL_ACTOR, &session, role, text);
             store.create_event(&memory_id, say(Role::User, message)).await?;
             store.create_event(&memory_id, say(Role::Assistant, &answer.report_markdown)).await?;
+            let saved = super::estimate::store(started).save(message, &answer)?;
             println!("{}", answer.report_markdown);
+            eprintln!("saved as {}", saved.id);
         }
         store.close().await;
         Ok(ExitCode::SUCCESS)

@@ -14,12 +14,13 @@ use super::{Started, print_json};
 use crate::args::{EstimateArgs, EstimatesCommand};
 
 pub(crate) fn run(started: &Started, args: &EstimateArgs) -> anyhow::Result<ExitCode> {
+    let region = args.region.as_deref().unwrap_or(&started.loaded.settings.estimate.region);
     let (description, mut result) = match &args.spec {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
             let result =
-                estimate_spec(&text, &args.region).with_context(|| path.display().to_string())?;
+                estimate_spec(&text, region).with_context(|| path.display().to_string())?;
             (format!("spec {}", path.display()), result)
         }
         None => {
@@ -29,7 +30,7 @@ pub(crate) fn run(started: &Started, args: &EstimateArgs) -> anyhow::Result<Exit
                     "describe the architecture, for example: agentdesk estimate \"an ALB and 2 EC2 t3.medium in us-east-1\" (or give --spec FILE)"
                 );
             }
-            let result = estimate(&description, &args.region)?;
+            let result = estimate(&description, region)?;
             (description, result)
         }
     };
@@ -49,7 +50,7 @@ pub(crate) fn run(started: &Started, args: &EstimateArgs) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-fn store(started: &Started) -> EstimateStore {
+pub(crate) fn store(started: &Started) -> EstimateStore {
     EstimateStore::new(&started.loaded.locations.data_dir.join("estimates"))
 }
 
