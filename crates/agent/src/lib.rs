@@ -24,6 +24,7 @@
 mod agent;
 mod anthropic;
 mod catalog_tools;
+mod estimate_tools;
 pub mod estimator;
 mod http;
 mod openai;
@@ -38,6 +39,7 @@ mod tools;
 pub use agent::{Agent, AgentError, AgentEvent, Approver, MemoryLink, TurnOutcome};
 pub use anthropic::Anthropic;
 pub use catalog_tools::{GetPrice, ListServices, Recall};
+pub use estimate_tools::{CompareEstimates, ProposeArchitecture};
 pub use openai::OpenAiCompatible;
 pub use provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use agentdesk_agent::estimator::{estimate, is_japanese, wants_cheapest};
 use agentdesk_agent::{
-    Agent, AgentEvent, Approval, Approver, BoxFuture, ExecutePython, GetPrice, ListServices,
-    MemoryLink, Recall, SetupError, ToolCall, ToolRegistry, connect, prompts,
+    Agent, AgentEvent, Approval, Approver, BoxFuture, CompareEstimates, ExecutePython, GetPrice,
+    ListServices, MemoryLink, ProposeArchitecture, Recall, SetupError, ToolCall, ToolRegistry,
+    connect, prompts,
 };
 use agentdesk_memory::{LOCAL_ACTOR, MemoryStore};
 use agentdesk_memory::{NewEvent, Role};
@@ -51,6 +52,11 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
             Arc::new(Recall::new(store.clone(), &memory_id, LOCAL_ACTOR)),
             Approval::Allow,
         );
+        let saved = CompareEstimates::new(super::estimate::store(started));
+        tools.register(Arc::new(saved), Approval::Allow);
+        let region = &settings.estimate.region;
+        let propose = ProposeArchitecture::new(store.clone(), &memory_id, LOCAL_ACTOR, region);
+        tools.register(Arc::new(propose), Approval::Allow);
         let sandbox =
             Sandbox::open(&SandboxConfig::in_folders(&locations.data_dir, &locations.cache_dir, 1))
                 .context("cannot open the sandbox")?;

@@ -1,0 +1,201 @@
+//! Tools over estimates: `compare_estimates` (saved estimates side by side) and
+//! `propose_architecture` (the user's preferences, an offline estimate of the description,
+//! and a cheaper variant to discuss).
+
+use agentdesk_memory::{ListRecords, MemoryStore};
+use serde_json::{Value, json};
+
+use crate::estimator::{EstimateStore, estimate, is_japanese};
+use crate::provider::{BoxFuture, ToolSpec};
+use crate::tools::{Tool, ToolContext, ToolOutput};
+
+/// `compare_estimates`: saved estimates side by side, the most recent ones by default.
+#[derive(Debug, Clone)]
+pub struct CompareEstimates {
+    store: EstimateStore,
+}
+
+impl CompareEstimates {
+    /// Compares estimates saved in `store`.
+    pub fn new(store: EstimateStore) -> Self {
+        Self { store }
+    }
+
+    fn run(&self, arguments: &Value) -> ToolOutput {
+        let ids: Vec<String> = match arguments["ids"].as_array() {
+            Some(ids) => ids.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            None => {
+                let recent = arguments["recent"].as_u64().unwrap_or(2).clamp(2, 10) as usize;
+                match self.store.list() {
+                    Ok(saved) => saved.into_iter().take(recent).map(|one| one.id).collect(),
+                    Err(error) => return ToolOutput::error(error.to_string()),
+                }
+            }
+        };
+        match self.store.compare(&ids, false) {
+            Ok(comparison) => ToolOutput::ok(comparison.report_markdown),
+            Err(error) => ToolOutput::error(error.to_string()),
+        }
+    }
+}
+
+impl Tool for CompareEstimates {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "compare_estimates".into(),
+            description: "Compare saved cost estimates side by side, per service: the given ids, or the most recent ones.".into(),
+            input_schema: json!({
+                "type": "object",
+                "properties": {
+                    "ids": {"type": "array", "items": {"type": "string"}},
+                    "recent": {"type": "integer", "minimum": 2, "maximum": 10}
+                }
+            }),
+        }
+    }
+
+    fn call<'a>(&'a self, arguments: &'a Value, _: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+        Box::pin(std::future::ready(self.run(arguments)))
+    }
+}
+
+/// `propose_architecture`: what the user prefers, priced.
+#[derive(Debug, Clone)]
+pub struct ProposeArchitecture {
+    memory: MemoryStore,
+    memory_id: String,
+    actor_id: String,
+    default_region: String,
+}
+
+impl ProposeArchitecture {
+    /// Proposes for `actor_id`, reading their preference records in `memory_id`.
+    pub fn new(memory: MemoryStore, memory_id: &str, actor_id: &str, default_region: &str) -> Self {
+        Self {
+            memory,
+            memory_id: memory_id.to_owned(),
+            actor_id: actor_id.to_owned(),
+            default_region: default_region.to_owned(),
+        }
+    }
+
+    async fn run(&self, arguments: &Value) -> ToolOutput {
+        let Some(description) = arguments["description"].as_str() else {
+            return ToolOutput::error("propose_architecture needs {\"description\": \"…\"}");
+        };
+        let request = ListRecords {
+            memory_strategy_id: Some("preferences".into()),
+            actor_id: Some(self.actor_id.clone()),
+            max_results: Some(20),
+            ..ListRecords::default()
+        };
+        let preferences = match self.memory.list_records(&self.memory_id, &request).await {
+            Ok(page) => {
+                page.items.into_iter().map(|record| record.content.text).collect::<Vec<_>>()
+            }
+            Err(error) => return ToolOutput::error(format!("memory is not available: {error}")),
+        };
+        let current = match estimate(description, &self.default_region) {
+            Ok(estimate) => estimate,
+            Err(error) => return ToolOutput::error(error.to_string()),
+        };
+        let mut out = String::from("## The user's stated preferences\n");
+        if preferences.is_empty() {
+            out.push_str("- none recorded\n");
+        }
+        for preference in &preferences {
+            out.push_str(&format!("- {preference}\n"));
+        }
+        out.push_str(&format!(
+            "\n## Offline estimate of the description (bundled catalog)\n{}\n",
+            current.report_markdown
+        ));
+        // The cheapest like-for-like change the catalog can price: Graviton for t3.
+        let graviton = description.replace("t3.", "t4g.");
+        if graviton != description
+            && let Ok(cheaper) = estimate(&graviton, &self.default_region)
+        {
+            out.push_str(&format!(
+                "\n## Variant to discuss: Graviton (t4g) instead of t3\nMonthly total ${:.2} instead of ${:.2}.\n",
+                cheaper.monthly_total, current.monthly_total
+            ));
+        }
+        if is_japanese(description) {
+            out.push_str("\n(Answer the user in Japanese.)\n");
+        }
+        ToolOutput::ok(out)
+    }
+}
+
+impl Tool for ProposeArchitecture {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "propose_architecture".into(),
+            description: "Material for proposing an architecture: the user's recorded preferences (budget, region, cost priority), an offline estimate of a description, and a cheaper variant.".into(),
+            input_schema: json!({
+                "type": "object",
+                "properties": {"description": {"type": "string", "description": "The architecture to price, in plain words"}},
+                "required": ["description"]
+            }),
+        }
+    }
+
+    fn call<'a>(&'a self, arguments: &'a Value, _: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+        Box::pin(self.run(arguments))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use agentdesk_memory::{MemoryStore, NewEvent, Role, RuleExtractor};
+    use serde_json::json;
+
+    use super::{CompareEstimates, ProposeArchitecture};
+    use crate::estimator::{EstimateStore, estimate};
+    use crate::tools::{Tool, ToolContext};
+
+    fn context() -> ToolContext {
+        ToolContext { conversation_id: "c".into() }
+    }
+
+    #[tokio::test]
+    async fn the_most_recent_estimates_are_compared() {
+        let folder = tempfile::tempdir().expect("temp");
+        let store = EstimateStore::new(folder.path());
+        for description in ["1 t3.large", "1 t4g.large"] {
+            store
+                .save(description, &estimate(description, "us-east-1").expect("estimate"))
+                .expect("save");
+        }
+        let tool = CompareEstimates::new(store);
+        let compared = tool.call(&json!({}), &context()).await;
+        assert!(!compared.is_error, "{}", compared.content);
+        assert!(compared.content.contains("| ec2 | $49.06 | $60.74 |"), "{}", compared.content);
+        let too_few = tool.call(&json!({"ids": ["est-1"]}), &context()).await;
+        assert!(too_few.is_error);
+    }
+
+    #[tokio::test]
+    async fn a_proposal_carries_the_preferences_and_a_cheaper_variant() {
+        let folder = tempfile::tempdir().expect("temp");
+        let memory = MemoryStore::open_in(folder.path()).await.expect("memory");
+        let memory_id = memory.default_memory().await.expect("memory").memory_id;
+        let said = NewEvent::message("me", "s1", Role::User, "My budget is $50 a month");
+        memory.create_event(&memory_id, said).await.expect("event");
+        memory.extract_pending(&memory_id, &RuleExtractor).await.expect("extract");
+        let tool = ProposeArchitecture::new(memory, &memory_id, "me", "us-east-1");
+        let proposal =
+            tool.call(&json!({"description": "2 t3.medium and an ALB"}), &context()).await;
+        assert!(
+            proposal.content.contains("Budget: My budget is $50 a month"),
+            "{}",
+            proposal.content
+        );
+        // t3: 84.28 (2×730×0.0416 + EBS 1.28 + ALB 22.265); t4g: 72.60.
+        assert!(
+            proposal.content.contains("Monthly total $72.60 instead of $84.28"),
+            "{}",
+            proposal.content
+        );
+    }
+}
