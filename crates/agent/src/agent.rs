@@ -355,8 +355,14 @@ impl Agent {
         blob: serde_json::Value,
     ) -> Result<(), AgentError> {
         let link = &self.memory;
-        let mut event = NewEvent::message(&link.actor_id, session_id, Role::Other, "");
-        event.payload = vec![PayloadItem::Blob(blob)];
+        let event = NewEvent {
+            actor_id: link.actor_id.clone(),
+            session_id: session_id.to_owned(),
+            event_timestamp: None,
+            payload: vec![PayloadItem::Blob(blob)],
+            branch: None,
+            metadata: serde_json::Map::new(),
+        };
         link.store.create_event(&link.memory_id, event).await?;
         Ok(())
     }

@@ -1,5 +1,5 @@
-//! AgentDesk's agent: the model providers behind one interface, the conversation loop and
-//! its tools (and, as it grows, the cost estimator).
+//! AgentDesk's agent: the model providers behind one interface, the conversation loop, its
+//! tools, and the cost estimator.
 //!
 //! Start with [`Provider`] (`provider.rs`): a request with messages and tools in, text deltas
 //! out as they arrive, the whole assistant message at the end. `openai.rs` implements it for
@@ -7,18 +7,21 @@
 //! what they share (retries, error bodies) and `sse.rs` reads the event streams they send.
 //! [`Agent::run_turn`] (`agent.rs`) is the loop: model calls and tool calls until the model
 //! answers, each step streamed as an [`AgentEvent`], stored in memory and traced with the
-//! OpenTelemetry GenAI span names; `tools.rs` holds the [`Tool`] trait and approval policy.
+//! OpenTelemetry GenAI span names; `tools.rs` holds the [`Tool`] trait and approval policy,
+//! and `sandbox_tool.rs`, `catalog_tools.rs` and `estimate_tools.rs` the tools themselves.
+//! [`estimator`] is the offline cost estimator (parser, pricing from `agentdesk-pricing`,
+//! report, saved estimates); `setup.rs` turns the `[model]` settings into a provider.
 //!
 //! Design decisions:
 //! - Deltas are delivered once, in order, through a callback, and the completion is built
 //!   from the same deltas, so the text shown and the text stored cannot differ.
 //! - Only requests that have streamed nothing are retried (rate limits, overloads), with
 //!   backoff or the server's `Retry-After`: a half-delivered answer is never sent twice.
-//! - Keys are [`Secret`]s: they print as `***` and leave the process only in the
-//!   `Authorization` header.
+//! - Keys are [`Secret`]s: they print as `***` and leave the process only in the request's
+//!   authentication header.
 //!
-//! This crate composes the leaves (memory, sandbox, identity) and `mcp`; it must not depend
-//! on Tauri, GTK or WebKit.
+//! This crate composes the leaves (config, memory, pricing, wasm-sandbox; identity and `mcp`
+//! as they arrive); it must not depend on Tauri, GTK or WebKit.
 #![deny(missing_docs)]
 
 mod agent;
