@@ -2,12 +2,14 @@
 //! prices from the bundled catalog → the arithmetic as a Python script (run in the sandbox
 //! when it is installed) → a report in the user's language.
 
+mod offline;
 mod parse;
 mod saved;
 
 use agentdesk_pricing::{Catalog, HOURS_PER_MONTH};
 use serde::{Deserialize, Serialize};
 
+pub use offline::{OfflineError, OfflineTurn, answer_offline, calculate_in_sandbox};
 use parse::{Resource, parse};
 pub use saved::{ComparedEstimate, Comparison, EstimateStore, SavedError, SavedEstimate};
 

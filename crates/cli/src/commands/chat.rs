@@ -5,14 +5,13 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use agentdesk_agent::estimator::{estimate, is_japanese, wants_cheapest};
+use agentdesk_agent::estimator::{OfflineTurn, answer_offline};
 use agentdesk_agent::{
     Agent, AgentEvent, Approval, Approver, BoxFuture, CompareEstimates, ExecutePython, GetPrice,
     ListServices, MemoryLink, ProposeArchitecture, Recall, SetupError, ToolCall, ToolRegistry,
     connect, prompts,
 };
 use agentdesk_memory::{LOCAL_ACTOR, MemoryStore};
-use agentdesk_memory::{NewEvent, Role};
 use agentdesk_pricing::Catalog;
 use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox, SandboxConfig};
 use anyhow::Context;
@@ -155,16 +154,18 @@ fn offline(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode> {
         } else {
             vec![args.message.join(" ")]
         };
+        let estimates = super::estimate::store(started);
+        let sandbox = super::estimate::open_sandbox(started)?;
+        let turn = OfflineTurn {
+            memory: (&store, &memory_id, LOCAL_ACTOR),
+            session_id: &session,
+            estimates: &estimates,
+            sandbox: Some(&sandbox),
+            default_region: &started.loaded.settings.estimate.region,
+        };
         for message in messages.iter().filter(|message| !message.trim().is_empty()) {
-            let mut answer = estimate(message, &started.loaded.settings.estimate.region)?;
-            if let Some(output) = super::estimate::calculate_in_sandbox(started, &answer).await? {
-                answer.apply_calculation(&output, is_japanese(message), wants_cheapest(message))?;
-            }
-            let say = |role, text: &str| NewEvent::message(LOCAL_ACTOR, &session, role, text);
-            store.create_event(&memory_id, say(Role::User, message)).await?;
-            store.create_event(&memory_id, say(Role::Assistant, &answer.report_markdown)).await?;
-            let saved = super::estimate::store(started).save(message, &answer)?;
-            println!("{}", answer.report_markdown);
+            let saved = answer_offline(turn, message).await?;
+            println!("{}", saved.estimate.report_markdown);
             eprintln!("saved as {}", saved.id);
         }
         store.close().await;

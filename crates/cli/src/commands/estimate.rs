@@ -4,11 +4,10 @@
 use std::process::ExitCode;
 
 use agentdesk_agent::estimator::{
-    Estimate, EstimateStore, estimate, estimate_spec, is_japanese, wants_cheapest,
+    EstimateStore, calculate_in_sandbox, estimate, estimate_spec, is_japanese,
 };
-use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox, SandboxConfig, StartSession, ToolCall};
+use agentdesk_wasm_sandbox::{Sandbox, SandboxConfig};
 use anyhow::Context;
-use serde_json::json;
 
 use super::{Started, print_json};
 use crate::args::{EstimateArgs, EstimatesCommand};
@@ -34,12 +33,12 @@ pub(crate) fn run(started: &Started, args: &EstimateArgs) -> anyhow::Result<Exit
             (description, result)
         }
     };
-    let output = super::block_on(calculate_in_sandbox(started, &result))?;
-    if let Some(output) = output {
-        result
-            .apply_calculation(&output, is_japanese(&description), wants_cheapest(&description))
-            .context("the sandbox's calculation could not be used")?;
-    }
+    let sandbox = open_sandbox(started)?;
+    super::block_on(async {
+        calculate_in_sandbox(&sandbox, &mut result, &description)
+            .await
+            .context("the sandbox's calculation could not be used")
+    })?;
     let saved = store(started).save(&description, &result)?;
     if args.json {
         print_json(&saved.estimate)?;
@@ -99,37 +98,9 @@ pub(crate) fn saved(started: &Started, command: EstimatesCommand) -> anyhow::Res
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs the estimate's script in a fresh sandbox session; none when the runtime is missing.
-pub(crate) async fn calculate_in_sandbox(
-    started: &Started,
-    estimate: &Estimate,
-) -> anyhow::Result<Option<String>> {
+/// The sandbox in the data and cache folders in force (no warm spare: one calculation).
+pub(crate) fn open_sandbox(started: &Started) -> anyhow::Result<Sandbox> {
     let locations = &started.loaded.locations;
-    let sandbox =
-        Sandbox::open(&SandboxConfig::in_folders(&locations.data_dir, &locations.cache_dir, 0))
-            .context("cannot open the sandbox")?;
-    let installed =
-        sandbox.runtimes().iter().any(|status| status.id == RuntimeId::Python && status.installed);
-    if !installed || estimate.items.is_empty() {
-        return Ok(None);
-    }
-    let session = sandbox
-        .start_session(StartSession {
-            name: "agentdesk estimate".into(),
-            runtime: RuntimeId::Python,
-            timeout_seconds: 60,
-            metered: false,
-        })
-        .await?;
-    let call = ToolCall {
-        name: "executeCode".into(),
-        arguments: json!({"code": estimate.calculation_script, "language": "python"}),
-    };
-    let result = sandbox.invoke(&session.session_id, &call, &Limits::default()).await;
-    let _ended = sandbox.stop_session(&session.session_id);
-    let run = result
-        .structured_content
-        .filter(|_| !result.is_error)
-        .context("the calculation failed in the sandbox")?;
-    Ok(Some(run.stdout))
+    Sandbox::open(&SandboxConfig::in_folders(&locations.data_dir, &locations.cache_dir, 0))
+        .context("cannot open the sandbox")
 }

@@ -1,0 +1,89 @@
+//! One offline turn, as the chat runs it without a model: estimate the message, do the
+//! arithmetic in the sandbox when it is installed, keep the conversation and the estimate.
+
+use agentdesk_memory::{MemoryStore, NewEvent, Role};
+use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox, StartSession, ToolCall};
+use serde_json::json;
+
+use super::{
+    Estimate, EstimateError, EstimateStore, SavedError, SavedEstimate, estimate, is_japanese,
+    wants_cheapest,
+};
+
+/// Where an offline turn keeps what it says.
+#[derive(Debug, Clone, Copy)]
+pub struct OfflineTurn<'a> {
+    /// The memory store, memory and actor of the conversation.
+    pub memory: (&'a MemoryStore, &'a str, &'a str),
+    /// The conversation.
+    pub session_id: &'a str,
+    /// Where estimates are saved.
+    pub estimates: &'a EstimateStore,
+    /// The sandbox, when there is one.
+    pub sandbox: Option<&'a Sandbox>,
+    /// The region priced when the message names none.
+    pub default_region: &'a str,
+}
+
+/// Why an offline turn failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OfflineError {
+    /// The estimate could not be made.
+    #[error(transparent)]
+    Estimate(#[from] EstimateError),
+    /// It could not be saved.
+    #[error(transparent)]
+    Saved(#[from] SavedError),
+    /// The conversation could not be stored.
+    #[error("cannot store the conversation: {0}")]
+    Memory(#[from] agentdesk_memory::Error),
+}
+
+/// Answers `message` with an estimate, stores the exchange and saves the estimate.
+pub async fn answer_offline(
+    turn: OfflineTurn<'_>,
+    message: &str,
+) -> Result<SavedEstimate, OfflineError> {
+    let mut answer = estimate(message, turn.default_region)?;
+    if let Some(sandbox) = turn.sandbox {
+        calculate_in_sandbox(sandbox, &mut answer, message).await?;
+    }
+    let (store, memory_id, actor_id) = turn.memory;
+    let say = |role, text: &str| NewEvent::message(actor_id, turn.session_id, role, text);
+    store.create_event(memory_id, say(Role::User, message)).await?;
+    store.create_event(memory_id, say(Role::Assistant, &answer.report_markdown)).await?;
+    Ok(turn.estimates.save(message, &answer)?)
+}
+
+/// Runs the estimate's script in a fresh sandbox session and takes its figures; leaves the
+/// estimate as it is when the python runtime is not installed.
+pub async fn calculate_in_sandbox(
+    sandbox: &Sandbox,
+    estimate: &mut Estimate,
+    description: &str,
+) -> Result<(), EstimateError> {
+    let installed =
+        sandbox.runtimes().iter().any(|status| status.id == RuntimeId::Python && status.installed);
+    if !installed || estimate.items.is_empty() {
+        return Ok(());
+    }
+    let session = sandbox
+        .start_session(StartSession {
+            name: "estimate".into(),
+            runtime: RuntimeId::Python,
+            timeout_seconds: 60,
+            metered: false,
+        })
+        .await
+        .map_err(|error| EstimateError::Calculation(error.to_string()))?;
+    let call = ToolCall {
+        name: "executeCode".into(),
+        arguments: json!({"code": estimate.calculation_script, "language": "python"}),
+    };
+    let result = sandbox.invoke(&session.session_id, &call, &Limits::default()).await;
+    let _ended = sandbox.stop_session(&session.session_id);
+    let run = result.structured_content.filter(|_| !result.is_error).ok_or_else(|| {
+        EstimateError::Calculation("the calculation failed in the sandbox".into())
+    })?;
+    estimate.apply_calculation(&run.stdout, is_japanese(description), wants_cheapest(description))
+}
