@@ -27,6 +27,7 @@ mod tests {
             agentdesk_wasm_sandbox::RuntimeStatus::export_all(&config),
             agentdesk_wasm_sandbox::Limits::export_all(&config),
             agentdesk_wasm_sandbox::OutputChunk::export_all(&config),
+            agentdesk_agent::estimator::SavedEstimate::export_all(&config),
             agentdesk_memory::Session::export_all(&config),
             agentdesk_memory::Event::export_all(&config),
             agentdesk_memory::MemoryRecord::export_all(&config),

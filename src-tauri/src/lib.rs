@@ -81,5 +81,6 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         commands::memory::memory_record_delete,
         commands::memory::memory_status,
         commands::memory::memory_extract,
+        commands::chat::chat_offline,
     ])
 }

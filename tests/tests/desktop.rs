@@ -76,7 +76,7 @@ fn settings_persist_status_reports_and_japanese_reads() -> Result {
     let s = scratch(None);
     let app = launch(&s)?;
 
-    for page in ["chat", "connections", "traces"] {
+    for page in ["connections", "traces"] {
         open(&app, page)?;
         let badge =
             app.find(&format!("main[data-current-page='{page}'] [data-testid='not-built']"))?;
@@ -149,6 +149,38 @@ fn a_malformed_config_is_shown_with_its_line_and_left_untouched() -> Result {
         app.screenshot(&shot("status-malformed-config"))?;
     }
     assert_eq!(fs::read_to_string(&s.config)?, broken);
+    Ok(())
+}
+
+#[test]
+fn offline_the_chat_answers_the_bakery_in_japanese_with_a_table_and_a_chart() -> Result {
+    let _turn = one_at_a_time();
+    let s = scratch(None);
+    let app = launch(&s)?;
+    open(&app, "chat")?;
+    assert_eq!(app.text(&app.find("[data-testid='offline-badge']")?)?, "Offline: no model");
+    let input = app.find("#chat-input")?;
+    app.type_text(&input, "パン屋のWebサイトをHTMLでなるべく安く作りたい")?;
+    app.click(&app.find("#chat-send")?)?;
+    let rows = app.find_all("[data-testid='estimate-table'] tbody tr")?;
+    assert_eq!(
+        rows.len(),
+        7,
+        "S3 storage, GET, PUT, CloudFront transfer and requests, Route 53 zone and queries"
+    );
+    assert_eq!(
+        app.find_all("[data-testid='estimate-chart'] rect")?.len(),
+        3,
+        "one bar per service"
+    );
+    let answer = app.text(&app.find(".estimate")?)?;
+    assert!(answer.contains("静的サイトを S3 + CloudFront で配信"), "{answer}");
+    assert!(answer.contains("$1.88"), "the us-east-1 total: {answer}");
+    app.screenshot(&shot("chat"))?;
+    let saved = agentdesk(&s, &["estimates", "list", "--json"])?;
+    assert!(saved.contains("パン屋"), "the estimate is saved: {saved}");
+    let sessions = agentdesk(&s, &["memory", "sessions", "--json"])?;
+    assert!(sessions.contains("desktop-"), "the conversation is kept: {sessions}");
     Ok(())
 }
 

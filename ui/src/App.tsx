@@ -3,6 +3,7 @@ import type { Backend } from "./backend";
 import type { AppInfo, SettingsView } from "./bindings/Api";
 import { Sidebar } from "./components/Sidebar";
 import { I18nProvider, resolveLocale, translator } from "./i18n";
+import { ChatPage } from "./pages/Chat";
 import { MemoryPage } from "./pages/Memory";
 import { NotBuiltYet } from "./pages/NotBuiltYet";
 import { SandboxPage } from "./pages/Sandbox";
@@ -98,6 +99,8 @@ export function App({ backend, initialPage = "chat" }: { backend: Backend; initi
             <SandboxPage backend={backend} />
           ) : page === "memory" ? (
             <MemoryPage backend={backend} />
+          ) : page === "chat" ? (
+            <ChatPage backend={backend} />
           ) : (
             <NotBuiltYet page={page} />
           )}

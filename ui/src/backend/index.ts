@@ -4,6 +4,7 @@ import type { AppInfo, InstallProgress, SettingsView } from "../bindings/Api";
 import type { Limits, OutputChunk, RuntimeId, RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
+import type { SavedEstimate } from "../bindings/Estimate";
 import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
 
 export type { ApiError } from "../bindings/Api";
@@ -44,4 +45,7 @@ export interface Backend {
   memoryStatus(): Promise<ExtractionStatus>;
   /** Extracts every conversation with new events now. */
   memoryExtract(): Promise<ExtractionReport>;
+
+  /** Answers a chat message with the offline estimator (no model in this version's desktop). */
+  chatOffline(sessionId: string, message: string): Promise<SavedEstimate>;
 }

@@ -5,6 +5,7 @@ import type { RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindin
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
 import type { Event, ExtractionStatus, MemoryRecord, Session } from "../bindings/Memory";
+import type { SavedEstimate } from "../bindings/Estimate";
 import type { Backend } from ".";
 
 export function defaultSettings(): Settings {
@@ -17,6 +18,36 @@ export function defaultSettings(): Settings {
     memory: { extractAfterTurns: 4, extractIdleSeconds: 300 },
     model: { provider: "none", name: "", baseUrl: "" },
     estimate: { region: "us-east-1" },
+  };
+}
+
+/** A fixed offline estimate (a static site in Tokyo), whatever the message. */
+export function sampleEstimate(message: string): SavedEstimate {
+  const item = (service: string, resource: string, quantity: number, unit: string, unitPrice: number) => ({
+    service, resource, quantity, unit, unit_price: unitPrice, monthly: quantity * unitPrice,
+  });
+  const items = [
+    item("cloudfront", "transfer-out", 10, "GB", 0.114),
+    item("route53", "hosted-zone", 1, "zone-month", 0.5),
+    item("s3", "standard-storage", 1, "GB-month", 0.025),
+  ];
+  return {
+    id: "est-0000000000000001",
+    description: message,
+    created_ms: 0,
+    estimate: {
+      region: "ap-northeast-1",
+      currency: "USD",
+      monthly_total: 1.67,
+      items,
+      assumptions: ["静的サイトを S3 + CloudFront で配信すると仮定しています。"],
+      unrecognized: [],
+      price_source: "bundled catalog",
+      price_date: "2026-11-25",
+      calculated_in: "sandbox",
+      calculation_script: "print(1.67)",
+      report_markdown: "## AWS 料金の見積もり (ap-northeast-1)\n",
+    },
   };
 }
 
@@ -201,6 +232,7 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
       backend.memory.records = backend.memory.records.filter((record) => record.memoryRecordId !== recordId);
     },
     memoryStatus: async () => backend.memory.status,
+    chatOffline: async (_sessionId, message) => sampleEstimate(message),
     memoryExtract: async () => {
       const events = backend.memory.status.pendingEvents;
       backend.memory.status = { ...backend.memory.status, pendingEvents: 0, pendingSessions: 0, lastRunAt: "2026-11-25T10:00:00Z" };

@@ -4,6 +4,7 @@ import type { AppInfo, InstallProgress, SettingsView } from "../bindings/Api";
 import type { OutputChunk, RuntimeStatus, SessionInfo, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
+import type { SavedEstimate } from "../bindings/Estimate";
 import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
 import type { Backend } from ".";
 
@@ -39,4 +40,5 @@ export const tauriBackend: Backend = {
   memoryRecordDelete: (recordId) => invoke<void>("memory_record_delete", { recordId }),
   memoryStatus: () => invoke<ExtractionStatus>("memory_status"),
   memoryExtract: () => invoke<ExtractionReport>("memory_extract"),
+  chatOffline: (sessionId, message) => invoke<SavedEstimate>("chat_offline", { sessionId, message }),
 };

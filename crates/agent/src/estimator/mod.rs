@@ -8,13 +8,15 @@ mod saved;
 
 use agentdesk_pricing::{Catalog, HOURS_PER_MONTH};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 pub use offline::{OfflineError, OfflineTurn, answer_offline, calculate_in_sandbox};
 use parse::{Resource, parse};
 pub use saved::{ComparedEstimate, Comparison, EstimateStore, SavedError, SavedEstimate};
 
 /// One line of an estimate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Estimate.ts")]
 pub struct EstimateItem {
     /// The service (`ec2`, `s3`…).
     pub service: String,
@@ -31,7 +33,8 @@ pub struct EstimateItem {
 }
 
 /// An estimate, as `agentdesk estimate --json` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Estimate.ts")]
 pub struct Estimate {
     /// The region priced.
     pub region: String,
@@ -391,6 +394,14 @@ fn script(items: &[EstimateItem]) -> String {
     text
 }
 
+/// A unit price with the digits it has (0.0416, 0.023), at least cents.
+fn unit_money(amount: f64) -> String {
+    let text = format!("{amount:.10}");
+    let trimmed = text.trim_end_matches('0');
+    let decimals = trimmed.split('.').nth(1).map_or(0, str::len);
+    if decimals < 2 { format!("${amount:.2}") } else { format!("${trimmed}") }
+}
+
 fn money(amount: f64) -> String {
     if amount != 0.0 && amount.abs() < 0.01 {
         format!("${amount:.4}")
@@ -427,7 +438,7 @@ fn report(estimate: &Estimate, japanese: bool, wants_cheapest: bool) -> String {
                 item.resource,
                 trim_number(item.quantity),
                 item.unit,
-                money(item.unit_price),
+                unit_money(item.unit_price),
                 money(item.monthly)
             ));
         }
@@ -585,6 +596,14 @@ mod tests {
         )
         .expect("estimate");
         assert_eq!(unknown.unrecognized, ["ec2 x9.huge in us-east-1 (not in the bundled catalog)"]);
+    }
+
+    #[test]
+    fn unit_prices_keep_their_digits() {
+        assert_eq!(super::unit_money(0.023), "$0.023");
+        assert_eq!(super::unit_money(0.0416), "$0.0416");
+        assert_eq!(super::unit_money(0.5), "$0.50");
+        assert_eq!(super::unit_money(15.0), "$15.00");
     }
 
     #[test]

@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::Estimate;
 
 /// An estimate as saved, with what it was asked for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Estimate.ts")]
 pub struct SavedEstimate {
     /// Its id (`est-` and a time-ordered suffix).
     pub id: String,
