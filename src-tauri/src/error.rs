@@ -89,3 +89,15 @@ impl From<agentdesk_memory::Error> for ApiError {
         ApiError::new(code, error.to_string())
     }
 }
+
+impl From<agentdesk_agent::estimator::OfflineError> for ApiError {
+    fn from(error: agentdesk_agent::estimator::OfflineError) -> ApiError {
+        use agentdesk_agent::estimator::OfflineError;
+        let code = match error {
+            OfflineError::Estimate(_) => ErrorCode::InvalidValue,
+            OfflineError::Saved(_) => ErrorCode::Io,
+            OfflineError::Memory(_) => ErrorCode::Memory,
+        };
+        ApiError::new(code, error.to_string())
+    }
+}

@@ -202,3 +202,17 @@ fn memory_commands_read_extract_edit_and_delete() {
     let again = h.invoke("memory_record_delete", json!({"recordId": id}));
     assert_eq!(again.expect_err("already gone")["code"], json!("not_found"));
 }
+
+#[test]
+fn chat_offline_answers_with_an_estimate_and_keeps_the_conversation() {
+    let h = harness(Some("[estimate]\nregion = \"us-east-1\"\n"));
+    let saved = h
+        .invoke("chat_offline", json!({"sessionId": "desk-1", "message": "2 EC2 t3.medium"}))
+        .expect("chat_offline");
+    // 2 × 730 × 0.0416 = 60.736, plus two 8 GB gp3 root volumes at 0.08 = 1.28.
+    assert_eq!(saved["estimate"]["monthly_total"], json!(62.02));
+    assert!(saved["id"].as_str().is_some_and(|id| id.starts_with("est-")));
+    let sessions = h.invoke("memory_sessions", json!({})).expect("sessions");
+    assert_eq!(sessions[0]["sessionId"], json!("desk-1"));
+    assert_eq!(sessions[0]["eventCount"], json!(2));
+}

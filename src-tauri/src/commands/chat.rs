@@ -5,7 +5,7 @@ use agentdesk_agent::estimator::{EstimateStore, OfflineTurn, SavedEstimate, answ
 use agentdesk_memory::LOCAL_ACTOR;
 use tauri::State;
 
-use crate::{ApiError, AppState, ErrorCode};
+use crate::{ApiError, AppState};
 
 /// Answers one message of conversation `session_id` offline.
 #[tauri::command]
@@ -28,7 +28,5 @@ pub(crate) async fn chat_offline(
         sandbox: sandbox.as_ref(),
         default_region: &region,
     };
-    answer_offline(turn, &message)
-        .await
-        .map_err(|error| ApiError::new(ErrorCode::InvalidValue, error.to_string()))
+    Ok(answer_offline(turn, &message).await?)
 }
