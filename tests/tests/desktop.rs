@@ -158,7 +158,7 @@ fn offline_the_chat_answers_the_bakery_in_japanese_with_a_table_and_a_chart() ->
     let s = scratch(None);
     let app = launch(&s)?;
     open(&app, "chat")?;
-    assert_eq!(app.text(&app.find("[data-testid='offline-badge']")?)?, "Offline: no model");
+    assert_eq!(app.text(&app.find("[data-testid='offline-badge']")?)?, "Offline estimator");
     let input = app.find("#chat-input")?;
     app.type_text(&input, "パン屋のWebサイトをHTMLでなるべく安く作りたい")?;
     app.click(&app.find("#chat-send")?)?;

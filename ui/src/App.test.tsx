@@ -14,7 +14,7 @@ describe("the app shell", () => {
     const names = within(nav).getAllByRole("button").map((b) => b.textContent);
     expect(names).toEqual(["Chat", "Sandbox", "Connections", "Memory", "Traces", "Settings", "Status"]);
     expect(screen.getByRole("heading", { level: 1, name: "Chat" })).toBeTruthy();
-    expect(screen.getByTestId("offline-badge").textContent).toBe("Offline: no model");
+    expect(screen.getByTestId("offline-badge").textContent).toBe("Offline estimator");
     await userEvent.setup().click(within(nav).getByRole("button", { name: "Traces" }));
     expect(screen.getByTestId("not-built").textContent).toBe("Not in this version yet");
   });

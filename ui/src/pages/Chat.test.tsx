@@ -23,7 +23,7 @@ describe("the chat page, offline", () => {
   it("sends with Ctrl+Enter and reads in Japanese", async () => {
     const user = userEvent.setup();
     render(<App backend={memoryBackend({ locale: "ja-JP" })} initialPage="chat" />);
-    expect(await screen.findByText("オフライン: モデルなし")).toBeTruthy();
+    expect(await screen.findByText("オフライン見積もり")).toBeTruthy();
     await user.type(screen.getByLabelText("メッセージ"), "2 t3.medium");
     await user.keyboard("{Control>}{Enter}{/Control}");
     expect(await screen.findByText("ap-northeast-1: 月額 $1.67")).toBeTruthy();
