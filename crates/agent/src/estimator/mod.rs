@@ -272,6 +272,30 @@ pub fn estimate(description: &str, default_region: &str) -> Result<Estimate, Est
                     "Lambda は月 100 万リクエスト、128 MB、1回 200 ms と仮定しています。",
                 ));
             }
+            Resource::ApiGateway => {
+                lines.add("api-gateway", "http-api-requests", 1.0, 1.0);
+                assumptions.push(say(
+                    "API Gateway: an HTTP API with 1 million requests a month.",
+                    "API Gateway は HTTP API で月 100 万リクエストと仮定しています。",
+                ));
+            }
+            Resource::DynamoDb => {
+                lines.add("dynamodb", "write-request-units", 1.0, 1.0);
+                lines.add("dynamodb", "read-request-units", 5.0, 1.0);
+                lines.add("dynamodb", "storage", 1.0, 1.0);
+                assumptions.push(say(
+                    "DynamoDB on-demand: 1 million writes and 5 million reads a month, 1 GB stored.",
+                    "DynamoDB はオンデマンドで月 100 万回の書き込み、500 万回の読み込み、保存 1 GB と仮定しています。",
+                ));
+            }
+            Resource::CloudWatchLogs => {
+                lines.add("cloudwatch", "logs-ingestion", 5.0, 1.0);
+                lines.add("cloudwatch", "logs-storage", 5.0, 1.0);
+                assumptions.push(say(
+                    "CloudWatch Logs: 5 GB ingested and kept a month.",
+                    "CloudWatch Logs は月 5 GB の取り込みと保存と仮定しています。",
+                ));
+            }
         }
     }
     assumptions.dedup();
@@ -536,8 +560,11 @@ mod tests {
             ("東京で t3.micro を3台、NAT ゲートウェイ付き", "ap-northeast-1", 77.97),
             // PostgreSQL db.t3.medium Multi-AZ: 730×0.144 = 105.12 + 20×0.23 = 4.60. Total 109.72.
             ("RDS PostgreSQL db.t3.medium Multi-AZ in us-east-1", "us-east-1", 109.72),
-            // Lambda 1×0.20 + 25600×0.0000166667 = 0.42667; 50 GB S3 ×0.023 = 1.15. Total 1.77667.
+            // Lambda 1×0.20 + 25600×0.0000166667 = 0.62667; 50 GB S3 ×0.023 = 1.15. Total 1.77667.
             ("A Lambda function storing 50 GB in S3", "us-east-1", 1.78),
+            // Lambda 0.62667 (as above); HTTP API 1×1.29; DynamoDB 1×0.715 + 5×0.1425 + 1×0.285
+            // = 1.7125; CloudWatch Logs 5×0.76 + 5×0.033 = 3.965. Total 7.59417.
+            ("東京リージョンでサーバーレスのAPI、CloudWatch でログを監視", "ap-northeast-1", 7.59),
         ];
         for (description, region, total) in cases {
             let estimate = estimate(description, "us-east-1").expect("estimate");

@@ -22,6 +22,12 @@ pub(crate) enum Resource {
     S3 { gigabytes: f64 },
     /// A Lambda function.
     Lambda,
+    /// An API Gateway HTTP API.
+    ApiGateway,
+    /// A DynamoDB table, on-demand.
+    DynamoDb,
+    /// CloudWatch Logs.
+    CloudWatchLogs,
 }
 
 /// What the parser understood.
@@ -155,8 +161,23 @@ pub(crate) fn parse(description: &str) -> Parsed {
             parsed.resources.push(Resource::S3 { gigabytes });
         }
     }
-    if lower.contains("lambda") {
+    // "Serverless" is the usual trio unless the parts are named.
+    let serverless = lower.contains("serverless") || lower.contains("サーバーレス");
+    if lower.contains("lambda") || serverless {
         parsed.resources.push(Resource::Lambda);
+    }
+    if lower.contains("api gateway")
+        || lower.contains("apigateway")
+        || lower.contains("api-gateway")
+        || serverless
+    {
+        parsed.resources.push(Resource::ApiGateway);
+    }
+    if lower.contains("dynamodb") || lower.contains("dynamo db") || serverless {
+        parsed.resources.push(Resource::DynamoDb);
+    }
+    if lower.contains("cloudwatch") || (lower.contains("ログ") && lower.contains("監視")) {
+        parsed.resources.push(Resource::CloudWatchLogs);
     }
     for (word, name) in UNPRICED {
         let whole_word = lower.split(|c: char| !c.is_alphanumeric()).any(|token| token == *word);
@@ -195,6 +216,19 @@ mod tests {
         assert_eq!(parsed.resources, [Resource::StaticSite]);
         assert!(parsed.wants_cheapest);
         assert_eq!(parse("東京リージョンで静的サイト").region.as_deref(), Some("ap-northeast-1"));
+    }
+
+    #[test]
+    fn serverless_means_lambda_api_gateway_and_dynamodb() {
+        assert_eq!(
+            parse("a serverless API").resources,
+            [Resource::Lambda, Resource::ApiGateway, Resource::DynamoDb]
+        );
+        assert_eq!(
+            parse("API Gateway in front of DynamoDB").resources,
+            [Resource::ApiGateway, Resource::DynamoDb]
+        );
+        assert_eq!(parse("サーバーレスで作りたい").resources.len(), 3);
     }
 
     #[test]
