@@ -233,68 +233,14 @@ pub fn estimate(description: &str, default_region: &str) -> Result<Estimate, Est
                     ));
                 }
             }
-            Resource::LoadBalancer { network } => {
-                let (hours, units) = if *network { ("nlb", "nlb-lcu") } else { ("alb", "alb-lcu") };
-                lines.add("elb", hours, HOURS_PER_MONTH, 1.0);
-                lines.add("elb", units, HOURS_PER_MONTH, 1.0);
-                assumptions.push(say(
-                    "The load balancer uses 1 capacity unit (LCU) on average.",
-                    "ロードバランサーの平均使用量は 1 LCU と仮定しています。",
-                ));
-            }
-            Resource::NatGateway => {
-                lines.add("vpc", "nat-gateway", HOURS_PER_MONTH, 1.0);
-                lines.add("vpc", "nat-gateway-data", 10.0, 1.0);
-                assumptions.push(say(
-                    "10 GB a month through the NAT gateway.",
-                    "NAT ゲートウェイの通信量は月 10 GB と仮定しています。",
-                ));
-            }
-            Resource::StaticSite => {
-                lines.add("s3", "standard-storage", 1.0, 1.0);
-                lines.add("s3", "get-requests", 10.0, 1.0);
-                lines.add("s3", "put-requests", 0.1, 1.0);
-                lines.add("cloudfront", "transfer-out", 10.0, 1.0);
-                lines.add("cloudfront", "https-requests", 10.0, 1.0);
-                lines.add("route53", "hosted-zone", 1.0, 1.0);
-                lines.add("route53", "standard-queries", 1.0, 1.0);
-                assumptions.push(say(
-                    "A static site on S3 behind CloudFront: 1 GB of files, 100,000 page requests and 10 GB served a month, 10,000 requests reaching S3, 100 uploads, one Route 53 zone with 1 million queries.",
-                    "静的サイトを S3 + CloudFront で配信: ファイル 1 GB、月 10 万リクエスト・10 GB の配信、S3 へのリクエスト 1 万回、アップロード 100 回、Route 53 のホストゾーン 1 つ(100 万クエリ)と仮定しています。",
-                ));
-            }
             Resource::S3 { gigabytes } => lines.add("s3", "standard-storage", *gigabytes, 1.0),
-            Resource::Lambda => {
-                lines.add("lambda", "requests", 1.0, 1.0);
-                lines.add("lambda", "x86-compute", 25_600.0, 1.0);
-                assumptions.push(say(
-                    "Lambda: 1 million requests a month, 128 MB, 200 ms each.",
-                    "Lambda は月 100 万リクエスト、128 MB、1回 200 ms と仮定しています。",
-                ));
-            }
-            Resource::ApiGateway => {
-                lines.add("api-gateway", "http-api-requests", 1.0, 1.0);
-                assumptions.push(say(
-                    "API Gateway: an HTTP API with 1 million requests a month.",
-                    "API Gateway は HTTP API で月 100 万リクエストと仮定しています。",
-                ));
-            }
-            Resource::DynamoDb => {
-                lines.add("dynamodb", "write-request-units", 1.0, 1.0);
-                lines.add("dynamodb", "read-request-units", 5.0, 1.0);
-                lines.add("dynamodb", "storage", 1.0, 1.0);
-                assumptions.push(say(
-                    "DynamoDB on-demand: 1 million writes and 5 million reads a month, 1 GB stored.",
-                    "DynamoDB はオンデマンドで月 100 万回の書き込み、500 万回の読み込み、保存 1 GB と仮定しています。",
-                ));
-            }
-            Resource::CloudWatchLogs => {
-                lines.add("cloudwatch", "logs-ingestion", 5.0, 1.0);
-                lines.add("cloudwatch", "logs-storage", 5.0, 1.0);
-                assumptions.push(say(
-                    "CloudWatch Logs: 5 GB ingested and kept a month.",
-                    "CloudWatch Logs は月 5 GB の取り込みと保存と仮定しています。",
-                ));
+            fixed => {
+                if let Some(usage) = typical_usage(fixed) {
+                    for (service, resource, quantity) in usage.lines {
+                        lines.add(service, resource, *quantity, 1.0);
+                    }
+                    assumptions.push(say(usage.english, usage.japanese));
+                }
             }
         }
     }
@@ -363,6 +309,74 @@ impl Estimate {
 /// Whether the description asks for the cheapest option (the report then leads with savings).
 pub fn wants_cheapest(description: &str) -> bool {
     parse(description).wants_cheapest
+}
+
+/// What a resource is assumed to use when the description gives no figures.
+struct TypicalUsage {
+    /// (service, resource, quantity a month in the catalog's unit).
+    lines: &'static [(&'static str, &'static str, f64)],
+    english: &'static str,
+    japanese: &'static str,
+}
+
+/// The assumed usage of the resources a description names without figures.
+fn typical_usage(resource: &Resource) -> Option<TypicalUsage> {
+    let usage = |lines, english, japanese| Some(TypicalUsage { lines, english, japanese });
+    match resource {
+        Resource::LoadBalancer { network: false } => usage(
+            &[("elb", "alb", HOURS_PER_MONTH), ("elb", "alb-lcu", HOURS_PER_MONTH)],
+            "The load balancer uses 1 capacity unit (LCU) on average.",
+            "ロードバランサーの平均使用量は 1 LCU と仮定しています。",
+        ),
+        Resource::LoadBalancer { network: true } => usage(
+            &[("elb", "nlb", HOURS_PER_MONTH), ("elb", "nlb-lcu", HOURS_PER_MONTH)],
+            "The load balancer uses 1 capacity unit (LCU) on average.",
+            "ロードバランサーの平均使用量は 1 LCU と仮定しています。",
+        ),
+        Resource::NatGateway => usage(
+            &[("vpc", "nat-gateway", HOURS_PER_MONTH), ("vpc", "nat-gateway-data", 10.0)],
+            "10 GB a month through the NAT gateway.",
+            "NAT ゲートウェイの通信量は月 10 GB と仮定しています。",
+        ),
+        Resource::StaticSite => usage(
+            &[
+                ("s3", "standard-storage", 1.0),
+                ("s3", "get-requests", 10.0),
+                ("s3", "put-requests", 0.1),
+                ("cloudfront", "transfer-out", 10.0),
+                ("cloudfront", "https-requests", 10.0),
+                ("route53", "hosted-zone", 1.0),
+                ("route53", "standard-queries", 1.0),
+            ],
+            "A static site on S3 behind CloudFront: 1 GB of files, 100,000 page requests and 10 GB served a month, 10,000 requests reaching S3, 100 uploads, one Route 53 zone with 1 million queries.",
+            "静的サイトを S3 + CloudFront で配信: ファイル 1 GB、月 10 万リクエスト・10 GB の配信、S3 へのリクエスト 1 万回、アップロード 100 回、Route 53 のホストゾーン 1 つ(100 万クエリ)と仮定しています。",
+        ),
+        Resource::Lambda => usage(
+            &[("lambda", "requests", 1.0), ("lambda", "x86-compute", 25_600.0)],
+            "Lambda: 1 million requests a month, 128 MB, 200 ms each.",
+            "Lambda は月 100 万リクエスト、128 MB、1回 200 ms と仮定しています。",
+        ),
+        Resource::ApiGateway => usage(
+            &[("api-gateway", "http-api-requests", 1.0)],
+            "API Gateway: an HTTP API with 1 million requests a month.",
+            "API Gateway は HTTP API で月 100 万リクエストと仮定しています。",
+        ),
+        Resource::DynamoDb => usage(
+            &[
+                ("dynamodb", "write-request-units", 1.0),
+                ("dynamodb", "read-request-units", 5.0),
+                ("dynamodb", "storage", 1.0),
+            ],
+            "DynamoDB on-demand: 1 million writes and 5 million reads a month, 1 GB stored.",
+            "DynamoDB はオンデマンドで月 100 万回の書き込み、500 万回の読み込み、保存 1 GB と仮定しています。",
+        ),
+        Resource::CloudWatchLogs => usage(
+            &[("cloudwatch", "logs-ingestion", 5.0), ("cloudwatch", "logs-storage", 5.0)],
+            "CloudWatch Logs: 5 GB ingested and kept a month.",
+            "CloudWatch Logs は月 5 GB の取り込みと保存と仮定しています。",
+        ),
+        Resource::Ec2 { .. } | Resource::Rds { .. } | Resource::S3 { .. } => None,
+    }
 }
 
 /// Lines being priced.
