@@ -6,13 +6,12 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::http::send;
+use crate::http::{Endpoint, protocol, read_events, send};
 use crate::provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,
     ToolCall, Usage,
 };
 use crate::secret::Secret;
-use crate::sse::SseParser;
 
 /// The API version this client speaks (the `anthropic-version` header).
 const API_VERSION: &str = "2023-06-01";
@@ -22,27 +21,20 @@ const DEFAULT_MAX_TOKENS: u32 = 4096;
 /// A provider speaking the Anthropic Messages API.
 #[derive(Debug, Clone)]
 pub struct Anthropic {
-    base_url: String,
+    endpoint: Endpoint,
     api_key: Secret,
-    retry: RetryPolicy,
-    http: reqwest::Client,
 }
 
 impl Anthropic {
     /// The API at `base_url` (`https://api.anthropic.com`) with `api_key`.
     pub fn new(base_url: &str, api_key: Secret) -> Self {
-        Self {
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            api_key,
-            retry: RetryPolicy::default(),
-            http: reqwest::Client::new(),
-        }
+        Self { endpoint: Endpoint::new(base_url), api_key }
     }
 
     /// Retries busy answers under `retry` instead of the default.
     #[must_use]
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.endpoint.retry = retry;
         self
     }
 
@@ -52,9 +44,10 @@ impl Anthropic {
         on_text: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Completion, ProviderError> {
         let body = request_body(request);
-        let url = format!("{}/v1/messages", self.base_url);
-        let sent = send(self.name(), self.retry, || {
-            self.http
+        let url = self.endpoint.url("/v1/messages");
+        let sent = send(self.name(), self.endpoint.retry, || {
+            self.endpoint
+                .http
                 .post(&url)
                 .header("x-api-key", self.api_key.expose())
                 .header("anthropic-version", API_VERSION)
@@ -77,46 +70,42 @@ impl Anthropic {
 
     async fn read_stream(
         &self,
-        mut response: reqwest::Response,
+        response: reqwest::Response,
         on_text: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Completion, ProviderError> {
-        let protocol =
-            |detail: String| ProviderError::Protocol { provider: self.name().to_owned(), detail };
-        let mut parser = SseParser::default();
+        let provider = self.name();
         let mut answer = Answer::default();
-        loop {
-            let chunk = response.chunk().await.map_err(|error| protocol(error.to_string()))?;
-            let Some(chunk) = chunk else { break };
-            for event in parser.push(&chunk) {
-                let value: Value = serde_json::from_str(&event.data)
-                    .map_err(|error| protocol(format!("unreadable event: {error}")))?;
-                match value["type"].as_str().unwrap_or_default() {
-                    "message_stop" => {
-                        return answer
-                            .finish()
-                            .ok_or_else(|| protocol("message_stop before a stop reason".into()));
-                    }
-                    // An error after the stream began: overloads arrive this way too.
-                    "error" => {
-                        let error = &value["error"];
-                        let detail =
-                            error["message"].as_str().unwrap_or("unknown error").to_owned();
-                        return Err(if error["type"] == "overloaded_error" {
-                            ProviderError::Busy {
-                                provider: self.name().to_owned(),
-                                status: 529,
-                                attempts: 1,
-                                detail,
-                            }
-                        } else {
-                            protocol(detail)
-                        });
-                    }
-                    _ => answer.absorb(&value, on_text),
+        let finished = read_events(provider, response, |event| {
+            let value: Value = serde_json::from_str(&event.data)
+                .map_err(|error| protocol(provider, format!("unreadable event: {error}")))?;
+            match value["type"].as_str().unwrap_or_default() {
+                "message_stop" => std::mem::take(&mut answer)
+                    .finish()
+                    .map(Some)
+                    .ok_or_else(|| protocol(provider, "message_stop before a stop reason")),
+                // An error after the stream began: overloads arrive this way too.
+                "error" => {
+                    let error = &value["error"];
+                    let detail = error["message"].as_str().unwrap_or("unknown error").to_owned();
+                    Err(if error["type"] == "overloaded_error" {
+                        ProviderError::Busy {
+                            provider: provider.to_owned(),
+                            status: 529,
+                            attempts: 1,
+                            detail,
+                        }
+                    } else {
+                        protocol(provider, detail)
+                    })
+                }
+                _ => {
+                    answer.absorb(&value, on_text);
+                    Ok(None)
                 }
             }
-        }
-        Err(protocol("the stream ended before message_stop".into()))
+        })
+        .await?;
+        finished.ok_or_else(|| protocol(provider, "the stream ended before message_stop"))
     }
 }
 

@@ -181,17 +181,13 @@ mod tests {
     use super::{GetPrice, ListServices};
     use crate::tools::{Tool, ToolContext};
 
-    fn context() -> ToolContext {
-        ToolContext { conversation_id: "c".into() }
-    }
-
     #[tokio::test]
     async fn prices_come_with_their_unit_source_and_date() {
         let tool = GetPrice::new(Catalog::bundled().expect("catalog"));
         let found = tool
             .call(
                 &json!({"service": "ec2", "resource": "t3.medium", "region": "ap-northeast-1"}),
-                &context(),
+                &ToolContext::for_tests(),
             )
             .await;
         let value: serde_json::Value = serde_json::from_str(&found.content).expect("json");
@@ -205,15 +201,17 @@ mod tests {
                     .as_str()
                     .is_some_and(|s| s.starts_with("https://aws.amazon.com/"))
         );
-        let missing =
-            tool.call(&json!({"service": "ec2", "resource": "x9.huge"}), &context()).await;
+        let missing = tool
+            .call(&json!({"service": "ec2", "resource": "x9.huge"}), &ToolContext::for_tests())
+            .await;
         assert!(missing.is_error && missing.content.contains("t3.medium"), "{}", missing.content);
     }
 
     #[tokio::test]
     async fn the_services_of_a_region_are_listed() {
         let tool = ListServices::new(Catalog::bundled().expect("catalog"));
-        let listed = tool.call(&json!({"region": "ap-northeast-1"}), &context()).await;
+        let listed =
+            tool.call(&json!({"region": "ap-northeast-1"}), &ToolContext::for_tests()).await;
         assert!(
             listed.content.contains("\"route53\"")
                 && listed.content.contains("t4g.small (instance-hour)")

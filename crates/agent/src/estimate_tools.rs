@@ -154,10 +154,6 @@ mod tests {
     use crate::estimator::{EstimateStore, estimate};
     use crate::tools::{Tool, ToolContext};
 
-    fn context() -> ToolContext {
-        ToolContext { conversation_id: "c".into() }
-    }
-
     #[tokio::test]
     async fn the_most_recent_estimates_are_compared() {
         let folder = tempfile::tempdir().expect("temp");
@@ -168,10 +164,10 @@ mod tests {
                 .expect("save");
         }
         let tool = CompareEstimates::new(store);
-        let compared = tool.call(&json!({}), &context()).await;
+        let compared = tool.call(&json!({}), &ToolContext::for_tests()).await;
         assert!(!compared.is_error, "{}", compared.content);
         assert!(compared.content.contains("| ec2 | $49.06 | $60.74 |"), "{}", compared.content);
-        let too_few = tool.call(&json!({"ids": ["est-1"]}), &context()).await;
+        let too_few = tool.call(&json!({"ids": ["est-1"]}), &ToolContext::for_tests()).await;
         assert!(too_few.is_error);
     }
 
@@ -184,8 +180,9 @@ mod tests {
         memory.create_event(&memory_id, said).await.expect("event");
         memory.extract_pending(&memory_id, &RuleExtractor).await.expect("extract");
         let tool = ProposeArchitecture::new(memory, &memory_id, "me", "us-east-1");
-        let proposal =
-            tool.call(&json!({"description": "2 t3.medium and an ALB"}), &context()).await;
+        let proposal = tool
+            .call(&json!({"description": "2 t3.medium and an ALB"}), &ToolContext::for_tests())
+            .await;
         assert!(
             proposal.content.contains("Budget: My budget is $50 a month"),
             "{}",

@@ -5,7 +5,57 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::provider::{ProviderError, RetryPolicy};
+use crate::provider::{Completion, ProviderError, RetryPolicy};
+use crate::sse::{SseEvent, SseParser};
+
+/// Where a provider's API is, and how it is called.
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoint {
+    base_url: String,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) http: reqwest::Client,
+}
+
+impl Endpoint {
+    /// The API at `base_url`, with the default retries.
+    pub(crate) fn new(base_url: &str) -> Self {
+        Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            retry: RetryPolicy::default(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The URL of `path` (`/chat/completions`) under the base URL.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+/// A stream the client cannot read.
+pub(crate) fn protocol(provider: &str, detail: impl Into<String>) -> ProviderError {
+    ProviderError::Protocol { provider: provider.to_owned(), detail: detail.into() }
+}
+
+/// Reads a response's server-sent events, handing each to `on_event` until it returns the
+/// completion; `None` when the stream ends first.
+pub(crate) async fn read_events(
+    provider: &str,
+    mut response: reqwest::Response,
+    mut on_event: impl FnMut(&SseEvent) -> Result<Option<Completion>, ProviderError>,
+) -> Result<Option<Completion>, ProviderError> {
+    let mut parser = SseParser::default();
+    while let Some(chunk) =
+        response.chunk().await.map_err(|error| protocol(provider, error.to_string()))?
+    {
+        for event in parser.push(&chunk) {
+            if let Some(completion) = on_event(&event)? {
+                return Ok(Some(completion));
+            }
+        }
+    }
+    Ok(None)
+}
 
 /// A provider's refusal after the retries: the status, how many tries, and what it said.
 #[derive(Debug)]

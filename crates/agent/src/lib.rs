@@ -50,5 +50,5 @@ pub use provider::{
 };
 pub use sandbox_tool::ExecutePython;
 pub use secret::Secret;
-pub use setup::{Connected, SetupError, connect, key_variable};
+pub use setup::{Connected, SetupError, connect};
 pub use tools::{Approval, Tool, ToolContext, ToolOutput, ToolRegistry};

@@ -5,41 +5,32 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::http::send;
+use crate::http::{Endpoint, protocol, read_events, send};
 use crate::provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,
     ToolCall, Usage,
 };
 use crate::secret::Secret;
-use crate::sse::SseParser;
 
 /// A provider speaking `POST {base_url}/chat/completions` with `stream: true`.
 #[derive(Debug, Clone)]
 pub struct OpenAiCompatible {
     name: String,
-    base_url: String,
+    endpoint: Endpoint,
     api_key: Option<Secret>,
-    retry: RetryPolicy,
-    http: reqwest::Client,
 }
 
 impl OpenAiCompatible {
     /// A provider at `base_url` (`https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`),
     /// with a key when the server wants one.
     pub fn new(name: &str, base_url: &str, api_key: Option<Secret>) -> Self {
-        Self {
-            name: name.to_owned(),
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            api_key,
-            retry: RetryPolicy::default(),
-            http: reqwest::Client::new(),
-        }
+        Self { name: name.to_owned(), endpoint: Endpoint::new(base_url), api_key }
     }
 
     /// Retries busy answers under `retry` instead of the default.
     #[must_use]
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.endpoint.retry = retry;
         self
     }
 
@@ -49,9 +40,9 @@ impl OpenAiCompatible {
         on_text: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Completion, ProviderError> {
         let body = request_body(request);
-        let url = format!("{}/chat/completions", self.base_url);
-        let sent = send(&self.name, self.retry, || {
-            let post = self.http.post(&url).json(&body);
+        let url = self.endpoint.url("/chat/completions");
+        let sent = send(&self.name, self.endpoint.retry, || {
+            let post = self.endpoint.http.post(&url).json(&body);
             match &self.api_key {
                 Some(key) => post.bearer_auth(key.expose()),
                 None => post,
@@ -77,34 +68,33 @@ impl OpenAiCompatible {
 
     async fn read_stream(
         &self,
-        mut response: reqwest::Response,
+        response: reqwest::Response,
         on_text: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Completion, ProviderError> {
-        let protocol =
-            |detail: String| ProviderError::Protocol { provider: self.name.clone(), detail };
-        let mut parser = SseParser::default();
         let mut answer = Answer::default();
-        loop {
-            let chunk = response.chunk().await.map_err(|error| protocol(error.to_string()))?;
-            let Some(chunk) = chunk else { break };
-            for event in parser.push(&chunk) {
-                if event.data == "[DONE]" {
-                    return answer
-                        .finish()
-                        .ok_or_else(|| protocol("[DONE] before a finish reason".into()));
-                }
-                let value: Value = serde_json::from_str(&event.data)
-                    .map_err(|error| protocol(format!("unreadable chunk: {error}")))?;
-                if let Some(error) = value.get("error") {
-                    return Err(protocol(format!("error in the stream: {error}")));
-                }
-                answer.absorb(&value, on_text);
+        let finished = read_events(&self.name, response, |event| {
+            if event.data == "[DONE]" {
+                return std::mem::take(&mut answer)
+                    .finish()
+                    .map(Some)
+                    .ok_or_else(|| protocol(&self.name, "[DONE] before a finish reason"));
             }
-        }
+            let value: Value = serde_json::from_str(&event.data)
+                .map_err(|error| protocol(&self.name, format!("unreadable chunk: {error}")))?;
+            if let Some(error) = value.get("error") {
+                return Err(protocol(&self.name, format!("error in the stream: {error}")));
+            }
+            answer.absorb(&value, on_text);
+            Ok(None)
+        })
+        .await?;
         // Some servers end the stream without `[DONE]`; a finish reason is enough.
-        answer
-            .finish()
-            .ok_or_else(|| protocol("the stream ended before the answer was complete".into()))
+        match finished {
+            Some(completion) => Ok(completion),
+            None => answer.finish().ok_or_else(|| {
+                protocol(&self.name, "the stream ended before the answer was complete")
+            }),
+        }
     }
 }
 

@@ -43,16 +43,6 @@ pub enum SetupError {
     MissingBaseUrl,
 }
 
-/// The environment variable holding a provider's key, for those that need one.
-pub fn key_variable(provider: ModelProvider) -> Option<&'static str> {
-    match provider {
-        ModelProvider::OpenAi => Some("OPENAI_API_KEY"),
-        ModelProvider::Anthropic => Some("ANTHROPIC_API_KEY"),
-        ModelProvider::OpenAiCompatible => Some("OPENAI_API_KEY"),
-        ModelProvider::None | ModelProvider::Ollama | ModelProvider::LmStudio => None,
-    }
-}
-
 /// Sets up the configured provider; `key` looks an environment variable up (the process
 /// environment in the binaries, a map in tests).
 pub fn connect(
@@ -64,8 +54,7 @@ pub fn connect(
     };
     let base_url = |default: &str| chosen(default, &settings.base_url);
     let model = |default: &str| chosen(default, &settings.name);
-    let required_key = |provider: &'static str| {
-        let variable = key_variable(settings.provider).unwrap_or("OPENAI_API_KEY");
+    let required_key = |provider: &'static str, variable: &'static str| {
         key(variable)
             .filter(|value| !value.trim().is_empty())
             .map(Secret::new)
@@ -80,14 +69,14 @@ pub fn connect(
             provider: openai(
                 "openai",
                 base_url("https://api.openai.com/v1"),
-                Some(required_key("openai")?),
+                Some(required_key("openai", "OPENAI_API_KEY")?),
             ),
             model: model("gpt-4o-mini"),
         },
         ModelProvider::Anthropic => Connected {
             provider: Arc::new(Anthropic::new(
                 &base_url("https://api.anthropic.com"),
-                required_key("anthropic")?,
+                required_key("anthropic", "ANTHROPIC_API_KEY")?,
             )),
             model: model("claude-sonnet-4-5"),
         },

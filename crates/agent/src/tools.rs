@@ -38,6 +38,14 @@ pub struct ToolContext {
     pub conversation_id: String,
 }
 
+#[cfg(test)]
+impl ToolContext {
+    /// A context for calling tools directly in tests.
+    pub(crate) fn for_tests() -> Self {
+        Self { conversation_id: "test".into() }
+    }
+}
+
 /// Something the agent can do: run Python, look up a price, recall a memory.
 pub trait Tool: Send + Sync + std::fmt::Debug {
     /// Its name, description and argument schema, as the model sees them.
@@ -73,11 +81,6 @@ impl ToolRegistry {
     /// Adds a tool (replacing one of the same name).
     pub fn register(&mut self, tool: Arc<dyn Tool>, approval: Approval) {
         self.tools.insert(tool.spec().name, (tool, approval));
-    }
-
-    /// Changes a tool's policy; false when there is no such tool.
-    pub fn set_approval(&mut self, name: &str, approval: Approval) -> bool {
-        self.tools.get_mut(name).map(|entry| entry.1 = approval).is_some()
     }
 
     /// The specs of the tools the model may see (denied tools are still offered, so the

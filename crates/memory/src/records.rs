@@ -267,13 +267,27 @@ impl MemoryStore {
         if request.search_query.trim().is_empty() {
             lists.push(self.newest_in_scope(memory_id, request, i64::from(top_k)).await?);
         }
-        let mut scored = Vec::new();
-        for (seq, score) in fuse(&lists).into_iter().take(top_k as usize) {
-            let sql = format!("{RECORD_COLUMNS} WHERE r.seq = ?");
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(seq).fetch_one(&self.pool).await?;
-            scored.push(ScoredRecord { record: record_from_row(&row), score });
+        let ranked: Vec<(i64, f64)> = fuse(&lists).into_iter().take(top_k as usize).collect();
+        if ranked.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(scored)
+        // One read for all the hits, put back in ranked order.
+        let mut query = QueryBuilder::<Sqlite>::new(RECORD_COLUMNS);
+        query.push(" WHERE r.seq IN (");
+        let mut ids = query.separated(", ");
+        for (seq, _) in &ranked {
+            ids.push_bind(*seq);
+        }
+        query.push(")");
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let mut by_seq: std::collections::HashMap<i64, MemoryRecord> =
+            rows.iter().map(|row| (row.get::<i64, _>("seq"), record_from_row(row))).collect();
+        Ok(ranked
+            .into_iter()
+            .filter_map(|(seq, score)| {
+                by_seq.remove(&seq).map(|record| ScoredRecord { record, score })
+            })
+            .collect())
     }
 
     /// Full-text rankings of the records in scope. A narrow scope (one actor's namespace) is
