@@ -110,8 +110,12 @@ impl ProposeArchitecture {
             "\n## Offline estimate of the description (bundled catalog)\n{}\n",
             current.report_markdown
         ));
-        // The cheapest like-for-like change the catalog can price: Graviton for t3.
-        let graviton = description.replace("t3.", "t4g.");
+        // The cheapest like-for-like change the catalog can price: Graviton for t3 servers.
+        // Database classes (db.t3.*) stay: swapping them would drop the database's price.
+        let graviton = description
+            .replace("db.t3.", "\u{0}")
+            .replace("t3.", "t4g.")
+            .replace('\u{0}', "db.t3.");
         if graviton != description
             && let Ok(cheaper) = estimate(&graviton, &self.default_region)
         {
