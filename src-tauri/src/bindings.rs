@@ -10,7 +10,7 @@ mod tests {
 
     use ts_rs::{Config, TS};
 
-    use crate::{ApiError, AppInfo, InstallProgress, SettingsView};
+    use crate::{ApiError, AppInfo, ChatModel, ChatTurn, InstallProgress, SettingsView};
 
     fn export_all(dir: &Path) {
         // Sizes and counts fit a JavaScript number; `bigint` would only get in the way.
@@ -28,6 +28,10 @@ mod tests {
             agentdesk_wasm_sandbox::Limits::export_all(&config),
             agentdesk_wasm_sandbox::OutputChunk::export_all(&config),
             agentdesk_agent::estimator::SavedEstimate::export_all(&config),
+            agentdesk_agent::estimator::Comparison::export_all(&config),
+            agentdesk_agent::AgentEvent::export_all(&config),
+            ChatModel::export_all(&config),
+            ChatTurn::export_all(&config),
             agentdesk_memory::Session::export_all(&config),
             agentdesk_memory::Event::export_all(&config),
             agentdesk_memory::MemoryRecord::export_all(&config),

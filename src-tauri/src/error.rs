@@ -23,6 +23,14 @@ pub enum ErrorCode {
     NotFound,
     /// The memory database failed or refused the request; the message says why.
     Memory,
+    /// The configured model cannot be used yet (no key, no base URL); `key` names the setting.
+    ModelNotReady,
+    /// The model failed or refused the turn (after its retries); the message is its own.
+    Model,
+    /// The conversation is still answering; wait or stop it.
+    Busy,
+    /// The OS keyring cannot store or read secrets; the message says what to do.
+    Keyring,
     /// Something that should not happen; the message and the log say more.
     Internal,
 }

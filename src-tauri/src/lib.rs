@@ -25,6 +25,7 @@ use agentdesk_config::{Environment, Overrides};
 use tauri::{Runtime, Wry};
 
 pub use commands::app::AppInfo;
+pub use commands::chat::{ChatModel, ChatTurn, RunningTurns};
 pub use commands::sandbox::InstallProgress;
 pub use error::{ApiError, ErrorCode};
 pub use state::{AppState, MemoryDesk, Overridden, SettingsView};
@@ -82,5 +83,11 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         commands::memory::memory_status,
         commands::memory::memory_extract,
         commands::chat::chat_offline,
+        commands::chat::chat_model,
+        commands::chat::chat_send,
+        commands::chat::chat_approve,
+        commands::chat::chat_stop,
+        commands::chat::model_key_set,
+        commands::chat::model_key_forget,
     ])
 }

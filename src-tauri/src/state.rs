@@ -9,6 +9,8 @@ use agentdesk_memory::{
 
 use agentdesk_wasm_sandbox::{Sandbox, SandboxConfig, SandboxError};
 
+use crate::commands::chat::RunningTurns;
+
 use agentdesk_config::{ConfigError, Environment, Loaded, Overrides, Problem, Settings, load};
 use agentdesk_telemetry::{LogGuard, LogOptions};
 use serde::Serialize;
@@ -24,6 +26,8 @@ pub struct AppState {
     loaded: Mutex<Loaded>,
     sandbox: OnceLock<Sandbox>,
     memory: tokio::sync::OnceCell<MemoryDesk>,
+    /// The chat turns running now.
+    pub turns: RunningTurns,
 }
 
 /// The memory database with its background extraction, opened on first use.
@@ -82,6 +86,7 @@ impl AppState {
             loaded: Mutex::new(loaded),
             sandbox: OnceLock::new(),
             memory: tokio::sync::OnceCell::new(),
+            turns: RunningTurns::default(),
         })
     }
 

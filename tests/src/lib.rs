@@ -10,10 +10,15 @@
 //! driver's implicit wait, never with sleeps: tests wait for a selector that only matches
 //! once the state they expect is reached.
 //!
+//! [`ScriptedModel`] stands in for a model API (none can run here): it replays scripted
+//! answers in OpenAI's streamed wire format and keeps the requests it received.
+//!
 //! It needs a display (Xvfb), `tauri-driver` and `WebKitWebDriver`; `make test` provides
 //! all three. This crate is test support only and ships nowhere.
 #![deny(missing_docs)]
 
 mod driver;
+mod scripted_model;
 
 pub use driver::{App, Element, Launch, Result};
+pub use scripted_model::{Reply, ScriptedModel};

@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use agentdesk_e2e::{App, Launch};
+use agentdesk_e2e::{App, Launch, Reply, ScriptedModel};
 
 type Result = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -313,5 +313,51 @@ fn the_sandbox_page_runs_code_and_shows_a_matplotlib_figure() -> Result {
     assert_eq!(output, "plotted");
     assert!(app.text(&app.find("li.run .run-meta")?)?.contains("exit code 0"));
     app.screenshot(&shot("sandbox"))?;
+    Ok(())
+}
+
+#[test]
+fn with_a_model_the_chat_streams_and_runs_python_once_approved() -> Result {
+    let (data, cache) = scientific_folders();
+    let _turn = one_at_a_time();
+    let model = ScriptedModel::serve(vec![
+        Reply::ToolCall {
+            text: "計算します。".into(),
+            id: "call_py".into(),
+            name: "execute_python".into(),
+            arguments: serde_json::json!({"code": "print(round(730 * 0.0416, 3))"}),
+        },
+        Reply::Text(vec!["t3.medium 1台で".into(), "月額 **$30.37** です。".into()]),
+    ])?;
+    let config = format!(
+        "[model]\nprovider = \"openai-compatible\"\nbase_url = \"{}\"\nname = \"scripted\"\n",
+        model.base_url
+    );
+    let s = scratch(Some(&config));
+    let app = launch_with(&s, &data, &cache)?;
+    open(&app, "chat")?;
+    assert_eq!(app.text(&app.find("[data-testid='model-badge']")?)?, "scripted");
+    app.type_text(&app.find("#chat-input")?, "t3.medium 1台の月額は?")?;
+    app.click(&app.find("#chat-send")?)?;
+
+    let asking = app.find("article[data-tool='execute_python'][data-state='asking']")?;
+    assert!(app.text(&asking)?.contains("print(round(730 * 0.0416, 3))"));
+    app.click(&app.find("[data-testid='tool-approve']")?)?;
+    let done = app.find("article[data-tool='execute_python'][data-state='done']")?;
+    assert_eq!(app.text(&app.find("[data-testid='tool-output']")?)?, "30.368");
+    assert!(app.text(&done)?.contains("ms"), "the card shows how long it took");
+    let answer = app.find(".exchange .markdown strong")?;
+    assert_eq!(app.text(&answer)?, "$30.37");
+    let text = app.text(&app.find(".exchange")?)?;
+    assert_eq!(text.matches("計算します。").count(), 1, "each delta shown once: {text}");
+    app.screenshot(&shot("chat-model"))?;
+
+    let requests = model.requests.lock().map_err(|_| "request log")?.clone();
+    assert_eq!(requests.len(), 2);
+    let tool_result = &requests[1]["messages"]
+        .as_array()
+        .and_then(|messages| messages.iter().find(|message| message["role"] == "tool"))
+        .ok_or("the second request carries the tool result")?["content"];
+    assert!(tool_result.as_str().is_some_and(|out| out.contains("30.368")), "{tool_result}");
     Ok(())
 }

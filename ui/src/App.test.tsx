@@ -104,7 +104,31 @@ describe("the settings page", () => {
     await user.type(screen.getByLabelText("Model"), "qwen2.5:7b");
     await user.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(backend.saved).toHaveLength(1));
-    expect(backend.saved[0]?.model).toEqual({ provider: "ollama", name: "qwen2.5:7b", baseUrl: "" });
+    expect(backend.saved[0]?.model).toEqual({ provider: "ollama", name: "qwen2.5:7b", baseUrl: "", awsRegion: "", awsProfile: "" });
+  });
+
+  it("keeps an API key in the keyring, not in the settings, and shows Bedrock's own fields", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    render(<App backend={backend} initialPage="settings" />);
+    await user.selectOptions(await screen.findByLabelText("Provider"), "openai");
+    await user.type(screen.getByLabelText("API key"), "sk-typed-key");
+    await user.click(screen.getByRole("button", { name: "Save key" }));
+    expect(await screen.findByText("Saved in the keyring.")).toBeTruthy();
+    expect(backend.keys).toEqual({ openai: "sk-typed-key" });
+    expect((screen.getByLabelText("API key") as HTMLInputElement).value).toBe("");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(backend.saved).toHaveLength(1));
+    expect(JSON.stringify(backend.saved[0])).not.toContain("sk-typed-key");
+
+    await user.selectOptions(screen.getByLabelText("Provider"), "bedrock");
+    expect(screen.queryByLabelText("API key")).toBeNull();
+    await user.type(screen.getByLabelText("AWS profile"), "work");
+    await user.selectOptions(screen.getByLabelText("Running Python in the sandbox"), "allow");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(backend.saved).toHaveLength(2));
+    expect(backend.saved[1]?.model.awsProfile).toBe("work");
+    expect(backend.saved[1]?.tools).toEqual({ executePython: "allow" });
   });
 
   it("shows the config file's problems with file, line and key", async () => {

@@ -8,6 +8,7 @@ use agentdesk_memory::{MemoryStore, NewEvent, PayloadItem, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::Instrument;
+use ts_rs::TS;
 
 use crate::provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, StopReason, ToolCall,
@@ -16,8 +17,9 @@ use crate::provider::{
 use crate::tools::{Approval, ToolContext, ToolOutput, ToolRegistry};
 
 /// Something that happened during a turn, in the order it happened.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[ts(export_to = "Agent.ts")]
 pub enum AgentEvent {
     /// Text from the model, as it arrives.
     Text {
@@ -148,7 +150,7 @@ impl Agent {
         approver: &dyn Approver,
     ) -> Result<TurnOutcome, AgentError> {
         let mut history = self.history(session_id).await?;
-        self.store(session_id, Role::User, user_text, None).await?;
+        self.store(session_id, Role::User, user_text, serde_json::Map::new()).await?;
         let mut messages = vec![Message::User { text: user_text.to_owned() }];
         let mut usage = Usage::default();
         let mut steps = 0;
@@ -162,7 +164,7 @@ impl Agent {
                     message: message.clone(),
                     code: "step_limit".into(),
                 });
-                self.store(session_id, Role::Other, &message, None).await?;
+                self.store(session_id, Role::Other, &message, serde_json::Map::new()).await?;
                 return Ok(TurnOutcome { text: String::new(), steps, usage, hit_step_limit: true });
             }
             steps += 1;
@@ -174,7 +176,10 @@ impl Agent {
             let wants_tools =
                 completion.stop_reason == StopReason::ToolUse && !completion.tool_calls.is_empty();
             if !wants_tools {
-                self.store(session_id, Role::Assistant, &completion.text, None).await?;
+                let mut metadata = serde_json::Map::new();
+                metadata.insert("model".into(), json!(self.model));
+                metadata.insert("usage".into(), json!(usage));
+                self.store(session_id, Role::Assistant, &completion.text, metadata).await?;
                 return Ok(TurnOutcome {
                     text: completion.text,
                     steps,
@@ -290,7 +295,7 @@ impl Agent {
         let context = ToolContext { conversation_id: session_id.to_owned() };
         let output = tool.call(&call.arguments, &context).instrument(span).await;
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.store(session_id, Role::Tool, &output.content, Some(&call.id)).await?;
+        self.store(session_id, Role::Tool, &output.content, answering(call)).await?;
         on_event(AgentEvent::ToolFinished {
             call_id: call.id.clone(),
             output: output.clone(),
@@ -307,7 +312,7 @@ impl Agent {
         on_event: &mut (dyn FnMut(AgentEvent) + Send),
     ) -> Result<ToolOutput, AgentError> {
         let output = ToolOutput::error(format!("Not run: {reason}."));
-        self.store(session_id, Role::Tool, &output.content, Some(&call.id)).await?;
+        self.store(session_id, Role::Tool, &output.content, answering(call)).await?;
         on_event(AgentEvent::ToolRefused { call_id: call.id.clone(), reason });
         Ok(output)
     }
@@ -338,13 +343,11 @@ impl Agent {
         session_id: &str,
         role: Role,
         text: &str,
-        tool_call_id: Option<&str>,
+        metadata: serde_json::Map<String, serde_json::Value>,
     ) -> Result<(), AgentError> {
         let link = &self.memory;
         let mut event = NewEvent::message(&link.actor_id, session_id, role, text);
-        if let Some(id) = tool_call_id {
-            event.metadata.insert("toolCallId".into(), json!(id));
-        }
+        event.metadata = metadata;
         link.store.create_event(&link.memory_id, event).await?;
         Ok(())
     }
@@ -366,4 +369,11 @@ impl Agent {
         link.store.create_event(&link.memory_id, event).await?;
         Ok(())
     }
+}
+
+/// The metadata of a tool result: the call it answers.
+fn answering(call: &ToolCall) -> serde_json::Map<String, serde_json::Value> {
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("toolCallId".into(), json!(call.id));
+    metadata
 }

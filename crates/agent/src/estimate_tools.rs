@@ -1,13 +1,105 @@
-//! Tools over estimates: `compare_estimates` (saved estimates side by side) and
+//! Tools over estimates: `estimate_costs` (price resources from the catalog, calculate in the
+//! sandbox, save), `compare_estimates` (saved estimates side by side) and
 //! `propose_architecture` (the user's preferences, an offline estimate of the description,
 //! and a cheaper variant to discuss).
 
 use agentdesk_memory::{ListRecords, MemoryStore};
+use agentdesk_wasm_sandbox::Sandbox;
 use serde_json::{Value, json};
 
-use crate::estimator::{EstimateStore, estimate, is_japanese};
+use crate::estimator::{EstimateStore, calculate_in_sandbox, estimate, estimate_spec, is_japanese};
 use crate::provider::{BoxFuture, ToolSpec};
 use crate::tools::{Tool, ToolContext, ToolOutput};
+
+/// `estimate_costs`: the estimator's pipeline for the model. The model reads the user's
+/// words into resources (its strength); the tool prices them from the catalog, runs the
+/// arithmetic in the sandbox and saves the estimate, which the screen shows as a table.
+#[derive(Debug, Clone)]
+pub struct EstimateCosts {
+    store: EstimateStore,
+    sandbox: Option<Sandbox>,
+    default_region: String,
+}
+
+impl EstimateCosts {
+    /// Saves to `store`, calculates in `sandbox` when there is one.
+    pub fn new(store: EstimateStore, sandbox: Option<Sandbox>, default_region: &str) -> Self {
+        Self { store, sandbox, default_region: default_region.to_owned() }
+    }
+
+    async fn run(&self, arguments: &Value) -> ToolOutput {
+        let Some(description) =
+            arguments["description"].as_str().filter(|text| !text.trim().is_empty())
+        else {
+            return ToolOutput::error(
+                "estimate_costs needs {\"description\": \"the user's words\"} and, for precision, \"resources\"",
+            );
+        };
+        let made = match arguments.get("resources").filter(|resources| !resources.is_null()) {
+            Some(resources) => {
+                let spec = json!({"region": arguments.get("region"), "resources": resources});
+                estimate_spec(&spec.to_string(), &self.default_region)
+            }
+            None => {
+                estimate(description, arguments["region"].as_str().unwrap_or(&self.default_region))
+            }
+        };
+        let mut made = match made {
+            Ok(made) => made,
+            Err(error) => return ToolOutput::error(error.to_string()),
+        };
+        if let Some(sandbox) = &self.sandbox
+            && let Err(error) = calculate_in_sandbox(sandbox, &mut made, description).await
+        {
+            return ToolOutput::error(error.to_string());
+        }
+        match self.store.save(description, &made) {
+            Ok(saved) => {
+                let text =
+                    format!("Estimate {} saved.\n\n{}", saved.id, saved.estimate.report_markdown);
+                ToolOutput::ok(text).with_data(json!(saved))
+            }
+            Err(error) => ToolOutput::error(error.to_string()),
+        }
+    }
+}
+
+impl Tool for EstimateCosts {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "estimate_costs".into(),
+            description: "Estimate the monthly AWS cost of an architecture: prices each resource from AgentDesk's bundled catalog, does the arithmetic in the Python sandbox (730 hours a month), saves the estimate and returns its report with assumptions. Give the user's description; add `resources` (catalog service and resource names, see list_services) for precision.".into(),
+            input_schema: json!({
+                "type": "object",
+                "properties": {
+                    "description": {"type": "string", "description": "The user's architecture, in their words"},
+                    "region": {"type": "string", "description": "e.g. us-east-1, ap-northeast-1"},
+                    "resources": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "service": {"type": "string"},
+                                "resource": {"type": "string"},
+                                "count": {"type": "number"},
+                                "hours": {"type": "number"},
+                                "quantity": {"type": "number"},
+                                "multi_az": {"type": "boolean"},
+                                "storage_gb": {"type": "number"}
+                            },
+                            "required": ["service", "resource"]
+                        }
+                    }
+                },
+                "required": ["description"]
+            }),
+        }
+    }
+
+    fn call<'a>(&'a self, arguments: &'a Value, _: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+        Box::pin(self.run(arguments))
+    }
+}
 
 /// `compare_estimates`: saved estimates side by side, the most recent ones by default.
 #[derive(Debug, Clone)]
@@ -33,7 +125,10 @@ impl CompareEstimates {
             }
         };
         match self.store.compare(&ids, false) {
-            Ok(comparison) => ToolOutput::ok(comparison.report_markdown),
+            Ok(comparison) => {
+                let data = json!(comparison);
+                ToolOutput::ok(comparison.report_markdown).with_data(data)
+            }
             Err(error) => ToolOutput::error(error.to_string()),
         }
     }

@@ -3,14 +3,16 @@
 //!
 //! Start with [`Provider`] (`provider.rs`): a request with messages and tools in, text deltas
 //! out as they arrive, the whole assistant message at the end. `openai.rs` implements it for
-//! OpenAI-compatible servers, `anthropic.rs` for the Anthropic Messages API; `http.rs` holds
+//! OpenAI-compatible servers, `anthropic.rs` for the Anthropic Messages API, `bedrock.rs` for
+//! Amazon Bedrock's Converse API through the AWS SDK; `http.rs` holds
 //! what they share (retries, error bodies) and `sse.rs` reads the event streams they send.
 //! [`Agent::run_turn`] (`agent.rs`) is the loop: model calls and tool calls until the model
 //! answers, each step streamed as an [`AgentEvent`], stored in memory and traced with the
 //! OpenTelemetry GenAI span names; `tools.rs` holds the [`Tool`] trait and approval policy,
 //! and `sandbox_tool.rs`, `catalog_tools.rs` and `estimate_tools.rs` the tools themselves.
 //! [`estimator`] is the offline cost estimator (parser, pricing from `agentdesk-pricing`,
-//! report, saved estimates); `setup.rs` turns the `[model]` settings into a provider.
+//! report, saved estimates); `setup.rs` turns the `[model]` settings into a provider and
+//! finds its key, and `assemble.rs` builds the cost-estimator agent from its parts.
 //!
 //! Design decisions:
 //! - Deltas are delivered once, in order, through a callback, and the completion is built
@@ -20,12 +22,14 @@
 //! - Keys are [`Secret`]s: they print as `***` and leave the process only in the request's
 //!   authentication header.
 //!
-//! This crate composes the leaves (config, memory, pricing, wasm-sandbox; identity and `mcp`
-//! as they arrive); it must not depend on Tauri, GTK or WebKit.
+//! This crate composes the leaves (config, identity, memory, pricing, wasm-sandbox; `mcp`
+//! as it arrives); it must not depend on Tauri, GTK or WebKit.
 #![deny(missing_docs)]
 
 mod agent;
 mod anthropic;
+mod assemble;
+mod bedrock;
 mod catalog_tools;
 mod estimate_tools;
 pub mod estimator;
@@ -41,8 +45,10 @@ mod tools;
 
 pub use agent::{Agent, AgentError, AgentEvent, Approver, MemoryLink, TurnOutcome};
 pub use anthropic::Anthropic;
+pub use assemble::{EstimatorParts, cost_estimator};
+pub use bedrock::{Bedrock, BedrockOptions};
 pub use catalog_tools::{GetPrice, ListServices, Recall};
-pub use estimate_tools::{CompareEstimates, ProposeArchitecture};
+pub use estimate_tools::{CompareEstimates, EstimateCosts, ProposeArchitecture};
 pub use openai::OpenAiCompatible;
 pub use provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,
@@ -50,5 +56,5 @@ pub use provider::{
 };
 pub use sandbox_tool::ExecutePython;
 pub use secret::Secret;
-pub use setup::{Connected, SetupError, connect};
+pub use setup::{ApiKey, Connected, SetupError, connect, open_vault};
 pub use tools::{Approval, Tool, ToolContext, ToolOutput, ToolRegistry};

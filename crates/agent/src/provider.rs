@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// A boxed future, so providers stay object-safe without extra crates.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -50,8 +51,9 @@ pub struct ToolSpec {
 }
 
 /// One tool call the model made.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "Agent.ts")]
 pub struct ToolCall {
     /// The provider's id for it, echoed in the result.
     pub id: String,
@@ -78,8 +80,9 @@ pub struct ChatRequest {
 }
 
 /// Tokens a call used.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "Agent.ts")]
 pub struct Usage {
     /// Tokens read.
     pub input_tokens: u64,

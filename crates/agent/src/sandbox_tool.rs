@@ -101,7 +101,7 @@ impl ExecutePython {
         if text.is_empty() {
             text.push_str("(no output; print() what you need to see)");
         }
-        ToolOutput { content: text, is_error: result.is_error }
+        if result.is_error { ToolOutput::error(text) } else { ToolOutput::ok(text) }
     }
 }
 

@@ -5,28 +5,42 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use ts_rs::TS;
 
 use crate::provider::{BoxFuture, ToolSpec};
 
-/// What a tool returned, as text for the model.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What a tool returned: text for the model, and optionally the same result as data for
+/// the user's screen (like MCP's `structuredContent`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "Agent.ts")]
 pub struct ToolOutput {
     /// The result (or the error) as the model reads it.
     pub content: String,
     /// Whether the tool failed.
     pub is_error: bool,
+    /// The result as data (a saved estimate), for the screen; the model reads `content`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub structured_content: Option<Value>,
 }
 
 impl ToolOutput {
     /// A successful result.
     pub fn ok(content: impl Into<String>) -> Self {
-        Self { content: content.into(), is_error: false }
+        Self { content: content.into(), is_error: false, structured_content: None }
     }
 
     /// A failure the model should read and react to.
     pub fn error(content: impl Into<String>) -> Self {
-        Self { content: content.into(), is_error: true }
+        Self { content: content.into(), is_error: true, structured_content: None }
+    }
+
+    /// Adds the result as data for the screen.
+    #[must_use]
+    pub fn with_data(mut self, data: Value) -> Self {
+        self.structured_content = Some(data);
+        self
     }
 }
 
@@ -60,8 +74,9 @@ pub trait Tool: Send + Sync + std::fmt::Debug {
 }
 
 /// Whether a tool may run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "Agent.ts")]
 pub enum Approval {
     /// Runs without asking.
     Allow,

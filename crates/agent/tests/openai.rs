@@ -156,7 +156,7 @@ async fn a_rate_limit_is_retried_before_anything_streamed() {
         Reply {
             status: 429,
             headers: vec![("content-type", "application/json"), ("retry-after", "0")],
-            pieces: vec![json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}).to_string()],
+            pieces: vec![json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}).to_string().into_bytes()],
         },
         stream(&[chunk(&json!({"content": "ok"}), Some("stop"))]),
     ])
@@ -215,7 +215,9 @@ async fn a_stream_cut_off_mid_answer_is_an_error_not_a_short_answer() {
     let server = serve(vec![Reply {
         status: 200,
         headers: vec![("content-type", "text/event-stream")],
-        pieces: vec![format!("data: {}\n\n", chunk(&json!({"content": "The total is"}), None))],
+        pieces: vec![
+            format!("data: {}\n\n", chunk(&json!({"content": "The total is"}), None)).into_bytes(),
+        ],
     }])
     .await;
     let provider = OpenAiCompatible::new("openai", &server.base_url, None);

@@ -51,13 +51,36 @@ pub(crate) enum Command {
     /// Conversations and long-term memories kept in agentdesk.db
     #[command(subcommand)]
     Memory(MemoryCommand),
-    /// Chat with the cost estimator (needs model.provider; the key from the environment)
+    /// Chat with the cost estimator: with the configured model, or the offline estimator
     Chat(ChatArgs),
+    /// The model agents use: what is configured and where its key comes from
+    #[command(subcommand)]
+    Model(ModelCommand),
     /// Estimate AWS costs offline from a description in English or Japanese (saved)
     Estimate(EstimateArgs),
     /// Saved estimates: list, show, compare
     #[command(subcommand)]
     Estimates(EstimatesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ModelCommand {
+    /// The provider, the model and where the key comes from (never the key itself)
+    Show {
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Store a provider's API key in the OS keyring (typed without echo, or piped in)
+    SetKey {
+        /// openai, anthropic or openai-compatible
+        provider: String,
+    },
+    /// Delete a provider's API key from the keyring
+    ForgetKey {
+        /// openai, anthropic or openai-compatible
+        provider: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +134,9 @@ pub(crate) struct ChatArgs {
     /// Continue this conversation (a new one when absent)
     #[arg(long)]
     pub(crate) session: Option<String>,
+    /// Run tools whose policy is "ask" without asking (tools.execute_python)
+    #[arg(long, short = 'y')]
+    pub(crate) yes: bool,
     /// The message; without one, each line of standard input is a turn
     pub(crate) message: Vec<String>,
 }

@@ -4,16 +4,23 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
-/// Serves one streamed chat completion with `deltas`, and returns the request body it got.
-fn one_answer(deltas: &'static [&'static str]) -> (String, std::thread::JoinHandle<String>) {
+/// What the server received: the body and the `authorization` header.
+struct Received {
+    body: String,
+    authorization: Option<String>,
+}
+
+/// Serves one streamed chat completion with `deltas`, and returns what it received.
+fn one_answer(deltas: &'static [&'static str]) -> (String, std::thread::JoinHandle<Received>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}/v1", listener.local_addr().expect("address"));
     let server = std::thread::spawn(move || {
         let (stream, _) = listener.accept().expect("accept");
         let mut reader = BufReader::new(stream);
         let mut length = 0;
+        let mut authorization = None;
         loop {
             let mut line = String::new();
             reader.read_line(&mut line).expect("header");
@@ -22,6 +29,9 @@ fn one_answer(deltas: &'static [&'static str]) -> (String, std::thread::JoinHand
             }
             if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
                 length = value.trim().parse().expect("length");
+            }
+            if line.to_ascii_lowercase().starts_with("authorization:") {
+                authorization = Some(line["authorization:".len()..].trim().to_owned());
             }
         }
         let mut body = vec![0; length];
@@ -42,15 +52,19 @@ fn one_answer(deltas: &'static [&'static str]) -> (String, std::thread::JoinHand
             serde_json::json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
         )
         .expect("end");
-        String::from_utf8(body).expect("utf-8 body")
+        Received { body: String::from_utf8(body).expect("utf-8 body"), authorization }
     });
     (url, server)
 }
 
 fn agentdesk(folder: &Path, config: &str, args: &[&str]) -> Output {
+    agentdesk_with_input(folder, config, args, "")
+}
+
+fn agentdesk_with_input(folder: &Path, config: &str, args: &[&str], input: &str) -> Output {
     let config_file = folder.join("config.toml");
     std::fs::write(&config_file, config).expect("config");
-    Command::new(env!("CARGO_BIN_EXE_agentdesk"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agentdesk"))
         .arg("--config")
         .arg(&config_file)
         .arg("--data-dir")
@@ -60,8 +74,13 @@ fn agentdesk(folder: &Path, config: &str, args: &[&str]) -> Output {
         .args(args)
         .env_remove("OPENAI_API_KEY")
         .env_remove("AGENTDESK_MODEL_PROVIDER")
-        .output()
-        .expect("run agentdesk")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run agentdesk");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("agentdesk output")
 }
 
 #[test]
@@ -76,7 +95,7 @@ fn a_chat_turn_streams_the_answer_and_is_kept_in_memory() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "A t3.medium is about $30.37 a month.\n");
     let request: serde_json::Value =
-        serde_json::from_str(&server.join().expect("server")).expect("json");
+        serde_json::from_str(&server.join().expect("server").body).expect("json");
     assert_eq!(request["model"], "test-model");
     assert!(
         request["messages"][0]["content"]
@@ -113,4 +132,56 @@ fn without_a_model_the_offline_estimator_answers_and_a_missing_key_is_named() {
 
     let output = agentdesk(folder.path(), "[model]\nprovider = \"openai\"\n", &["chat", "hello"]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("set OPENAI_API_KEY"));
+}
+
+/// Runs under scripts/in-test-keyring (make test): a throwaway Secret Service.
+#[test]
+fn a_key_stored_in_the_keyring_is_sent_and_never_shown() {
+    let folder = tempfile::tempdir().expect("temp");
+    let key = "sk-test-6f1d2c9a8b7e4d3c";
+    let (url, server) = one_answer(&["ok"]);
+    let config = format!("[model]\nprovider = \"openai-compatible\"\nbase_url = \"{url}\"\n");
+
+    let stored = agentdesk_with_input(
+        folder.path(),
+        &config,
+        &["model", "set-key", "openai-compatible"],
+        key,
+    );
+    assert!(stored.status.success(), "{}", String::from_utf8_lossy(&stored.stderr));
+    let shown = agentdesk(folder.path(), &config, &["model", "show", "--json"]);
+    let view: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("json");
+    assert_eq!(view["key"], "keyring");
+
+    let chat = agentdesk(folder.path(), &config, &["chat", "hello"]);
+    assert!(chat.status.success(), "{}", String::from_utf8_lossy(&chat.stderr));
+    assert_eq!(
+        server.join().expect("server").authorization.as_deref(),
+        Some(&*format!("Bearer {key}"))
+    );
+
+    let forgotten =
+        agentdesk(folder.path(), &config, &["model", "forget-key", "openai-compatible"]);
+    assert!(forgotten.status.success());
+    let shown_after = agentdesk(folder.path(), &config, &["model", "show", "--json"]);
+    let view: serde_json::Value = serde_json::from_slice(&shown_after.stdout).expect("json");
+    assert_eq!(view["key"], "missing");
+
+    let refused =
+        agentdesk_with_input(folder.path(), &config, &["model", "set-key", "ollama"], key);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("takes no API key"));
+
+    for output in [&stored, &shown, &chat, &forgotten, &shown_after, &refused] {
+        let everything = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!everything.contains(key), "the key leaked: {everything}");
+    }
+    for log in std::fs::read_dir(folder.path().join("data/logs")).into_iter().flatten().flatten() {
+        let text = std::fs::read_to_string(log.path()).unwrap_or_default();
+        assert!(!text.contains(key), "the key is in {}", log.path().display());
+    }
 }

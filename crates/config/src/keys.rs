@@ -6,7 +6,9 @@
 
 use std::path::PathBuf;
 
-use crate::settings::{KeyringStore, Language, LogLevel, ModelProvider, Settings, Theme};
+use crate::settings::{
+    KeyringStore, Language, LogLevel, ModelProvider, Settings, Theme, ToolPolicy,
+};
 
 /// What values a key takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,7 +175,7 @@ pub static KEYS: &[Key] = &[
     Key {
         name: "model.provider",
         kind: Kind::Choice(ModelProvider::NAMES),
-        summary: "The model agents use: none (offline), openai, anthropic, ollama, lmstudio, openai-compatible",
+        summary: "The model agents use: none (offline), openai, anthropic, ollama, lmstudio, openai-compatible, bedrock",
         get: |s| s.model.provider.as_str().to_owned(),
         set: |s, v| ModelProvider::parse(v).map(|value| s.model.provider = value),
     },
@@ -194,6 +196,27 @@ pub static KEYS: &[Key] = &[
             let valid = url.is_empty() || url.starts_with("http://") || url.starts_with("https://");
             valid.then(|| s.model.base_url = url)
         },
+    },
+    Key {
+        name: "model.aws_region",
+        kind: Kind::Text,
+        summary: "Bedrock's AWS region; empty for AWS_REGION or the profile's, else us-east-1",
+        get: |s| s.model.aws_region.clone(),
+        set: |s, v| (v.is_empty() || is_region_code(v)).then(|| s.model.aws_region = v.to_owned()),
+    },
+    Key {
+        name: "model.aws_profile",
+        kind: Kind::Text,
+        summary: "The AWS profile Bedrock is called as; empty for AWS_PROFILE or default",
+        get: |s| s.model.aws_profile.clone(),
+        set: |s, v| one_line(v).map(|value| s.model.aws_profile = value),
+    },
+    Key {
+        name: "tools.execute_python",
+        kind: Kind::Choice(ToolPolicy::NAMES),
+        summary: "Whether the agent runs Python in the sandbox: ask (each time), allow, deny",
+        get: |s| s.tools.execute_python.as_str().to_owned(),
+        set: |s, v| ToolPolicy::parse(v).map(|value| s.tools.execute_python = value),
     },
     Key {
         name: "estimate.region",

@@ -27,5 +27,6 @@ pub use file::{ConfigFile, Loaded, load};
 pub use locations::{Environment, Locations, Overrides};
 pub use settings::{
     EstimateSettings, KeyringSettings, KeyringStore, Language, LogLevel, LogSettings,
-    MemorySettings, ModelProvider, ModelSettings, Settings, Theme, UiSettings,
+    MemorySettings, ModelProvider, ModelSettings, Settings, Theme, ToolPolicy, ToolSettings,
+    UiSettings,
 };

@@ -109,6 +109,8 @@ pub struct Settings {
     pub model: ModelSettings,
     /// Cost estimates.
     pub estimate: EstimateSettings,
+    /// Which agent tools run without asking.
+    pub tools: ToolSettings,
 }
 
 /// The desktop app's look and language.
@@ -181,6 +183,8 @@ choices! {
         LmStudio = "lmstudio",
         /// Any other OpenAI-compatible server (vLLM, llama.cpp) at `model.base_url`.
         OpenAiCompatible = "openai-compatible",
+        /// Amazon Bedrock's Converse API, with credentials from the AWS default chain.
+        Bedrock = "bedrock",
     }
 }
 
@@ -196,6 +200,33 @@ pub struct ModelSettings {
     pub name: String,
     /// Where the API is; empty for the provider's default.
     pub base_url: String,
+    /// Bedrock's region; empty for the AWS chain's (`AWS_REGION`, the profile), else us-east-1.
+    pub aws_region: String,
+    /// The AWS profile Bedrock is called as; empty for `AWS_PROFILE` or `default`.
+    pub aws_profile: String,
+}
+
+choices! {
+    /// Whether an agent tool runs without asking.
+    ToolPolicy {
+        /// Runs without asking.
+        Allow = "allow",
+        /// Asks each time, showing the call's arguments.
+        #[default]
+        Ask = "ask",
+        /// Never runs; the model is told it is switched off.
+        Deny = "deny",
+    }
+}
+
+/// Which agent tools run without asking. The others only read AgentDesk's own catalog,
+/// estimates and memory, and always run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Settings.ts")]
+pub struct ToolSettings {
+    /// Running Python in the sandbox (`execute_python`).
+    pub execute_python: ToolPolicy,
 }
 
 /// Cost estimates.

@@ -1,9 +1,10 @@
 // The UI talks to AgentDesk through this interface only: the Tauri implementation in the
 // app, an in-memory one in component tests. Types come from Rust (see ../bindings).
-import type { AppInfo, InstallProgress, SettingsView } from "../bindings/Api";
+import type { AppInfo, ChatModel, ChatTurn, InstallProgress, SettingsView } from "../bindings/Api";
+import type { AgentEvent } from "../bindings/Agent";
 import type { Limits, OutputChunk, RuntimeId, RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
-import type { Settings } from "../bindings/Settings";
+import type { ModelProvider, Settings } from "../bindings/Settings";
 import type { SavedEstimate } from "../bindings/Estimate";
 import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
 
@@ -46,6 +47,21 @@ export interface Backend {
   /** Extracts every conversation with new events now. */
   memoryExtract(): Promise<ExtractionReport>;
 
-  /** Answers a chat message with the offline estimator (no model in this version's desktop). */
+  /** Answers a chat message with the offline estimator (when no model is configured). */
   chatOffline(sessionId: string, message: string): Promise<SavedEstimate>;
+  /** The model the chat uses, or why it cannot (provider "none": the offline estimator). */
+  chatModel(): Promise<ChatModel>;
+  /**
+   * One turn with the model. Each step reaches `onEvent` as it happens (text deltas once, in
+   * order; tool calls; notices); rejects with code model_not_ready, model or busy.
+   */
+  chatSend(sessionId: string, message: string, onEvent: (event: AgentEvent) => void): Promise<ChatTurn>;
+  /** Answers a tool call waiting for approval (its event had approval "ask"). */
+  chatApprove(sessionId: string, callId: string, approved: boolean): Promise<void>;
+  /** Stops the conversation's running turn; false when none was running. */
+  chatStop(sessionId: string): Promise<boolean>;
+  /** Stores a provider's API key in the OS keyring; rejects with code keyring when it cannot. */
+  modelKeySet(provider: ModelProvider, key: string): Promise<void>;
+  /** Deletes a provider's API key from the keyring; false when there was none. */
+  modelKeyForget(provider: ModelProvider): Promise<boolean>;
 }

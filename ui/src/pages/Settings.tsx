@@ -1,7 +1,7 @@
 import { useEffect, useState, type ReactNode } from "react";
 import type { ApiError, Backend } from "../backend";
 import type { SettingsView } from "../bindings/Api";
-import type { KeyringStore, Language, LogLevel, ModelProvider, Settings, Theme } from "../bindings/Settings";
+import type { KeyringStore, Language, LogLevel, ModelProvider, Settings, Theme, ToolPolicy } from "../bindings/Settings";
 import { useT, type MessageKey } from "../i18n";
 import { describeProblem } from "../problems";
 
@@ -9,7 +9,69 @@ const LANGUAGES: Language[] = ["system", "en", "ja"];
 const THEMES: Theme[] = ["system", "light", "dark"];
 const LOG_LEVELS: LogLevel[] = ["error", "warn", "info", "debug", "trace"];
 const KEYRINGS: KeyringStore[] = ["os", "keyutils"];
-const MODEL_PROVIDERS: ModelProvider[] = ["none", "openai", "anthropic", "ollama", "lmstudio", "openai-compatible"];
+const MODEL_PROVIDERS: ModelProvider[] = ["none", "openai", "anthropic", "bedrock", "ollama", "lmstudio", "openai-compatible"];
+const TOOL_POLICIES: ToolPolicy[] = ["ask", "allow", "deny"];
+/** The providers that take an API key, and the environment variable read without one. */
+const KEY_VARIABLES: Partial<Record<ModelProvider, string>> = {
+  openai: "OPENAI_API_KEY",
+  anthropic: "ANTHROPIC_API_KEY",
+  "openai-compatible": "OPENAI_API_KEY",
+};
+
+/** The API key of one provider: typed into a password field, kept only in the keyring. */
+function ApiKeyField({ backend, provider, saved }: { backend: Backend; provider: ModelProvider; saved: ModelProvider }) {
+  const t = useT();
+  const variable = KEY_VARIABLES[provider] ?? "";
+  const [key, setKey] = useState("");
+  const [source, setSource] = useState<string | null>(null);
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
+  useEffect(() => {
+    setStatus(null);
+    if (provider !== saved) {
+      setSource(null);
+      return;
+    }
+    void backend.chatModel().then((model) => setSource(model.keySource), () => setSource(null));
+  }, [backend, provider, saved]);
+  const store = async () => {
+    try {
+      await backend.modelKeySet(provider, key);
+      setKey("");
+      setSource("keyring");
+      setStatus({ ok: true, text: t("settings.apiKey.saved") });
+    } catch (error) {
+      setStatus({ ok: false, text: isApiError(error) ? error.message : String(error) });
+    }
+  };
+  const forget = async () => {
+    try {
+      await backend.modelKeyForget(provider);
+      setSource(null);
+      setStatus({ ok: true, text: t("settings.apiKey.forgotten") });
+    } catch (error) {
+      setStatus({ ok: false, text: isApiError(error) ? error.message : String(error) });
+    }
+  };
+  return (
+    <div className="field" data-key="api-key">
+      <label htmlFor="setting-api-key">{t("settings.apiKey")}</label>
+      <div className="inline-controls">
+        <input id="setting-api-key" type="password" autoComplete="off" spellCheck={false} value={key} onChange={(e) => setKey(e.target.value)} />
+        <button type="button" id="api-key-save" disabled={key.trim() === ""} onClick={() => void store()}>{t("settings.apiKey.save")}</button>
+        {source === "keyring" && <button type="button" className="ghost" id="api-key-forget" onClick={() => void forget()}>{t("settings.apiKey.forget")}</button>}
+      </div>
+      <p className="help" id="api-key-source">
+        {source === "keyring"
+          ? t("settings.apiKey.stored")
+          : source === "environment"
+            ? t("settings.apiKey.fromEnvironment", { variable })
+            : t("settings.apiKey.missing")}{" "}
+        {t("settings.apiKey.help", { variable })}
+      </p>
+      {status && <p className={status.ok ? "help" : "field-error"} role={status.ok ? "status" : "alert"}>{status.text}</p>}
+    </div>
+  );
+}
 
 type SaveState = { kind: "idle" } | { kind: "saving" } | { kind: "saved" } | { kind: "failed"; error: ApiError };
 
@@ -349,7 +411,57 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
                 />,
                 t("settings.modelBaseUrl.help"),
               )}
+              {KEY_VARIABLES[draft.model.provider] && <ApiKeyField backend={backend} provider={draft.model.provider} saved={view.settings.model.provider} />}
+              {draft.model.provider === "bedrock" && (
+                <>
+                  {field(
+                    "setting-aws-region",
+                    "model.aws_region",
+                    "settings.awsRegion",
+                    <input
+                      id="setting-aws-region"
+                      type="text"
+                      spellCheck={false}
+                      value={draft.model.awsRegion}
+                      placeholder={t("settings.default")}
+                      onChange={(e) => setDraft({ ...draft, model: { ...draft.model, awsRegion: e.target.value.trim() } })}
+                    />,
+                    t("settings.awsRegion.help"),
+                  )}
+                  {field(
+                    "setting-aws-profile",
+                    "model.aws_profile",
+                    "settings.awsProfile",
+                    <input
+                      id="setting-aws-profile"
+                      type="text"
+                      spellCheck={false}
+                      value={draft.model.awsProfile}
+                      placeholder={t("settings.default")}
+                      onChange={(e) => setDraft({ ...draft, model: { ...draft.model, awsProfile: e.target.value } })}
+                    />,
+                    t("settings.awsProfile.help"),
+                  )}
+                </>
+              )}
             </>
+          )}
+        </fieldset>
+
+        <fieldset>
+          <legend>{t("settings.section.tools")}</legend>
+          {field(
+            "setting-execute-python",
+            "tools.execute_python",
+            "settings.executePython",
+            <select
+              id="setting-execute-python"
+              value={draft.tools.executePython}
+              onChange={(e) => setDraft({ ...draft, tools: { executePython: e.target.value as ToolPolicy } })}
+            >
+              {TOOL_POLICIES.map((policy) => <option key={policy} value={policy}>{t(`settings.toolPolicy.${policy}`)}</option>)}
+            </select>,
+            t("settings.executePython.help"),
           )}
         </fieldset>
 

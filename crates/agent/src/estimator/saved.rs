@@ -24,7 +24,8 @@ pub struct SavedEstimate {
 }
 
 /// Estimates compared: each one's total, and each service's monthly cost in each.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Estimate.ts")]
 pub struct Comparison {
     /// The estimates, in the order asked.
     pub estimates: Vec<ComparedEstimate>,
@@ -35,7 +36,8 @@ pub struct Comparison {
 }
 
 /// One estimate's line in a comparison.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Estimate.ts")]
 pub struct ComparedEstimate {
     /// Its id.
     pub id: String,

@@ -15,13 +15,18 @@ use tokio::net::TcpListener;
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(&'static str, &'static str)>,
-    pub(crate) pieces: Vec<String>,
+    pub(crate) pieces: Vec<Vec<u8>>,
 }
 
 impl Reply {
     /// A 200 event stream written in these pieces.
     pub(crate) fn sse(pieces: Vec<String>) -> Self {
-        Self { status: 200, headers: vec![("content-type", "text/event-stream")], pieces }
+        Self::stream("text/event-stream", pieces.into_iter().map(String::into_bytes).collect())
+    }
+
+    /// A 200 stream of `content_type` written in these binary pieces.
+    pub(crate) fn stream(content_type: &'static str, pieces: Vec<Vec<u8>>) -> Self {
+        Self { status: 200, headers: vec![("content-type", content_type)], pieces }
     }
 
     /// An error status with a JSON body.
@@ -29,7 +34,7 @@ impl Reply {
         Self {
             status,
             headers: vec![("content-type", "application/json")],
-            pieces: vec![body.to_string()],
+            pieces: vec![body.to_string().into_bytes()],
         }
     }
 }
@@ -72,7 +77,7 @@ pub(crate) async fn serve(replies: Vec<Reply>) -> Server {
             head.push_str("\r\n");
             socket.write_all(head.as_bytes()).await.expect("write head");
             for piece in &reply.pieces {
-                socket.write_all(piece.as_bytes()).await.expect("write piece");
+                socket.write_all(piece).await.expect("write piece");
                 socket.flush().await.expect("flush");
             }
             socket.shutdown().await.expect("close");

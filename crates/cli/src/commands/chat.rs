@@ -3,36 +3,70 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use agentdesk_agent::estimator::{OfflineTurn, answer_offline};
 use agentdesk_agent::{
-    Agent, AgentEvent, Approval, Approver, BoxFuture, CompareEstimates, ExecutePython, GetPrice,
-    ListServices, MemoryLink, ProposeArchitecture, Recall, SetupError, ToolCall, ToolRegistry,
-    connect, prompts,
+    Agent, AgentEvent, Approval, Approver, BoxFuture, EstimatorParts, MemoryLink, SetupError,
+    ToolCall, connect, cost_estimator,
 };
 use agentdesk_memory::{LOCAL_ACTOR, MemoryStore};
-use agentdesk_pricing::Catalog;
-use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox, SandboxConfig};
+use agentdesk_wasm_sandbox::RuntimeId;
 use anyhow::Context;
 
 use super::Started;
 use crate::args::ChatArgs;
 
-/// Tools here run without asking: the only one is the sandbox, which reaches nothing outside
-/// its own session.
+/// Asks on the terminal before a tool whose policy is "ask" runs, showing its arguments;
+/// with `--yes` every such call runs, and with no terminal to ask on none does.
 #[derive(Debug)]
-struct NoQuestions;
+struct TerminalApprover {
+    yes: bool,
+}
 
-impl Approver for NoQuestions {
-    fn approve<'a>(&'a self, _: &'a ToolCall) -> BoxFuture<'a, bool> {
-        Box::pin(async { true })
+impl Approver for TerminalApprover {
+    fn approve<'a>(&'a self, call: &'a ToolCall) -> BoxFuture<'a, bool> {
+        let yes = self.yes;
+        let arguments = render_arguments(&call.arguments);
+        let name = call.name.clone();
+        Box::pin(async move {
+            if yes {
+                return true;
+            }
+            // The question goes to the terminal itself, so piped input stays the messages.
+            let asked = tokio::task::spawn_blocking(move || ask_on_terminal(&name, &arguments));
+            asked.await.unwrap_or(false)
+        })
     }
+}
+
+fn render_arguments(arguments: &serde_json::Value) -> String {
+    match arguments.get("code").and_then(serde_json::Value::as_str) {
+        Some(code) => code.lines().map(|line| format!("    {line}\n")).collect(),
+        None => format!("    {arguments}\n"),
+    }
+}
+
+fn ask_on_terminal(name: &str, arguments: &str) -> bool {
+    let Ok(tty) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty") else {
+        eprintln!(
+            "\n[{name} not run: no terminal to ask on; pass --yes or set tools.{name} = allow]"
+        );
+        return false;
+    };
+    let mut writer = &tty;
+    let _ignored = write!(writer, "\n{name} wants to run:\n{arguments}Run it? [y/N] ");
+    let _ignored = writer.flush();
+    let mut answer = String::new();
+    if std::io::BufReader::new(&tty).read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "はい")
 }
 
 pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode> {
     let settings = &started.loaded.settings;
-    let connected = match connect(&settings.model, &|variable| std::env::var(variable).ok()) {
+    let vault = super::vault(settings);
+    let connected = match connect(&settings.model, &|key| key.lookup(vault.as_ref())) {
         Ok(connected) => connected,
         Err(SetupError::NoModel) => return offline(started, args),
         Err(error) => return Err(error.into()),
@@ -43,46 +77,25 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
             .await
             .context("cannot open the memory database")?;
         let memory_id = store.default_memory().await?.memory_id;
-        let mut tools = ToolRegistry::default();
-        let catalog = Catalog::bundled()?;
-        tools.register(Arc::new(GetPrice::new(catalog.clone())), Approval::Allow);
-        tools.register(Arc::new(ListServices::new(catalog)), Approval::Allow);
-        tools.register(
-            Arc::new(Recall::new(store.clone(), &memory_id, LOCAL_ACTOR)),
-            Approval::Allow,
-        );
-        let saved = CompareEstimates::new(super::estimate::store(started));
-        tools.register(Arc::new(saved), Approval::Allow);
-        let region = &settings.estimate.region;
-        let propose = ProposeArchitecture::new(store.clone(), &memory_id, LOCAL_ACTOR, region);
-        tools.register(Arc::new(propose), Approval::Allow);
-        let sandbox =
-            Sandbox::open(&SandboxConfig::in_folders(&locations.data_dir, &locations.cache_dir, 1))
-                .context("cannot open the sandbox")?;
-        if sandbox
+        let sandbox = super::estimate::open_sandbox(started)?;
+        let python_installed = sandbox
             .runtimes()
             .iter()
-            .any(|status| status.id == RuntimeId::Python && status.installed)
-        {
-            tools.register(
-                Arc::new(ExecutePython::new(sandbox, RuntimeId::Python, Limits::default())),
-                Approval::Allow,
-            );
-        } else {
+            .any(|status| status.id == RuntimeId::Python && status.installed);
+        if !python_installed {
             eprintln!(
                 "note: the Python sandbox is not installed, so the model cannot calculate in it (agentdesk sandbox install python)"
             );
         }
-        let agent = Agent {
-            name: "cost-estimator".into(),
-            provider: connected.provider,
-            model: connected.model,
-            system: prompts::cost_estimator(&settings.estimate.region),
-            tools,
-            max_steps: 12,
-            history_turns: 10,
+        let agent = cost_estimator(EstimatorParts {
+            connected,
             memory: MemoryLink { store: store.clone(), memory_id, actor_id: LOCAL_ACTOR.into() },
-        };
+            estimates: super::estimate::store(started),
+            sandbox: Some(sandbox),
+            region: settings.estimate.region.clone(),
+            python: settings.tools.execute_python,
+        })?;
+        let approver = TerminalApprover { yes: args.yes };
         let session = args.session.unwrap_or_else(new_session_id);
         let interactive = std::io::stdin().is_terminal();
         if args.message.is_empty() && interactive {
@@ -95,25 +108,34 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
                 if line.trim().is_empty() {
                     continue;
                 }
-                code = turn(&agent, &session, &line).await;
+                code = turn(&agent, &session, &line, &approver).await;
             }
             code
         } else {
-            turn(&agent, &session, &args.message.join(" ")).await
+            turn(&agent, &session, &args.message.join(" "), &approver).await
         };
         store.close().await;
         Ok(code)
     })
 }
 
-async fn turn(agent: &Agent, session: &str, message: &str) -> ExitCode {
+async fn turn(
+    agent: &Agent,
+    session: &str,
+    message: &str,
+    approver: &TerminalApprover,
+) -> ExitCode {
     let mut stdout = std::io::stdout();
     let mut on_event = |event: AgentEvent| match event {
         AgentEvent::Text { text } => {
             print!("{text}");
             let _ignored = stdout.flush();
         }
-        AgentEvent::ToolRequested { call, .. } => eprintln!("\n[{}] running", call.name),
+        AgentEvent::ToolRequested { call, approval } => {
+            if approval != Approval::Ask {
+                eprintln!("\n[{}] running", call.name);
+            }
+        }
         AgentEvent::ToolFinished { output, elapsed_ms, .. } => {
             let status = if output.is_error { "failed" } else { "done" };
             eprintln!("[{status} in {elapsed_ms} ms]");
@@ -121,9 +143,13 @@ async fn turn(agent: &Agent, session: &str, message: &str) -> ExitCode {
         AgentEvent::ToolRefused { reason, .. } => eprintln!("[not run: {reason}]"),
         AgentEvent::Notice { message, .. } => eprintln!("\nnote: {message}"),
     };
-    match agent.run_turn(session, message, &mut on_event, &NoQuestions).await {
-        Ok(_) => {
+    match agent.run_turn(session, message, &mut on_event, approver).await {
+        Ok(outcome) => {
             println!();
+            let used = outcome.usage;
+            if used.input_tokens + used.output_tokens > 0 {
+                eprintln!("[{} in, {} out tokens]", used.input_tokens, used.output_tokens);
+            }
             ExitCode::SUCCESS
         }
         Err(error) => {

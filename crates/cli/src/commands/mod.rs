@@ -5,6 +5,7 @@ mod config;
 mod doctor;
 mod estimate;
 mod memory;
+mod model;
 mod sandbox;
 
 use std::process::ExitCode;
@@ -30,6 +31,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sandbox(command) => sandbox::run(&context, command),
         Command::Memory(command) => memory::run(&context, command),
         Command::Chat(args) => chat::run(&context, args),
+        Command::Model(command) => model::run(&context, command),
         Command::Estimate(args) => estimate::run(&context, &args),
         Command::Estimates(command) => estimate::saved(&context, command),
     }
@@ -73,6 +75,18 @@ fn block_on<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> an
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(work)
+}
+
+/// The keyring `keyring.store` names, or `None` (logged) when it cannot be opened: keys are
+/// then looked up in the environment only.
+fn vault(settings: &agentdesk_config::Settings) -> Option<agentdesk_identity::Vault> {
+    match agentdesk_agent::open_vault(settings.keyring.store) {
+        Ok(vault) => Some(vault),
+        Err(error) => {
+            tracing::info!(%error, "no keyring; API keys come from the environment only");
+            None
+        }
+    }
 }
 
 /// Prints `value` as pretty JSON on standard output.

@@ -1,0 +1,87 @@
+//! The cost-estimator agent put together from its parts, the same way in the terminal and on
+//! the desktop: the model, the tools with their approval policies, the system prompt.
+
+use std::sync::Arc;
+
+use agentdesk_config::ToolPolicy;
+use agentdesk_pricing::{Catalog, CatalogError};
+use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox};
+
+use crate::agent::{Agent, MemoryLink};
+use crate::catalog_tools::{GetPrice, ListServices, Recall};
+use crate::estimate_tools::{CompareEstimates, EstimateCosts, ProposeArchitecture};
+use crate::estimator::EstimateStore;
+use crate::prompts;
+use crate::sandbox_tool::ExecutePython;
+use crate::setup::Connected;
+use crate::tools::{Approval, ToolRegistry};
+
+/// What the cost estimator is built from.
+#[derive(Debug, Clone)]
+pub struct EstimatorParts {
+    /// The model.
+    pub connected: Connected,
+    /// Where conversations are kept (and `recall` searches).
+    pub memory: MemoryLink,
+    /// Where estimates are saved.
+    pub estimates: EstimateStore,
+    /// The sandbox, when one could be opened.
+    pub sandbox: Option<Sandbox>,
+    /// The region priced when the user names none.
+    pub region: String,
+    /// Whether `execute_python` asks first (`tools.execute_python`).
+    pub python: ToolPolicy,
+}
+
+/// Builds the cost estimator. `execute_python` is offered only when the Python runtime is
+/// installed; the other tools read AgentDesk's own data and run without asking.
+pub fn cost_estimator(parts: EstimatorParts) -> Result<Agent, CatalogError> {
+    let EstimatorParts { connected, memory, estimates, sandbox, region, python } = parts;
+    let catalog = Catalog::bundled()?;
+    let mut tools = ToolRegistry::default();
+    tools.register(Arc::new(GetPrice::new(catalog.clone())), Approval::Allow);
+    tools.register(Arc::new(ListServices::new(catalog)), Approval::Allow);
+    tools.register(
+        Arc::new(Recall::new(memory.store.clone(), &memory.memory_id, &memory.actor_id)),
+        Approval::Allow,
+    );
+    tools.register(Arc::new(CompareEstimates::new(estimates.clone())), Approval::Allow);
+    tools.register(
+        Arc::new(ProposeArchitecture::new(
+            memory.store.clone(),
+            &memory.memory_id,
+            &memory.actor_id,
+            &region,
+        )),
+        Approval::Allow,
+    );
+    let python_ready = sandbox.as_ref().is_some_and(|sandbox| {
+        sandbox.runtimes().iter().any(|status| status.id == RuntimeId::Python && status.installed)
+    });
+    let calculator = sandbox.filter(|_| python_ready);
+    tools.register(
+        Arc::new(EstimateCosts::new(estimates, calculator.clone(), &region)),
+        Approval::Allow,
+    );
+    if let Some(sandbox) = calculator {
+        let approval = match python {
+            ToolPolicy::Allow => Approval::Allow,
+            ToolPolicy::Ask => Approval::Ask,
+            ToolPolicy::Deny => Approval::Deny,
+        };
+        tools.register(
+            Arc::new(ExecutePython::new(sandbox, RuntimeId::Python, Limits::default())),
+            approval,
+        );
+    }
+    Ok(Agent {
+        name: "cost-estimator".into(),
+        provider: connected.provider,
+        model: connected.model,
+        system: prompts::cost_estimator(&region),
+        tools,
+        max_steps: 12,
+        history_turns: 10,
+        memory,
+    })
+}

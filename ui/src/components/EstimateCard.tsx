@@ -1,0 +1,211 @@
+// A saved estimate as a real table with a bar chart by service, its assumptions and what
+// was not priced; and estimates compared side by side.
+import { useState } from "react";
+import type { Comparison, Estimate, SavedEstimate } from "../bindings/Estimate";
+import { useT } from "../i18n";
+
+export function usd(amount: number): string {
+  return amount !== 0 && Math.abs(amount) < 0.01 ? `$${amount.toFixed(4)}` : `$${amount.toFixed(2)}`;
+}
+
+/** A unit price: as many digits as the price has (0.0416, 0.023), at least cents. */
+export function unitUsd(amount: number): string {
+  const text = String(Number(amount.toPrecision(6)));
+  const decimals = text.split(".")[1]?.length ?? 0;
+  return `$${decimals < 2 ? amount.toFixed(2) : text}`;
+}
+
+/** Monthly cost per service, largest first: what the bar chart draws. */
+export function byService(estimate: Estimate): [string, number][] {
+  const totals = new Map<string, number>();
+  for (const item of estimate.items) totals.set(item.service, (totals.get(item.service) ?? 0) + item.monthly);
+  return [...totals.entries()].sort((a, b) => b[1] - a[1]);
+}
+
+/** The estimate's lines as CSV, for a spreadsheet. */
+export function toCsv(estimate: Estimate): string {
+  const quote = (text: string) => (/[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+  const rows = estimate.items.map((item) =>
+    [item.service, item.resource, String(item.quantity), item.unit, String(item.unit_price), item.monthly.toFixed(6)].map(quote).join(","),
+  );
+  return ["service,resource,quantity,unit,unit_price_usd,monthly_usd", ...rows, `total,,,,,${estimate.monthly_total.toFixed(2)}`].join("\n") + "\n";
+}
+
+/** One estimate; `selected`/`onSelect` add the "compare" check box. */
+export function EstimateCard({ saved, selected, onSelect }: { saved: SavedEstimate; selected?: boolean; onSelect?: (selected: boolean) => void }) {
+  const t = useT();
+  const estimate = saved.estimate;
+  const [copied, setCopied] = useState(false);
+  const services = byService(estimate);
+  const largest = services[0]?.[1] ?? 0;
+
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(estimate.report_markdown);
+      setCopied(true);
+    } catch {
+      setCopied(false);
+    }
+  };
+  const exportCsv = () => {
+    const url = URL.createObjectURL(new Blob([toCsv(estimate)], { type: "text/csv" }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `${saved.id}.csv`;
+    link.click();
+    URL.revokeObjectURL(url);
+  };
+
+  return (
+    <article className="estimate" data-estimate-id={saved.id}>
+      <h2>{t("chat.estimate.title", { region: estimate.region, total: usd(estimate.monthly_total) })}</h2>
+      {estimate.items.length > 0 && (
+        <>
+          <table className="estimate-table" data-testid="estimate-table">
+            <thead>
+              <tr>
+                <th scope="col">{t("chat.col.service")}</th>
+                <th scope="col">{t("chat.col.resource")}</th>
+                <th scope="col" className="number">{t("chat.col.quantity")}</th>
+                <th scope="col">{t("chat.col.unit")}</th>
+                <th scope="col" className="number">{t("chat.col.unitPrice")}</th>
+                <th scope="col" className="number">{t("chat.col.monthly")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {estimate.items.map((item, index) => (
+                <tr key={index}>
+                  <td>{item.service}</td>
+                  <td>{item.resource}</td>
+                  <td className="number">{Number(item.quantity.toFixed(2))}</td>
+                  <td>{item.unit}</td>
+                  <td className="number">{unitUsd(item.unit_price)}</td>
+                  <td className="number">{usd(item.monthly)}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row" colSpan={5}>{t("chat.total")}</th>
+                <td className="number total">{usd(estimate.monthly_total)}</td>
+              </tr>
+            </tfoot>
+          </table>
+          <svg className="estimate-chart" data-testid="estimate-chart" role="img" aria-label={t("chat.chart")} viewBox={`0 0 400 ${services.length * 24}`} width="100%">
+            {services.map(([service, amount], index) => (
+              <g key={service} transform={`translate(0 ${index * 24})`}>
+                <text x="0" y="15" className="chart-label">{service}</text>
+                <rect x="90" y="4" height="14" width={largest > 0 ? Math.max(1, (amount / largest) * 230) : 1} className="chart-bar" />
+                <text x={96 + (largest > 0 ? (amount / largest) * 230 : 0)} y="15" className="chart-value">{usd(amount)}</text>
+              </g>
+            ))}
+          </svg>
+        </>
+      )}
+      {estimate.assumptions.length > 0 && (
+        <>
+          <h3>{t("chat.assumptions")}</h3>
+          <ul>{estimate.assumptions.map((text, index) => <li key={index}>{text}</li>)}</ul>
+        </>
+      )}
+      {estimate.unrecognized.length > 0 && (
+        <>
+          <h3>{t("chat.unrecognized")}</h3>
+          <ul>{estimate.unrecognized.map((text, index) => <li key={index}>{text}</li>)}</ul>
+        </>
+      )}
+      <p className="muted price-source">
+        {t("chat.source", { date: estimate.price_date })} {estimate.calculated_in === "sandbox" ? t("chat.calculatedInSandbox") : t("chat.calculatedOnHost")}
+      </p>
+      <div className="actions">
+        <button type="button" onClick={() => void copy()}>{copied ? t("chat.copied") : t("chat.copyMarkdown")}</button>
+        <button type="button" onClick={exportCsv}>{t("chat.exportCsv")}</button>
+        {onSelect && (
+          <label className="compare-toggle">
+            <input type="checkbox" data-testid="compare-toggle" checked={selected ?? false} onChange={(event) => onSelect(event.target.checked)} />
+            {t("chat.compare.select")}
+          </label>
+        )}
+      </div>
+    </article>
+  );
+}
+
+/** Estimates side by side: a monthly cost per service in each, computed from the estimates. */
+export function compareEstimates(estimates: SavedEstimate[]): Comparison {
+  const byServiceTotals: Record<string, number[]> = {};
+  estimates.forEach((saved, column) => {
+    for (const [service, amount] of byService(saved.estimate)) {
+      byServiceTotals[service] ??= estimates.map(() => 0);
+      byServiceTotals[service][column] = amount;
+    }
+  });
+  return {
+    estimates: estimates.map((saved) => ({
+      id: saved.id,
+      description: saved.description,
+      region: saved.estimate.region,
+      monthly_total: saved.estimate.monthly_total,
+    })),
+    by_service: byServiceTotals,
+    report_markdown: "",
+  };
+}
+
+const SERIES = ["chart-bar", "chart-bar-2", "chart-bar-3", "chart-bar-4"];
+
+/** A comparison as a table (services by estimates) and a grouped bar chart. */
+export function ComparisonCard({ comparison }: { comparison: Comparison }) {
+  const t = useT();
+  const services = Object.entries(comparison.by_service).sort(
+    (a, b) => Math.max(...b[1]) - Math.max(...a[1]),
+  );
+  const largest = Math.max(0, ...services.flatMap(([, amounts]) => amounts));
+  const columns = comparison.estimates;
+  const rowHeight = 10 * columns.length + 10;
+  return (
+    <article className="estimate comparison" data-testid="comparison">
+      <h2>{t("chat.compare.title", { count: columns.length })}</h2>
+      <table className="estimate-table" data-testid="comparison-table">
+        <thead>
+          <tr>
+            <th scope="col">{t("chat.col.service")}</th>
+            {columns.map((column, index) => (
+              <th key={column.id} scope="col" className="number" title={column.description}>
+                {`${index + 1}. ${column.description.length > 24 ? `${column.description.slice(0, 24)}…` : column.description}`}
+                <div className="muted">{column.region}</div>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {services.map(([service, amounts]) => (
+            <tr key={service}>
+              <td>{service}</td>
+              {amounts.map((amount, index) => <td key={index} className="number">{amount === 0 ? "—" : usd(amount)}</td>)}
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row">{t("chat.total")}</th>
+            {columns.map((column) => <td key={column.id} className="number total">{usd(column.monthly_total)}</td>)}
+          </tr>
+        </tfoot>
+      </table>
+      <svg className="estimate-chart" role="img" aria-label={t("chat.compare.chart")} viewBox={`0 0 400 ${services.length * rowHeight}`} width="100%">
+        {services.map(([service, amounts], row) => (
+          <g key={service} transform={`translate(0 ${row * rowHeight})`}>
+            <text x="0" y="12" className="chart-label">{service}</text>
+            {amounts.map((amount, index) => (
+              <g key={index}>
+                <rect x="90" y={4 + index * 10} height="8" width={largest > 0 ? Math.max(1, (amount / largest) * 230) : 1} className={SERIES[index % SERIES.length]} />
+                <text x={96 + (largest > 0 ? (amount / largest) * 230 : 0)} y={11 + index * 10} className="chart-value">{`${index + 1}: ${usd(amount)}`}</text>
+              </g>
+            ))}
+          </g>
+        ))}
+      </svg>
+    </article>
+  );
+}
