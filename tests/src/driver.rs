@@ -165,6 +165,12 @@ impl App {
         self.command("POST", "/execute/sync", json!({"script": script, "args": []}))
     }
 
+    /// Runs a script that calls its last argument with the result, and returns that result
+    /// (within the driver's 30-second script timeout).
+    pub fn execute_async(&self, script: &str) -> Result<Value> {
+        self.command("POST", "/execute/async", json!({"script": script, "args": []}))
+    }
+
     /// Saves a PNG of the window to `path`, after the page has painted its current state.
     pub fn screenshot(&self, path: &Path) -> Result<()> {
         self.command(

@@ -361,3 +361,58 @@ fn with_a_model_the_chat_streams_and_runs_python_once_approved() -> Result {
     assert!(tool_result.as_str().is_some_and(|out| out.contains("30.368")), "{tool_result}");
     Ok(())
 }
+
+#[test]
+fn stop_ends_a_streaming_answer_and_keeps_the_question() -> Result {
+    let _turn = one_at_a_time();
+    let model = ScriptedModel::serve(vec![Reply::Paced {
+        deltas: (0..600).map(|index| format!("part {index} ")).collect(),
+        pause: std::time::Duration::from_millis(50),
+    }])?;
+    let config = format!(
+        "[model]\nprovider = \"openai-compatible\"\nbase_url = \"{}\"\nname = \"slow\"\n",
+        model.base_url
+    );
+    let s = scratch(Some(&config));
+    let app = launch(&s)?;
+    open(&app, "chat")?;
+    app.type_text(&app.find("#chat-input")?, "a long answer, please")?;
+    app.click(&app.find("#chat-send")?)?;
+    app.find(".exchange .markdown")?;
+    app.click(&app.find("#chat-stop")?)?;
+    app.find("[data-testid='stopped']")?;
+    app.find("#chat-send")?;
+    let sessions = agentdesk(&s, &["memory", "sessions", "--json"])?;
+    let sessions: serde_json::Value = serde_json::from_str(&sessions)?;
+    let session = sessions[0]["sessionId"].as_str().ok_or("a session")?.to_owned();
+    let events = agentdesk(&s, &["memory", "events", &session, "--json"])?;
+    let events: serde_json::Value = serde_json::from_str(&events)?;
+    assert_eq!(events.as_array().map(Vec::len), Some(1), "the question is kept: {events}");
+    assert_eq!(events[0]["payload"][0]["conversational"]["role"], "USER");
+    Ok(())
+}
+
+#[test]
+fn an_api_key_typed_in_settings_goes_to_the_keyring_not_the_config() -> Result {
+    let _turn = one_at_a_time();
+    let s = scratch(Some("[model]\nprovider = \"anthropic\"\n"));
+    let key = "sk-ant-e2e-3f9a1c77d2";
+    let app = launch(&s)?;
+    open(&app, "settings")?;
+    app.type_text(&app.find("#setting-api-key")?, key)?;
+    app.click(&app.find("#api-key-save")?)?;
+    app.find("#api-key-forget")?;
+    let shown: serde_json::Value =
+        serde_json::from_str(&agentdesk(&s, &["model", "show", "--json"])?)?;
+    assert_eq!(shown["key"], "keyring");
+    assert!(!fs::read_to_string(&s.config)?.contains(key));
+    open(&app, "chat")?;
+    assert_eq!(app.text(&app.find("[data-testid='model-badge']")?)?, "claude-sonnet-4-5");
+    open(&app, "settings")?;
+    app.click(&app.find("#api-key-forget")?)?;
+    app.wait_until_gone("#api-key-forget")?;
+    let shown: serde_json::Value =
+        serde_json::from_str(&agentdesk(&s, &["model", "show", "--json"])?)?;
+    assert_eq!(shown["key"], "missing");
+    Ok(())
+}

@@ -249,9 +249,44 @@ mod tests {
     use agentdesk_memory::{MemoryStore, NewEvent, Role, RuleExtractor};
     use serde_json::json;
 
-    use super::{CompareEstimates, ProposeArchitecture};
-    use crate::estimator::{EstimateStore, estimate};
+    use super::{CompareEstimates, EstimateCosts, ProposeArchitecture};
+    use crate::estimator::{EstimateStore, SavedEstimate, estimate};
     use crate::tools::{Tool, ToolContext};
+
+    #[tokio::test]
+    async fn estimate_costs_prices_the_models_resources_and_saves_them() {
+        let folder = tempfile::tempdir().expect("temp");
+        let store = EstimateStore::new(folder.path());
+        let tool = EstimateCosts::new(store.clone(), None, "us-east-1");
+        let arguments = json!({
+            "description": "ALB と t3.medium 2 台",
+            "resources": [{"service": "ec2", "resource": "t3.medium", "count": 2}]
+        });
+        let priced = tool.call(&arguments, &ToolContext::for_tests()).await;
+        assert!(!priced.is_error, "{}", priced.content);
+        let saved: SavedEstimate =
+            serde_json::from_value(priced.structured_content.expect("data")).expect("an estimate");
+        assert_eq!(saved.estimate.monthly_total, 60.74);
+        assert_eq!(store.list().expect("list")[0].id, saved.id, "it is saved");
+        assert!(priced.content.contains(&saved.id), "the model can refer to it");
+
+        let from_words = tool
+            .call(
+                &json!({"description": "2 t3.medium in ap-northeast-1"}),
+                &ToolContext::for_tests(),
+            )
+            .await;
+        assert!(!from_words.is_error, "{}", from_words.content);
+        let missing = tool.call(&json!({"resources": []}), &ToolContext::for_tests()).await;
+        assert!(missing.is_error && missing.content.contains("description"), "{}", missing.content);
+        let unknown_field = tool
+            .call(
+                &json!({"description": "x", "resources": [{"service": "ec2", "resource": "t3.micro", "colour": "red"}]}),
+                &ToolContext::for_tests(),
+            )
+            .await;
+        assert!(unknown_field.is_error && unknown_field.content.contains("colour"));
+    }
 
     #[tokio::test]
     async fn the_most_recent_estimates_are_compared() {

@@ -63,6 +63,13 @@ async fn a_tool_call_runs_its_result_goes_back_and_everything_is_stored() {
         [Some(Role::User), None, Some(Role::Tool), Some(Role::Assistant)],
         "user, tool call blob, result, answer"
     );
+    let answer = &stored.items[3].metadata;
+    assert_eq!(
+        answer["usage"],
+        json!({"inputTokens": 220, "outputTokens": 15}),
+        "the turn's tokens"
+    );
+    assert_eq!(answer["model"], json!(s.agent.model));
     let sessions = s.store.list_sessions(&s.memory_id, None).await.expect("sessions");
     assert_eq!(sessions[0].title.as_deref(), Some("Two instances?"));
 }

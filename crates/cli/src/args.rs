@@ -56,7 +56,8 @@ pub(crate) enum Command {
     /// The model agents use: what is configured and where its key comes from
     #[command(subcommand)]
     Model(ModelCommand),
-    /// Estimate AWS costs offline from a description in English or Japanese (saved)
+    /// Estimate AWS costs from a description in English or Japanese (saved): with the
+    /// configured model, or offline
     Estimate(EstimateArgs),
     /// Saved estimates: list, show, compare
     #[command(subcommand)]
@@ -119,10 +120,16 @@ pub(crate) struct EstimateArgs {
     /// catalog has us-east-1 and ap-northeast-1)
     #[arg(long)]
     pub(crate) region: Option<String>,
+    /// Use the deterministic offline parser even when a model is configured
+    #[arg(long)]
+    pub(crate) offline: bool,
+    /// Run tools whose policy is "ask" without asking (with a model)
+    #[arg(long, short = 'y')]
+    pub(crate) yes: bool,
     /// Print the estimate as JSON (see docs/cli.md)
     #[arg(long)]
     pub(crate) json: bool,
-    /// Price a JSON spec of resources instead of a description (see docs/cli.md)
+    /// Price a JSON or YAML spec of resources instead of a description (see docs/cli.md)
     #[arg(long, value_name = "FILE", conflicts_with = "description")]
     pub(crate) spec: Option<PathBuf>,
     /// The architecture, e.g. "an ALB, 2 EC2 t3.medium and RDS MySQL in us-east-1"

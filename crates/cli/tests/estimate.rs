@@ -1,5 +1,6 @@
 //! `agentdesk estimate` without the sandbox installed: the same figures, computed on the host,
-//! and bad input refused with what to do.
+//! and bad input refused with what to do; with a (scripted) model that prices through
+//! `estimate_costs`.
 
 use std::process::{Command, Output};
 
@@ -124,4 +125,45 @@ fn the_default_region_comes_from_settings() {
         String::from_utf8_lossy(&refused.stderr)
             .contains("an AWS region code such as ap-northeast-1")
     );
+}
+
+#[test]
+fn with_a_model_the_description_is_read_by_the_model_and_priced_by_the_catalog() {
+    use agentdesk_e2e::{Reply, ScriptedModel};
+    let folder = tempfile::tempdir().expect("temp");
+    let model = ScriptedModel::serve(vec![
+        Reply::ToolCall {
+            text: String::new(),
+            id: "call_est".into(),
+            name: "estimate_costs".into(),
+            arguments: serde_json::json!({
+                "description": "two medium web servers in Virginia",
+                "region": "us-east-1",
+                "resources": [{"service": "ec2", "resource": "t3.medium", "count": 2}]
+            }),
+        },
+        Reply::Text(vec!["Two t3.medium: $60.74 a month.".into()]),
+    ])
+    .expect("model");
+    std::fs::write(
+        folder.path().join("config.toml"),
+        format!("[model]\nprovider = \"openai-compatible\"\nbase_url = \"{}\"\n", model.base_url),
+    )
+    .expect("config");
+    let output =
+        agentdesk(folder.path(), &["estimate", "--json", "two medium web servers in Virginia"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let estimate: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(estimate["monthly_total"], 60.74, "2 × 730 × 0.0416 from the catalog");
+    assert_eq!(estimate["items"][0]["resource"], "t3.medium");
+    let requests = model.requests.lock().expect("requests").clone();
+    assert_eq!(requests.len(), 2, "the tool's result went back to the model");
+    assert!(requests[0]["tools"].as_array().is_some_and(|tools| {
+        tools.iter().any(|tool| tool["function"]["name"] == "estimate_costs")
+    }));
+
+    // --offline never asks the model: the server has no answer left to give.
+    let offline = agentdesk(folder.path(), &["estimate", "--offline", "--json", "2 t3.medium"]);
+    assert!(offline.status.success(), "{}", String::from_utf8_lossy(&offline.stderr));
+    assert_eq!(model.requests.lock().expect("requests").len(), 2);
 }

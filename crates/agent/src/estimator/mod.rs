@@ -119,10 +119,21 @@ pub struct SpecResource {
     pub storage_gb: Option<f64>,
 }
 
-/// Builds an estimate from a JSON spec, with no assumptions beyond what it says.
-pub fn estimate_spec(spec_json: &str, default_region: &str) -> Result<Estimate, EstimateError> {
-    let spec: Spec =
-        serde_json::from_str(spec_json).map_err(|error| EstimateError::Spec(error.to_string()))?;
+impl Spec {
+    /// Reads a spec written as JSON (starting with `{`) or YAML.
+    pub fn parse(text: &str) -> Result<Spec, EstimateError> {
+        let parsed = if text.trim_start().starts_with('{') {
+            serde_json::from_str(text).map_err(|error| format!("(JSON) {error}"))
+        } else {
+            serde_yaml_ng::from_str(text).map_err(|error| format!("(YAML) {error}"))
+        };
+        parsed.map_err(EstimateError::Spec)
+    }
+}
+
+/// Builds an estimate from a JSON or YAML spec, with no assumptions beyond what it says.
+pub fn estimate_spec(spec_text: &str, default_region: &str) -> Result<Estimate, EstimateError> {
+    let spec = Spec::parse(spec_text)?;
     let catalog = Catalog::bundled()?;
     let region = spec.region.clone().unwrap_or_else(|| default_region.to_owned());
     if !catalog.regions().contains(region.as_str()) {
@@ -637,6 +648,28 @@ mod tests {
         )
         .expect("estimate");
         assert_eq!(unknown.unrecognized, ["ec2 x9.huge in us-east-1 (not in the bundled catalog)"]);
+    }
+
+    #[test]
+    fn a_yaml_spec_prices_the_same_as_its_json() {
+        let yaml = "\
+region: ap-northeast-1
+resources:
+  - {service: ec2, resource: t4g.small, count: 2}
+  - service: rds-mysql
+    resource: db.t3.small
+    multi_az: true
+    storage_gb: 50
+  - {service: s3, resource: standard-storage, quantity: 100}
+  - {service: ec2, resource: t3.micro, hours: 200}
+";
+        let estimate = super::estimate_spec(yaml, "us-east-1").expect("estimate");
+        assert_eq!(estimate.monthly_total, 126.48);
+        let error =
+            super::estimate_spec("resources:\n  - service: s3\n    colour: blue\n", "us-east-1")
+                .expect_err("unknown field");
+        assert!(error.to_string().contains("(YAML)"), "{error}");
+        assert!(error.to_string().contains("colour"), "{error}");
     }
 
     #[test]

@@ -19,8 +19,9 @@ use crate::args::ChatArgs;
 /// Asks on the terminal before a tool whose policy is "ask" runs, showing its arguments;
 /// with `--yes` every such call runs, and with no terminal to ask on none does.
 #[derive(Debug)]
-struct TerminalApprover {
-    yes: bool,
+pub(crate) struct TerminalApprover {
+    /// Run every "ask" call without asking.
+    pub(crate) yes: bool,
 }
 
 impl Approver for TerminalApprover {
@@ -200,7 +201,7 @@ fn offline(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `cli-` and the time to the second: sortable, and readable in `agentdesk memory sessions`.
-fn new_session_id() -> String {
+pub(crate) fn new_session_id() -> String {
     let now = time::OffsetDateTime::now_utc();
     format!(
         "cli-{:04}{:02}{:02}-{:02}{:02}{:02}",

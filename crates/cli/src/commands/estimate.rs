@@ -1,18 +1,104 @@
-//! `agentdesk estimate`: the offline estimator, with its arithmetic run in the sandbox when
-//! the Python runtime is installed.
+//! `agentdesk estimate`: with the configured model, which reads the description into
+//! resources and prices them with the `estimate_costs` tool; otherwise (or `--offline`,
+//! `--spec`) the offline estimator. Either way the arithmetic runs in the sandbox when the
+//! Python runtime is installed, and the estimate is saved.
 
 use std::process::ExitCode;
 
 use agentdesk_agent::estimator::{
-    EstimateStore, calculate_in_sandbox, estimate, estimate_spec, is_japanese,
+    EstimateStore, SavedEstimate, calculate_in_sandbox, estimate, estimate_spec, is_japanese,
 };
+use agentdesk_agent::{
+    AgentEvent, EstimatorParts, MemoryLink, SetupError, connect, cost_estimator,
+};
+use agentdesk_memory::{LOCAL_ACTOR, MemoryStore};
 use agentdesk_wasm_sandbox::{Sandbox, SandboxConfig};
 use anyhow::Context;
 
+use super::chat::{TerminalApprover, new_session_id};
 use super::{Started, print_json};
 use crate::args::{EstimateArgs, EstimatesCommand};
 
 pub(crate) fn run(started: &Started, args: &EstimateArgs) -> anyhow::Result<ExitCode> {
+    let settings = &started.loaded.settings;
+    if !args.offline && args.spec.is_none() {
+        let vault = super::vault(settings);
+        match connect(&settings.model, &|key| key.lookup(vault.as_ref())) {
+            Ok(connected) => {
+                if let Some(code) = with_model(started, args, connected)? {
+                    return Ok(code);
+                }
+                eprintln!(
+                    "note: the model answered without pricing through estimate_costs, so the offline estimator did"
+                );
+            }
+            Err(SetupError::NoModel) => {}
+            Err(error) => {
+                return Err(anyhow::Error::new(error).context(
+                    "the configured model cannot be used (add --offline to estimate without it)",
+                ));
+            }
+        }
+    }
+    offline(started, args)
+}
+
+/// The model reads the description; `estimate_costs` prices, calculates and saves. `None`
+/// when the model answered without calling it.
+fn with_model(
+    started: &Started,
+    args: &EstimateArgs,
+    connected: agentdesk_agent::Connected,
+) -> anyhow::Result<Option<ExitCode>> {
+    let description = args.description.join(" ");
+    if description.trim().is_empty() {
+        anyhow::bail!(
+            "describe the architecture, for example: agentdesk estimate \"an ALB and 2 EC2 t3.medium in us-east-1\""
+        );
+    }
+    let settings = &started.loaded.settings;
+    let region = args.region.clone().unwrap_or_else(|| settings.estimate.region.clone());
+    super::block_on(async {
+        let store = MemoryStore::open_in(&started.loaded.locations.data_dir)
+            .await
+            .context("cannot open the memory database")?;
+        let memory_id = store.default_memory().await?.memory_id;
+        let agent = cost_estimator(EstimatorParts {
+            connected,
+            memory: MemoryLink { store: store.clone(), memory_id, actor_id: LOCAL_ACTOR.into() },
+            estimates: self::store(started),
+            sandbox: Some(open_sandbox(started)?),
+            region,
+            python: settings.tools.execute_python,
+        })?;
+        let mut saved: Option<SavedEstimate> = None;
+        let mut on_event = |event: AgentEvent| {
+            if let AgentEvent::ToolFinished { output, .. } = event
+                && let Some(data) = output.structured_content
+                && let Ok(estimate) = serde_json::from_value::<SavedEstimate>(data)
+            {
+                saved = Some(estimate);
+            }
+        };
+        let approver = TerminalApprover { yes: args.yes };
+        let outcome =
+            agent.run_turn(&new_session_id(), &description, &mut on_event, &approver).await;
+        store.close().await;
+        let outcome = outcome?;
+        let Some(saved) = saved else {
+            return Ok(None);
+        };
+        if args.json {
+            print_json(&saved.estimate)?;
+        } else {
+            println!("{}", outcome.text);
+        }
+        eprintln!("saved as {} (agentdesk estimates show {})", saved.id, saved.id);
+        Ok(Some(ExitCode::SUCCESS))
+    })
+}
+
+fn offline(started: &Started, args: &EstimateArgs) -> anyhow::Result<ExitCode> {
     let region = args.region.as_deref().unwrap_or(&started.loaded.settings.estimate.region);
     let (description, mut result) = match &args.spec {
         Some(path) => {
