@@ -73,7 +73,7 @@ describe("the settings page", () => {
     const input = await screen.findByLabelText("Daily log files kept");
     await user.clear(input);
     await user.type(input, "0");
-    expect(screen.getByRole("alert").textContent).toBe("Enter a whole number from 1 to 365.");
+    expect((await screen.findByRole("alert")).textContent).toBe("Enter a whole number from 1 to 365.");
     expect((screen.getByRole("button", { name: "Save" }) as HTMLButtonElement).disabled).toBe(true);
     expect(backend.saved).toHaveLength(0);
   });
@@ -85,7 +85,7 @@ describe("the settings page", () => {
     const turns = await screen.findByLabelText("Extract memories after");
     await user.clear(turns);
     await user.type(turns, "500");
-    expect(screen.getByRole("alert").textContent).toBe("Enter a whole number from 1 to 100.");
+    expect((await screen.findByRole("alert")).textContent).toBe("Enter a whole number from 1 to 100.");
     expect((screen.getByRole("button", { name: "Save" }) as HTMLButtonElement).disabled).toBe(true);
     await user.clear(turns);
     await user.type(turns, "6");

@@ -17,6 +17,7 @@ const BUNDLED: &str = include_str!("../data/catalog.toml");
 /// The units prices are quoted per.
 pub const UNITS: &[&str] = &[
     "instance-hour",
+    "node-hour",
     "load-balancer-hour",
     "gateway-hour",
     "LCU-hour",
@@ -32,6 +33,10 @@ pub const UNITS: &[&str] = &[
     "1000000 units",
     "1000000 characters",
     "1000000 tokens",
+    "1000000 notifications",
+    "metric-month",
+    "alarm-month",
+    "dashboard-month",
 ];
 
 /// Hours in a month, as AWS's calculator counts them.
@@ -184,6 +189,13 @@ mod tests {
             ("elb", "alb"),
             ("rds-mysql", "db.t3.micro"),
             ("cloudfront", "transfer-out"),
+            ("ec2", "m7g.large"),
+            ("rds-postgresql", "db.t3.micro"),
+            ("elasticache", "cache.t4g.micro"),
+            ("sqs", "standard-requests"),
+            ("sns", "publish-requests"),
+            ("cloudwatch", "custom-metrics"),
+            ("bedrock", "anthropic.claude-sonnet-4-5-input"),
         ] {
             let us = catalog.price(service, resource, "us-east-1").map(|price| price.usd);
             let tokyo = catalog.price(service, resource, "ap-northeast-1").map(|price| price.usd);

@@ -245,6 +245,13 @@ pub fn estimate(description: &str, default_region: &str) -> Result<Estimate, Est
                 }
             }
             Resource::S3 { gigabytes } => lines.add("s3", "standard-storage", *gigabytes, 1.0),
+            Resource::Cache { class, nodes } => {
+                lines.add("elasticache", class, f64::from(*nodes) * HOURS_PER_MONTH, 1.0);
+                assumptions.push(say(
+                    "ElastiCache runs Redis OSS on on-demand nodes, without replicas beyond those named.",
+                    "ElastiCache は Redis OSS のオンデマンドノードで、指定以外のレプリカはなしと仮定しています。",
+                ));
+            }
             fixed => {
                 if let Some(usage) = typical_usage(fixed) {
                     for (service, resource, quantity) in usage.lines {
@@ -386,7 +393,20 @@ fn typical_usage(resource: &Resource) -> Option<TypicalUsage> {
             "CloudWatch Logs: 5 GB ingested and kept a month.",
             "CloudWatch Logs は月 5 GB の取り込みと保存と仮定しています。",
         ),
-        Resource::Ec2 { .. } | Resource::Rds { .. } | Resource::S3 { .. } => None,
+        Resource::Queue => usage(
+            &[("sqs", "standard-requests", 1.0)],
+            "SQS: a standard queue with 1 million requests a month beyond the free million.",
+            "SQS は標準キューで、無料枠を超えるリクエストが月 100 万回と仮定しています。",
+        ),
+        Resource::Notifications => usage(
+            &[("sns", "publish-requests", 1.0), ("sns", "http-deliveries", 1.0)],
+            "SNS: 1 million messages published and delivered to HTTPS endpoints a month.",
+            "SNS は月 100 万件を発行し、HTTPS エンドポイントに配信すると仮定しています。",
+        ),
+        Resource::Ec2 { .. }
+        | Resource::Rds { .. }
+        | Resource::S3 { .. }
+        | Resource::Cache { .. } => None,
     }
 }
 
@@ -590,6 +610,14 @@ mod tests {
             // Lambda 0.62667 (as above); HTTP API 1×1.29; DynamoDB 1×0.715 + 5×0.1425 + 1×0.285
             // = 1.7125; CloudWatch Logs 5×0.76 + 5×0.033 = 3.965. Total 7.59417.
             ("東京リージョンでサーバーレスのAPI、CloudWatch でログを監視", "ap-northeast-1", 7.59),
+            // ElastiCache 2×730×0.052 = 75.92; SQS 1×0.40; SNS 1×0.50 + 1×0.60. Total 77.42.
+            (
+                "2 cache.t3.small nodes, an SQS queue and SNS in ap-northeast-1",
+                "ap-northeast-1",
+                77.42,
+            ),
+            // One cache.t4g.micro node in Tokyo: 730×0.025 = 18.25.
+            ("東京で Redis のキャッシュを使いたい", "ap-northeast-1", 18.25),
         ];
         for (description, region, total) in cases {
             let estimate = estimate(description, "us-east-1").expect("estimate");
@@ -610,9 +638,9 @@ mod tests {
         );
         assert!(japanese.report_markdown.contains("| **合計** |"));
         assert!(japanese.report_markdown.contains("なるべく安くするなら"));
-        let english = estimate("2 EC2 t3.medium and SQS", "us-east-1").expect("estimate");
+        let english = estimate("2 EC2 t3.medium and Aurora", "us-east-1").expect("estimate");
         assert!(english.assumptions.iter().any(|a| a.contains("8 GB gp3 root volume")));
-        assert_eq!(english.unrecognized, ["SQS"]);
+        assert_eq!(english.unrecognized, ["Aurora"]);
         assert!(english.report_markdown.contains("Graviton (t4g)"));
         assert!(english.calculation_script.contains("(\"ec2\", \"t3.medium\", 1460.0, 0.0416)"));
     }
@@ -686,13 +714,10 @@ resources:
         assert!(nothing.items.is_empty());
         assert_eq!(nothing.unrecognized, ["a blockchain on the moon"]);
         assert!(nothing.report_markdown.contains("Nothing in the description could be priced"));
-        let postgres_tokyo = estimate("RDS PostgreSQL in Tokyo", "us-east-1").expect("estimate");
-        assert!(
-            postgres_tokyo
-                .unrecognized
-                .iter()
-                .any(|item| item.contains("not in the bundled catalog"))
-        );
+        let large_cache = estimate("cache.r6g.large in Tokyo", "us-east-1").expect("estimate");
+        assert!(large_cache.unrecognized.is_empty(), "{:?}", large_cache.unrecognized);
+        let aurora = estimate("Aurora in Tokyo", "us-east-1").expect("estimate");
+        assert!(aurora.unrecognized.contains(&"Aurora".to_owned()), "{:?}", aurora.unrecognized);
         let error = estimate("2 t3.micro", "eu-west-1").expect_err("no prices");
         assert!(error.to_string().contains("us-east-1"), "{error}");
     }

@@ -28,6 +28,12 @@ pub(crate) enum Resource {
     DynamoDb,
     /// CloudWatch Logs.
     CloudWatchLogs,
+    /// ElastiCache nodes of one class (Redis OSS).
+    Cache { class: String, nodes: u32 },
+    /// An SQS standard queue.
+    Queue,
+    /// An SNS topic.
+    Notifications,
 }
 
 /// What the parser understood.
@@ -51,22 +57,22 @@ pattern!(
     EC2,
     r"(?i)(?:(\d+)\s*(?:x|×|台の|つの)?\s*(?:ec2\s*)?(?:instances?\s*(?:of\s*)?)?)?\b((?:t3|t4g|m5|m6i|m7g|c5|r5)\.(?:nano|micro|small|medium|large|xlarge|2xlarge))\b(?:\s*(?:instances?|インスタンス)?\s*(?:x|×|を|が)?\s*(\d+)\s*(?:台|つ)?)?"
 );
-pattern!(DB_CLASS, r"db\.[a-z0-9]+\.[a-z0-9]+");
+pattern!(MANAGED_CLASS, r"(?:db|cache)\.[a-z0-9]+\.[a-z0-9]+");
 pattern!(REGION_CODE, r"\b(us-east-1|ap-northeast-1)\b");
 pattern!(RDS_CLASS, r"(?i)\b(db\.t3\.(?:micro|small|medium))\b");
 pattern!(
     S3_SIZE,
     r"(?i)(\d+(?:\.\d+)?)\s*(GB|TB)\s*(?:(?:of|in|on)\s+)?(?:s3|ストレージ|storage)|(?:s3|ストレージ)[^\d]{0,12}(\d+(?:\.\d+)?)\s*(GB|TB)"
 );
+pattern!(
+    CACHE_CLASS,
+    r"(?i)(?:(\d+)\s*(?:x|×|台の|つの|nodes? of)?\s*)?\b(cache\.(?:t3|t4g|m6g|r6g)\.(?:micro|small|medium|large))\b"
+);
 pattern!(CHEAP, r"(?i)cheap|low[- ]cost|inexpensive|なるべく安|できるだけ安|安く|格安|低コスト");
 
 /// Services people name that the bundled catalog does not price.
 const UNPRICED: &[(&str, &str)] = &[
     ("aurora", "Aurora"),
-    ("elasticache", "ElastiCache"),
-    ("redis", "ElastiCache (Redis)"),
-    ("sqs", "SQS"),
-    ("sns", "SNS"),
     ("eks", "EKS"),
     ("ecs", "ECS"),
     ("fargate", "Fargate"),
@@ -76,6 +82,11 @@ const UNPRICED: &[(&str, &str)] = &[
 
 fn found(pattern: &LazyLock<Option<Regex>>, text: &str) -> bool {
     pattern.as_ref().is_some_and(|regex| regex.is_match(text))
+}
+
+/// Whether `word` stands alone in `text` (`sqs`, not `sqsx`).
+fn has_word(text: &str, word: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric()).any(|token| token == word)
 }
 
 /// Parses a description.
@@ -98,8 +109,9 @@ pub(crate) fn parse(description: &str) -> Parsed {
             .map(|(_, code)| (*code).to_owned())
         });
 
-    // Database classes (db.t3.medium) contain instance types; they are not servers.
-    let servers_only = DB_CLASS
+    // Database and cache classes (db.t3.medium, cache.t3.small) contain instance types;
+    // they are not servers.
+    let servers_only = MANAGED_CLASS
         .as_ref()
         .map_or_else(|| lower.clone(), |regex| regex.replace_all(&lower, " ").into_owned());
     if let Some(regex) = EC2.as_ref() {
@@ -179,9 +191,24 @@ pub(crate) fn parse(description: &str) -> Parsed {
     if lower.contains("cloudwatch") || (lower.contains("ログ") && lower.contains("監視")) {
         parsed.resources.push(Resource::CloudWatchLogs);
     }
+    let cache_class = CACHE_CLASS.as_ref().and_then(|regex| regex.captures(&lower));
+    if let Some(capture) = cache_class {
+        let nodes = capture.get(1).and_then(|count| count.as_str().parse().ok()).unwrap_or(1);
+        parsed.resources.push(Resource::Cache { class: capture[2].to_owned(), nodes });
+    } else if ["elasticache", "redis", "valkey", "キャッシュ"]
+        .iter()
+        .any(|word| lower.contains(word))
+    {
+        parsed.resources.push(Resource::Cache { class: "cache.t4g.micro".into(), nodes: 1 });
+    }
+    if has_word(&lower, "sqs") || lower.contains("queue") || lower.contains("キュー") {
+        parsed.resources.push(Resource::Queue);
+    }
+    if has_word(&lower, "sns") || lower.contains("通知") || lower.contains("notification") {
+        parsed.resources.push(Resource::Notifications);
+    }
     for (word, name) in UNPRICED {
-        let whole_word = lower.split(|c: char| !c.is_alphanumeric()).any(|token| token == *word);
-        if whole_word && !parsed.unrecognized.contains(&(*name).to_owned()) {
+        if has_word(&lower, word) && !parsed.unrecognized.contains(&(*name).to_owned()) {
             parsed.unrecognized.push((*name).to_owned());
         }
     }
@@ -232,6 +259,25 @@ mod tests {
     }
 
     #[test]
+    fn caches_queues_and_topics() {
+        let parsed = parse("2 cache.t3.small nodes, an SQS queue and SNS in ap-northeast-1");
+        assert!(
+            parsed
+                .resources
+                .contains(&Resource::Cache { class: "cache.t3.small".into(), nodes: 2 })
+        );
+        assert!(parsed.resources.contains(&Resource::Queue));
+        assert!(parsed.resources.contains(&Resource::Notifications));
+        let japanese = parse("Redis のキャッシュとキューを使いたい");
+        assert!(
+            japanese
+                .resources
+                .contains(&Resource::Cache { class: "cache.t4g.micro".into(), nodes: 1 })
+        );
+        assert!(japanese.resources.contains(&Resource::Queue));
+    }
+
+    #[test]
     fn databases_balancers_and_unpriced_services() {
         let parsed = parse(
             "ALB, 2 t3.small, RDS PostgreSQL db.t3.medium Multi-AZ, SQS and Aurora in us-east-1",
@@ -242,7 +288,8 @@ mod tests {
             multi_az: true
         }));
         assert!(parsed.resources.contains(&Resource::LoadBalancer { network: false }));
-        assert_eq!(parsed.unrecognized, ["Aurora", "SQS"]);
+        assert!(parsed.resources.contains(&Resource::Queue));
+        assert_eq!(parsed.unrecognized, ["Aurora"]);
         assert_eq!(parsed.region.as_deref(), Some("us-east-1"));
     }
 }
