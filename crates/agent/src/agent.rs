@@ -16,6 +16,9 @@ use crate::provider::{
 };
 use crate::tools::{Approval, ToolContext, ToolOutput, ToolRegistry};
 
+/// A message starting with this is answered without tools, from what the model knows.
+pub const QUICK: &str = "[quick]";
+
 /// Something that happened during a turn, in the order it happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
@@ -151,6 +154,8 @@ impl Agent {
     ) -> Result<TurnOutcome, AgentError> {
         let mut history = self.history(session_id).await?;
         self.store(session_id, Role::User, user_text, serde_json::Map::new()).await?;
+        // `[quick]` asks for an answer from what the model knows: no tools are offered.
+        let quick = user_text.trim_start().starts_with(QUICK);
         let mut messages = vec![Message::User { text: user_text.to_owned() }];
         let mut usage = Usage::default();
         let mut steps = 0;
@@ -168,7 +173,7 @@ impl Agent {
                 return Ok(TurnOutcome { text: String::new(), steps, usage, hit_step_limit: true });
             }
             steps += 1;
-            let completion = self.call_model(&mut history, &messages, on_event).await?;
+            let completion = self.call_model(&mut history, &messages, quick, on_event).await?;
             if let Some(used) = completion.usage {
                 usage.input_tokens += used.input_tokens;
                 usage.output_tokens += used.output_tokens;
@@ -202,11 +207,13 @@ impl Agent {
         }
     }
 
-    /// One model call, leaving out the oldest history when the conversation no longer fits.
+    /// One model call, leaving out the oldest history when the conversation no longer fits;
+    /// `quick` offers no tools.
     async fn call_model(
         &self,
         history: &mut Vec<Message>,
         messages: &[Message],
+        quick: bool,
         on_event: &mut (dyn FnMut(AgentEvent) + Send),
     ) -> Result<Completion, AgentError> {
         loop {
@@ -214,7 +221,7 @@ impl Agent {
                 model: self.model.clone(),
                 system: Some(self.system.clone()),
                 messages: history.iter().chain(messages).cloned().collect(),
-                tools: self.tools.specs(),
+                tools: if quick { Vec::new() } else { self.tools.specs() },
                 max_tokens: None,
             };
             let span = tracing::info_span!(

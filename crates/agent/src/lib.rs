@@ -43,7 +43,7 @@ mod setup;
 mod sse;
 mod tools;
 
-pub use agent::{Agent, AgentError, AgentEvent, Approver, MemoryLink, TurnOutcome};
+pub use agent::{Agent, AgentError, AgentEvent, Approver, MemoryLink, QUICK, TurnOutcome};
 pub use anthropic::Anthropic;
 pub use assemble::{EstimatorParts, cost_estimator};
 pub use bedrock::{Bedrock, BedrockOptions};

@@ -75,6 +75,18 @@ async fn a_tool_call_runs_its_result_goes_back_and_everything_is_stored() {
 }
 
 #[tokio::test]
+async fn a_quick_question_is_answered_without_tools() {
+    let server = serve(vec![answer("Roughly $30."), answer("Computed.")]).await;
+    let s = setup(&server.base_url, Approval::Allow, 8).await;
+    let user = ScriptedUser::default();
+    s.agent.run_turn("s1", "[quick] one t3.medium?", &mut |_| {}, &user).await.expect("quick");
+    s.agent.run_turn("s1", "and exactly?", &mut |_| {}, &user).await.expect("full");
+    let received = server.received.lock().expect("log").clone();
+    assert!(received[0].body.get("tools").is_none(), "no tools for [quick]");
+    assert!(received[1].body["tools"].as_array().is_some_and(|tools| !tools.is_empty()));
+}
+
+#[tokio::test]
 async fn the_next_turn_sees_the_earlier_ones_in_order() {
     let server = serve(vec![answer("About $30."), answer("About $60.")]).await;
     let s = setup(&server.base_url, Approval::Allow, 8).await;

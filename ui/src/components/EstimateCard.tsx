@@ -117,6 +117,12 @@ export function EstimateCard({ saved, selected, onSelect }: { saved: SavedEstima
       <p className="muted price-source">
         {t("chat.source", { date: estimate.price_date })} {estimate.calculated_in === "sandbox" ? t("chat.calculatedInSandbox") : t("chat.calculatedOnHost")}
       </p>
+      {estimate.calculation_script !== "" && (
+        <details className="calculation">
+          <summary>{t("chat.script")}</summary>
+          <pre className="code-block" data-testid="calculation-script">{estimate.calculation_script}</pre>
+        </details>
+      )}
       <div className="actions">
         <button type="button" onClick={() => void copy()}>{copied ? t("chat.copied") : t("chat.copyMarkdown")}</button>
         <button type="button" onClick={exportCsv}>{t("chat.exportCsv")}</button>

@@ -186,6 +186,7 @@ export const en = {
   "chat.source": "Prices: AgentDesk's bundled catalog of AWS on-demand list prices, compiled {date}; check before relying on them.",
   "chat.calculatedInSandbox": "Calculated in the Python sandbox.",
   "chat.calculatedOnHost": "Calculated on this machine (the Python sandbox is not installed).",
+  "chat.script": "The calculation (Python)",
   "chat.copyMarkdown": "Copy as Markdown",
   "chat.copied": "Copied",
   "chat.exportCsv": "Export CSV",

@@ -187,6 +187,7 @@ export const ja: Record<MessageKey, string> = {
   "chat.source": "価格: AgentDesk 同梱の AWS オンデマンド定価カタログ({date} 作成)。利用前に確認してください。",
   "chat.calculatedInSandbox": "計算は Python サンドボックスで実行しました。",
   "chat.calculatedOnHost": "計算はこのマシン上で実行しました(Python サンドボックスは未インストール)。",
+  "chat.script": "計算(Python)",
   "chat.copyMarkdown": "Markdown をコピー",
   "chat.copied": "コピーしました",
   "chat.exportCsv": "CSV を書き出す",

@@ -19,6 +19,8 @@ describe("the chat page, offline", () => {
     expect(chart.querySelectorAll("rect")).toHaveLength(3);
     expect(screen.getByText("静的サイトを S3 + CloudFront で配信すると仮定しています。")).toBeTruthy();
     expect(screen.getByText("パン屋のWebサイトをHTMLでなるべく安く作りたい")).toBeTruthy();
+    await user.click(screen.getByText("The calculation (Python)"));
+    expect(screen.getByTestId("calculation-script").textContent).toBe("print(1.67)");
   });
 
   it("sends with Ctrl+Enter and reads in Japanese", async () => {
