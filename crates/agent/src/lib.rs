@@ -38,12 +38,12 @@ mod openai;
 pub mod prompts;
 mod provider;
 mod sandbox_tool;
-mod secret;
 mod setup;
 mod sse;
 mod tools;
 
 pub use agent::{Agent, AgentError, AgentEvent, Approver, MemoryLink, QUICK, TurnOutcome};
+pub use agentdesk_identity::Secret;
 pub use anthropic::Anthropic;
 pub use assemble::{EstimatorParts, cost_estimator};
 pub use bedrock::{Bedrock, BedrockOptions};
@@ -55,6 +55,5 @@ pub use provider::{
     ToolCall, ToolSpec, Usage,
 };
 pub use sandbox_tool::ExecutePython;
-pub use secret::Secret;
 pub use setup::{ApiKey, Connected, SetupError, connect, open_vault};
 pub use tools::{Approval, Tool, ToolContext, ToolOutput, ToolRegistry};

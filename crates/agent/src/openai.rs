@@ -10,7 +10,7 @@ use crate::provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,
     ToolCall, Usage,
 };
-use crate::secret::Secret;
+use agentdesk_identity::Secret;
 
 /// A provider speaking `POST {base_url}/chat/completions` with `stream: true`.
 #[derive(Debug, Clone)]

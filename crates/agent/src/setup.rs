@@ -10,7 +10,7 @@ use crate::anthropic::Anthropic;
 use crate::bedrock::{Bedrock, BedrockOptions};
 use crate::openai::OpenAiCompatible;
 use crate::provider::Provider;
-use crate::secret::Secret;
+use agentdesk_identity::Secret;
 
 /// A provider ready to use, and the model to ask.
 #[derive(Debug, Clone)]

@@ -53,6 +53,9 @@ pub(crate) enum Command {
     Memory(MemoryCommand),
     /// Chat with the cost estimator: with the configured model, or the offline estimator
     Chat(ChatArgs),
+    /// Sign in to credential providers; tokens and keys live in the OS keyring
+    #[command(subcommand)]
+    Auth(AuthCommand),
     /// The model agents use: what is configured and where its key comes from
     #[command(subcommand)]
     Model(ModelCommand),
@@ -62,6 +65,91 @@ pub(crate) enum Command {
     /// Saved estimates: list, show, compare
     #[command(subcommand)]
     Estimates(EstimatesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuthCommand {
+    /// List the configured providers
+    Providers {
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add (or replace) a provider in the config file; secrets go to the keyring
+    Add(Box<AuthAddArgs>),
+    /// Remove a provider, its tokens and its secrets
+    Remove {
+        /// The provider
+        provider: String,
+    },
+    /// Sign in (the browser, or --device for a code to type elsewhere)
+    Login {
+        /// The provider
+        provider: String,
+        /// Use the device flow (headless machines)
+        #[arg(long)]
+        device: bool,
+    },
+    /// Who is signed in where, scopes, expiry (never the token)
+    Status {
+        /// Only this provider
+        provider: Option<String>,
+        /// Print as JSON (see docs/cli.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a valid access token, for scripts (like `gh auth token`)
+    Token {
+        /// The provider
+        provider: String,
+    },
+    /// Sign out: revoke the tokens where the provider supports it, and delete them
+    Logout {
+        /// The provider
+        provider: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuthAddArgs {
+    /// The provider's name (letters, digits, '-', '_')
+    pub(crate) provider: String,
+    /// An API-key provider: the key is read from the terminal (or standard input)
+    #[arg(long, conflicts_with_all = ["issuer", "client_id", "client_secret"])]
+    pub(crate) api_key: bool,
+    /// The OpenID issuer (its endpoints are discovered)
+    #[arg(long)]
+    pub(crate) issuer: Option<String>,
+    /// The authorization endpoint, when not discovered
+    #[arg(long)]
+    pub(crate) authorization_endpoint: Option<String>,
+    /// The token endpoint, when not discovered
+    #[arg(long)]
+    pub(crate) token_endpoint: Option<String>,
+    /// The device authorization endpoint, when not discovered
+    #[arg(long)]
+    pub(crate) device_authorization_endpoint: Option<String>,
+    /// The revocation endpoint, when not discovered
+    #[arg(long)]
+    pub(crate) revocation_endpoint: Option<String>,
+    /// The client id
+    #[arg(long)]
+    pub(crate) client_id: Option<String>,
+    /// A scope to ask for (repeat for several)
+    #[arg(long = "scope")]
+    pub(crate) scopes: Vec<String>,
+    /// The resource the tokens are for (RFC 8707)
+    #[arg(long)]
+    pub(crate) resource: Option<String>,
+    /// An audience parameter, for providers that want one
+    #[arg(long)]
+    pub(crate) audience: Option<String>,
+    /// code (browser, default), device, or client-credentials
+    #[arg(long)]
+    pub(crate) flow: Option<String>,
+    /// Also store a client secret, read from the terminal (or standard input)
+    #[arg(long)]
+    pub(crate) client_secret: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,7 +9,11 @@ use toml_edit::{DocumentMut, Item, TableLike};
 use crate::error::{ConfigError, Problem, ProblemSource};
 use crate::keys::{self, KEYS, Key};
 use crate::locations::{Environment, Locations, Overrides};
+use crate::providers::ProviderSettings;
 use crate::settings::Settings;
+
+/// The section of named credential providers.
+const PROVIDERS: &str = "providers";
 
 /// The first lines of a config file that AgentDesk creates.
 const NEW_FILE_HEADER: &str = "\
@@ -183,7 +187,14 @@ impl ConfigFile {
         })?;
         let mut settings = Settings::default();
         let mut problems = Vec::new();
-        for (name, item, line) in entries(document.as_table(), text) {
+        let root = document.as_table();
+        if let Some(providers) = root.get(PROVIDERS) {
+            self.read_providers(providers, text, &mut settings, &mut problems);
+        }
+        for (name, item, line) in entries(root, text) {
+            if name.starts_with(PROVIDERS) && name[PROVIDERS.len()..].starts_with('.') {
+                continue;
+            }
             let Some(key) = keys::find(&name) else {
                 let known = known_keys();
                 problems.push(self.problem(
@@ -211,6 +222,120 @@ impl ConfigFile {
             }
         }
         Ok((settings, problems))
+    }
+
+    /// Reads `[providers.NAME]` tables; a table with a problem is left out, and said why.
+    fn read_providers(
+        &self,
+        item: &Item,
+        text: &str,
+        settings: &mut Settings,
+        problems: &mut Vec<Problem>,
+    ) {
+        let Some(table) = item.as_table_like() else {
+            let line = item.span().map(|span| line_of(text, span.start));
+            let message = "must hold tables: [providers.NAME]".to_owned();
+            problems.push(self.problem(line, Some(PROVIDERS.into()), message));
+            return;
+        };
+        for (name, provider) in table.iter() {
+            let key = format!("{PROVIDERS}.{name}");
+            let line = provider.span().map(|span| line_of(text, span.start)).or_else(|| {
+                table.key(name).and_then(|key| key.span()).map(|span| line_of(text, span.start))
+            });
+            let parsed = provider
+                .as_table_like()
+                .map(|table| {
+                    table
+                        .iter()
+                        .map(|(k, v)| (k.to_owned(), v.clone()))
+                        .collect::<toml_edit::Table>()
+                })
+                .ok_or_else(|| "must be a table".to_owned())
+                .and_then(|table| {
+                    toml_edit::de::from_document::<ProviderSettings>(toml_edit::DocumentMut::from(
+                        table,
+                    ))
+                    .map_err(|error| error.message().to_owned())
+                });
+            match parsed {
+                Ok(settings_of) => {
+                    let found = settings_of.problems(name);
+                    if found.is_empty() {
+                        settings.providers.insert(name.to_owned(), settings_of);
+                    } else {
+                        for message in found {
+                            problems.push(self.problem(line, Some(key.clone()), message));
+                        }
+                    }
+                }
+                Err(message) => problems.push(self.problem(line, Some(key), message)),
+            }
+        }
+    }
+
+    /// Adds or replaces `[providers.NAME]`, keeping the rest of the file as it is.
+    pub fn save_provider(
+        &self,
+        name: &str,
+        provider: &ProviderSettings,
+    ) -> Result<(), ConfigError> {
+        let problems = provider.problems(name);
+        if !problems.is_empty() {
+            return Err(ConfigError::InvalidValue {
+                key: format!("{PROVIDERS}.{name}"),
+                value: name.to_owned(),
+                expected: problems.join("; "),
+            });
+        }
+        let mut editable = self.editable()?;
+        let serialized =
+            toml_edit::ser::to_document(provider).map_err(|error| ConfigError::InvalidValue {
+                key: format!("{PROVIDERS}.{name}"),
+                value: name.to_owned(),
+                expected: error.to_string(),
+            })?;
+        let mut table = serialized.as_table().clone();
+        // Leave defaults out, so the file says only what the user chose.
+        let defaults = toml_edit::ser::to_document(&ProviderSettings::default()).ok();
+        if let Some(defaults) = defaults {
+            for (key, default) in defaults.as_table().iter() {
+                if table.get(key).map(ToString::to_string) == Some(default.to_string()) {
+                    table.remove(key);
+                }
+            }
+        }
+        let providers = editable
+            .document
+            .entry(PROVIDERS)
+            .or_insert_with(|| {
+                let mut implicit = toml_edit::Table::new();
+                implicit.set_implicit(true);
+                Item::Table(implicit)
+            })
+            .as_table_mut()
+            .ok_or_else(|| ConfigError::Unparsable {
+                path: self.path.clone(),
+                line: 1,
+                message: format!("`{PROVIDERS}` must be a table to hold [{PROVIDERS}.{name}]"),
+            })?;
+        providers.insert(name, Item::Table(table));
+        self.write(&editable.to_string())
+    }
+
+    /// Removes `[providers.NAME]`; returns whether it was there.
+    pub fn remove_provider(&self, name: &str) -> Result<bool, ConfigError> {
+        let mut editable = self.editable()?;
+        let removed = editable
+            .document
+            .get_mut(PROVIDERS)
+            .and_then(Item::as_table_like_mut)
+            .and_then(|providers| providers.remove(name))
+            .is_some();
+        if removed {
+            self.write(&editable.to_string())?;
+        }
+        Ok(removed)
     }
 
     fn problem(&self, line: Option<usize>, key: Option<String>, message: String) -> Problem {

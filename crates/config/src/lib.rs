@@ -10,21 +10,26 @@
 //! a file it cannot parse.
 //!
 //! Every key is declared once, in [`keys::KEYS`]; validation, `config get/set`, environment
-//! variable names and the settings page all derive from that table.
+//! variable names and the settings page all derive from that table. Credential providers are
+//! the one open-ended part: `[providers.NAME]` tables ([`ProviderSettings`]), written with
+//! [`ConfigFile::save_provider`] and [`ConfigFile::remove_provider`].
 //!
 //! Secrets never live here: the config names keyring entries, the keyring holds the values.
-//! This crate is a leaf: it depends on no other AgentDesk crate and on no GUI toolkit.
+//! It depends only on `agentdesk-identity`, for the shape of a credential provider, and on no
+//! GUI toolkit.
 #![deny(missing_docs)]
 
 mod error;
 mod file;
 pub mod keys;
 mod locations;
+mod providers;
 mod settings;
 
 pub use error::{ConfigError, Problem, ProblemSource};
 pub use file::{ConfigFile, Loaded, load};
 pub use locations::{Environment, Locations, Overrides};
+pub use providers::{AuthFlow, ProviderKind, ProviderSettings, is_provider_name, is_secure_url};
 pub use settings::{
     EstimateSettings, KeyringSettings, KeyringStore, Language, LogLevel, LogSettings,
     MemorySettings, ModelProvider, ModelSettings, Settings, Theme, ToolPolicy, ToolSettings,

@@ -111,6 +111,8 @@ pub struct Settings {
     pub estimate: EstimateSettings,
     /// Which agent tools run without asking.
     pub tools: ToolSettings,
+    /// Credential providers by name (`[providers.NAME]`).
+    pub providers: std::collections::BTreeMap<String, crate::providers::ProviderSettings>,
 }
 
 /// The desktop app's look and language.

@@ -20,6 +20,7 @@ export function defaultSettings(): Settings {
     model: { provider: "none", name: "", baseUrl: "", awsRegion: "", awsProfile: "" },
     estimate: { region: "us-east-1" },
     tools: { executePython: "ask" },
+    providers: {},
   };
 }
 

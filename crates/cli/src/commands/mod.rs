@@ -1,5 +1,6 @@
 //! Runs a parsed command line.
 
+mod auth;
 mod chat;
 mod config;
 mod doctor;
@@ -32,6 +33,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Memory(command) => memory::run(&context, command),
         Command::Chat(args) => chat::run(&context, args),
         Command::Model(command) => model::run(&context, command),
+        Command::Auth(command) => auth::run(&context, command),
         Command::Estimate(args) => estimate::run(&context, &args),
         Command::Estimates(command) => estimate::saved(&context, command),
     }
@@ -87,6 +89,28 @@ fn vault(settings: &agentdesk_config::Settings) -> Option<agentdesk_identity::Va
             None
         }
     }
+}
+
+/// Reads a secret typed at `prompt` without echo, or piped on standard input.
+fn read_secret(prompt: &str) -> anyhow::Result<agentdesk_identity::Secret> {
+    use std::io::{IsTerminal, Read};
+    let typed = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt).context("cannot read from the terminal")?
+    } else {
+        let mut piped = String::new();
+        std::io::stdin().read_to_string(&mut piped).context("cannot read standard input")?;
+        piped
+    };
+    let secret = typed.trim();
+    if secret.is_empty() {
+        anyhow::bail!(
+            "nothing was given: type it at the prompt, or pipe it in (printf %s \"$SECRET\" | agentdesk …); nothing was saved"
+        );
+    }
+    if secret.contains(char::is_whitespace) {
+        anyhow::bail!("a key or secret has no spaces or line breaks; nothing was saved");
+    }
+    Ok(agentdesk_identity::Secret::new(secret))
 }
 
 /// Prints `value` as pretty JSON on standard output.

@@ -1,11 +1,10 @@
 //! `agentdesk model`: which model agents use, and its API key in the OS keyring.
 
-use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use agentdesk_agent::{ApiKey, open_vault};
 use agentdesk_config::ModelProvider;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use serde::Serialize;
 
 use super::Started;
@@ -98,26 +97,10 @@ fn set_key(started: &Started, provider: &str) -> anyhow::Result<ExitCode> {
                 api_key.variable
             )
         })?;
-    let typed = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(format!("{} API key (not shown): ", api_key.provider))
-            .context("cannot read the key from the terminal")?
-    } else {
-        let mut piped = String::new();
-        std::io::stdin()
-            .read_to_string(&mut piped)
-            .context("cannot read the key from standard input")?;
-        piped
-    };
-    let key = typed.trim();
-    if key.is_empty() {
-        bail!(
-            "no key was given: type it at the prompt, or pipe it in (printf %s \"$KEY\" | agentdesk model set-key {provider})"
-        );
-    }
-    if key.contains(char::is_whitespace) {
-        bail!("an API key has no spaces or line breaks; nothing was saved");
-    }
-    vault.set_secret(&api_key.entry(), key).context("cannot store the key in the keyring")?;
+    let key = super::read_secret(&format!("{} API key (not shown): ", api_key.provider))?;
+    vault
+        .set_secret(&api_key.entry(), key.expose())
+        .context("cannot store the key in the keyring")?;
     eprintln!("stored the {} key in the {}", api_key.provider, vault.backend().display_name());
     Ok(ExitCode::SUCCESS)
 }
