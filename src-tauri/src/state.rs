@@ -9,6 +9,9 @@ use agentdesk_memory::{
 
 use agentdesk_wasm_sandbox::{Sandbox, SandboxConfig, SandboxError};
 
+use agentdesk_identity::Identity;
+
+use crate::commands::auth::{AuthEvent, WindowInteraction, forward_statuses};
 use crate::commands::chat::RunningTurns;
 
 use agentdesk_config::{ConfigError, Environment, Loaded, Overrides, Problem, Settings, load};
@@ -28,6 +31,9 @@ pub struct AppState {
     memory: tokio::sync::OnceCell<MemoryDesk>,
     /// The chat turns running now.
     pub turns: RunningTurns,
+    identity: tokio::sync::OnceCell<Arc<Identity>>,
+    /// Sign-in events for the window (statuses, where to finish a sign-in).
+    pub auth_events: tokio::sync::broadcast::Sender<AuthEvent>,
 }
 
 /// The memory database with its background extraction, opened on first use.
@@ -87,6 +93,8 @@ impl AppState {
             sandbox: OnceLock::new(),
             memory: tokio::sync::OnceCell::new(),
             turns: RunningTurns::default(),
+            identity: tokio::sync::OnceCell::new(),
+            auth_events: tokio::sync::broadcast::channel(64).0,
         })
     }
 
@@ -155,10 +163,44 @@ impl AppState {
             .await
     }
 
+    /// The identity service for the configured providers, on first use: the keyring is
+    /// opened and probed then, off the async threads. Must be called inside the runtime.
+    pub async fn identity(&self) -> Arc<Identity> {
+        Arc::clone(
+            self.identity
+                .get_or_init(|| async {
+                    let (store, providers) = {
+                        let loaded = self.loaded();
+                        (loaded.settings.keyring.store, loaded.settings.providers.clone())
+                    };
+                    let interaction =
+                        Arc::new(WindowInteraction { events: self.auth_events.clone() });
+                    let opened = tokio::task::spawn_blocking(move || {
+                        Identity::new(providers, agentdesk_agent::open_vault(store), interaction)
+                    })
+                    .await;
+                    let identity = Arc::new(opened.unwrap_or_else(|_| {
+                        // Opening panicked: go on without a keyring rather than without sign-in.
+                        Identity::new(
+                            std::collections::BTreeMap::new(),
+                            Err(agentdesk_identity::VaultError::Unsupported { backend: "keyring" }),
+                            Arc::new(WindowInteraction { events: self.auth_events.clone() }),
+                        )
+                    }));
+                    forward_statuses(&identity, self.auth_events.clone());
+                    identity
+                })
+                .await,
+        )
+    }
+
     /// Reads the configuration again (after a save) and returns the new view.
     pub fn reload(&self) -> Result<SettingsView, ConfigError> {
         let fresh = load(&self.overrides, &self.env)?;
         let view = SettingsView::from(&fresh);
+        if let Some(identity) = self.identity.get() {
+            identity.set_providers(fresh.settings.providers.clone());
+        }
         *self.loaded() = fresh;
         Ok(view)
     }

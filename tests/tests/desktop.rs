@@ -56,6 +56,8 @@ fn launch_with(
             // "Follow the system" must resolve to English for the first half of the test.
             ("LANG".into(), "C.UTF-8".into()),
             ("LC_ALL".into(), "C.UTF-8".into()),
+            // Sign-in pages are completed by the tests, never in a real browser.
+            ("AGENTDESK_BROWSER".into(), "none".into()),
         ],
     })
 }
@@ -414,5 +416,44 @@ fn an_api_key_typed_in_settings_goes_to_the_keyring_not_the_config() -> Result {
     let shown: serde_json::Value =
         serde_json::from_str(&agentdesk(&s, &["model", "show", "--json"])?)?;
     assert_eq!(shown["key"], "missing");
+    Ok(())
+}
+
+#[test]
+fn sign_in_through_the_browser_survives_a_restart_and_signs_out() -> Result {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let oidc = runtime.block_on(agentdesk_e2e::oidc::Oidc::start(300));
+    let _turn = one_at_a_time();
+    let provider = format!("corp-{}", std::process::id());
+    let config = format!(
+        "[providers.{provider}]\nissuer = \"{}\"\nclient_id = \"agentdesk\"\nscopes = [\"openid\", \"offline_access\", \"email\"]\n",
+        oidc.issuer
+    );
+    let s = scratch(Some(&config));
+    let account = format!("li[data-provider='{provider}']");
+    {
+        let app = launch(&s)?;
+        open(&app, "settings")?;
+        app.find(&format!("{account}[data-state='needs-sign-in']"))?;
+        app.click(&app.find(&format!("{account} [data-testid='sign-in']"))?)?;
+        let url = app.text(&app.find(&format!("{account} [data-testid='sign-in-url']"))?)?;
+        let browser = agentdesk_e2e::oidc::Browser::new("erin");
+        let delivered = runtime.block_on(browser.complete(&url))?;
+        assert!(delivered.starts_with("200 "), "{delivered}");
+        let signed_in = app.find(&format!("{account}[data-state='signed-in']"))?;
+        assert!(app.text(&signed_in)?.contains("Signed in as erin@example.com"));
+        let menu = app.text(&app.find("[data-testid='account-menu']")?)?;
+        assert!(menu.contains("erin@example.com"), "the account menu follows: {menu}");
+        app.screenshot(&shot("sign-in"))?;
+    }
+    let app = launch(&s)?;
+    open(&app, "settings")?;
+    app.find(&format!("{account}[data-state='signed-in']"))?;
+    let status = agentdesk(&s, &["auth", "status", &provider])?;
+    assert!(status.contains("signed in as erin@example.com"), "the CLI agrees: {status}");
+    app.click(&app.find(&format!("{account} [data-testid='sign-out']"))?)?;
+    app.find(&format!("{account}[data-state='needs-sign-in']"))?;
+    let status = agentdesk(&s, &["auth", "status", &provider])?;
+    assert!(status.contains("needs sign-in"), "{status}");
     Ok(())
 }

@@ -131,6 +131,27 @@ describe("the settings page", () => {
     expect(backend.saved[1]?.tools).toEqual({ executePython: "allow" });
   });
 
+  it("signs in to a provider and shows who, then signs out", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    const needsSignIn = { provider: "corp", kind: "oauth", flow: "code", state: "needs-sign-in" as const, signedInAs: null, scopes: [], expiresIn: null, refreshable: false, error: null, persisted: true };
+    backend.auth = { providers: [needsSignIn], vaultProblem: null };
+    render(<App backend={backend} initialPage="settings" />);
+    expect(await screen.findByText("Needs sign-in")).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+    expect(await screen.findByText("Signed in as ann@example.com · token renews in 60 min")).toBeTruthy();
+    expect((await screen.findByTestId("account-menu")).textContent).toContain("ann@example.com");
+    await user.click(screen.getByRole("button", { name: "Sign out" }));
+    expect(await screen.findByText("Needs sign-in")).toBeTruthy();
+  });
+
+  it("says plainly when tokens cannot be kept", async () => {
+    const backend = memoryBackend();
+    backend.auth = { providers: [], vaultProblem: "the Secret Service keyring is not usable" };
+    render(<App backend={backend} initialPage="settings" />);
+    expect((await screen.findByText(/Tokens are not kept between runs/)).textContent).toContain("Secret Service");
+  });
+
   it("shows the config file's problems with file, line and key", async () => {
     const backend = memoryBackend();
     backend.view = {

@@ -89,7 +89,7 @@ export function App({ backend, initialPage = "chat" }: { backend: Backend; initi
     <I18nProvider locale={locale}>
       <a className="skip-link" href="#main">{translator(locale)("app.skipToContent")}</a>
       <div className="layout">
-        <Sidebar current={page} onOpen={open} />
+        <Sidebar current={page} onOpen={open} backend={backend} />
         <main id="main" ref={mainRef} data-current-page={page}>
           {page === "settings" ? (
             <SettingsPage backend={backend} view={state.view} />

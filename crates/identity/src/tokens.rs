@@ -180,8 +180,40 @@ fn split(value: &str, chunk: usize) -> Vec<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{TokenSet, split};
+    use super::{CHUNK, TokenSet, delete, load, split, store};
     use crate::secret::Secret;
+    use crate::vault::{KeyringBackend, Vault};
+
+    /// Runs under scripts/in-test-keyring (make test): the real Secret Service.
+    #[test]
+    fn large_tokens_are_split_over_entries_and_come_back_whole() {
+        let vault = Vault::open(KeyringBackend::Os).expect("keyring");
+        let provider = format!("chunked-{}", std::process::id());
+        let tokens = TokenSet {
+            access_token: Secret::new("a".repeat(5 * CHUNK)),
+            refresh_token: Some(Secret::new("r".repeat(300))),
+            expires_at: Some(2_000_000_000),
+            scopes: vec!["openid".into(), "email".into()],
+            subject: Some("アン@example.com".into()),
+            issued_at: 1_999_999_000,
+        };
+        store(&vault, &provider, &tokens).expect("store");
+        let head = vault.secret(&format!("oauth.{provider}")).expect("read").expect("head");
+        assert!(head.starts_with("chunks:"), "{head}");
+        assert!(
+            vault
+                .secret(&format!("oauth.{provider}.1"))
+                .expect("read")
+                .is_some_and(|piece| piece.len() <= CHUNK)
+        );
+        assert_eq!(load(&vault, &provider).expect("load"), Some(tokens));
+        assert!(delete(&vault, &provider).expect("delete"));
+        assert!(
+            vault.secret(&format!("oauth.{provider}.1")).expect("read").is_none(),
+            "every piece goes"
+        );
+        assert_eq!(load(&vault, &provider).expect("load"), None);
+    }
 
     #[test]
     fn pieces_keep_characters_whole() {

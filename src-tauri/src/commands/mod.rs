@@ -1,6 +1,7 @@
 //! The Tauri commands, one module per page or concern.
 
 pub(crate) mod app;
+pub(crate) mod auth;
 pub(crate) mod chat;
 pub(crate) mod doctor;
 pub(crate) mod memory;

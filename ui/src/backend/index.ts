@@ -2,6 +2,7 @@
 // app, an in-memory one in component tests. Types come from Rust (see ../bindings).
 import type { AppInfo, ChatModel, ChatTurn, InstallProgress, SettingsView } from "../bindings/Api";
 import type { AgentEvent } from "../bindings/Agent";
+import type { AuthEvent, AuthView, ProviderStatus } from "../bindings/Identity";
 import type { Limits, OutputChunk, RuntimeId, RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { ModelProvider, Settings } from "../bindings/Settings";
@@ -64,4 +65,13 @@ export interface Backend {
   modelKeySet(provider: ModelProvider, key: string): Promise<void>;
   /** Deletes a provider's API key from the keyring; false when there was none. */
   modelKeyForget(provider: ModelProvider): Promise<boolean>;
+
+  /** Every credential provider's status (never a token). */
+  authView(): Promise<AuthView>;
+  /** Signs in; resolves once the user finished in the browser (rejects with code sign_in). */
+  authSignIn(provider: string): Promise<ProviderStatus>;
+  /** Signs out: revokes and deletes the tokens. */
+  authSignOut(provider: string): Promise<ProviderStatus>;
+  /** Calls `listener` on every sign-in change; returns the function that stops it. */
+  onAuthChanged(listener: (event: AuthEvent) => void): Promise<() => void>;
 }

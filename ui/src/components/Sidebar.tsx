@@ -1,4 +1,6 @@
-import { useRef, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import type { Backend } from "../backend";
+import type { ProviderStatus } from "../bindings/Identity";
 import { useT } from "../i18n";
 import { PAGES, pageLabel, type PageId } from "../pages";
 import { PageIcon } from "./PageIcon";
@@ -7,7 +9,7 @@ import { PageIcon } from "./PageIcon";
  * The page list. Arrow keys, Home and End move between entries (one tab stop for the whole
  * list, as in a native sidebar); Enter or Space opens the focused page.
  */
-export function Sidebar({ current, onOpen }: { current: PageId; onOpen: (page: PageId) => void }) {
+export function Sidebar({ current, onOpen, backend }: { current: PageId; onOpen: (page: PageId) => void; backend: Backend }) {
   const t = useT();
   const buttons = useRef<(HTMLButtonElement | null)[]>([]);
 
@@ -55,6 +57,37 @@ export function Sidebar({ current, onOpen }: { current: PageId; onOpen: (page: P
           </li>
         ))}
       </ul>
+      <AccountMenu backend={backend} onOpen={() => onOpen("settings")} />
     </nav>
+  );
+}
+
+/** Who is signed in, at the foot of the sidebar; opens the sign-in section. */
+function AccountMenu({ backend, onOpen }: { backend: Backend; onOpen: () => void }) {
+  const t = useT();
+  const [providers, setProviders] = useState<ProviderStatus[]>([]);
+  useEffect(() => {
+    void backend.authView().then((view) => setProviders(view.providers), () => setProviders([]));
+    let stop: (() => void) | undefined;
+    void backend
+      .onAuthChanged((event) => {
+        if (event.kind !== "status") return;
+        setProviders((current) => current.map((one) => (one.provider === event.status.provider ? event.status : one)));
+      })
+      .then((unlisten) => {
+        stop = unlisten;
+      });
+    return () => stop?.();
+  }, [backend]);
+  const oauth = providers.filter((one) => one.kind === "oauth");
+  if (oauth.length === 0) return null;
+  const signedIn = oauth.filter((one) => one.state === "signed-in");
+  const attention = oauth.some((one) => one.state === "error" || one.state === "expired");
+  const label = signedIn.length === 0 ? t("accounts.menu.none") : signedIn[0]?.signedInAs ?? t("accounts.menu.some", { count: signedIn.length });
+  return (
+    <button type="button" className={attention ? "account-menu attention" : "account-menu"} data-testid="account-menu" title={t("accounts.title")} onClick={onOpen}>
+      <span aria-hidden="true">●</span> {label}
+      {signedIn.length > 1 && <span className="muted"> +{signedIn.length - 1}</span>}
+    </button>
   );
 }

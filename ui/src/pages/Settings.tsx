@@ -4,6 +4,7 @@ import type { SettingsView } from "../bindings/Api";
 import type { KeyringStore, Language, LogLevel, ModelProvider, Settings, Theme, ToolPolicy } from "../bindings/Settings";
 import { useT, type MessageKey } from "../i18n";
 import { describeProblem } from "../problems";
+import { Accounts } from "../components/Accounts";
 
 const LANGUAGES: Language[] = ["system", "en", "ja"];
 const THEMES: Theme[] = ["system", "light", "dark"];
@@ -184,6 +185,10 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
           <ul>{view.problems.map((problem, i) => <li key={i}>{describeProblem(problem)}</li>)}</ul>
         </div>
       )}
+
+      <div className="settings-form">
+        <Accounts backend={backend} />
+      </div>
 
       <form
         className="settings-form"

@@ -1,0 +1,143 @@
+//! Sign-in: every provider's status, sign in, sign out. Changes reach the window as
+//! [`AUTH_CHANGED`](crate::AUTH_CHANGED) events: statuses, and where to finish a sign-in (the
+//! browser page, or a device code).
+
+use std::sync::Arc;
+
+use agentdesk_identity::{DeviceCode, Interaction, ProviderStatus, SystemBrowser};
+use serde::Serialize;
+use tauri::State;
+use tokio::sync::broadcast;
+use ts_rs::TS;
+
+use crate::{ApiError, AppState, ErrorCode};
+
+/// Something the Sign-in section should show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[ts(export_to = "Identity.ts")]
+pub enum AuthEvent {
+    /// A provider's status changed.
+    Status {
+        /// Its new status.
+        status: ProviderStatus,
+    },
+    /// A browser sign-in started: the page to finish it on (also opened in the browser,
+    /// unless `AGENTDESK_BROWSER=none`).
+    Browser {
+        /// The provider.
+        provider: String,
+        /// The provider's sign-in page.
+        url: String,
+    },
+    /// A device sign-in started: the code to enter, and where.
+    DeviceCode {
+        /// The provider.
+        provider: String,
+        /// The code.
+        user_code: String,
+        /// Where to enter it.
+        verification_uri: String,
+    },
+}
+
+/// What the Sign-in section shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Identity.ts")]
+pub struct AuthView {
+    /// Every configured provider.
+    pub providers: Vec<ProviderStatus>,
+    /// Why tokens are not kept between runs, when the keyring is unusable.
+    pub vault_problem: Option<String>,
+}
+
+/// Tells the window where to finish a sign-in, and opens the browser.
+#[derive(Debug)]
+pub(crate) struct WindowInteraction {
+    pub(crate) events: broadcast::Sender<AuthEvent>,
+}
+
+impl Interaction for WindowInteraction {
+    fn open_browser(&self, provider: &str, url: &str) -> Result<(), String> {
+        let _no_window = self
+            .events
+            .send(AuthEvent::Browser { provider: provider.to_owned(), url: url.to_owned() });
+        if std::env::var("AGENTDESK_BROWSER").is_ok_and(|value| value == "none") {
+            return Ok(());
+        }
+        // The page shows the address too, so a browser that will not open is no dead end.
+        if let Err(error) = SystemBrowser.open_browser(provider, url) {
+            tracing::warn!("{error}");
+        }
+        Ok(())
+    }
+
+    fn show_device_code(&self, provider: &str, code: &DeviceCode) {
+        let _no_window = self.events.send(AuthEvent::DeviceCode {
+            provider: provider.to_owned(),
+            user_code: code.user_code.clone(),
+            verification_uri: code.verification_uri.clone(),
+        });
+    }
+}
+
+/// Every provider's status.
+#[tauri::command]
+pub(crate) async fn auth_view(state: State<'_, AppState>) -> Result<AuthView, ApiError> {
+    let identity = state.identity().await;
+    Ok(AuthView {
+        providers: identity.statuses().await,
+        vault_problem: identity.vault_problem().map(str::to_owned),
+    })
+}
+
+/// Signs in to `provider` with its flow; returns once the user has finished (or it failed).
+#[tauri::command]
+pub(crate) async fn auth_sign_in(
+    state: State<'_, AppState>,
+    provider: String,
+) -> Result<ProviderStatus, ApiError> {
+    let identity = state.identity().await;
+    identity.sign_in(&provider, None).await.map_err(identity_error)
+}
+
+/// Signs out of `provider`: revokes and deletes its tokens.
+#[tauri::command]
+pub(crate) async fn auth_sign_out(
+    state: State<'_, AppState>,
+    provider: String,
+) -> Result<ProviderStatus, ApiError> {
+    let identity = state.identity().await;
+    identity.sign_out(&provider).await.map_err(identity_error)
+}
+
+fn identity_error(error: agentdesk_identity::IdentityError) -> ApiError {
+    use agentdesk_identity::IdentityError;
+    let code = match &error {
+        IdentityError::UnknownProvider(_) => ErrorCode::NotFound,
+        IdentityError::Config { .. } => ErrorCode::InvalidValue,
+        IdentityError::Vault(_) => ErrorCode::Keyring,
+        _ => ErrorCode::SignIn,
+    };
+    ApiError::new(code, error.to_string())
+}
+
+/// Forwards the identity service's status changes to `events`, for as long as both live.
+pub(crate) fn forward_statuses(
+    identity: &Arc<agentdesk_identity::Identity>,
+    events: broadcast::Sender<AuthEvent>,
+) {
+    let mut statuses = identity.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match statuses.recv().await {
+                Ok(status) => {
+                    let _no_window = events.send(AuthEvent::Status { status });
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+}
