@@ -125,3 +125,51 @@ async fn respond(stream: &mut TcpStream, status: &str, text: &str) {
     let _ignored = stream.write_all(response.as_bytes()).await;
     let _ignored = stream.shutdown().await;
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    use super::{Callback, Loopback};
+
+    async fn get(port: u16, target: &str) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+        let request = format!("GET {target} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.expect("read");
+        answer.lines().next().unwrap_or_default().to_owned()
+    }
+
+    #[tokio::test]
+    async fn only_the_expected_callback_ends_the_wait_and_then_the_port_closes() {
+        let loopback = Loopback::bind().await.expect("bind");
+        assert!(loopback.redirect_uri.starts_with("http://127.0.0.1:"));
+        let port: u16 = loopback
+            .redirect_uri
+            .trim_start_matches("http://127.0.0.1:")
+            .trim_end_matches("/callback")
+            .parse()
+            .expect("port");
+        let waiting = tokio::spawn(loopback.wait("good-state", Duration::from_secs(60)));
+        assert_eq!(get(port, "/favicon.ico").await, "HTTP/1.1 404 Not Found");
+        assert_eq!(
+            get(port, "/callback?code=stolen&state=other").await,
+            "HTTP/1.1 400 Bad Request"
+        );
+        assert_eq!(get(port, "/callback?code=c-1&state=good-state").await, "HTTP/1.1 200 OK");
+        let callback = waiting.await.expect("task").expect("callback");
+        assert!(matches!(callback, Callback::Code(code) if code == "c-1"));
+        assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err(), "closed after use");
+    }
+
+    #[tokio::test]
+    async fn the_wait_ends_when_patience_runs_out() {
+        let loopback = Loopback::bind().await.expect("bind");
+        let error = loopback.wait("s", Duration::from_millis(50)).await.expect_err("timed out");
+        assert!(error.contains("no answer from the browser"), "{error}");
+    }
+}

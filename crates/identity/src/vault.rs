@@ -197,7 +197,39 @@ fn open_store(backend: KeyringBackend) -> Result<Arc<CredentialStore>, VaultErro
     Ok(store)
 }
 
-#[cfg(not(target_os = "linux"))]
+// Written against the store crates' documented API; built and tested only on Linux here.
+#[cfg(target_os = "macos")]
+fn open_store(backend: KeyringBackend) -> Result<Arc<CredentialStore>, VaultError> {
+    let unavailable = |source| VaultError::Unavailable { backend: backend.display_name(), source };
+    match backend {
+        KeyringBackend::Os => {
+            let store: Arc<CredentialStore> =
+                apple_native_keyring_store::keychain::Store::new().map_err(unavailable)?;
+            Ok(store)
+        }
+        KeyringBackend::Keyutils => {
+            Err(VaultError::Unsupported { backend: backend.display_name() })
+        }
+    }
+}
+
+// Windows Credential Manager caps a secret at about 2.5 KB: tokens.rs splits larger ones.
+#[cfg(windows)]
+fn open_store(backend: KeyringBackend) -> Result<Arc<CredentialStore>, VaultError> {
+    let unavailable = |source| VaultError::Unavailable { backend: backend.display_name(), source };
+    match backend {
+        KeyringBackend::Os => {
+            let store: Arc<CredentialStore> =
+                windows_native_keyring_store::Store::new().map_err(unavailable)?;
+            Ok(store)
+        }
+        KeyringBackend::Keyutils => {
+            Err(VaultError::Unsupported { backend: backend.display_name() })
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 fn open_store(backend: KeyringBackend) -> Result<Arc<CredentialStore>, VaultError> {
     Err(VaultError::Unsupported { backend: backend.display_name() })
 }
