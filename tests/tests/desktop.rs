@@ -309,7 +309,14 @@ fn the_sandbox_page_runs_code_and_shows_a_matplotlib_figure() -> Result {
         app.screenshot(&shot("sandbox-failed"))?;
     }
     run?;
-    let width = app.execute("return document.querySelector('li.run img.figure').naturalWidth")?;
+    // The element can be there before its image is decoded: wait for the load, not a time.
+    let width = app.execute_async(
+        "const done = arguments[arguments.length - 1]; \
+         const img = document.querySelector('li.run img.figure'); \
+         if (img.complete && img.naturalWidth) { done(img.naturalWidth); return; } \
+         img.addEventListener('load', () => done(img.naturalWidth)); \
+         img.addEventListener('error', () => done(0));",
+    )?;
     assert!(width.as_u64().is_some_and(|w| w > 100), "the figure is a real image: {width}");
     let output = app.text(&app.find("li.run[data-status='ok'] .stdout")?)?;
     assert_eq!(output, "plotted");
