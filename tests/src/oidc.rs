@@ -74,6 +74,22 @@ impl Oidc {
         }
     }
 
+    /// An access token for the machine-to-machine client (client credentials, scope
+    /// `gateway`): a JWT for `urn:agentdesk:gateway`.
+    pub async fn m2m_token(&self) -> String {
+        let answer: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/token", self.issuer))
+            .basic_auth("m2m", Some(M2M_SECRET))
+            .form(&[("grant_type", "client_credentials"), ("scope", "gateway")])
+            .send()
+            .await
+            .expect("token request")
+            .json()
+            .await
+            .expect("token json");
+        answer["access_token"].as_str().expect("access token").to_owned()
+    }
+
     /// How many token and revocation requests reached the provider.
     pub async fn counts(&self) -> (u64, u64) {
         let counts: serde_json::Value = reqwest::get(format!("{}/test/counts", self.issuer))

@@ -1,15 +1,22 @@
 //! AgentDesk's Gateway (AgentCore Gateway on one machine): an MCP endpoint over streamable
 //! HTTP with a JWT check in front and agents and MCP servers behind it.
 //!
-//! This version holds the inbound check: start at [`JwtAuthorizer::authorize`]
-//! (`authorizer.rs`), which accepts a bearer JWT only when a key the trusted issuer publishes
-//! signed it and its issuer, lifetime, audience, client and scopes are allowed. The MCP
-//! endpoint, the targets and `agentdesk gateway serve` come next (issue 7).
+//! Start at [`router`] (`server.rs`): rmcp's streamable HTTP server at `/mcp`, with
+//! [`JwtAuthorizer::authorize`] (`authorizer.rs`) in front — a bearer JWT is accepted only
+//! when a key the trusted issuer publishes signed it and its issuer, lifetime, audience,
+//! client and scopes are allowed; a refusal is a 401 pointing at the RFC 9728 metadata.
+//! Tools come from targets: agent runtimes (`runtime.rs`, AgentCore Runtime's
+//! `/invocations`) as `{target}___{tool}`, and the built-in search. Upstream MCP servers,
+//! the TOML config and `agentdesk gateway serve` are still to come (issue 7).
 //!
 //! This crate uses `agentdesk-identity` (for what counts as a secure URL) and no other
 //! AgentDesk crate; it must not depend on Tauri, GTK or WebKit.
 #![deny(missing_docs)]
 
 mod authorizer;
+mod runtime;
+mod server;
 
 pub use authorizer::{Caller, JwtAuthorizer, JwtSettings, Refusal};
+pub use runtime::{Runtime, RuntimeTool};
+pub use server::{Gateway, SEARCH_TOOL, router};

@@ -8,7 +8,7 @@ mod keys;
 
 use std::sync::{Arc, Mutex};
 
-use agentdesk_e2e::oidc::{M2M_SECRET, Oidc};
+use agentdesk_e2e::oidc::Oidc;
 use agentdesk_gateway::{JwtAuthorizer, JwtSettings, Refusal};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -100,24 +100,10 @@ fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
-async fn oidc_token(oidc: &Oidc) -> String {
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{}/token", oidc.issuer))
-        .basic_auth("m2m", Some(M2M_SECRET))
-        .form(&[("grant_type", "client_credentials"), ("scope", "gateway")])
-        .send()
-        .await
-        .expect("token request")
-        .json()
-        .await
-        .expect("json");
-    answer["access_token"].as_str().expect("access token").to_owned()
-}
-
 #[tokio::test]
 async fn a_real_providers_token_passes_only_with_its_audience_client_and_scope() {
     let oidc = Oidc::start(300).await;
-    let token = oidc_token(&oidc).await;
+    let token = oidc.m2m_token().await;
     let discovery = format!("{}/.well-known/openid-configuration", oidc.issuer);
     let authorizer = JwtAuthorizer::new(settings(discovery.clone())).expect("authorizer");
     let caller = authorizer.authorize(Some(&bearer(&token))).await.expect("accepted");
@@ -231,7 +217,7 @@ async fn a_rotated_key_is_picked_up_and_forgeries_cannot_hammer_the_issuer() {
     assert_eq!(authorizer.key_fetches(), 1);
 
     // A token from a second, untrusted provider: its kid is unknown here.
-    let untrusted = oidc_token(&oidc).await;
+    let untrusted = oidc.m2m_token().await;
     for _ in 0..20 {
         assert!(authorizer.authorize(Some(&bearer(&untrusted))).await.is_err());
     }
