@@ -53,6 +53,9 @@ pub(crate) enum Command {
     Memory(MemoryCommand),
     /// Chat with the cost estimator: with the configured model, or the offline estimator
     Chat(ChatArgs),
+    /// Run the MCP gateway: a JWT check in front, agents and MCP servers behind
+    #[command(subcommand)]
+    Gateway(GatewayCommand),
     /// Sign in to credential providers; tokens and keys live in the OS keyring
     #[command(subcommand)]
     Auth(AuthCommand),
@@ -65,6 +68,16 @@ pub(crate) enum Command {
     /// Saved estimates: list, show, compare
     #[command(subcommand)]
     Estimates(EstimatesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum GatewayCommand {
+    /// Serve until interrupted (Ctrl+C finishes the calls in flight)
+    Serve {
+        /// The gateway's config (see README: Gateway)
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,17 +6,18 @@
 //! when a key the trusted issuer publishes signed it and its issuer, lifetime, audience,
 //! client and scopes are allowed; a refusal is a 401 pointing at the RFC 9728 metadata.
 //! Tools come from targets: agent runtimes (`runtime.rs`, AgentCore Runtime's
-//! `/invocations`) as `{target}___{tool}`, and the built-in search. Upstream MCP servers,
-//! the TOML config and `agentdesk gateway serve` are still to come (issue 7).
+//! `/invocations`) as `{target}___{tool}`, and the built-in search. `config.rs` reads `gateway.toml`. Upstream MCP servers are still to come (issue 7).
 //!
 //! This crate uses `agentdesk-identity` (for what counts as a secure URL) and no other
 //! AgentDesk crate; it must not depend on Tauri, GTK or WebKit.
 #![deny(missing_docs)]
 
 mod authorizer;
+mod config;
 mod runtime;
 mod server;
 
 pub use authorizer::{Caller, JwtAuthorizer, JwtSettings, Refusal};
+pub use config::{AuthorizerConfig, GatewayConfig, TargetConfig};
 pub use runtime::{Runtime, RuntimeTool};
 pub use server::{Gateway, SEARCH_TOOL, router};

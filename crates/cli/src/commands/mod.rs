@@ -5,6 +5,7 @@ mod chat;
 mod config;
 mod doctor;
 mod estimate;
+mod gateway;
 mod memory;
 mod model;
 mod sandbox;
@@ -34,6 +35,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chat(args) => chat::run(&context, args),
         Command::Model(command) => model::run(&context, command),
         Command::Auth(command) => auth::run(&context, command),
+        Command::Gateway(command) => gateway::run(command),
         Command::Estimate(args) => estimate::run(&context, &args),
         Command::Estimates(command) => estimate::saved(&context, command),
     }
