@@ -110,5 +110,6 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::auth::auth_view,
             commands::auth::auth_sign_in,
             commands::auth::auth_sign_out,
+            commands::auth::auth_store_secret,
         ])
 }

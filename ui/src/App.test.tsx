@@ -145,6 +145,18 @@ describe("the settings page", () => {
     expect(await screen.findByText("Needs sign-in")).toBeTruthy();
   });
 
+  it("stores a machine-to-machine client secret in the keyring", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    const m2m = { provider: "gateway", kind: "oauth", flow: "client-credentials", state: "needs-sign-in" as const, signedInAs: null, scopes: [], expiresIn: null, refreshable: false, error: null, persisted: true };
+    backend.auth = { providers: [m2m], vaultProblem: null };
+    render(<App backend={backend} initialPage="settings" />);
+    await user.type(await screen.findByLabelText("Client secret"), "s3cr3t");
+    await user.click(screen.getAllByRole("button", { name: "Save key" })[0]!);
+    expect(await screen.findByText("Saved in the keyring.")).toBeTruthy();
+    expect(backend.keys).toEqual({ gateway: "s3cr3t" });
+  });
+
   it("says plainly when tokens cannot be kept", async () => {
     const backend = memoryBackend();
     backend.auth = { providers: [], vaultProblem: "the Secret Service keyring is not usable" };

@@ -112,6 +112,28 @@ pub(crate) async fn auth_sign_out(
     identity.sign_out(&provider).await.map_err(identity_error)
 }
 
+/// Stores a provider's client secret (OAuth) or API key in the keyring; never in the config.
+#[tauri::command]
+pub(crate) async fn auth_store_secret(
+    state: State<'_, AppState>,
+    provider: String,
+    secret: String,
+) -> Result<ProviderStatus, ApiError> {
+    let secret = secret.trim();
+    if secret.is_empty() || secret.contains(char::is_whitespace) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidValue,
+            "a secret is one word with no spaces: paste it again",
+        ));
+    }
+    let identity = state.identity().await;
+    identity
+        .store_secret(&provider, agentdesk_identity::Secret::new(secret))
+        .await
+        .map_err(identity_error)?;
+    Ok(identity.status(&provider).await)
+}
+
 fn identity_error(error: agentdesk_identity::IdentityError) -> ApiError {
     use agentdesk_identity::IdentityError;
     let code = match &error {

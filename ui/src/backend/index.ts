@@ -72,6 +72,8 @@ export interface Backend {
   authSignIn(provider: string): Promise<ProviderStatus>;
   /** Signs out: revokes and deletes the tokens. */
   authSignOut(provider: string): Promise<ProviderStatus>;
+  /** Stores a provider's client secret (OAuth) or API key in the keyring. */
+  authStoreSecret(provider: string, secret: string): Promise<ProviderStatus>;
   /** Calls `listener` on every sign-in change; returns the function that stops it. */
   onAuthChanged(listener: (event: AuthEvent) => void): Promise<() => void>;
 }

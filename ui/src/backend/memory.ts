@@ -320,6 +320,11 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
       authListeners.forEach((listener) => listener({ kind: "status", status }));
       return status;
     },
+    authStoreSecret: async (provider, secret) => {
+      backend.keys[provider] = secret;
+      const current = backend.auth.providers.find((status) => status.provider === provider);
+      return updateAuth(provider, current?.kind === "api-key" ? { state: "key-stored" } : {});
+    },
     onAuthChanged: async (listener) => {
       authListeners.add(listener);
       return () => authListeners.delete(listener);

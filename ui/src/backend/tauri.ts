@@ -58,5 +58,6 @@ export const tauriBackend: Backend = {
   authView: () => invoke<AuthView>("auth_view"),
   authSignIn: (provider) => invoke<ProviderStatus>("auth_sign_in", { provider }),
   authSignOut: (provider) => invoke<ProviderStatus>("auth_sign_out", { provider }),
+  authStoreSecret: (provider, secret) => invoke<ProviderStatus>("auth_store_secret", { provider, secret }),
   onAuthChanged: (listener) => listen<AuthEvent>(AUTH_CHANGED, (event) => listener(event.payload)),
 };

@@ -17,6 +17,33 @@ function expiry(seconds: number | null): string | null {
 
 type Pending = { provider: string; url?: string; userCode?: string; verificationUri?: string };
 
+/** A client secret (OAuth providers with client credentials) or an API key, into the keyring. */
+function SecretField({ backend, status, onStored }: { backend: Backend; status: ProviderStatus; onStored: (status: ProviderStatus) => void }) {
+  const t = useT();
+  const [secret, setSecret] = useState("");
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const apiKey = status.kind === "api-key";
+  if (!apiKey && status.flow !== "client-credentials") return null;
+  const id = `secret-${status.provider}`;
+  const store = async () => {
+    try {
+      onStored(await backend.authStoreSecret(status.provider, secret));
+      setSecret("");
+      setMessage({ ok: true, text: t("accounts.secretStored") });
+    } catch (error) {
+      setMessage({ ok: false, text: messageOf(error) });
+    }
+  };
+  return (
+    <div className="inline-controls">
+      <label htmlFor={id}>{apiKey ? t("settings.apiKey") : t("accounts.clientSecret")}</label>
+      <input id={id} type="password" autoComplete="off" spellCheck={false} value={secret} onChange={(event) => setSecret(event.target.value)} />
+      <button type="button" disabled={secret.trim() === ""} onClick={() => void store()}>{t("settings.apiKey.save")}</button>
+      {message && <span className={message.ok ? "help" : "field-error"} role={message.ok ? "status" : "alert"}>{message.text}</span>}
+    </div>
+  );
+}
+
 export function Accounts({ backend }: { backend: Backend }) {
   const t = useT();
   const [view, setView] = useState<AuthView | null>(null);
@@ -92,6 +119,7 @@ export function Accounts({ backend }: { backend: Backend }) {
                   )}
                 </div>
               )}
+              <SecretField backend={backend} status={status} onStored={(next) => setView((current) => (current === null ? current : { ...current, providers: current.providers.map((one) => (one.provider === next.provider ? next : one)) }))} />
               {busy && pending?.url && (
                 <p className="help" role="status">
                   {t("accounts.waitingBrowser")} <span className="sign-in-url" data-testid="sign-in-url">{pending.url}</span>

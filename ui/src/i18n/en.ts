@@ -140,6 +140,8 @@ export const en = {
 
   "accounts.menu.none": "Not signed in",
   "accounts.menu.some": "{count} signed in",
+  "accounts.clientSecret": "Client secret",
+  "accounts.secretStored": "Saved in the keyring.",
   "accounts.title": "Sign-in",
   "accounts.none": "No credential providers yet. Add one with agentdesk auth add NAME --issuer URL --client-id ID.",
   "accounts.noKeyring": "Tokens are not kept between runs: {problem}",

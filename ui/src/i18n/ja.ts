@@ -141,6 +141,8 @@ export const ja: Record<MessageKey, string> = {
 
   "accounts.menu.none": "未サインイン",
   "accounts.menu.some": "{count} 件サインイン中",
+  "accounts.clientSecret": "クライアントシークレット",
+  "accounts.secretStored": "キーリングに保存しました。",
   "accounts.title": "サインイン",
   "accounts.none": "認証プロバイダーはまだありません。agentdesk auth add NAME --issuer URL --client-id ID で追加してください。",
   "accounts.noKeyring": "トークンは次回の起動まで保持されません: {problem}",
