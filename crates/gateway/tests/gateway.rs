@@ -245,3 +245,44 @@ async fn without_a_token_the_answer_is_a_challenge_and_raw_json_rpc_works_with_o
     assert_eq!(message["result"]["serverInfo"]["name"], "agentdesk-gateway");
     assert!(seen.lock().expect("seen").is_empty(), "no target was called");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_and_malformed_requests_get_clear_errors_and_reach_no_target() {
+    let oidc = Oidc::start(300).await;
+    let (runtime_url, seen) = runtime().await;
+    let base = start(&oidc, &runtime_url).await;
+    let token = oidc.m2m_token().await;
+    let http = reqwest::Client::new();
+    let post = |body: String| {
+        http.post(format!("{base}/mcp"))
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .bearer_auth(&token)
+            .body(body)
+    };
+    let huge = format!(
+        "{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{{\"pad\":\"{}\"}}}}",
+        "x".repeat(10 << 20)
+    );
+    // The gateway answers 413 and stops reading at its 4 MB limit; a client still writing
+    // the rest sees the connection close instead of the answer.
+    match post(huge).send().await {
+        Ok(refused) => assert_eq!(refused.status(), 413),
+        Err(error) => assert!(error.is_request(), "{error}"),
+    }
+    let garbage = post("{not json".into()).send().await.expect("garbage");
+    assert!(garbage.status().is_client_error(), "invalid JSON-RPC: {}", garbage.status());
+    assert!(!garbage.text().await.expect("body").is_empty(), "with a message");
+
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp"))
+            .auth_header(token.clone()),
+    );
+    let client = ().serve(transport).await.expect("connected");
+    let wrong_arguments = CallToolRequestParams::new("cost___aws_cost_estimation")
+        .with_arguments(json!({"architecture": 3}).as_object().cloned().unwrap_or_default());
+    let error = client.call_tool(wrong_arguments).await.expect_err("invalid params");
+    assert!(error.to_string().contains("architecture_description"), "{error}");
+    client.cancel().await.expect("closed");
+    assert!(seen.lock().expect("seen").is_empty(), "no target was called");
+}
