@@ -1,7 +1,7 @@
 //! The gateway's JWT check against a real OpenID Provider's tokens (panva's oidc-provider on
 //! loopback, client credentials with a resource indicator), and against tokens minted by the
-//! test's own issuer — a loopback discovery document and JWKS whose private keys the test
-//! holds — for the claims a real provider will not issue wrong (expired, not yet valid,
+//! test's own issuer — a loopback discovery document and JWKS whose keys the test generates
+//! when it runs — for the claims a real provider will not issue wrong (expired, not yet valid,
 //! another issuer), key rotation, and forgeries.
 
 mod keys;
@@ -13,6 +13,7 @@ use agentdesk_gateway::{JwtAuthorizer, JwtSettings, Refusal};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use keys::TestKey;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -20,11 +21,11 @@ use tokio::net::TcpListener;
 /// An issuer the test controls: it publishes `keys` (kid → modulus) as its JWKS.
 struct TestIssuer {
     issuer: String,
-    keys: Arc<Mutex<Vec<(&'static str, &'static str)>>>,
+    keys: Arc<Mutex<Vec<(&'static str, String)>>>,
 }
 
 impl TestIssuer {
-    async fn start(keys: Vec<(&'static str, &'static str)>) -> TestIssuer {
+    async fn start(keys: Vec<(&'static str, String)>) -> TestIssuer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let issuer = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
         let keys = Arc::new(Mutex::new(keys));
@@ -58,7 +59,7 @@ impl TestIssuer {
     }
 
     /// A token signed with `key` under `kid`, with these claims over sensible defaults.
-    fn mint(&self, kid: &str, key: &str, claims: &Value) -> String {
+    fn mint(&self, kid: &str, key: &TestKey, claims: &Value) -> String {
         let now = now();
         let mut all = json!({"iss": self.issuer, "sub": "svc", "client_id": "m2m",
             "aud": "urn:agentdesk:gateway", "scope": "gateway", "iat": now, "exp": now + 300});
@@ -67,16 +68,8 @@ impl TestIssuer {
                 all.insert(name.clone(), value.clone());
             }
         }
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(kid.into());
-        encode(&header, &all, &EncodingKey::from_rsa_der(&der(key))).expect("sign")
+        key.sign(kid, &all)
     }
-}
-
-/// The DER inside a PEM block.
-fn der(pem: &str) -> Vec<u8> {
-    let body: String = pem.lines().filter(|line| !line.starts_with("-----")).collect();
-    base64::engine::general_purpose::STANDARD.decode(body).expect("pem body")
 }
 
 fn now() -> i64 {
@@ -138,9 +131,10 @@ async fn a_real_providers_token_passes_only_with_its_audience_client_and_scope()
 
 #[tokio::test]
 async fn every_kind_of_bad_token_is_refused() {
-    let issuer = TestIssuer::start(vec![("k1", keys::KEY_1_N)]).await;
+    let (k1, k2) = (TestKey::generate(), TestKey::generate());
+    let issuer = TestIssuer::start(vec![("k1", k1.n.clone())]).await;
     let authorizer = JwtAuthorizer::new(settings(issuer.discovery_url())).expect("authorizer");
-    let good = issuer.mint("k1", keys::KEY_1, &json!({}));
+    let good = issuer.mint("k1", &k1, &json!({}));
     assert!(authorizer.authorize(Some(&bearer(&good))).await.is_ok());
 
     let (header, rest) = good.split_once('.').expect("jwt");
@@ -151,8 +145,7 @@ async fn every_kind_of_bad_token_is_refused() {
     let claims: Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("b64")).expect("claims");
     let hmac_with_public_key =
-        encode(&hs256, &claims, &EncodingKey::from_secret(keys::KEY_1_PUBLIC_PEM.as_bytes()))
-            .expect("hs256");
+        encode(&hs256, &claims, &EncodingKey::from_secret(k1.public_bytes())).expect("hs256");
     let flipped = format!(
         "{header}.{payload}.{}{}",
         if signature.starts_with('A') { "B" } else { "A" },
@@ -166,26 +159,20 @@ async fn every_kind_of_bad_token_is_refused() {
         ("alg none", Some(bearer(&format!("{unsigned_header}.{payload}.")))),
         ("HS256 with the public key", Some(bearer(&hmac_with_public_key))),
         ("bad signature", Some(bearer(&flipped))),
-        ("unknown kid", Some(bearer(&issuer.mint("k9", keys::KEY_1, &json!({}))))),
-        (
-            "another key under a known kid",
-            Some(bearer(&issuer.mint("k1", keys::KEY_2, &json!({})))),
-        ),
-        ("expired", Some(bearer(&issuer.mint("k1", keys::KEY_1, &json!({"exp": now() - 60}))))),
-        ("not yet valid", Some(bearer(&issuer.mint("k1", keys::KEY_1, &json!({"nbf": later}))))),
+        ("unknown kid", Some(bearer(&issuer.mint("k9", &k1, &json!({}))))),
+        ("another key under a known kid", Some(bearer(&issuer.mint("k1", &k2, &json!({}))))),
+        ("expired", Some(bearer(&issuer.mint("k1", &k1, &json!({"exp": now() - 60}))))),
+        ("not yet valid", Some(bearer(&issuer.mint("k1", &k1, &json!({"nbf": later}))))),
         (
             "wrong issuer",
-            Some(bearer(&issuer.mint("k1", keys::KEY_1, &json!({"iss": "https://evil.example"})))),
+            Some(bearer(&issuer.mint("k1", &k1, &json!({"iss": "https://evil.example"})))),
         ),
-        (
-            "wrong audience",
-            Some(bearer(&issuer.mint("k1", keys::KEY_1, &json!({"aud": "urn:other"})))),
-        ),
+        ("wrong audience", Some(bearer(&issuer.mint("k1", &k1, &json!({"aud": "urn:other"}))))),
         (
             "client not allowed",
-            Some(bearer(&issuer.mint("k1", keys::KEY_1, &json!({"client_id": "intruder"})))),
+            Some(bearer(&issuer.mint("k1", &k1, &json!({"client_id": "intruder"})))),
         ),
-        ("scope missing", Some(bearer(&issuer.mint("k1", keys::KEY_1, &json!({"scope": "read"}))))),
+        ("scope missing", Some(bearer(&issuer.mint("k1", &k1, &json!({"scope": "read"}))))),
     ];
     for (case, header) in &cases {
         let refused = authorizer.authorize(header.as_deref()).await;
@@ -198,22 +185,18 @@ async fn every_kind_of_bad_token_is_refused() {
     // A Cognito-style token (no aud) passes when no audience is required.
     let no_aud_settings =
         JwtSettings { allowed_audiences: Vec::new(), ..settings(issuer.discovery_url()) };
-    let cognito_like = issuer.mint("k1", keys::KEY_1, &json!({"aud": null}));
+    let cognito_like = issuer.mint("k1", &k1, &json!({"aud": null}));
     let lenient = JwtAuthorizer::new(no_aud_settings).expect("authorizer");
     assert!(lenient.authorize(Some(&bearer(&cognito_like))).await.is_ok());
 }
 
 #[tokio::test]
 async fn a_rotated_key_is_picked_up_and_forgeries_cannot_hammer_the_issuer() {
+    let (k1, k2) = (TestKey::generate(), TestKey::generate());
     let oidc = Oidc::start(300).await;
-    let issuer = TestIssuer::start(vec![("k1", keys::KEY_1_N)]).await;
+    let issuer = TestIssuer::start(vec![("k1", k1.n.clone())]).await;
     let authorizer = JwtAuthorizer::new(settings(issuer.discovery_url())).expect("authorizer");
-    assert!(
-        authorizer
-            .authorize(Some(&bearer(&issuer.mint("k1", keys::KEY_1, &json!({})))))
-            .await
-            .is_ok()
-    );
+    assert!(authorizer.authorize(Some(&bearer(&issuer.mint("k1", &k1, &json!({}))))).await.is_ok());
     assert_eq!(authorizer.key_fetches(), 1);
 
     // A token from a second, untrusted provider: its kid is unknown here.
@@ -227,11 +210,9 @@ async fn a_rotated_key_is_picked_up_and_forgeries_cannot_hammer_the_issuer() {
     let running = JwtAuthorizer::new(settings(issuer.discovery_url()))
         .expect("authorizer")
         .with_refetch_interval(std::time::Duration::ZERO);
-    assert!(
-        running.authorize(Some(&bearer(&issuer.mint("k1", keys::KEY_1, &json!({}))))).await.is_ok()
-    );
-    *issuer.keys.lock().expect("keys") = vec![("k2", keys::KEY_2_N)];
-    let rotated = issuer.mint("k2", keys::KEY_2, &json!({}));
+    assert!(running.authorize(Some(&bearer(&issuer.mint("k1", &k1, &json!({}))))).await.is_ok());
+    *issuer.keys.lock().expect("keys") = vec![("k2", k2.n.clone())];
+    let rotated = issuer.mint("k2", &k2, &json!({}));
     assert!(running.authorize(Some(&bearer(&rotated))).await.is_ok());
     assert_eq!(running.key_fetches(), 2);
 }

@@ -1,71 +1,45 @@
-//! Keys for the authorizer tests' own issuer: generated for these tests only, never used
-//! anywhere else. Their public halves are what the test issuer publishes as its JWKS.
+//! Signing keys for the authorizer tests' own issuer, generated when the tests run (never
+//! stored), and the JWTs signed with them.
 
-pub(crate) const KEY_1: &str = r"-----BEGIN RSA PRIVATE KEY-----
-MIIEowIBAAKCAQEArm8E41Dat7Xg2++SAEwYG89CE/2BeiEiP34ooQV4En4cqlLq
-QL9JkFKsTN3u18xybWOgM+Gc0JSyyupsmkEqBZyeaOiaAx1Ue++exejf3AYmO21Z
-zNFq29SyUSuTe+drHTGbPo6V7slvoqrRaIShm+E1tlO8lotC4QTUwI3IaRhvoVV7
-e6u5ETfjAP3iEkAxGn1m3xmWX+cYNWaUNZsL++OyWi+aJjKpfT6slwEMcLxPdAn7
-ZrS4Z/6jSFLuhmqEN3dpJPw/KwASme+g2yUp9MPSFT+09jSRSyzpLH4hCWyuvVoB
-hQlF6PNLCyJGrv3wq56XywMhS0zv5z4SbDlKZQIDAQABAoIBABrk6huENVy60aMH
-YnriQJtVDsqXPPXQEwA4GtqMxdEQGapXI1/9PkHexUsKss8Z6hCcmjA1mmB8dL6d
-e0YjQu/fkHr7Vfeh94suTEwWViGN3yotd3mBVljzh9TFA7XIXfb/1YBFKq/I5gnu
-DWBwhpxKkmX8riiF6zdXb9gKZDpztKVnRy5lvg3SnPDutSC9k37PHLz5BSdyVD0q
-OnCozJsDJjGs30iLPHa2f2eJEDgrMblAZ44btzuGH8PlT3+o4EI7zVQ8SvwZqoW3
-Im6JlGpX71UnRvymkwVDfO0AVoBo6QeSwFKTr2fTVmHpEoyl5FwIWcSoSZr5XSPC
-2gRM0BECgYEA9dZpGZFS8qOR0XaJABENZCnvot8sl2jSX0dcpC7tR2YRrNVTMArM
-aro4M6iJAs35a9QG9TmRAwR6KFnnAmSS2XfQVKpDjHQjARtOihP0ao+TLqBPSTwq
-6hqeJdD4VTu2dKyJIfe2EXK3jQpdoE4IsKLq7/dlu4YjuONlgNgrFq0CgYEAtaT5
-HH4NnoyKckhG8tDhAywz8DUiysm+c3+t55eg2lcfMz2q0mBZSTbB9oE8nrpTQ8lO
-Fa5hYOo6iC5g5D2zpG/4xZwcONeBEqz9ING0ShhTnzx6DQz7104v4LipNvcjHobV
-QkZzEH+JtMZSJfYiKBtUnY2PvDUXyAfjHR78UZkCgYB5pxulUlvYxIbRP7Y1+TpG
-OdZjI8teNbn8+kRm3u3+ag0PGRWsbXuQyQwszBbY83KdIHQ8/7q54opM04hUj853
-nSnT69m3dHUqBAhOnedSoC/2X9A8bnDSHk/qaMmq6/yzKfpGe912Lu2T9vAz9smo
-F0bpbuTB8nRU9vpw0wgnlQKBgQCtHbm9ifV48gDQwkm8CY8p8urdOAcctgGpGjqn
-yj8nWHkH4PH45pKx0FozkSAxNus8Y5Lj3vo334RBXdJCNPwM8BpsW0gadGkzX2Mv
-8CyfoWexD3ZTEdjDbmT7C4NaO1dhNKfzLiljw+l+PLT2MQqEpueR8OTYPtGXdszh
-aDKZoQKBgHvPOgCaKM73poltl55S8O8icmCNsDejPKIPuuxvCKydcW7JOM3XpuwT
-/DMyTfRUjnRpkiDfRLOq4JSd3xdCRzH1/46BG4UJwl14VezPjIWcDkSui0M52M5i
-VXo1Gw9Y8dmTQ2RQVbLj11jBbTmtXDf7keG+uQqOP37hHh66iYnG
------END RSA PRIVATE KEY-----
-";
-pub(crate) const KEY_1_PUBLIC_PEM: &str = r"-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArm8E41Dat7Xg2++SAEwY
-G89CE/2BeiEiP34ooQV4En4cqlLqQL9JkFKsTN3u18xybWOgM+Gc0JSyyupsmkEq
-BZyeaOiaAx1Ue++exejf3AYmO21ZzNFq29SyUSuTe+drHTGbPo6V7slvoqrRaISh
-m+E1tlO8lotC4QTUwI3IaRhvoVV7e6u5ETfjAP3iEkAxGn1m3xmWX+cYNWaUNZsL
-++OyWi+aJjKpfT6slwEMcLxPdAn7ZrS4Z/6jSFLuhmqEN3dpJPw/KwASme+g2yUp
-9MPSFT+09jSRSyzpLH4hCWyuvVoBhQlF6PNLCyJGrv3wq56XywMhS0zv5z4SbDlK
-ZQIDAQAB
------END PUBLIC KEY-----
-";
-pub(crate) const KEY_1_N: &str = "rm8E41Dat7Xg2--SAEwYG89CE_2BeiEiP34ooQV4En4cqlLqQL9JkFKsTN3u18xybWOgM-Gc0JSyyupsmkEqBZyeaOiaAx1Ue--exejf3AYmO21ZzNFq29SyUSuTe-drHTGbPo6V7slvoqrRaIShm-E1tlO8lotC4QTUwI3IaRhvoVV7e6u5ETfjAP3iEkAxGn1m3xmWX-cYNWaUNZsL--OyWi-aJjKpfT6slwEMcLxPdAn7ZrS4Z_6jSFLuhmqEN3dpJPw_KwASme-g2yUp9MPSFT-09jSRSyzpLH4hCWyuvVoBhQlF6PNLCyJGrv3wq56XywMhS0zv5z4SbDlKZQ";
-pub(crate) const KEY_2: &str = r"-----BEGIN RSA PRIVATE KEY-----
-MIIEowIBAAKCAQEA3wbwSy+K/xe2vdTsFuspmPjF8xHb7s6GvHGqw3Pv8QyH9RzR
-TMsIKZVp/iylQ2CljJ/XctW8domZ77ZnQEFZby3sp+TtA7YW+lJ1TGwpKUu2outf
-4SSznmMYUlNwNfu1wEd0Y9TIi7+6c8HAROpXh1A5ml3hkPNRy702JFxZFWLE2kfo
-od6E15MG+nrUnz46sE50coDwmL2kaZbNY2XKcAz4DmK3GXJ6yQOclm1wusvY/M3y
-aZjVHn5aat4/0dFMJepcydmKGLWGNpHF0uoe0h+KfhvNflXFlV0XwZ+qLOLsgVvN
-eo1kHU5LVzs5tUIk9qBT9Q9TMAvfgg5A3ydp5QIDAQABAoIBACORo7kZ9/z+9zIH
-Ry/QiW3QHyHI815+qZZcOnO5hcbXzMcWtXqd1stq/OCAlkrMmxp2U5II7GmrQFWu
-rYDd6zmEBX4xUGuLGtcJV5O8nEPtw07wYvYxOERGYZafoAG8BxyHSNSzFtjS1xWn
-DNbw2MzHyqgH2PWZGK55mqzp3Xs/XRVUb7FGzwd/bYdnaPI7ftnhQnCHhFzexBKH
-RPPc1O+dIX7U62P0e+643fSzBo1Qj9hyxswqaBWXkqu2cRmIR1zbmc6x7V1a80MT
-DGktBpUZTbMBtzx+Rl32CxezoXTNPSClwS/YWrPx+c8VkhyIeBaILFqzQpNL3C6q
-QNOxiHECgYEA8Wz+3L+o5fRMXWDDIOvvk7LyY3wIa4G30KLv4klF/i/v/j9ju4d8
-KQ8rj7lCgLmzbPJHd+g8L9x5uU/qqWXR2CBUpYJbI0mHTqpCzY/B12OgzQ9X2eCd
-STdkFjqGYotWGwx/jZy0EMMzmzJZ8s5fBoyEjugQ9OcpE/Pfk+yvQMcCgYEA7H2c
-AN5s3oNNM5K9FPIxuV/qm3NvSefSXnjg7ikR9ttyFgZ8oD04QcaonYedSe8XHrd6
-pHaONozHY/0K+6CTLC5Eud5HVw2twtBwr0SXe5k2qYltlWlEzyW6FRROpWEd3fNe
-gcMpsqvLxyQ1me4r/pkg5Du8TdxfIkvk0T84q/MCgYBNcOb3rErjKE/ujAFLaCL7
-P6VcoAabZYqu0/UaouJevMXAyliVaMo86W7RtV1NqUOSqMyf+9CCkbhB5w6gs9Zx
-+zzrsjrFwOo0I402HuzQyFZmMIu/ibsqJyhlsPQ2W/eMyZ+Ir0FbNyIwoCAWMHhu
-w1gp9uqphBS7H7kR3BQDNQKBgCN1CcjPkH8kLJUI8TSMw4vJp8E643qvOUlU0lSi
-78CVUlufCVx1EVQ7VtiXlquZH1xJoie6ZsQjA1oofFcR0j8TiNZdT1DsChtlaR++
-JwAvDpUIt9do+xoby/SRIOGG2BWJAahu/Hd/boQjF65GmW4Iw3e0xRzfZ5wayOne
-kr6lAoGBAJhT4av/8zO7pg/Qzpk4gBcrem4OAHyEFdA2WQ+lL0oaAtAzAiGcZeTg
-rLt/sZvBSTa+8U9jozkIhRetPfFhlSHZMQJP6t+If+fpFstBioKI+WCd56jdYc3w
-8CA68v2zaS2pLCS1XZaylY9jDu8/7z76iljfoseg8siWsEAIYT5t
------END RSA PRIVATE KEY-----
-";
-pub(crate) const KEY_2_N: &str = "3wbwSy-K_xe2vdTsFuspmPjF8xHb7s6GvHGqw3Pv8QyH9RzRTMsIKZVp_iylQ2CljJ_XctW8domZ77ZnQEFZby3sp-TtA7YW-lJ1TGwpKUu2outf4SSznmMYUlNwNfu1wEd0Y9TIi7-6c8HAROpXh1A5ml3hkPNRy702JFxZFWLE2kfood6E15MG-nrUnz46sE50coDwmL2kaZbNY2XKcAz4DmK3GXJ6yQOclm1wusvY_M3yaZjVHn5aat4_0dFMJepcydmKGLWGNpHF0uoe0h-KfhvNflXFlV0XwZ-qLOLsgVvNeo1kHU5LVzs5tUIk9qBT9Q9TMAvfgg5A3ydp5Q";
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{KeyPair, KeySize};
+use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+/// An RSA key pair and its public modulus as a JWK publishes it.
+pub(crate) struct TestKey {
+    pair: KeyPair,
+    /// The modulus, base64url (the JWK's `n`).
+    pub(crate) n: String,
+}
+
+impl TestKey {
+    pub(crate) fn generate() -> TestKey {
+        let pair = KeyPair::generate(KeySize::Rsa2048).expect("an RSA key");
+        let n =
+            URL_SAFE_NO_PAD.encode(pair.public_key().modulus().big_endian_without_leading_zero());
+        TestKey { pair, n }
+    }
+
+    /// The public key's bytes (what an attacker could use as an HMAC secret).
+    pub(crate) fn public_bytes(&self) -> &[u8] {
+        self.pair.public_key().as_ref()
+    }
+
+    /// An RS256 JWT of `claims` under `kid`.
+    pub(crate) fn sign(&self, kid: &str, claims: &Value) -> String {
+        let header = json!({"alg": "RS256", "typ": "JWT", "kid": kid});
+        let signed = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let mut signature = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), signed.as_bytes(), &mut signature)
+            .expect("sign");
+        format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+}
