@@ -55,5 +55,5 @@ pub use provider::{
     ToolCall, ToolSpec, Usage,
 };
 pub use sandbox_tool::ExecutePython;
-pub use setup::{ApiKey, Connected, SetupError, connect, open_vault};
+pub use setup::{ApiKey, Connected, SetupError, connect, connect_configured, open_vault};
 pub use tools::{Approval, Tool, ToolContext, ToolOutput, ToolRegistry};

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use agentdesk_config::{KeyringStore, ModelProvider, ModelSettings};
+use agentdesk_config::{KeyringStore, ModelProvider, ModelSettings, Settings};
 use agentdesk_identity::{KeyringBackend, Vault, VaultError};
 
 use crate::anthropic::Anthropic;
@@ -90,6 +90,17 @@ pub fn open_vault(store: KeyringStore) -> Result<Vault, VaultError> {
         KeyringStore::Os => KeyringBackend::Os,
         KeyringStore::Keyutils => KeyringBackend::Keyutils,
     })
+}
+
+/// Sets up the configured model with its key from the keyring `keyring.store` names (skipped,
+/// and logged, when it cannot be opened) or the environment. May block briefly on the keyring.
+pub fn connect_configured(settings: &Settings) -> Result<Connected, SetupError> {
+    let vault = open_vault(settings.keyring.store)
+        .map_err(
+            |error| tracing::info!(%error, "no keyring; API keys come from the environment only"),
+        )
+        .ok();
+    connect(&settings.model, &|key| key.lookup(vault.as_ref()))
 }
 
 /// Why no provider could be set up; each says what to do.

@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError};
 use agentdesk_agent::estimator::{EstimateStore, OfflineTurn, SavedEstimate, answer_offline};
 use agentdesk_agent::{
     AgentError, AgentEvent, ApiKey, Approver, BoxFuture, EstimatorParts, MemoryLink, SetupError,
-    ToolCall, Usage, connect, cost_estimator, open_vault,
+    ToolCall, Usage, connect, connect_configured, cost_estimator, open_vault,
 };
 use agentdesk_config::{ModelProvider, Settings};
 use agentdesk_memory::LOCAL_ACTOR;
@@ -225,19 +225,15 @@ async fn build_agent(
     state: &AppState,
     settings: &Settings,
 ) -> Result<agentdesk_agent::Agent, ApiError> {
-    let model = settings.model.clone();
-    let store = settings.keyring.store;
-    let connected = tokio::task::spawn_blocking(move || {
-        let vault = open_vault(store).ok();
-        connect(&model, &|key| key.lookup(vault.as_ref()))
-    })
-    .await
-    .map_err(|error| ApiError::new(ErrorCode::Internal, error.to_string()))?
-    .map_err(|error| ApiError {
-        code: ErrorCode::ModelNotReady,
-        message: error.to_string(),
-        key: Some("model.provider".into()),
-    })?;
+    let configured = settings.clone();
+    let connected = tokio::task::spawn_blocking(move || connect_configured(&configured))
+        .await
+        .map_err(|error| ApiError::new(ErrorCode::Internal, error.to_string()))?
+        .map_err(|error| ApiError {
+            code: ErrorCode::ModelNotReady,
+            message: error.to_string(),
+            key: Some("model.provider".into()),
+        })?;
     let desk = state.memory().await?;
     let data_dir = state.loaded().locations.data_dir.clone();
     cost_estimator(EstimatorParts {

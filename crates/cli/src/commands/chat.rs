@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use agentdesk_agent::estimator::{OfflineTurn, answer_offline};
 use agentdesk_agent::{
     Agent, AgentEvent, Approval, Approver, BoxFuture, EstimatorParts, MemoryLink, SetupError,
-    ToolCall, connect, cost_estimator,
+    ToolCall, connect_configured, cost_estimator,
 };
 use agentdesk_memory::{LOCAL_ACTOR, MemoryStore};
 use agentdesk_wasm_sandbox::RuntimeId;
@@ -66,8 +66,7 @@ fn ask_on_terminal(name: &str, arguments: &str) -> bool {
 
 pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode> {
     let settings = &started.loaded.settings;
-    let vault = super::vault(settings);
-    let connected = match connect(&settings.model, &|key| key.lookup(vault.as_ref())) {
+    let connected = match connect_configured(settings) {
         Ok(connected) => connected,
         Err(SetupError::NoModel) => return offline(started, args),
         Err(error) => return Err(error.into()),

@@ -9,7 +9,7 @@ use agentdesk_agent::estimator::{
     EstimateStore, SavedEstimate, calculate_in_sandbox, estimate, estimate_spec, is_japanese,
 };
 use agentdesk_agent::{
-    AgentEvent, EstimatorParts, MemoryLink, SetupError, connect, cost_estimator,
+    AgentEvent, EstimatorParts, MemoryLink, SetupError, connect_configured, cost_estimator,
 };
 use agentdesk_memory::{LOCAL_ACTOR, MemoryStore};
 use agentdesk_wasm_sandbox::{Sandbox, SandboxConfig};
@@ -22,8 +22,7 @@ use crate::args::{EstimateArgs, EstimatesCommand};
 pub(crate) fn run(started: &Started, args: &EstimateArgs) -> anyhow::Result<ExitCode> {
     let settings = &started.loaded.settings;
     if !args.offline && args.spec.is_none() {
-        let vault = super::vault(settings);
-        match connect(&settings.model, &|key| key.lookup(vault.as_ref())) {
+        match connect_configured(settings) {
             Ok(connected) => {
                 if let Some(code) = with_model(started, args, connected)? {
                     return Ok(code);
