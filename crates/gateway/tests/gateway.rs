@@ -8,9 +8,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use agentdesk_e2e::oidc::Oidc;
-use agentdesk_gateway::{Gateway, JwtAuthorizer, JwtSettings, RuntimeTool, SEARCH_TOOL, router};
+use agentdesk_gateway::{
+    Endpoint, Gateway, JwtAuthorizer, JwtSettings, RuntimeTool, SEARCH_TOOL, router,
+};
 use rmcp::ServiceExt;
-use rmcp::model::CallToolRequestParams;
+use rmcp::model::{CallToolRequestParams, ProtocolVersion};
+use rmcp::service::{ClientLifecycleMode, ClientServiceExt};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
@@ -125,7 +128,7 @@ async fn start(oidc: &Oidc, runtime_url: &str) -> String {
         leeway_seconds: None,
     })
     .expect("authorizer");
-    let app = router(gateway, Some(authorizer), &base, &oidc.issuer);
+    let app = router(gateway, Some(authorizer), &Endpoint::new(&base, &oidc.issuer));
     tokio::spawn(async move { axum::serve(listener, app).await });
     base
 }
@@ -285,4 +288,153 @@ async fn oversized_and_malformed_requests_get_clear_errors_and_reach_no_target()
     assert!(error.to_string().contains("architecture_description"), "{error}");
     client.cancel().await.expect("closed");
     assert!(seen.lock().expect("seen").is_empty(), "no target was called");
+}
+
+/// The JSON-RPC message in an answer that is JSON, or an event stream whose data lines carry it.
+fn json_rpc_answer(body: &str) -> Value {
+    body.lines()
+        .map(|line| line.strip_prefix("data:").unwrap_or(line).trim())
+        .find_map(|json| {
+            serde_json::from_str::<Value>(json).ok().filter(|value| value["jsonrpc"] == "2.0")
+        })
+        .unwrap_or_else(|| panic!("a JSON-RPC answer in {body:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_protocol_version_from_2025_03_26_to_the_stateless_2026_07_28_is_spoken() {
+    let oidc = Oidc::start(300).await;
+    let (runtime_url, _) = runtime().await;
+    let base = start(&oidc, &runtime_url).await;
+    let token = oidc.m2m_token().await;
+    let http = reqwest::Client::new();
+    for version in ["2025-03-26", "2025-06-18", "2025-11-25"] {
+        let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": version, "capabilities": {},
+            "clientInfo": {"name": "raw", "version": "0"}}});
+        let answer = http
+            .post(format!("{base}/mcp"))
+            .header("accept", "application/json, text/event-stream")
+            .bearer_auth(&token)
+            .json(&initialize)
+            .send()
+            .await
+            .expect("initialize");
+        let message = json_rpc_answer(&answer.text().await.expect("body"));
+        assert_eq!(message["result"]["protocolVersion"], version, "{message}");
+    }
+
+    // 2026-07-28 has no initialize and no session: every request carries its own metadata.
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp")).auth_header(token),
+    );
+    let stateless = ()
+        .serve_with_lifecycle(
+            transport,
+            ClientLifecycleMode::Discover {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            },
+        )
+        .await
+        .expect("a stateless client");
+    let info = stateless.peer_info().expect("the server described itself");
+    assert_eq!(info.protocol_version, ProtocolVersion::V_2026_07_28);
+    let tools = stateless.list_all_tools().await.expect("tools without a session");
+    assert_eq!(tools[0].name, "cost___aws_cost_estimation");
+    let answer = stateless
+        .call_tool(
+            CallToolRequestParams::new("cost___aws_cost_estimation").with_arguments(
+                json!({"architecture_description": "one bucket"})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+        )
+        .await
+        .expect("a stateless call");
+    assert_eq!(
+        serde_json::to_value(&answer.content).expect("json")[0]["text"],
+        "Estimated: one bucket"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_session_is_closed_and_its_id_then_refused() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let idle = Duration::from_secs(1);
+    let app = router(
+        Gateway::new(Duration::from_secs(5), true),
+        None,
+        &Endpoint::new(&base, "").with_session_idle(idle),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::new();
+    let post = |body: Value, session: Option<&str>| {
+        let mut request = http
+            .post(format!("{base}/mcp"))
+            .header("accept", "application/json, text/event-stream")
+            .json(&body);
+        if let Some(session) = session {
+            request = request
+                .header("mcp-session-id", session)
+                .header("mcp-protocol-version", "2025-06-18");
+        }
+        request.send()
+    };
+    let initialized = post(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "raw", "version": "0"}}}),
+        None,
+    )
+    .await
+    .expect("initialize");
+    let session = initialized.headers()["mcp-session-id"].to_str().expect("id").to_owned();
+    let _ = initialized.text().await;
+    let ready =
+        post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}), Some(&session))
+            .await
+            .expect("initialized");
+    assert_eq!(ready.status(), 202);
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    let listed = post(list.clone(), Some(&session)).await.expect("list");
+    assert_eq!(listed.status(), 200, "the session is alive");
+    let _ = listed.text().await;
+    // What is under test is time passing with nothing sent, so here the test does wait.
+    tokio::time::sleep(idle * 3).await;
+    let expired = post(list, Some(&session)).await.expect("list again");
+    assert_eq!(expired.status(), 404, "an idle session is gone; clients re-initialise on 404");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_tool_list_comes_in_pages_that_clients_follow() {
+    let tools: Vec<RuntimeTool> = (0..120)
+        .map(|index| RuntimeTool { name: format!("tool_{index:03}"), ..cost_tool() })
+        .collect();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let gateway = Gateway::new(Duration::from_secs(5), true).with_runtime(
+        "many",
+        "http://127.0.0.1:9",
+        tools,
+    );
+    let app = router(gateway, None, &Endpoint::new(&base, ""));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp")),
+    );
+    let client = ().serve(transport).await.expect("connected");
+    let first = client.list_tools(None).await.expect("first page");
+    assert_eq!(first.tools.len(), 50, "a page holds 50 tools");
+    let cursor = first.next_cursor.expect("a cursor to the next page");
+    let all = client.list_all_tools().await.expect("every page");
+    assert_eq!(all.len(), 121, "120 tools and the search, each once");
+    assert_eq!(all[119].name, "many___tool_119");
+    let bad = client
+        .list_tools(Some(
+            rmcp::model::PaginatedRequestParams::default()
+                .with_cursor(Some(format!("{cursor}9999"))),
+        ))
+        .await;
+    assert!(bad.is_err(), "an unknown cursor is an invalid-params error");
 }

@@ -25,10 +25,26 @@ pub(crate) fn run(command: GatewayCommand) -> anyhow::Result<ExitCode> {
         }
         eprintln!("AgentDesk gateway listening on http://{address}/mcp");
         let shutdown = async {
-            let _interrupted = tokio::signal::ctrl_c().await;
+            stop_requested().await;
             eprintln!("stopping: finishing the calls in flight");
         };
         settings.serve(listener, shutdown).await.map_err(anyhow::Error::msg)?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Ctrl-C, or SIGTERM from a service manager.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _interrupted = tokio::signal::ctrl_c().await;
 }

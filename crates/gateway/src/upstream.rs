@@ -1,0 +1,479 @@
+//! An upstream MCP server behind the gateway: a child process speaking stdio, or a streamable
+//! HTTP URL (optionally with a bearer from an `agentdesk-identity` provider).
+//!
+//! The connection is made when first needed and made again after the server exits or the
+//! connection drops, so a crashed target costs one failed call, not a restart of the gateway.
+//! Its tool list is cached until the server says it changed. A call forwards the caller's
+//! progress notifications and cancellation, and is bounded by the gateway's timeout.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use agentdesk_identity::{Identity, Secret, TokenRequest};
+use rmcp::ClientHandler;
+use rmcp::model::{
+    CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotification,
+    CancelledNotificationParam, ClientCapabilities, ClientConfig, ClientNotification,
+    ClientRequest, Implementation, JsonRpcMessage, ProgressNotificationParam, ProgressToken,
+    ProtocolVersion, ServerNotification, ServerResult, Tool,
+};
+use rmcp::service::{ClientLifecycleMode, ClientServiceExt};
+use rmcp::service::{
+    NotificationContext, Peer, PeerRequestOptions, RoleClient, RoleServer, RunningService,
+    ServiceError,
+};
+use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess, Transport};
+use serde_json::{Map, Value};
+use tokio::io::AsyncBufReadExt;
+use tokio::sync::mpsc;
+
+/// Passes an upstream progress step to the gateway's caller under the caller's own token.
+async fn forward(
+    caller: &Peer<RoleServer>,
+    token: Option<&ProgressToken>,
+    step: ProgressNotificationParam,
+) {
+    let Some(token) = token else { return };
+    let mut forwarded = ProgressNotificationParam::new(token.clone(), step.progress);
+    forwarded.total = step.total;
+    forwarded.message = step.message;
+    if let Err(error) = caller.notify_progress(forwarded).await {
+        tracing::debug!(%error, "the caller left before a progress notification");
+    }
+}
+
+/// The stateless 2026-07-28 protocol where the server offers it, else the `initialize`
+/// handshake of 2025-11-25 and before.
+fn lifecycle() -> ClientLifecycleMode {
+    ClientLifecycleMode::Auto {
+        preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+        legacy_version: None,
+    }
+}
+
+/// Lines of a child's stderr kept for error messages.
+const STDERR_LINES: usize = 20;
+
+/// How to reach an upstream server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpstreamSource {
+    /// A child process speaking MCP on stdin/stdout.
+    Stdio {
+        /// The program.
+        command: String,
+        /// Its arguments.
+        args: Vec<String>,
+        /// Extra environment variables.
+        env: Vec<(String, String)>,
+        /// The folder it runs in.
+        cwd: Option<PathBuf>,
+    },
+    /// A streamable HTTP endpoint.
+    Http {
+        /// The MCP endpoint's URL.
+        url: String,
+        /// The identity provider whose token is sent as the bearer, if the server wants one.
+        auth: Option<String>,
+    },
+}
+
+/// Progress notifications waiting for a call that is still being registered.
+const EARLY_PROGRESS: usize = 256;
+
+/// Routes each upstream progress notification to its call, in the order they arrived.
+///
+/// rmcp hands notifications to handlers on spawned tasks, which may run after the call's
+/// result; reading them in the transport instead keeps every step ahead of the result.
+#[derive(Default)]
+struct ProgressRoutes {
+    inner: Mutex<Routes>,
+}
+
+#[derive(Default)]
+struct Routes {
+    calls: HashMap<ProgressToken, mpsc::UnboundedSender<ProgressNotificationParam>>,
+    /// Steps that arrived before their call was registered (bounded, oldest dropped).
+    early: VecDeque<ProgressNotificationParam>,
+}
+
+impl ProgressRoutes {
+    fn deliver(&self, step: ProgressNotificationParam) {
+        let mut routes = locked(&self.inner);
+        if let Some(call) = routes.calls.get(&step.progress_token) {
+            // A closed receiver means the call ended: nothing is waiting for the step.
+            let _ = call.send(step);
+            return;
+        }
+        if routes.early.len() == EARLY_PROGRESS {
+            routes.early.pop_front();
+        }
+        routes.early.push_back(step);
+    }
+
+    fn register(
+        &self,
+        token: &ProgressToken,
+    ) -> mpsc::UnboundedReceiver<ProgressNotificationParam> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let mut routes = locked(&self.inner);
+        let (arrived, others): (VecDeque<_>, VecDeque<_>) =
+            routes.early.drain(..).partition(|step| step.progress_token == *token);
+        routes.early = others;
+        for step in arrived {
+            let _ = sender.send(step);
+        }
+        routes.calls.insert(token.clone(), sender);
+        receiver
+    }
+
+    fn unregister(&self, token: &ProgressToken) {
+        locked(&self.inner).calls.remove(token);
+    }
+}
+
+/// A transport that hands progress notifications to [`ProgressRoutes`] as they are read.
+struct Tapped<T> {
+    inner: T,
+    routes: Arc<ProgressRoutes>,
+}
+
+impl<T: Transport<RoleClient> + 'static> Transport<RoleClient> for Tapped<T> {
+    type Error = T::Error;
+
+    fn send(
+        &mut self,
+        item: TxJsonRpcMessage<RoleClient>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+        self.inner.send(item)
+    }
+
+    async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleClient>> {
+        let message = self.inner.receive().await?;
+        if let JsonRpcMessage::Notification(notification) = &message
+            && let ServerNotification::ProgressNotification(progress) = &notification.notification
+        {
+            self.routes.deliver(progress.params.clone());
+        }
+        Some(message)
+    }
+
+    fn close(&mut self) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        self.inner.close()
+    }
+}
+
+/// The gateway's side of one upstream connection.
+#[derive(Clone)]
+struct UpstreamClient {
+    tools_stale: Arc<AtomicBool>,
+}
+
+impl ClientHandler for UpstreamClient {
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::default(),
+            Implementation::new("agentdesk-gateway", env!("CARGO_PKG_VERSION")),
+        )
+    }
+
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        self.tools_stale.store(true, Ordering::Release);
+    }
+}
+
+/// A live session with the server, and the bearer it was opened with.
+struct Connection {
+    running: RunningService<RoleClient, UpstreamClient>,
+    token: Option<Secret>,
+}
+
+impl Connection {
+    fn is_open(&self) -> bool {
+        !self.running.is_closed() && !self.running.peer().is_transport_closed()
+    }
+}
+
+/// An upstream MCP server and the gateway's connection to it.
+pub struct Upstream {
+    name: String,
+    source: UpstreamSource,
+    identity: Option<Arc<Identity>>,
+    client: UpstreamClient,
+    progress: Arc<ProgressRoutes>,
+    connection: tokio::sync::Mutex<Option<Connection>>,
+    tools: Mutex<Option<Arc<Vec<Tool>>>>,
+    stderr: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Values under these locks are replaced whole: a poisoned one holds nothing torn.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Upstream {
+    /// The target `name` at `source`; `identity` signs in to HTTP servers that want a token.
+    pub fn new(name: &str, source: UpstreamSource, identity: Option<Arc<Identity>>) -> Upstream {
+        Upstream {
+            name: name.to_owned(),
+            source,
+            identity,
+            client: UpstreamClient { tools_stale: Arc::default() },
+            progress: Arc::default(),
+            connection: tokio::sync::Mutex::new(None),
+            tools: Mutex::new(None),
+            stderr: Arc::default(),
+        }
+    }
+
+    /// The target's name (the prefix of its tools).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The server's tools under their own names: cached until the server says they changed.
+    pub async fn tools(&self, patience: Duration) -> Result<Arc<Vec<Tool>>, String> {
+        let stale = self.client.tools_stale.swap(false, Ordering::AcqRel);
+        if !stale && let Some(tools) = locked(&self.tools).clone() {
+            return Ok(tools);
+        }
+        let listed = tokio::time::timeout(patience, async {
+            let peer = self.peer().await?;
+            peer.list_all_tools().await.map_err(|error| self.problem("list its tools", &error))
+        })
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!("{} did not list its tools within {} s", self.name, patience.as_secs()))
+        });
+        match listed {
+            Ok(tools) => {
+                let tools = Arc::new(tools);
+                *locked(&self.tools) = Some(Arc::clone(&tools));
+                Ok(tools)
+            }
+            Err(problem) => {
+                // A server that cannot be reached keeps its last known tools listed: calling one
+                // says what is wrong, which is clearer than a tool that silently vanished.
+                self.client.tools_stale.store(true, Ordering::Release);
+                locked(&self.tools).clone().ok_or(problem)
+            }
+        }
+    }
+
+    /// Calls the server's `tool`, forwarding progress to `caller` under `progress` and giving
+    /// up (and telling the server) after `timeout` or when `cancelled` fires.
+    pub async fn call(
+        &self,
+        tool: &str,
+        arguments: Map<String, Value>,
+        caller: &Peer<RoleServer>,
+        progress: Option<ProgressToken>,
+        timeout: Duration,
+        cancelled: &tokio_util::sync::CancellationToken,
+    ) -> Result<CallToolResult, String> {
+        let started = tokio::time::Instant::now();
+        let peer = tokio::time::timeout(timeout, self.peer()).await.unwrap_or_else(|_| {
+            Err(format!("{} did not start within {} s", self.name, timeout.as_secs()))
+        })?;
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(
+            CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments),
+        ));
+        let remaining = timeout.saturating_sub(started.elapsed());
+        let handle = match peer
+            .send_cancellable_request(request.clone(), PeerRequestOptions::with_timeout(remaining))
+            .await
+        {
+            Ok(handle) => handle,
+            // The request never left: the server went away since the last call, and the closed
+            // connection is replaced here. Send once more.
+            Err(ServiceError::TransportClosed | ServiceError::TransportSend(_)) => {
+                let peer = self.peer().await?;
+                peer.send_cancellable_request(request, PeerRequestOptions::with_timeout(remaining))
+                    .await
+                    .map_err(|error| self.problem("take the call", &error))?
+            }
+            Err(error) => return Err(self.problem("take the call", &error)),
+        };
+        let upstream_token = handle.progress_token.clone();
+        let mut steps = self.progress.register(&upstream_token);
+        let request_id = handle.id.clone();
+        let upstream_peer = handle.peer.clone();
+        let response = handle.await_response();
+        tokio::pin!(response);
+        let outcome = loop {
+            tokio::select! {
+                response = &mut response => break Some(response),
+                Some(step) = steps.recv() => forward(caller, progress.as_ref(), step).await,
+                () = cancelled.cancelled() => break None,
+            }
+        };
+        self.progress.unregister(&upstream_token);
+        while let Ok(step) = steps.try_recv() {
+            forward(caller, progress.as_ref(), step).await;
+        }
+        match outcome {
+            Some(Ok(ServerResult::CallToolResult(result))) => Ok(result),
+            Some(Ok(_)) => Err(format!(
+                "{} answered {tool} with something other than a tool result (tasks and \
+                 follow-up input are not passed through the gateway)",
+                self.name
+            )),
+            Some(Err(ServiceError::Timeout { .. })) => {
+                Err(format!("{}___{tool} did not answer within {} s", self.name, timeout.as_secs()))
+            }
+            Some(Err(error)) => Err(self.problem(&format!("answer {tool}"), &error)),
+            None => {
+                let notice = CancelledNotification::new(CancelledNotificationParam::new(
+                    Some(request_id),
+                    Some("the gateway's caller cancelled the call".into()),
+                ));
+                if let Err(error) = upstream_peer
+                    .send_notification(ClientNotification::CancelledNotification(notice))
+                    .await
+                {
+                    tracing::debug!(%error, target = self.name, "could not pass on a cancellation");
+                }
+                Err("the call was cancelled".into())
+            }
+        }
+    }
+
+    /// A live connection: the current one, or a new one when there is none, it closed, or
+    /// the identity provider has since handed out a fresh token (refreshed about a minute
+    /// before the old one expires, so a long session never runs into a 401).
+    async fn peer(&self) -> Result<Peer<RoleClient>, String> {
+        let token = self.current_token().await?;
+        let mut connection = self.connection.lock().await;
+        if let Some(live) = connection.as_ref()
+            && live.is_open()
+            && live.token == token
+        {
+            return Ok(live.running.peer().clone());
+        }
+        if connection.take().is_some_and(|old| !old.is_open()) {
+            tracing::warn!(target = self.name, stderr = %self.stderr_tail(), "the upstream server went away; reconnecting");
+            self.client.tools_stale.store(true, Ordering::Release);
+        }
+        let live = self.connect(token).await?;
+        let peer = live.running.peer().clone();
+        *connection = Some(live);
+        Ok(peer)
+    }
+
+    /// The bearer the server wants now, if it wants one.
+    async fn current_token(&self) -> Result<Option<Secret>, String> {
+        let UpstreamSource::Http { auth: Some(provider), .. } = &self.source else {
+            return Ok(None);
+        };
+        let Some(identity) = &self.identity else {
+            return Err(format!("{}: no identity provider named {provider:?}", self.name));
+        };
+        let request = TokenRequest { interactive: false, ..TokenRequest::default() };
+        identity
+            .access_token(provider, &request)
+            .await
+            .map(Some)
+            .map_err(|error| format!("{}: no token from {provider}: {error}", self.name))
+    }
+
+    async fn connect(&self, token: Option<Secret>) -> Result<Connection, String> {
+        let running = match &self.source {
+            UpstreamSource::Stdio { command, args, env, cwd } => {
+                let mut process = tokio::process::Command::new(command);
+                process.args(args).envs(env.iter().map(|(key, value)| (key, value)));
+                if let Some(cwd) = cwd {
+                    process.current_dir(cwd);
+                }
+                let (transport, stderr) = TokioChildProcess::builder(process)
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .map_err(|error| format!("{}: cannot start {command:?}: {error}", self.name))?;
+                if let Some(stderr) = stderr {
+                    self.keep_stderr(stderr);
+                }
+                let transport = Tapped { inner: transport, routes: Arc::clone(&self.progress) };
+                self.client.clone().serve_with_lifecycle(transport, lifecycle()).await.map_err(
+                    |error| {
+                        format!(
+                            "{}: {command} did not start an MCP session: {error}{}",
+                            self.name,
+                            self.stderr_suffix()
+                        )
+                    },
+                )
+            }
+            UpstreamSource::Http { url, .. } => {
+                let mut config = StreamableHttpClientTransportConfig::with_uri(url.clone());
+                if let Some(token) = &token {
+                    config = config.auth_header(token.expose().to_owned());
+                }
+                let transport = Tapped {
+                    inner: StreamableHttpClientTransport::from_config(config),
+                    routes: Arc::clone(&self.progress),
+                };
+                self.client.clone().serve_with_lifecycle(transport, lifecycle()).await.map_err(
+                    |error| format!("{}: {url} did not start an MCP session: {error}", self.name),
+                )
+            }
+        }?;
+        Ok(Connection { running, token })
+    }
+
+    /// Keeps the last lines of the child's stderr for error messages, so that a server that
+    /// floods stderr can neither block on a full pipe nor fill the gateway's memory.
+    fn keep_stderr(&self, stderr: tokio::process::ChildStderr) {
+        let tail = Arc::clone(&self.stderr);
+        locked(&tail).clear();
+        let target = self.name.clone();
+        tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(stderr).split(b'\n');
+            while let Ok(Some(line)) = lines.next_segment().await {
+                let line: String = String::from_utf8_lossy(&line).chars().take(500).collect();
+                tracing::debug!(target = target, stderr = %line);
+                let mut tail = locked(&tail);
+                if tail.len() == STDERR_LINES {
+                    tail.pop_front();
+                }
+                tail.push_back(line);
+            }
+        });
+    }
+
+    /// The last few lines of the child's stderr, each cut short, for messages.
+    fn stderr_tail(&self) -> String {
+        let tail = locked(&self.stderr);
+        let last: Vec<String> = tail
+            .iter()
+            .skip(tail.len().saturating_sub(3))
+            .map(|line| line.chars().take(200).collect())
+            .collect();
+        last.join(" | ")
+    }
+
+    fn stderr_suffix(&self) -> String {
+        let tail = self.stderr_tail();
+        if tail.is_empty() { String::new() } else { format!(" (its stderr: {tail})") }
+    }
+
+    fn problem(&self, doing: &str, error: &ServiceError) -> String {
+        match error {
+            ServiceError::TransportClosed | ServiceError::TransportSend(_) => {
+                format!("{} stopped before it could {doing}{}", self.name, self.stderr_suffix())
+            }
+            ServiceError::McpError(error) => {
+                format!("{} could not {doing}: {}", self.name, error.message)
+            }
+            other => format!("{} could not {doing}: {other}", self.name),
+        }
+    }
+}
