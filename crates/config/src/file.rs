@@ -1,5 +1,6 @@
 //! Reading, validating and editing the config file.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -9,11 +10,34 @@ use toml_edit::{DocumentMut, Item, TableLike};
 use crate::error::{ConfigError, Problem, ProblemSource};
 use crate::keys::{self, KEYS, Key};
 use crate::locations::{Environment, Locations, Overrides};
+use crate::mcp_servers::McpServerSettings;
 use crate::providers::ProviderSettings;
 use crate::settings::Settings;
 
 /// The section of named credential providers.
 const PROVIDERS: &str = "providers";
+/// The section of MCP servers.
+const MCP_SERVERS: &str = "mcp_servers";
+
+/// A section of named tables (`[SECTION.NAME]`) and how each is checked.
+trait NamedTable: serde::Serialize + serde::de::DeserializeOwned + Default {
+    const SECTION: &'static str;
+    fn problems(&self, name: &str) -> Vec<String>;
+}
+
+impl NamedTable for ProviderSettings {
+    const SECTION: &'static str = PROVIDERS;
+    fn problems(&self, name: &str) -> Vec<String> {
+        ProviderSettings::problems(self, name)
+    }
+}
+
+impl NamedTable for McpServerSettings {
+    const SECTION: &'static str = MCP_SERVERS;
+    fn problems(&self, name: &str) -> Vec<String> {
+        McpServerSettings::problems(self, name)
+    }
+}
 
 /// The first lines of a config file that AgentDesk creates.
 const NEW_FILE_HEADER: &str = "\
@@ -189,10 +213,15 @@ impl ConfigFile {
         let mut problems = Vec::new();
         let root = document.as_table();
         if let Some(providers) = root.get(PROVIDERS) {
-            self.read_providers(providers, text, &mut settings, &mut problems);
+            self.read_named(providers, text, &mut settings.providers, &mut problems);
+        }
+        if let Some(servers) = root.get(MCP_SERVERS) {
+            self.read_named(servers, text, &mut settings.mcp_servers, &mut problems);
         }
         for (name, item, line) in entries(root, text) {
-            if name.starts_with(PROVIDERS) && name[PROVIDERS.len()..].starts_with('.') {
+            let in_section =
+                |section: &str| name.starts_with(section) && name[section.len()..].starts_with('.');
+            if in_section(PROVIDERS) || in_section(MCP_SERVERS) {
                 continue;
             }
             let Some(key) = keys::find(&name) else {
@@ -224,26 +253,27 @@ impl ConfigFile {
         Ok((settings, problems))
     }
 
-    /// Reads `[providers.NAME]` tables; a table with a problem is left out, and said why.
-    fn read_providers(
+    /// Reads `[SECTION.NAME]` tables; a table with a problem is left out, and said why.
+    fn read_named<T: NamedTable>(
         &self,
         item: &Item,
         text: &str,
-        settings: &mut Settings,
+        into: &mut BTreeMap<String, T>,
         problems: &mut Vec<Problem>,
     ) {
+        let section = T::SECTION;
         let Some(table) = item.as_table_like() else {
             let line = item.span().map(|span| line_of(text, span.start));
-            let message = "must hold tables: [providers.NAME]".to_owned();
-            problems.push(self.problem(line, Some(PROVIDERS.into()), message));
+            let message = format!("must hold tables: [{section}.NAME]");
+            problems.push(self.problem(line, Some(section.into()), message));
             return;
         };
-        for (name, provider) in table.iter() {
-            let key = format!("{PROVIDERS}.{name}");
-            let line = provider.span().map(|span| line_of(text, span.start)).or_else(|| {
+        for (name, entry) in table.iter() {
+            let key = format!("{section}.{name}");
+            let line = entry.span().map(|span| line_of(text, span.start)).or_else(|| {
                 table.key(name).and_then(|key| key.span()).map(|span| line_of(text, span.start))
             });
-            let parsed = provider
+            let parsed = entry
                 .as_table_like()
                 .map(|table| {
                     table
@@ -253,16 +283,14 @@ impl ConfigFile {
                 })
                 .ok_or_else(|| "must be a table".to_owned())
                 .and_then(|table| {
-                    toml_edit::de::from_document::<ProviderSettings>(toml_edit::DocumentMut::from(
-                        table,
-                    ))
-                    .map_err(|error| error.message().to_owned())
+                    toml_edit::de::from_document::<T>(toml_edit::DocumentMut::from(table))
+                        .map_err(|error| error.message().to_owned())
                 });
             match parsed {
-                Ok(settings_of) => {
-                    let found = settings_of.problems(name);
+                Ok(value) => {
+                    let found = value.problems(name);
                     if found.is_empty() {
-                        settings.providers.insert(name.to_owned(), settings_of);
+                        into.insert(name.to_owned(), value);
                     } else {
                         for message in found {
                             problems.push(self.problem(line, Some(key.clone()), message));
@@ -280,34 +308,57 @@ impl ConfigFile {
         name: &str,
         provider: &ProviderSettings,
     ) -> Result<(), ConfigError> {
-        let problems = provider.problems(name);
+        self.save_named(name, provider)
+    }
+
+    /// Removes `[providers.NAME]`; returns whether it was there.
+    pub fn remove_provider(&self, name: &str) -> Result<bool, ConfigError> {
+        self.remove_named::<ProviderSettings>(name)
+    }
+
+    /// Adds or replaces `[mcp_servers.NAME]`, keeping the rest of the file as it is.
+    pub fn save_mcp_server(
+        &self,
+        name: &str,
+        server: &McpServerSettings,
+    ) -> Result<(), ConfigError> {
+        self.save_named(name, server)
+    }
+
+    /// Removes `[mcp_servers.NAME]`; returns whether it was there.
+    pub fn remove_mcp_server(&self, name: &str) -> Result<bool, ConfigError> {
+        self.remove_named::<McpServerSettings>(name)
+    }
+
+    fn save_named<T: NamedTable>(&self, name: &str, value: &T) -> Result<(), ConfigError> {
+        let section = T::SECTION;
+        let problems = value.problems(name);
         if !problems.is_empty() {
             return Err(ConfigError::InvalidValue {
-                key: format!("{PROVIDERS}.{name}"),
+                key: format!("{section}.{name}"),
                 value: name.to_owned(),
                 expected: problems.join("; "),
             });
         }
         let mut editable = self.editable()?;
         let serialized =
-            toml_edit::ser::to_document(provider).map_err(|error| ConfigError::InvalidValue {
-                key: format!("{PROVIDERS}.{name}"),
+            toml_edit::ser::to_document(value).map_err(|error| ConfigError::InvalidValue {
+                key: format!("{section}.{name}"),
                 value: name.to_owned(),
                 expected: error.to_string(),
             })?;
         let mut table = serialized.as_table().clone();
         // Leave defaults out, so the file says only what the user chose.
-        let defaults = toml_edit::ser::to_document(&ProviderSettings::default()).ok();
-        if let Some(defaults) = defaults {
+        if let Ok(defaults) = toml_edit::ser::to_document(&T::default()) {
             for (key, default) in defaults.as_table().iter() {
                 if table.get(key).map(ToString::to_string) == Some(default.to_string()) {
                     table.remove(key);
                 }
             }
         }
-        let providers = editable
+        let tables = editable
             .document
-            .entry(PROVIDERS)
+            .entry(section)
             .or_insert_with(|| {
                 let mut implicit = toml_edit::Table::new();
                 implicit.set_implicit(true);
@@ -317,20 +368,19 @@ impl ConfigFile {
             .ok_or_else(|| ConfigError::Unparsable {
                 path: self.path.clone(),
                 line: 1,
-                message: format!("`{PROVIDERS}` must be a table to hold [{PROVIDERS}.{name}]"),
+                message: format!("`{section}` must be a table to hold [{section}.{name}]"),
             })?;
-        providers.insert(name, Item::Table(table));
+        tables.insert(name, Item::Table(table));
         self.write(&editable.to_string())
     }
 
-    /// Removes `[providers.NAME]`; returns whether it was there.
-    pub fn remove_provider(&self, name: &str) -> Result<bool, ConfigError> {
+    fn remove_named<T: NamedTable>(&self, name: &str) -> Result<bool, ConfigError> {
         let mut editable = self.editable()?;
         let removed = editable
             .document
-            .get_mut(PROVIDERS)
+            .get_mut(T::SECTION)
             .and_then(Item::as_table_like_mut)
-            .and_then(|providers| providers.remove(name))
+            .and_then(|tables| tables.remove(name))
             .is_some();
         if removed {
             self.write(&editable.to_string())?;

@@ -11,8 +11,10 @@
 //!
 //! Every key is declared once, in [`keys::KEYS`]; validation, `config get/set`, environment
 //! variable names and the settings page all derive from that table. Credential providers are
-//! the one open-ended part: `[providers.NAME]` tables ([`ProviderSettings`]), written with
-//! [`ConfigFile::save_provider`] and [`ConfigFile::remove_provider`].
+//! and MCP servers are the open-ended parts: `[providers.NAME]` tables ([`ProviderSettings`]),
+//! written with [`ConfigFile::save_provider`] and [`ConfigFile::remove_provider`], and
+//! `[mcp_servers.NAME]` tables ([`McpServerSettings`]) with [`ConfigFile::save_mcp_server`]
+//! and [`ConfigFile::remove_mcp_server`].
 //!
 //! Secrets never live here: the config names keyring entries, the keyring holds the values.
 //! It depends only on `agentdesk-identity`, for the shape of a credential provider, and on no
@@ -23,12 +25,14 @@ mod error;
 mod file;
 pub mod keys;
 mod locations;
+mod mcp_servers;
 mod providers;
 mod settings;
 
 pub use error::{ConfigError, Problem, ProblemSource};
 pub use file::{ConfigFile, Loaded, load};
 pub use locations::{Environment, Locations, Overrides};
+pub use mcp_servers::{DEFAULT_MCP_TIMEOUT_SECONDS, McpServerSettings};
 pub use providers::{AuthFlow, ProviderKind, ProviderSettings, is_provider_name, is_secure_url};
 pub use settings::{
     EstimateSettings, KeyringSettings, KeyringStore, Language, LogLevel, LogSettings,

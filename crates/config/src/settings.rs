@@ -113,6 +113,8 @@ pub struct Settings {
     pub tools: ToolSettings,
     /// Credential providers by name (`[providers.NAME]`).
     pub providers: std::collections::BTreeMap<String, crate::providers::ProviderSettings>,
+    /// MCP servers by name (`[mcp_servers.NAME]`).
+    pub mcp_servers: std::collections::BTreeMap<String, crate::mcp_servers::McpServerSettings>,
 }
 
 /// The desktop app's look and language.

@@ -70,6 +70,9 @@ pub struct TokenRequest {
     pub flow: Option<AuthFlow>,
     /// Sign in again even with a good token (`force_authentication`).
     pub force: bool,
+    /// The server refused the token it was given (a 401 although it looked valid, e.g.
+    /// revoked): skip the cached one and refresh it, or sign in, instead.
+    pub rejected: bool,
     /// Whether the user may be asked (a browser, a device code). Background callers say no
     /// and get [`IdentityError::NeedsSignIn`] instead.
     pub interactive: bool,
@@ -225,9 +228,8 @@ impl Identity {
         provider: &str,
         request: &TokenRequest,
     ) -> Result<Secret, IdentityError> {
-        if !request.force
-            && let Some(token) = self.cached(provider, &request.scopes)
-        {
+        let trust_stored = !request.force && !request.rejected;
+        if trust_stored && let Some(token) = self.cached(provider, &request.scopes) {
             return Ok(token);
         }
         let flight = Arc::clone(locked(&self.flights).entry(provider.to_owned()).or_default());
@@ -240,11 +242,14 @@ impl Identity {
         };
         if !request.force {
             // Someone else may have refreshed while this caller waited.
-            if let Some(token) = self.cached(provider, &request.scopes) {
+            if trust_stored && let Some(token) = self.cached(provider, &request.scopes) {
                 return Ok(token);
             }
             if let Some(stored) = self.load(provider).await? {
-                if stored.is_fresh(self.now(), REFRESH_MARGIN) && stored.covers(&request.scopes) {
+                if trust_stored
+                    && stored.is_fresh(self.now(), REFRESH_MARGIN)
+                    && stored.covers(&request.scopes)
+                {
                     let token = stored.access_token.clone();
                     locked(&self.cache).insert(provider.to_owned(), stored);
                     return Ok(token);
@@ -262,7 +267,10 @@ impl Identity {
                         }
                         Err(error) => return Err(self.failed(provider, error)),
                     }
-                } else if stored.is_fresh(self.now(), 0) && stored.covers(&request.scopes) {
+                } else if trust_stored
+                    && stored.is_fresh(self.now(), 0)
+                    && stored.covers(&request.scopes)
+                {
                     // No refresh token: it is kept, and used, until it expires.
                     let token = stored.access_token.clone();
                     locked(&self.cache).insert(provider.to_owned(), stored);

@@ -209,6 +209,14 @@ async fn client_credentials_use_the_secret_from_the_keyring_and_name_a_wrong_one
         browser.log.lock().expect("log").opened.is_empty(),
         "no browser for machine-to-machine"
     );
+    // A server refused this (still valid) token: the next one asked for is a new one.
+    let (before, _) = oidc.counts().await;
+    let cached = identity.access_token(&provider, &TokenRequest::default()).await.expect("cached");
+    assert_eq!(cached, token, "a valid token is reused");
+    let rejected = TokenRequest { rejected: true, ..TokenRequest::default() };
+    let renewed = identity.access_token(&provider, &rejected).await.expect("renewed");
+    assert_ne!(renewed, token, "a refused token is not handed out again");
+    assert_eq!(oidc.counts().await.0, before + 1, "one token request for the renewal");
     identity.forget_everything(&provider).await.expect("forget");
 }
 

@@ -22,6 +22,7 @@ export function defaultSettings(): Settings {
     estimate: { region: "us-east-1" },
     tools: { executePython: "ask" },
     providers: {},
+    mcpServers: {},
   };
 }
 

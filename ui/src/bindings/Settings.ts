@@ -52,6 +52,55 @@ level: LogLevel,
 maxFiles: number, };
 
 /**
+ * One MCP server: a command to start (stdio) or a streamable HTTP URL.
+ */
+export type McpServerSettings = { 
+/**
+ * The program to start, speaking MCP on stdin/stdout.
+ */
+command: string, 
+/**
+ * Its arguments.
+ */
+args: Array<string>, 
+/**
+ * Environment variables for it (not secrets: those are named in `secret_env`).
+ */
+env: { [key in string]: string }, 
+/**
+ * Environment variables whose values are in the keyring (`mcp.NAME.env.VAR`).
+ */
+secret_env: Array<string>, 
+/**
+ * The folder it runs in; empty for the current one.
+ */
+cwd: string, 
+/**
+ * The server's streamable HTTP endpoint, instead of a command.
+ */
+url: string, 
+/**
+ * HTTP headers sent with every request (not secrets: those are in `secret_headers`).
+ */
+headers: { [key in string]: string }, 
+/**
+ * Headers whose values are in the keyring (`mcp.NAME.header.HEADER`).
+ */
+secret_headers: Array<string>, 
+/**
+ * The credential provider (`[providers.NAME]`) whose token is the bearer; empty for none.
+ */
+auth: string, 
+/**
+ * Seconds a call may go without an answer or progress (0 for the default, 60).
+ */
+timeout_seconds: number, 
+/**
+ * Whether its tools are offered to agents.
+ */
+enabled: boolean, };
+
+/**
  * When long-term memories are extracted from conversations.
  */
 export type MemorySettings = { 
@@ -230,7 +279,11 @@ tools: ToolSettings,
 /**
  * Credential providers by name (`[providers.NAME]`).
  */
-providers: { [key in string]: ProviderSettings }, };
+providers: { [key in string]: ProviderSettings }, 
+/**
+ * MCP servers by name (`[mcp_servers.NAME]`).
+ */
+mcpServers: { [key in string]: McpServerSettings }, };
 
 /**
  * The colour theme of the desktop app.
