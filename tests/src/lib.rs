@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 mod driver;
+pub mod mcp_servers;
 pub mod oidc;
 mod scripted_model;
 

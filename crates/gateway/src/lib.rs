@@ -8,17 +8,16 @@
 //! Tools come from targets, listed as `{target}___{tool}`: agent runtimes (`runtime.rs`,
 //! AgentCore Runtime's `/invocations`) and upstream MCP servers (`upstream.rs`: stdio or
 //! streamable HTTP, reconnected after a crash, progress and cancellation passed through), plus
-//! the built-in search. Arguments are checked against each tool's JSON Schema first
-//! (`schema.rs`). `config.rs` reads `gateway.toml`.
+//! the built-in search. Arguments are checked against each tool's JSON Schema first (with
+//! `agentdesk-mcp`'s validators). `config.rs` reads `gateway.toml`.
 //!
-//! This crate uses `agentdesk-identity` (for what counts as a secure URL) and no other
-//! AgentDesk crate; it must not depend on Tauri, GTK or WebKit.
+//! This crate uses `agentdesk-identity` (secure URLs, tokens for upstream servers) and
+//! `agentdesk-mcp` (schema validation); it must not depend on Tauri, GTK or WebKit.
 #![deny(missing_docs)]
 
 mod authorizer;
 mod config;
 mod runtime;
-mod schema;
 mod server;
 mod upstream;
 

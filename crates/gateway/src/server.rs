@@ -23,9 +23,10 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 
+use agentdesk_mcp::Validators;
+
 use crate::authorizer::JwtAuthorizer;
 use crate::runtime::{Runtime, RuntimeTool};
-use crate::schema::Validators;
 use crate::upstream::Upstream;
 
 /// The built-in search tool's name (AgentCore's).
@@ -202,7 +203,16 @@ impl Gateway {
             return Ok(self.search(query).await);
         }
         let (route, tool) = self.find(name).await?;
-        self.validators.check(name, &tool, &arguments)?;
+        let violations = self.validators.violations(name, &tool, &arguments);
+        if !violations.is_empty() {
+            return Err(McpError::invalid_params(
+                format!(
+                    "the arguments of {name} do not match its schema: {}",
+                    violations.join("; ")
+                ),
+                Some(json!({"violations": violations})),
+            ));
+        }
         match route {
             Route::Runtime(route) => tokio::select! {
                 result = self.call_runtime(name, route, &arguments) => Ok(result),

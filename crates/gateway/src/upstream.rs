@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use agentdesk_identity::{Identity, Secret, TokenRequest};
+use agentdesk_mcp::{Observed, Observer, StderrTail};
 use rmcp::ClientHandler;
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotification,
@@ -25,11 +26,9 @@ use rmcp::service::{
     NotificationContext, Peer, PeerRequestOptions, RoleClient, RoleServer, RunningService,
     ServiceError,
 };
-use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess, Transport};
+use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use serde_json::{Map, Value};
-use tokio::io::AsyncBufReadExt;
 use tokio::sync::mpsc;
 
 /// Passes an upstream progress step to the gateway's caller under the caller's own token.
@@ -56,8 +55,8 @@ fn lifecycle() -> ClientLifecycleMode {
     }
 }
 
-/// Lines of a child's stderr kept for error messages.
-const STDERR_LINES: usize = 20;
+/// How long a crashed server's last stderr lines are waited for.
+const LAST_WORDS: Duration = Duration::from_secs(1);
 
 /// How to reach an upstream server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,34 +135,18 @@ impl ProgressRoutes {
     }
 }
 
-/// A transport that hands progress notifications to [`ProgressRoutes`] as they are read.
-struct Tapped<T> {
-    inner: T,
-    routes: Arc<ProgressRoutes>,
-}
-
-impl<T: Transport<RoleClient> + 'static> Transport<RoleClient> for Tapped<T> {
-    type Error = T::Error;
-
-    fn send(
-        &mut self,
-        item: TxJsonRpcMessage<RoleClient>,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
-        self.inner.send(item)
-    }
-
-    async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleClient>> {
-        let message = self.inner.receive().await?;
-        if let JsonRpcMessage::Notification(notification) = &message
-            && let ServerNotification::ProgressNotification(progress) = &notification.notification
-        {
-            self.routes.deliver(progress.params.clone());
-        }
-        Some(message)
-    }
-
-    fn close(&mut self) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        self.inner.close()
+impl ProgressRoutes {
+    /// An observer that delivers each progress notification as it is read from upstream.
+    fn observer(self: &Arc<Self>) -> Observer {
+        let routes = Arc::clone(self);
+        Arc::new(move |message| {
+            if let JsonRpcMessage::Notification(notification) = message
+                && let ServerNotification::ProgressNotification(progress) =
+                    &notification.notification
+            {
+                routes.deliver(progress.params.clone());
+            }
+        })
     }
 }
 
@@ -207,7 +190,7 @@ pub struct Upstream {
     progress: Arc<ProgressRoutes>,
     connection: tokio::sync::Mutex<Option<Connection>>,
     tools: Mutex<Option<Arc<Vec<Tool>>>>,
-    stderr: Arc<Mutex<VecDeque<String>>>,
+    stderr: StderrTail,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -232,7 +215,7 @@ impl Upstream {
             progress: Arc::default(),
             connection: tokio::sync::Mutex::new(None),
             tools: Mutex::new(None),
-            stderr: Arc::default(),
+            stderr: StderrTail::default(),
         }
     }
 
@@ -331,7 +314,12 @@ impl Upstream {
             Some(Err(ServiceError::Timeout { .. })) => {
                 Err(format!("{}___{tool} did not answer within {} s", self.name, timeout.as_secs()))
             }
-            Some(Err(error)) => Err(self.problem(&format!("answer {tool}"), &error)),
+            Some(Err(error)) => {
+                if matches!(error, ServiceError::TransportClosed) {
+                    self.stderr.settled(LAST_WORDS).await;
+                }
+                Err(self.problem(&format!("answer {tool}"), &error))
+            }
             None => {
                 let notice = CancelledNotification::new(CancelledNotificationParam::new(
                     Some(request_id),
@@ -361,7 +349,7 @@ impl Upstream {
             return Ok(live.running.peer().clone());
         }
         if connection.take().is_some_and(|old| !old.is_open()) {
-            tracing::warn!(target = self.name, stderr = %self.stderr_tail(), "the upstream server went away; reconnecting");
+            tracing::warn!(target = self.name, stderr = %self.stderr.suffix(), "the upstream server went away; reconnecting");
             self.client.tools_stale.store(true, Ordering::Release);
         }
         let live = self.connect(token).await?;
@@ -399,15 +387,15 @@ impl Upstream {
                     .spawn()
                     .map_err(|error| format!("{}: cannot start {command:?}: {error}", self.name))?;
                 if let Some(stderr) = stderr {
-                    self.keep_stderr(stderr);
+                    self.stderr.follow(stderr, &self.name);
                 }
-                let transport = Tapped { inner: transport, routes: Arc::clone(&self.progress) };
+                let transport = Observed::new(transport, self.progress.observer());
                 self.client.clone().serve_with_lifecycle(transport, lifecycle()).await.map_err(
                     |error| {
                         format!(
                             "{}: {command} did not start an MCP session: {error}{}",
                             self.name,
-                            self.stderr_suffix()
+                            self.stderr.suffix()
                         )
                     },
                 )
@@ -417,10 +405,10 @@ impl Upstream {
                 if let Some(token) = &token {
                     config = config.auth_header(token.expose().to_owned());
                 }
-                let transport = Tapped {
-                    inner: StreamableHttpClientTransport::from_config(config),
-                    routes: Arc::clone(&self.progress),
-                };
+                let transport = Observed::new(
+                    StreamableHttpClientTransport::from_config(config),
+                    self.progress.observer(),
+                );
                 self.client.clone().serve_with_lifecycle(transport, lifecycle()).await.map_err(
                     |error| format!("{}: {url} did not start an MCP session: {error}", self.name),
                 )
@@ -429,46 +417,10 @@ impl Upstream {
         Ok(Connection { running, token })
     }
 
-    /// Keeps the last lines of the child's stderr for error messages, so that a server that
-    /// floods stderr can neither block on a full pipe nor fill the gateway's memory.
-    fn keep_stderr(&self, stderr: tokio::process::ChildStderr) {
-        let tail = Arc::clone(&self.stderr);
-        locked(&tail).clear();
-        let target = self.name.clone();
-        tokio::spawn(async move {
-            let mut lines = tokio::io::BufReader::new(stderr).split(b'\n');
-            while let Ok(Some(line)) = lines.next_segment().await {
-                let line: String = String::from_utf8_lossy(&line).chars().take(500).collect();
-                tracing::debug!(target = target, stderr = %line);
-                let mut tail = locked(&tail);
-                if tail.len() == STDERR_LINES {
-                    tail.pop_front();
-                }
-                tail.push_back(line);
-            }
-        });
-    }
-
-    /// The last few lines of the child's stderr, each cut short, for messages.
-    fn stderr_tail(&self) -> String {
-        let tail = locked(&self.stderr);
-        let last: Vec<String> = tail
-            .iter()
-            .skip(tail.len().saturating_sub(3))
-            .map(|line| line.chars().take(200).collect())
-            .collect();
-        last.join(" | ")
-    }
-
-    fn stderr_suffix(&self) -> String {
-        let tail = self.stderr_tail();
-        if tail.is_empty() { String::new() } else { format!(" (its stderr: {tail})") }
-    }
-
     fn problem(&self, doing: &str, error: &ServiceError) -> String {
         match error {
             ServiceError::TransportClosed | ServiceError::TransportSend(_) => {
-                format!("{} stopped before it could {doing}{}", self.name, self.stderr_suffix())
+                format!("{} stopped before it could {doing}{}", self.name, self.stderr.suffix())
             }
             ServiceError::McpError(error) => {
                 format!("{} could not {doing}: {}", self.name, error.message)

@@ -3,7 +3,6 @@
 //! structured content, progress); a server written to hang, crash and flood; and a second
 //! gateway that wants a bearer from a real OpenID provider (client credentials).
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,21 +25,10 @@ use tokio::io::AsyncBufReadExt;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-fn servers() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/mcp-servers")
-}
-
-fn everything_js() -> String {
-    servers()
-        .join("node_modules/@modelcontextprotocol/server-everything/dist/index.js")
-        .display()
-        .to_string()
-}
-
 fn everything_stdio() -> UpstreamSource {
     UpstreamSource::Stdio {
         command: "node".into(),
-        args: vec![everything_js(), "stdio".into()],
+        args: vec![agentdesk_e2e::mcp_servers::everything_js(), "stdio".into()],
         env: Vec::new(),
         cwd: None,
     }
@@ -51,7 +39,7 @@ fn misbehaving() -> UpstreamSource {
         command: "node".into(),
         args: vec!["misbehaving.mjs".into()],
         env: Vec::new(),
-        cwd: Some(servers()),
+        cwd: Some(agentdesk_e2e::mcp_servers::folder()),
     }
 }
 
@@ -148,7 +136,7 @@ async fn server_everything_over_stdio_comes_through_unchanged() {
         .serve(
             TokioChildProcess::new({
                 let mut command = tokio::process::Command::new("node");
-                command.args([everything_js(), "stdio".into()]);
+                command.args([agentdesk_e2e::mcp_servers::everything_js(), "stdio".into()]);
                 command
             })
             .expect("start server-everything"),
@@ -232,7 +220,7 @@ async fn server_everything_over_streamable_http_comes_through() {
         probe.local_addr().expect("addr").port()
     };
     let mut server = tokio::process::Command::new("node")
-        .args([everything_js(), "streamableHttp".into()])
+        .args([agentdesk_e2e::mcp_servers::everything_js(), "streamableHttp".into()])
         .env("PORT", port.to_string())
         .stderr(Stdio::piped())
         .kill_on_drop(true)

@@ -1,19 +1,18 @@
-//! Arguments checked against a tool's JSON Schema before any target sees them, so a caller
-//! hears exactly which argument is wrong instead of whatever the target makes of it.
+//! Arguments checked against a tool's JSON Schema before they are sent, so the caller hears
+//! exactly which argument is wrong instead of whatever the server makes of it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use rmcp::ErrorData as McpError;
 use rmcp::model::Tool;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-/// How many schema violations one error lists.
+/// How many schema violations one check reports.
 const LISTED_VIOLATIONS: usize = 5;
 
-/// Compiled validators, by listed tool name; recompiled when a tool's schema changes.
+/// Compiled validators by tool name; a tool whose schema changed is compiled again.
 #[derive(Debug, Default)]
-pub(crate) struct Validators {
+pub struct Validators {
     compiled: Mutex<HashMap<String, Compiled>>,
 }
 
@@ -25,33 +24,26 @@ struct Compiled {
 }
 
 impl Validators {
-    /// Whether `arguments` satisfy the schema of `tool` (listed as `name`); if not, an
-    /// invalid-params error naming each violation and where it is.
-    pub(crate) fn check(
+    /// The ways `arguments` break the schema of `tool` (known as `name`), each with where
+    /// (`/a: "one" is not of type "number"`); empty when they satisfy it.
+    pub fn violations(
         &self,
         name: &str,
         tool: &Tool,
         arguments: &Map<String, Value>,
-    ) -> Result<(), McpError> {
+    ) -> Vec<String> {
         let Some(validator) = self.validator(name, tool) else {
-            return Ok(());
+            return Vec::new();
         };
         let instance = Value::Object(arguments.clone());
-        let violations: Vec<String> = validator
+        validator
             .iter_errors(&instance)
             .take(LISTED_VIOLATIONS)
             .map(|error| {
                 let path = error.instance_path().to_string();
                 if path.is_empty() { error.to_string() } else { format!("{path}: {error}") }
             })
-            .collect();
-        if violations.is_empty() {
-            return Ok(());
-        }
-        Err(McpError::invalid_params(
-            format!("the arguments of {name} do not match its schema: {}", violations.join("; ")),
-            Some(json!({"violations": violations})),
-        ))
+            .collect()
     }
 
     fn validator(&self, name: &str, tool: &Tool) -> Option<Arc<jsonschema::Validator>> {
@@ -61,9 +53,8 @@ impl Validators {
         {
             return known.validator.clone();
         }
-        let validator = match jsonschema::validator_for(&Value::Object(
-            (*tool.input_schema).clone(),
-        )) {
+        let schema = Value::Object((*tool.input_schema).clone());
+        let validator = match jsonschema::validator_for(&schema) {
             Ok(validator) => Some(Arc::new(validator)),
             Err(error) => {
                 tracing::warn!(tool = name, %error, "its input schema does not compile; arguments go unchecked");
@@ -75,5 +66,32 @@ impl Validators {
             Compiled { schema: Arc::clone(&tool.input_schema), validator: validator.clone() },
         );
         validator
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rmcp::model::Tool;
+    use serde_json::json;
+
+    use super::Validators;
+
+    #[test]
+    fn violations_name_the_argument_and_a_bad_schema_checks_nothing() {
+        let schema = json!({"type": "object", "required": ["a"],
+            "properties": {"a": {"type": "number"}, "b": {"type": "string"}}});
+        let tool = Tool::new("sum", "adds", schema.as_object().cloned().unwrap_or_default());
+        let validators = Validators::default();
+        let good = json!({"a": 1, "b": "x"});
+        assert!(validators.violations("sum", &tool, good.as_object().expect("object")).is_empty());
+        let bad = json!({"a": "one", "b": 2});
+        let found = validators.violations("sum", &tool, bad.as_object().expect("object"));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().any(|violation| violation.starts_with("/a: ")), "{found:?}");
+        let missing = validators.violations("sum", &tool, &serde_json::Map::new());
+        assert!(missing[0].contains("\"a\" is a required property"), "{missing:?}");
+        let broken = json!({"type": "object", "properties": {"a": {"type": "no-such-type"}}});
+        let odd = Tool::new("odd", "", broken.as_object().cloned().unwrap_or_default());
+        assert!(validators.violations("odd", &odd, bad.as_object().expect("object")).is_empty());
     }
 }

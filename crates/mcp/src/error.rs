@@ -1,0 +1,87 @@
+//! What can go wrong talking to an MCP server, each saying what to do about it.
+
+/// An MCP client error. A tool that runs and reports a failure is not one: its result has
+/// `isError` set and its own text.
+#[derive(Debug, thiserror::Error)]
+pub enum McpError {
+    /// No server of that name is configured.
+    #[error("no MCP server named {0:?}: add one with `agentdesk mcp add`")]
+    UnknownServer(String),
+    /// The server is configured but switched off.
+    #[error("the MCP server {0} is disabled: enable it in Connections or the config file")]
+    Disabled(String),
+    /// Its credential provider needs the user to sign in.
+    #[error("{server} needs a sign-in with {provider}: run `agentdesk mcp login {server}`")]
+    NeedsSignIn {
+        /// The server.
+        server: String,
+        /// Its credential provider.
+        provider: String,
+    },
+    /// The server refused the credentials it was given.
+    #[error("{server} refused the credentials: {message}")]
+    Unauthorized {
+        /// The server.
+        server: String,
+        /// Its challenge or the provider's error.
+        message: String,
+    },
+    /// A secret the server needs is not in the keyring, or the keyring failed.
+    #[error("{server}: {message}")]
+    Keyring {
+        /// The server.
+        server: String,
+        /// What is missing and how to add it.
+        message: String,
+    },
+    /// The server could not be started or reached, or broke off.
+    #[error("{server}: {message}")]
+    Unavailable {
+        /// The server.
+        server: String,
+        /// What happened, with the end of its stderr for a local server.
+        message: String,
+    },
+    /// The server has no tool of that name.
+    #[error("{server} has no tool named {tool:?}: `agentdesk mcp tools {server}` lists them")]
+    UnknownTool {
+        /// The server.
+        server: String,
+        /// The name asked for.
+        tool: String,
+    },
+    /// The arguments break the tool's JSON Schema; nothing was sent.
+    #[error("the arguments of {tool} do not match its schema: {}", violations.join("; "))]
+    InvalidArguments {
+        /// The tool.
+        tool: String,
+        /// Each violation, with where it is.
+        violations: Vec<String>,
+    },
+    /// No answer, and no progress, within the timeout; the server was told to stop.
+    #[error("{server}: {tool} did not answer within {seconds} s")]
+    Timeout {
+        /// The server.
+        server: String,
+        /// The tool.
+        tool: String,
+        /// The timeout.
+        seconds: u64,
+    },
+    /// The server answered the request with a JSON-RPC error.
+    #[error("{server} could not {action}: {message}")]
+    Refused {
+        /// The server.
+        server: String,
+        /// What was asked.
+        action: String,
+        /// The server's message.
+        message: String,
+    },
+    /// Another client's config could not be read.
+    #[error("{message}")]
+    Import {
+        /// What is wrong with it.
+        message: String,
+    },
+}

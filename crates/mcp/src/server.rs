@@ -1,0 +1,622 @@
+//! One configured MCP server and the client's session with it.
+//!
+//! A session is opened on first use and opened again when it is gone: a local server that
+//! exited, a connection that dropped, a gateway that restarted (rmcp itself re-initialises on
+//! an expired session), or a credential provider that has handed out a fresh token. A call
+//! whose request could not be delivered, or that the server refused as unauthorised, is made
+//! once more on the new session; it is never repeated more than once. Every call has a
+//! timeout that restarts with each progress notification. The status always reflects the
+//! last real attempt.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use agentdesk_config::{DEFAULT_MCP_TIMEOUT_SECONDS, McpServerSettings};
+use agentdesk_identity::{Identity, IdentityError, Secret, TokenRequest, Vault};
+use reqwest::header::{HeaderName, HeaderValue};
+use rmcp::ClientHandler;
+use rmcp::model::{
+    CallToolRequest, CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig,
+    ClientRequest, Implementation, ProtocolVersion, ServerResult, Tool,
+};
+use rmcp::service::{
+    ClientInitializeError, ClientLifecycleMode, ClientServiceExt, NotificationContext, Peer,
+    PeerRequestOptions, RoleClient, RunningService, ServiceError,
+};
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use serde_json::{Map, Value};
+
+use crate::McpError;
+use crate::schema::Validators;
+use crate::status::{ServerState, ServerStatus};
+use crate::stderr::StderrTail;
+use crate::tap::{Observed, Unaddressed};
+
+/// How long a crashed local server's last stderr lines are waited for.
+const LAST_WORDS: Duration = Duration::from_secs(1);
+/// The longest a reconnect waits between attempts in the keep-alive loop.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Values under these locks are replaced whole: a poisoned one holds nothing torn.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The client side of a session: notes when the server's tool list changed.
+#[derive(Clone)]
+struct Handler {
+    tools_stale: Arc<AtomicBool>,
+}
+
+impl ClientHandler for Handler {
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::default(),
+            Implementation::new("agentdesk", env!("CARGO_PKG_VERSION")),
+        )
+    }
+
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        self.tools_stale.store(true, Ordering::Release);
+    }
+}
+
+/// A live session and the bearer it was opened with.
+struct Live {
+    running: RunningService<RoleClient, Handler>,
+    token: Option<Secret>,
+}
+
+impl Live {
+    fn is_open(&self) -> bool {
+        !self.running.is_closed() && !self.running.peer().is_transport_closed()
+    }
+}
+
+/// What the status shows besides the state.
+#[derive(Default)]
+struct Known {
+    state: Option<ServerState>,
+    error: Option<String>,
+    server_info: Option<String>,
+    protocol_version: Option<String>,
+}
+
+/// A configured MCP server.
+pub struct McpServer {
+    name: String,
+    settings: McpServerSettings,
+    identity: Option<Arc<Identity>>,
+    vault: Option<Arc<Vault>>,
+    handler: Handler,
+    live: tokio::sync::Mutex<Option<Live>>,
+    tools: Mutex<Option<Arc<Vec<Tool>>>>,
+    known: Mutex<Known>,
+    stderr: StderrTail,
+    validators: Validators,
+    unaddressed: Arc<Unaddressed>,
+}
+
+impl std::fmt::Debug for McpServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpServer").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// Why a request may be sent once more on a new session.
+enum Retry {
+    /// It never reached the server: the session was gone.
+    Undelivered,
+    /// The server refused the token: renew it first.
+    Unauthorized,
+}
+
+impl McpServer {
+    /// The server `name` as `settings` describe it; `identity` provides bearer tokens and
+    /// `vault` the secret headers and variables.
+    pub fn new(
+        name: &str,
+        settings: McpServerSettings,
+        identity: Option<Arc<Identity>>,
+        vault: Option<Arc<Vault>>,
+    ) -> McpServer {
+        McpServer {
+            name: name.to_owned(),
+            settings,
+            identity,
+            vault,
+            handler: Handler { tools_stale: Arc::default() },
+            live: tokio::sync::Mutex::new(None),
+            tools: Mutex::new(None),
+            known: Mutex::default(),
+            stderr: StderrTail::default(),
+            validators: Validators::default(),
+            unaddressed: Arc::default(),
+        }
+    }
+
+    /// The server's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its settings.
+    pub fn settings(&self) -> &McpServerSettings {
+        &self.settings
+    }
+
+    fn timeout(&self) -> Duration {
+        let seconds = match self.settings.timeout_seconds {
+            0 => DEFAULT_MCP_TIMEOUT_SECONDS,
+            seconds => seconds,
+        };
+        Duration::from_secs(seconds)
+    }
+
+    /// Where it stands now.
+    pub fn status(&self) -> ServerStatus {
+        let known = locked(&self.known);
+        let state = if self.settings.enabled {
+            known.state.unwrap_or(ServerState::Idle)
+        } else {
+            ServerState::Disabled
+        };
+        let (transport, target) = if self.settings.is_stdio() {
+            let mut line = vec![self.settings.command.clone()];
+            line.extend(self.settings.args.iter().cloned());
+            ("stdio", line.join(" "))
+        } else {
+            ("http", self.settings.url.clone())
+        };
+        ServerStatus {
+            name: self.name.clone(),
+            transport: transport.into(),
+            target,
+            state,
+            error: known.error.clone(),
+            stderr: self.stderr.lines(),
+            tools: locked(&self.tools).as_ref().map(|tools| tools.len()),
+            server_info: known.server_info.clone(),
+            protocol_version: known.protocol_version.clone(),
+        }
+    }
+
+    fn record(&self, state: ServerState, error: Option<String>) {
+        let mut known = locked(&self.known);
+        known.state = Some(state);
+        known.error = error;
+    }
+
+    /// Records a failure in the status and hands it back.
+    fn failed(&self, error: McpError) -> McpError {
+        let state = match &error {
+            McpError::NeedsSignIn { .. } => ServerState::NeedsSignIn,
+            McpError::Unauthorized { .. } => ServerState::Expired,
+            _ => ServerState::Failed,
+        };
+        self.record(state, Some(error.to_string()));
+        error
+    }
+
+    /// Opens a session now (asking the user to sign in when `interactive` and needed), or
+    /// checks the current one with a ping.
+    pub async fn connect(&self, interactive: bool) -> Result<(), McpError> {
+        let peer = self.peer(interactive, false).await?;
+        peer.send_request(ClientRequest::PingRequest(rmcp::model::PingRequest::default()))
+            .await
+            .map(|_| ())
+            .map_err(|error| self.failed(self.service_error("answer a ping", &error)))
+    }
+
+    /// Closes the session (a local server is stopped).
+    pub async fn disconnect(&self) {
+        if let Some(mut live) = self.live.lock().await.take() {
+            let _closed = live.running.close().await;
+        }
+        self.record(ServerState::Idle, None);
+    }
+
+    /// The server's tools: cached until it says they changed.
+    pub async fn tools(&self) -> Result<Arc<Vec<Tool>>, McpError> {
+        let stale = self.handler.tools_stale.swap(false, Ordering::AcqRel);
+        if !stale && let Some(tools) = locked(&self.tools).clone() {
+            return Ok(tools);
+        }
+        let listed = match self.list_tools().await {
+            Err(McpError::Unavailable { .. }) => self.list_tools().await,
+            other => other,
+        };
+        match listed {
+            Ok(tools) => {
+                let tools = Arc::new(tools);
+                *locked(&self.tools) = Some(Arc::clone(&tools));
+                Ok(tools)
+            }
+            Err(error) => {
+                self.handler.tools_stale.store(true, Ordering::Release);
+                Err(self.failed(error))
+            }
+        }
+    }
+
+    async fn list_tools(&self) -> Result<Vec<Tool>, McpError> {
+        let peer = self.peer(false, false).await?;
+        match tokio::time::timeout(self.timeout(), peer.list_all_tools()).await {
+            Ok(Ok(tools)) => Ok(tools),
+            Ok(Err(error)) => Err(self.service_error("list its tools", &error)),
+            Err(_) => Err(McpError::Timeout {
+                server: self.name.clone(),
+                tool: "tools/list".into(),
+                seconds: self.timeout().as_secs(),
+            }),
+        }
+    }
+
+    /// Calls `tool` with `arguments`, checked against its schema first. A tool that ran and
+    /// failed is an `Ok` result with `is_error`; an `Err` means the call did not happen or
+    /// did not finish.
+    pub async fn call(
+        &self,
+        tool: &str,
+        arguments: Map<String, Value>,
+    ) -> Result<CallToolResult, McpError> {
+        let tools = self.tools().await?;
+        let Some(described) = tools.iter().find(|candidate| candidate.name == tool) else {
+            return Err(McpError::UnknownTool { server: self.name.clone(), tool: tool.to_owned() });
+        };
+        let violations = self.validators.violations(tool, described, &arguments);
+        if !violations.is_empty() {
+            return Err(McpError::InvalidArguments { tool: tool.to_owned(), violations });
+        }
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(
+            CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments),
+        ));
+        let outcome = match self.send(tool, request.clone(), false).await {
+            Err((Some(retry), error)) => {
+                tracing::info!(server = self.name, tool, %error, "calling once more on a new session");
+                if matches!(retry, Retry::Undelivered) {
+                    self.live.lock().await.take();
+                }
+                self.send(tool, request, matches!(retry, Retry::Unauthorized)).await
+            }
+            other => other,
+        };
+        match outcome {
+            Ok(result) => {
+                self.record(ServerState::Connected, None);
+                Ok(result)
+            }
+            Err((_, error)) => Err(self.failed(error)),
+        }
+    }
+
+    async fn send(
+        &self,
+        tool: &str,
+        request: ClientRequest,
+        renew_token: bool,
+    ) -> Result<CallToolResult, (Option<Retry>, McpError)> {
+        let peer = self.peer(false, renew_token).await.map_err(|error| (None, error))?;
+        let options = PeerRequestOptions::with_timeout(self.timeout()).reset_timeout_on_progress();
+        let unaddressed = self.unaddressed.next();
+        tokio::pin!(unaddressed);
+        unaddressed.as_mut().enable();
+        let handle = match peer.send_cancellable_request(request, options).await {
+            Ok(handle) => handle,
+            Err(error) => {
+                return Err((
+                    Some(Retry::Undelivered),
+                    self.service_error("take the call", &error),
+                ));
+            }
+        };
+        let id = handle.id.clone();
+        let answered = tokio::select! {
+            answered = handle.await_response() => answered,
+            () = unaddressed => {
+                let notice = rmcp::model::CancelledNotification::new(
+                    rmcp::model::CancelledNotificationParam::new(Some(id), None),
+                );
+                let _ = peer.send_notification(notice.into()).await;
+                return Err((
+                    Some(Retry::Undelivered),
+                    McpError::Unavailable {
+                        server: self.name.clone(),
+                        message: format!("it could not take the call: {}", self.unaddressed.message()),
+                    },
+                ));
+            }
+        };
+        match answered {
+            Ok(ServerResult::CallToolResult(result)) => Ok(result),
+            Ok(_) => Err((
+                None,
+                McpError::Refused {
+                    server: self.name.clone(),
+                    action: format!("answer {tool}"),
+                    message: "the answer was not a tool result".into(),
+                },
+            )),
+            Err(ServiceError::Timeout { timeout }) => Err((
+                None,
+                McpError::Timeout {
+                    server: self.name.clone(),
+                    tool: tool.to_owned(),
+                    seconds: timeout.as_secs(),
+                },
+            )),
+            Err(error) if error.is_authorization_required() && !renew_token => Err((
+                Some(Retry::Unauthorized),
+                self.service_error(&format!("answer {tool}"), &error),
+            )),
+            // The request did not get through (a dropped connection, a server that went
+            // away): nothing ran, so it may go once more on a new session.
+            Err(error @ ServiceError::TransportSend(_)) => Err((
+                Some(Retry::Undelivered),
+                self.service_error(&format!("answer {tool}"), &error),
+            )),
+            Err(error) => {
+                if matches!(error, ServiceError::TransportClosed) && self.settings.is_stdio() {
+                    self.stderr.settled(LAST_WORDS).await;
+                }
+                Err((None, self.service_error(&format!("answer {tool}"), &error)))
+            }
+        }
+    }
+
+    /// A live session: the current one, or a new one when there is none, it closed, the
+    /// provider has a fresher token, or `renew_token` says the server refused the last one.
+    async fn peer(
+        &self,
+        interactive: bool,
+        renew_token: bool,
+    ) -> Result<Peer<RoleClient>, McpError> {
+        if !self.settings.enabled {
+            return Err(McpError::Disabled(self.name.clone()));
+        }
+        let token =
+            self.token(interactive, renew_token).await.map_err(|error| self.failed(error))?;
+        let mut live = self.live.lock().await;
+        if let Some(current) = live.as_ref()
+            && current.is_open()
+            && current.token == token
+        {
+            return Ok(current.running.peer().clone());
+        }
+        if live.take().is_some() {
+            tracing::info!(server = self.name, "opening a new session");
+            self.handler.tools_stale.store(true, Ordering::Release);
+        }
+        self.record(ServerState::Connecting, None);
+        let running = self.open(token.as_ref()).await.map_err(|error| self.failed(error))?;
+        {
+            let mut known = locked(&self.known);
+            if let Some(info) = running.peer().peer_info() {
+                known.protocol_version = Some(info.protocol_version.to_string());
+                known.server_info = info
+                    .server_info
+                    .as_ref()
+                    .map(|server| format!("{} {}", server.name, server.version));
+            }
+        }
+        self.record(ServerState::Connected, None);
+        let peer = running.peer().clone();
+        *live = Some(Live { running, token });
+        Ok(peer)
+    }
+
+    async fn token(&self, interactive: bool, rejected: bool) -> Result<Option<Secret>, McpError> {
+        let provider = self.settings.auth.as_str();
+        if provider.is_empty() {
+            return Ok(None);
+        }
+        let Some(identity) = &self.identity else {
+            return Err(McpError::NeedsSignIn {
+                server: self.name.clone(),
+                provider: provider.to_owned(),
+            });
+        };
+        let request = TokenRequest { interactive, rejected, ..TokenRequest::default() };
+        match identity.access_token(provider, &request).await {
+            Ok(token) => Ok(Some(token)),
+            Err(IdentityError::NeedsSignIn { .. }) => Err(McpError::NeedsSignIn {
+                server: self.name.clone(),
+                provider: provider.to_owned(),
+            }),
+            Err(error) => Err(McpError::Unauthorized {
+                server: self.name.clone(),
+                message: error.to_string(),
+            }),
+        }
+    }
+
+    fn secret(&self, entry: &str, what: &str) -> Result<String, McpError> {
+        let missing = || McpError::Keyring {
+            server: self.name.clone(),
+            message: format!(
+                "{what} is not in the keyring: add it with `agentdesk mcp add {} …` again",
+                self.name
+            ),
+        };
+        let Some(vault) = &self.vault else { return Err(missing()) };
+        match vault.secret(entry) {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) => Err(missing()),
+            Err(error) => {
+                Err(McpError::Keyring { server: self.name.clone(), message: error.to_string() })
+            }
+        }
+    }
+
+    async fn open(
+        &self,
+        token: Option<&Secret>,
+    ) -> Result<RunningService<RoleClient, Handler>, McpError> {
+        let lifecycle = ClientLifecycleMode::Auto {
+            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            legacy_version: None,
+        };
+        let opened = if self.settings.is_stdio() {
+            let mut command = tokio::process::Command::new(&self.settings.command);
+            command.args(&self.settings.args).envs(&self.settings.env);
+            for variable in &self.settings.secret_env {
+                let entry = McpServerSettings::env_entry(&self.name, variable);
+                command.env(variable, self.secret(&entry, &format!("the variable {variable}"))?);
+            }
+            if !self.settings.cwd.is_empty() {
+                command.current_dir(&self.settings.cwd);
+            }
+            let (transport, stderr) = TokioChildProcess::builder(command)
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .map_err(|error| McpError::Unavailable {
+                    server: self.name.clone(),
+                    message: format!("cannot start {:?}: {error}", self.settings.command),
+                })?;
+            if let Some(stderr) = stderr {
+                self.stderr.follow(stderr, &self.name);
+            }
+            let transport = Observed::new(transport, self.unaddressed.observer());
+            tokio::time::timeout(
+                self.timeout(),
+                self.handler.clone().serve_with_lifecycle(transport, lifecycle),
+            )
+            .await
+        } else {
+            let mut config =
+                StreamableHttpClientTransportConfig::with_uri(self.settings.url.clone());
+            if let Some(token) = token {
+                config = config.auth_header(token.expose().to_owned());
+            }
+            let mut headers = HashMap::new();
+            let secret_headers = self.settings.secret_headers.iter().map(|header| {
+                let entry = McpServerSettings::header_entry(&self.name, header);
+                self.secret(&entry, &format!("the header {header}"))
+                    .map(|value| (header.clone(), value))
+            });
+            let plain = self.settings.headers.iter().map(|(k, v)| Ok((k.clone(), v.clone())));
+            for pair in plain.chain(secret_headers) {
+                let (header, value) = pair?;
+                let bad = |what: &str| McpError::Unavailable {
+                    server: self.name.clone(),
+                    message: format!("the header {header:?} has {what}"),
+                };
+                headers.insert(
+                    HeaderName::try_from(header.as_str()).map_err(|_| bad("an invalid name"))?,
+                    HeaderValue::try_from(value.as_str()).map_err(|_| bad("an invalid value"))?,
+                );
+            }
+            config = config.custom_headers(headers);
+            let transport = Observed::new(
+                StreamableHttpClientTransport::from_config(config),
+                self.unaddressed.observer(),
+            );
+            tokio::time::timeout(
+                self.timeout(),
+                self.handler.clone().serve_with_lifecycle(transport, lifecycle),
+            )
+            .await
+        };
+        match opened {
+            Ok(Ok(running)) => Ok(running),
+            Ok(Err(error)) => {
+                if self.settings.is_stdio() {
+                    self.stderr.settled(LAST_WORDS).await;
+                }
+                Err(self.initialize_error(&error))
+            }
+            Err(_) => Err(McpError::Unavailable {
+                server: self.name.clone(),
+                message: format!(
+                    "no MCP session within {} s{}",
+                    self.timeout().as_secs(),
+                    self.stderr.suffix()
+                ),
+            }),
+        }
+    }
+
+    fn initialize_error(&self, error: &ClientInitializeError) -> McpError {
+        if let Some(challenge) = error.auth_challenge() {
+            return if self.settings.auth.is_empty() {
+                McpError::Unauthorized {
+                    server: self.name.clone(),
+                    message: format!(
+                        "it wants a sign-in ({challenge}): add a provider with `agentdesk auth add` \
+                         and set it as the server's auth"
+                    ),
+                }
+            } else {
+                McpError::Unauthorized { server: self.name.clone(), message: challenge.to_owned() }
+            };
+        }
+        McpError::Unavailable {
+            server: self.name.clone(),
+            message: format!("no MCP session: {error}{}", self.stderr.suffix()),
+        }
+    }
+
+    fn service_error(&self, action: &str, error: &ServiceError) -> McpError {
+        match error {
+            ServiceError::McpError(error) => McpError::Refused {
+                server: self.name.clone(),
+                action: action.to_owned(),
+                message: error.message.to_string(),
+            },
+            error if error.is_authorization_required() => McpError::Unauthorized {
+                server: self.name.clone(),
+                message: error.auth_challenge().unwrap_or("401 Unauthorized").to_owned(),
+            },
+            ServiceError::TransportClosed | ServiceError::TransportSend(_) => {
+                McpError::Unavailable {
+                    server: self.name.clone(),
+                    message: format!(
+                        "the connection closed before it could {action}: {error}{}",
+                        self.stderr.suffix()
+                    ),
+                }
+            }
+            other => McpError::Refused {
+                server: self.name.clone(),
+                action: action.to_owned(),
+                message: other.to_string(),
+            },
+        }
+    }
+
+    /// Pings the server every `every` while it is in use, so a dead session shows as failed
+    /// before the next call; after a failure it reconnects, waiting 1, 2, 4 … up to 30 s
+    /// between attempts. Ends when the server is dropped.
+    pub fn keep_alive(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let server = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_secs(1);
+            loop {
+                let Some(server) = server.upgrade() else { return };
+                if !server.settings.enabled || server.status().state == ServerState::Idle {
+                    drop(server);
+                    tokio::time::sleep(every).await;
+                    continue;
+                }
+                let pause = match server.connect(false).await {
+                    Ok(()) => {
+                        backoff = Duration::from_secs(1);
+                        every
+                    }
+                    Err(McpError::NeedsSignIn { .. }) => every,
+                    Err(error) => {
+                        tracing::debug!(server = server.name, %error, "keep-alive failed");
+                        let pause = backoff;
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                        pause
+                    }
+                };
+                drop(server);
+                tokio::time::sleep(pause).await;
+            }
+        })
+    }
+}

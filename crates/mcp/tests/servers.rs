@@ -1,0 +1,198 @@
+//! The client against real servers: the reference server-everything (npm) over stdio and
+//! streamable HTTP — every kind of result, progress that keeps a slow call alive, the tool's
+//! own error, schema breaks caught before sending — and a server written to misbehave
+//! (tests/mcp-servers/misbehaving.mjs): garbage, a 30 MB line, silence, a crash, unknown
+//! notifications, each a clear error in time with a status that says so.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use agentdesk_mcp::{McpError, McpServer, McpServerSettings, ServerState};
+use rmcp::model::ContentBlock;
+use serde_json::{Map, Value, json};
+use tokio::io::AsyncBufReadExt;
+
+fn arguments(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        other => panic!("arguments are an object, not {other}"),
+    }
+}
+
+fn text(result: &rmcp::model::CallToolResult) -> String {
+    result.content.iter().filter_map(|block| block.as_text().map(|t| t.text.clone())).collect()
+}
+
+fn stdio(command: &str, args: &[&str], timeout_seconds: u64) -> McpServerSettings {
+    McpServerSettings {
+        command: command.into(),
+        args: args.iter().map(|arg| (*arg).to_owned()).collect(),
+        timeout_seconds,
+        ..McpServerSettings::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_everything_over_stdio_gives_every_kind_of_result() {
+    let js = agentdesk_e2e::mcp_servers::everything_js();
+    let server = McpServer::new("everything", stdio("node", &[&js, "stdio"], 1), None, None);
+    assert_eq!(server.status().state, ServerState::Idle, "nothing is started before first use");
+    let tools = server.tools().await.expect("tools");
+    assert!(tools.iter().any(|tool| tool.name == "echo") && tools.len() >= 10);
+    let status = server.status();
+    assert_eq!(status.state, ServerState::Connected);
+    assert_eq!(status.tools, Some(tools.len()));
+    assert!(status.server_info.is_some() && status.protocol_version.is_some(), "{status:?}");
+
+    let echoed = server.call("echo", arguments(json!({"message": "hi"}))).await.expect("echo");
+    assert_eq!(text(&echoed), "Echo: hi");
+    let image = server.call("get-tiny-image", Map::new()).await.expect("image");
+    assert!(image.content.iter().any(|block| matches!(block, ContentBlock::Image(_))));
+    let weather = server
+        .call("get-structured-content", arguments(json!({"location": "New York"})))
+        .await
+        .expect("structured");
+    assert!(weather.structured_content.expect("structured")["humidity"].is_number());
+    let reference = server
+        .call("get-resource-reference", arguments(json!({"resourceId": 2})))
+        .await
+        .expect("resource");
+    assert!(
+        reference.content.iter().any(|block| matches!(block, ContentBlock::Resource(_))),
+        "an embedded resource"
+    );
+
+    // Two and a half seconds with a one-second timeout: progress every half second keeps it.
+    let slow = server
+        .call("trigger-long-running-operation", arguments(json!({"duration": 2.5, "steps": 5})))
+        .await
+        .expect("progress restarts the timeout");
+    assert!(text(&slow).contains("Steps: 5"));
+
+    let failed = server
+        .call("get-resource-reference", arguments(json!({"resourceId": -1})))
+        .await
+        .expect("a tool error is a result");
+    assert_eq!(failed.is_error, Some(true));
+    assert!(text(&failed).contains("Invalid resourceId"), "{}", text(&failed));
+
+    let broken = server.call("get-sum", arguments(json!({"a": "one", "b": 2}))).await;
+    match broken {
+        Err(McpError::InvalidArguments { violations, .. }) => {
+            assert!(
+                violations.iter().any(|violation| violation.starts_with("/a")),
+                "{violations:?}"
+            );
+        }
+        other => panic!("a schema break is caught before sending: {other:?}"),
+    }
+    assert!(matches!(
+        server.call("no-such-tool", Map::new()).await,
+        Err(McpError::UnknownTool { .. })
+    ));
+    server.disconnect().await;
+    assert_eq!(server.status().state, ServerState::Idle);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_everything_over_streamable_http_survives_a_restart() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let start = || async {
+        let mut child = tokio::process::Command::new("node")
+            .args([agentdesk_e2e::mcp_servers::everything_js(), "streamableHttp".into()])
+            .env("PORT", port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start server-everything over HTTP");
+        let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+        while let Some(line) = lines.next_line().await.expect("stderr") {
+            if line.contains("listening on port") {
+                break;
+            }
+        }
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        child
+    };
+    let mut first = start().await;
+    let settings = McpServerSettings {
+        url: format!("http://127.0.0.1:{port}/mcp"),
+        timeout_seconds: 10,
+        ..McpServerSettings::default()
+    };
+    let server = McpServer::new("web", settings, None, None);
+    let sum = server.call("get-sum", arguments(json!({"a": 2, "b": 40}))).await.expect("sum");
+    assert!(text(&sum).contains("42"), "{}", text(&sum));
+
+    first.kill().await.expect("stop the server");
+    let _ = first.wait().await;
+    let _second = start().await;
+    let started = Instant::now();
+    let again = server
+        .call("echo", arguments(json!({"message": "back"})))
+        .await
+        .expect("the next call works after the server restarted, without anyone's help");
+    assert_eq!(text(&again), "Echo: back");
+    assert_eq!(server.status().state, ServerState::Connected);
+    println!("recovered in {:?}", started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_misbehaving_server_gives_clear_errors_in_time_and_the_status_says_so() {
+    let mut settings = stdio("node", &["misbehaving.mjs"], 2);
+    settings.cwd = agentdesk_e2e::mcp_servers::folder().display().to_string();
+    let server = McpServer::new("bad", settings, None, None);
+    let echoed = server.call("echo", arguments(json!({"text": "fine"}))).await.expect("echo");
+    assert_eq!(text(&echoed), "fine", "an unknown notification is ignored");
+
+    for tool in ["hang", "garbage", "huge"] {
+        let started = Instant::now();
+        let outcome = server.call(tool, Map::new()).await;
+        assert!(
+            matches!(&outcome, Err(McpError::Timeout { seconds: 2, .. })),
+            "{tool}: {outcome:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(6), "{tool} is bounded by the timeout");
+        let status = server.status();
+        assert_eq!(status.state, ServerState::Failed, "{tool}");
+        assert!(status.error.is_some_and(|error| error.contains("did not answer within 2 s")));
+    }
+
+    let crashed = server.call("crash", Map::new()).await;
+    match crashed {
+        Err(McpError::Unavailable { message, .. }) => {
+            assert!(message.contains("simulated crash"), "its stderr is in the error: {message}");
+        }
+        other => panic!("a crash is reported: {other:?}"),
+    }
+    assert!(server.status().stderr.iter().any(|line| line.contains("simulated crash")));
+    let back = server.call("echo", arguments(json!({"text": "again"}))).await.expect("restarted");
+    assert_eq!(text(&back), "again");
+    assert_eq!(server.status().state, ServerState::Connected, "the status follows the truth");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_cannot_start_says_why() {
+    let server = McpServer::new("ghost", stdio("/nonexistent/mcp-server", &[], 2), None, None);
+    let outcome = server.tools().await;
+    assert!(
+        matches!(&outcome, Err(McpError::Unavailable { message, .. }) if message.contains("cannot start")),
+        "{outcome:?}"
+    );
+    let status = server.status();
+    assert_eq!(status.state, ServerState::Failed);
+    assert!(status.error.is_some_and(|error| error.contains("/nonexistent/mcp-server")));
+    let disabled = McpServer::new(
+        "off",
+        McpServerSettings { enabled: false, ..stdio("node", &["x"], 2) },
+        None,
+        None,
+    );
+    assert!(matches!(disabled.tools().await, Err(McpError::Disabled(_))));
+    assert_eq!(disabled.status().state, ServerState::Disabled);
+}
