@@ -36,15 +36,6 @@ fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn everything_js() -> String {
-    repository()
-        .join(
-            "tests/mcp-servers/node_modules/@modelcontextprotocol/server-everything/dist/index.js",
-        )
-        .display()
-        .to_string()
-}
-
 /// Starts `command` and returns it with the first stderr line containing `marker`.
 async fn start_until(mut command: Command, marker: &str) -> Result<(Child, String), Error> {
     let mut child =
@@ -181,7 +172,9 @@ async fn main() -> Result<(), Error> {
     let token = oidc.m2m_token().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let mut server = Command::new("node");
-    server.args([everything_js(), "streamableHttp".into()]).env("PORT", port.to_string());
+    server
+        .args([agentdesk_e2e::mcp_servers::everything_js(), "streamableHttp".into()])
+        .env("PORT", port.to_string());
     let (_everything, _) = start_until(server, "listening on port").await?;
     let everything_url = format!("http://127.0.0.1:{port}/mcp");
 
@@ -195,7 +188,7 @@ async fn main() -> Result<(), Error> {
              [[targets]]\nname = \"web\"\ntype = \"mcp\"\nurl = \"{everything_url}\"\n\
              [[targets]]\nname = \"local\"\ntype = \"mcp\"\ncommand = \"node\"\nargs = [{:?}, \"stdio\"]\n",
             oidc.issuer,
-            everything_js()
+            agentdesk_e2e::mcp_servers::everything_js()
         ),
     )?;
     let binary = repository().join("target/debug/agentdesk");
@@ -209,7 +202,7 @@ async fn main() -> Result<(), Error> {
     let direct_http = http_client(&everything_url, None).await?;
     side_by_side("streamable HTTP upstream", &direct_http, &through, "web___echo").await?;
     let mut stdio = std::process::Command::new("node");
-    stdio.args([everything_js(), "stdio".into()]).stderr(Stdio::null());
+    stdio.args([agentdesk_e2e::mcp_servers::everything_js(), "stdio".into()]).stderr(Stdio::null());
     let direct_stdio = ().serve(TokioChildProcess::new(Command::from(stdio))?).await?;
     side_by_side("stdio upstream", &direct_stdio, &through, "local___echo").await?;
     load(&gateway_url, &token, gateway_pid).await?;

@@ -59,6 +59,9 @@ pub(crate) enum Command {
     /// Sign in to credential providers; tokens and keys live in the OS keyring
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// MCP servers: remote gateways and local servers, their status, tools and calls
+    #[command(subcommand)]
+    Mcp(McpCommand),
     /// The model agents use: what is configured and where its key comes from
     #[command(subcommand)]
     Model(ModelCommand),
@@ -78,6 +81,93 @@ pub(crate) enum GatewayCommand {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum McpCommand {
+    /// Add (or replace) a server: `--url URL` for a remote one, or `-- COMMAND ARGS…` to start
+    Add(Box<McpAddArgs>),
+    /// Every server with its live status (connects to each to find out)
+    List {
+        /// Print as JSON (see docs/cli.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// A server's tools with their input schemas
+    Tools {
+        /// The server
+        server: String,
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Call a tool (exit 1 with the tool's own error, or when the arguments break its schema)
+    Call {
+        /// The server
+        server: String,
+        /// The tool
+        tool: String,
+        /// The arguments, a JSON object
+        #[arg(long, value_name = "JSON", default_value = "{}")]
+        args: String,
+        /// Print the whole result as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign in to the server's credential provider now and check the connection
+    Login {
+        /// The server
+        server: String,
+    },
+    /// Remove a server and the secrets kept for it
+    Remove {
+        /// The server
+        server: String,
+    },
+    /// Copy the servers of Claude Desktop's config (or another mcpServers JSON file);
+    /// secrets in it go to the keyring, not the config file
+    ImportClaudeConfig {
+        /// The file (default: Claude Desktop's config on this platform)
+        path: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct McpAddArgs {
+    /// The server's name (letters, digits, '-', '_')
+    pub(crate) server: String,
+    /// A remote server's streamable HTTP endpoint
+    #[arg(long, value_name = "URL", conflicts_with = "command")]
+    pub(crate) url: Option<String>,
+    /// The credential provider whose token is the bearer (see `agentdesk auth add`)
+    #[arg(long, value_name = "PROVIDER", requires = "url")]
+    pub(crate) auth: Option<String>,
+    /// A header for every request, `Name: value` (repeatable)
+    #[arg(long, value_name = "HEADER", requires = "url")]
+    pub(crate) header: Vec<String>,
+    /// A header whose value is a secret: read from the terminal or standard input, kept in
+    /// the keyring
+    #[arg(long, value_name = "NAME", requires = "url")]
+    pub(crate) secret_header: Option<String>,
+    /// An environment variable for a started server, `NAME=value` (repeatable)
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub(crate) env: Vec<String>,
+    /// An environment variable whose value is a secret: read from the terminal or standard
+    /// input, kept in the keyring
+    #[arg(long, value_name = "NAME")]
+    pub(crate) secret_env: Option<String>,
+    /// The folder a started server runs in
+    #[arg(long, value_name = "DIR")]
+    pub(crate) cwd: Option<String>,
+    /// Seconds a call may go without an answer or progress (default 60)
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) timeout: Option<u64>,
+    /// Add it switched off
+    #[arg(long)]
+    pub(crate) disabled: bool,
+    /// The command that starts a local server, and its arguments
+    #[arg(last = true, value_name = "COMMAND")]
+    pub(crate) command: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,7 +16,7 @@ use crate::args::{AuthAddArgs, AuthCommand};
 /// Prints where to sign in, and opens the browser unless `AGENTDESK_BROWSER=none` (headless
 /// machines, and tests that take the URL themselves).
 #[derive(Debug)]
-struct Terminal;
+pub(crate) struct Terminal;
 
 impl Interaction for Terminal {
     fn open_browser(&self, provider: &str, url: &str) -> Result<(), String> {

@@ -6,6 +6,7 @@ mod config;
 mod doctor;
 mod estimate;
 mod gateway;
+mod mcp;
 mod memory;
 mod model;
 mod sandbox;
@@ -35,6 +36,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chat(args) => chat::run(&context, args),
         Command::Model(command) => model::run(&context, command),
         Command::Auth(command) => auth::run(&context, command),
+        Command::Mcp(command) => mcp::run(&context, command),
         Command::Gateway(command) => gateway::run(command),
         Command::Estimate(args) => estimate::run(&context, &args),
         Command::Estimates(command) => estimate::saved(&context, command),

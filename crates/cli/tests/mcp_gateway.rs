@@ -1,0 +1,127 @@
+//! The MCP client in front of AgentDesk's own gateway (`agentdesk gateway serve`, a real
+//! process) with tokens from a real OpenID provider (oidc-provider, client credentials, the
+//! secret in the keyring): the gateway's tools through a named provider, a gateway killed and
+//! started again mid-session with the next call succeeding by itself, and an expired token
+//! renewed once for many concurrent calls.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use agentdesk_e2e::oidc::{M2M_SECRET, Oidc};
+use agentdesk_identity::{Identity, KeyringBackend, Secret, SystemBrowser, Vault};
+use agentdesk_mcp::{McpServer, McpServerSettings, ServerState};
+use serde_json::{Map, Value, json};
+
+/// Starts the gateway on `listen` and returns it with its `/mcp` URL.
+fn gateway(config: &Path, issuer: &str, listen: &str) -> (Child, String) {
+    std::fs::write(
+        config,
+        format!(
+            "listen = \"{listen}\"\n[authorizer]\ntype = \"jwt\"\n\
+             discovery_url = \"{issuer}/.well-known/openid-configuration\"\nallowed_clients = [\"m2m\"]\n\
+             [[targets]]\nname = \"everything\"\ntype = \"mcp\"\ncommand = \"node\"\nargs = [{:?}, \"stdio\"]\n",
+            agentdesk_e2e::mcp_servers::everything_js()
+        ),
+    )
+    .expect("gateway config");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agentdesk"))
+        .args(["gateway", "serve", "--config"])
+        .arg(config)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the gateway");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let url = loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).expect("stderr") > 0, "the gateway stopped early");
+        if let Some(url) = line.trim().strip_prefix("AgentDesk gateway listening on ") {
+            break url.to_owned();
+        }
+    };
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while stderr.read_line(&mut sink).is_ok_and(|read| read > 0) {
+            sink.clear();
+        }
+    });
+    (child, url)
+}
+
+fn text(result: &rmcp::model::CallToolResult) -> String {
+    result.content.iter().filter_map(|block| block.as_text().map(|t| t.text.clone())).collect()
+}
+
+fn echo(message: &str) -> Map<String, Value> {
+    match json!({"message": message}) {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gateway_behind_a_named_provider_survives_restarts_and_expiry() {
+    let oidc = Oidc::start(300).await;
+    let folder = tempfile::tempdir().expect("temp");
+    let config = folder.path().join("gateway.toml");
+    let (mut first, url) = gateway(&config, &oidc.issuer, "127.0.0.1:0");
+    let listen = url.trim_start_matches("http://").trim_end_matches("/mcp").to_owned();
+
+    let provider = format!("gw-{}", std::process::id());
+    let providers = BTreeMap::from([(provider.clone(), oidc.m2m())]);
+    let skew = Arc::new(AtomicU64::new(0));
+    let clock = Arc::clone(&skew);
+    let identity =
+        Identity::new(providers, Vault::open(KeyringBackend::Os), Arc::new(SystemBrowser))
+            .with_clock(move || {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|elapsed| elapsed.as_secs())
+                    .unwrap_or(0);
+                now + clock.load(Ordering::SeqCst)
+            });
+    identity.store_secret(&provider, Secret::new(M2M_SECRET)).await.expect("secret");
+    let identity = Arc::new(identity);
+    let settings = McpServerSettings {
+        url: url.clone(),
+        auth: provider.clone(),
+        timeout_seconds: 20,
+        ..McpServerSettings::default()
+    };
+    let server = Arc::new(McpServer::new("gateway", settings, Some(Arc::clone(&identity)), None));
+
+    let tools = server.tools().await.expect("the gateway's tools with the provider's token");
+    assert!(tools.iter().any(|tool| tool.name == "everything___echo"), "{tools:?}");
+    let first_answer = server.call("everything___echo", echo("one")).await.expect("call");
+    assert_eq!(text(&first_answer), "Echo: one");
+
+    // The gateway goes away and comes back on the same address: the next call just works.
+    first.kill().expect("kill the gateway");
+    let _ = first.wait();
+    let (mut second, _) = gateway(&config, &oidc.issuer, &listen);
+    let after_restart = server.call("everything___echo", echo("two")).await.expect("recovered");
+    assert_eq!(text(&after_restart), "Echo: two");
+    assert_eq!(server.status().state, ServerState::Connected);
+
+    // Ten minutes later the token has expired: twenty concurrent calls renew it once.
+    let (tokens_before, _) = oidc.counts().await;
+    skew.store(600, Ordering::SeqCst);
+    let mut calls = tokio::task::JoinSet::new();
+    for index in 0..20 {
+        let server = Arc::clone(&server);
+        calls
+            .spawn(async move { server.call("everything___echo", echo(&index.to_string())).await });
+    }
+    for outcome in calls.join_all().await {
+        assert!(outcome.is_ok_and(|result| result.is_error != Some(true)), "every call succeeds");
+    }
+    let (tokens_after, _) = oidc.counts().await;
+    assert_eq!(tokens_after - tokens_before, 1, "one token request for twenty callers");
+
+    second.kill().expect("stop");
+    let _ = second.wait();
+    identity.forget_everything(&provider).await.expect("clean the keyring");
+}
