@@ -14,7 +14,7 @@ use crate::estimator::EstimateStore;
 use crate::prompts;
 use crate::sandbox_tool::ExecutePython;
 use crate::setup::Connected;
-use crate::tools::{Approval, ToolRegistry};
+use crate::tools::{Approval, Tool, ToolRegistry};
 
 /// What the cost estimator is built from.
 #[derive(Debug, Clone)]
@@ -31,14 +31,19 @@ pub struct EstimatorParts {
     pub region: String,
     /// Whether `execute_python` asks first (`tools.execute_python`).
     pub python: ToolPolicy,
+    /// Tools of the configured MCP servers ([`crate::mcp_tools`]); each asks before it runs.
+    pub mcp: Vec<Arc<dyn Tool>>,
 }
 
 /// Builds the cost estimator. `execute_python` is offered only when the Python runtime is
 /// installed; the other tools read AgentDesk's own data and run without asking.
 pub fn cost_estimator(parts: EstimatorParts) -> Result<Agent, CatalogError> {
-    let EstimatorParts { connected, memory, estimates, sandbox, region, python } = parts;
+    let EstimatorParts { connected, memory, estimates, sandbox, region, python, mcp } = parts;
     let catalog = Catalog::bundled()?;
     let mut tools = ToolRegistry::default();
+    for tool in mcp {
+        tools.register(tool, Approval::Ask);
+    }
     tools.register(Arc::new(GetPrice::new(catalog.clone())), Approval::Allow);
     tools.register(Arc::new(ListServices::new(catalog)), Approval::Allow);
     tools.register(

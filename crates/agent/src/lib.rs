@@ -9,7 +9,8 @@
 //! [`Agent::run_turn`] (`agent.rs`) is the loop: model calls and tool calls until the model
 //! answers, each step streamed as an [`AgentEvent`], stored in memory and traced with the
 //! OpenTelemetry GenAI span names; `tools.rs` holds the [`Tool`] trait and approval policy,
-//! and `sandbox_tool.rs`, `catalog_tools.rs` and `estimate_tools.rs` the tools themselves.
+//! and `sandbox_tool.rs`, `catalog_tools.rs` and `estimate_tools.rs` the tools themselves;
+//! `mcp_tools.rs` offers the configured MCP servers' tools (asked about before they run).
 //! [`estimator`] is the offline cost estimator (parser, pricing from `agentdesk-pricing`,
 //! report, saved estimates); `setup.rs` turns the `[model]` settings into a provider and
 //! finds its key, and `assemble.rs` builds the cost-estimator agent from its parts.
@@ -22,8 +23,8 @@
 //! - Keys are [`Secret`]s: they print as `***` and leave the process only in the request's
 //!   authentication header.
 //!
-//! This crate composes the leaves (config, identity, memory, pricing, wasm-sandbox; `mcp`
-//! as it arrives); it must not depend on Tauri, GTK or WebKit.
+//! This crate composes the leaves (config, identity, memory, pricing, wasm-sandbox) and
+//! `mcp`; it must not depend on Tauri, GTK or WebKit.
 #![deny(missing_docs)]
 
 mod agent;
@@ -34,6 +35,7 @@ mod catalog_tools;
 mod estimate_tools;
 pub mod estimator;
 mod http;
+mod mcp_tools;
 mod openai;
 pub mod prompts;
 mod provider;
@@ -49,11 +51,14 @@ pub use assemble::{EstimatorParts, cost_estimator};
 pub use bedrock::{Bedrock, BedrockOptions};
 pub use catalog_tools::{GetPrice, ListServices, Recall};
 pub use estimate_tools::{CompareEstimates, EstimateCosts, ProposeArchitecture};
+pub use mcp_tools::{McpServerTool, mcp_tools};
 pub use openai::OpenAiCompatible;
 pub use provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,
     ToolCall, ToolSpec, Usage,
 };
 pub use sandbox_tool::ExecutePython;
-pub use setup::{ApiKey, Connected, SetupError, connect, connect_configured, open_vault};
+pub use setup::{
+    ApiKey, Connected, SetupError, connect, connect_configured, mcp_connections, open_vault,
+};
 pub use tools::{Approval, Tool, ToolContext, ToolOutput, ToolRegistry};

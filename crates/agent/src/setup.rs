@@ -92,6 +92,35 @@ pub fn open_vault(store: KeyringStore) -> Result<Vault, VaultError> {
     })
 }
 
+/// The configured MCP servers, signing in through `interaction` when a caller allows it.
+/// The keyring is opened only for servers that keep secrets or name a provider, so that the
+/// others never touch it.
+pub fn mcp_connections(
+    settings: &Settings,
+    interaction: std::sync::Arc<dyn agentdesk_identity::Interaction>,
+) -> agentdesk_mcp::Connections {
+    let servers = settings.mcp_servers.values();
+    let keeps_secrets = servers
+        .clone()
+        .any(|server| !server.secret_env.is_empty() || !server.secret_headers.is_empty());
+    let vault = keeps_secrets
+        .then(|| open_vault(settings.keyring.store))
+        .and_then(|opened| {
+            opened
+                .map_err(|error| tracing::warn!(%error, "no keyring for MCP servers' secrets"))
+                .ok()
+        })
+        .map(std::sync::Arc::new);
+    let identity = servers.clone().any(|server| !server.auth.is_empty()).then(|| {
+        std::sync::Arc::new(agentdesk_identity::Identity::new(
+            settings.providers.clone(),
+            open_vault(settings.keyring.store),
+            interaction,
+        ))
+    });
+    agentdesk_mcp::Connections::new(&settings.mcp_servers, identity.as_ref(), vault.as_ref())
+}
+
 /// Sets up the configured model with its key from the keyring `keyring.store` names (skipped,
 /// and logged, when it cannot be opened) or the environment. May block briefly on the keyring.
 pub fn connect_configured(settings: &Settings) -> Result<Connected, SetupError> {

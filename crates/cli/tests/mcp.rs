@@ -151,3 +151,41 @@ fn claude_desktops_servers_are_imported_with_their_secrets_in_the_keyring() {
     let removed = agentdesk(dir, &["mcp", "remove", "everything"], "");
     assert!(removed.status.success(), "{}", stderr(&removed));
 }
+
+#[test]
+fn in_a_chat_the_model_calls_an_mcp_servers_tool_after_you_say_yes() {
+    use agentdesk_e2e::{Reply, ScriptedModel};
+    let folder = tempfile::tempdir().expect("temp");
+    let dir = folder.path();
+    let model = ScriptedModel::serve(vec![
+        Reply::ToolCall {
+            text: String::new(),
+            id: "call_echo".into(),
+            name: "everything__echo".into(),
+            arguments: serde_json::json!({"message": "from the chat"}),
+        },
+        Reply::Text(vec!["The server said it back.".into()]),
+    ])
+    .expect("model");
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "[model]\nprovider = \"openai-compatible\"\nbase_url = \"{}\"\n\n[mcp_servers.everything]\ncommand = \"node\"\nargs = [{:?}, \"stdio\"]\n",
+            model.base_url,
+            agentdesk_e2e::mcp_servers::everything_js()
+        ),
+    )
+    .expect("config");
+    let chat = agentdesk(dir, &["chat", "--yes", "echo something through the server"], "");
+    assert!(chat.status.success(), "{}", stderr(&chat));
+    assert!(stdout(&chat).contains("The server said it back."), "{}", stdout(&chat));
+    let requests = model.requests.lock().expect("requests").clone();
+    assert!(
+        requests[0]["tools"].as_array().is_some_and(|tools| tools
+            .iter()
+            .any(|tool| tool["function"]["name"] == "everything__echo")),
+        "the server's tools are offered to the model"
+    );
+    let second = requests[1].to_string();
+    assert!(second.contains("Echo: from the chat"), "the tool's result went back: {second}");
+}

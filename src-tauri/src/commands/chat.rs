@@ -247,6 +247,8 @@ async fn build_agent(
         sandbox: state.sandbox().ok(),
         region: settings.estimate.region.clone(),
         python: settings.tools.execute_python,
+        // The desktop offers MCP tools once its Connections page keeps the sessions.
+        mcp: Vec::new(),
     })
     .map_err(|error| ApiError::new(ErrorCode::Internal, error.to_string()))
 }

@@ -3,11 +3,12 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use agentdesk_agent::estimator::{OfflineTurn, answer_offline};
 use agentdesk_agent::{
     Agent, AgentEvent, Approval, Approver, BoxFuture, EstimatorParts, MemoryLink, SetupError,
-    ToolCall, connect_configured, cost_estimator,
+    ToolCall, connect_configured, cost_estimator, mcp_connections, mcp_tools,
 };
 use agentdesk_memory::{LOCAL_ACTOR, MemoryStore};
 use agentdesk_wasm_sandbox::RuntimeId;
@@ -94,6 +95,7 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
             sandbox: Some(sandbox),
             region: settings.estimate.region.clone(),
             python: settings.tools.execute_python,
+            mcp: mcp_tools(&mcp_connections(settings, Arc::new(super::auth::Terminal))).await,
         })?;
         let approver = TerminalApprover { yes: args.yes };
         let session = args.session.unwrap_or_else(new_session_id);

@@ -69,6 +69,8 @@ fn with_model(
             sandbox: Some(open_sandbox(started)?),
             region,
             python: settings.tools.execute_python,
+            // An estimate prices from the catalog; MCP tools join the conversation in `chat`.
+            mcp: Vec::new(),
         })?;
         let mut saved: Option<SavedEstimate> = None;
         let mut on_event = |event: AgentEvent| {

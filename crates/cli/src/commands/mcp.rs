@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use agentdesk_config::{ConfigFile, McpServerSettings};
-use agentdesk_identity::{Identity, Vault};
+use agentdesk_identity::Vault;
 use agentdesk_mcp::{Connections, McpServer, ServerState, ServerStatus};
 use anyhow::{Context, bail};
 use rmcp::model::{CallToolResult, ContentBlock};
@@ -36,22 +36,7 @@ fn vault(started: &Started) -> Option<Vault> {
 }
 
 fn connections(started: &Started) -> Connections {
-    let settings = &started.loaded.settings;
-    let servers = settings.mcp_servers.values();
-    let needs_keyring = servers
-        .clone()
-        .any(|server| !server.secret_env.is_empty() || !server.secret_headers.is_empty());
-    let vault = needs_keyring.then(|| vault(started)).flatten().map(Arc::new);
-    // Signing in is only set up when a server names a provider, so that the others never
-    // touch the keyring.
-    let identity = servers.clone().any(|server| !server.auth.is_empty()).then(|| {
-        Arc::new(Identity::new(
-            settings.providers.clone(),
-            agentdesk_agent::open_vault(settings.keyring.store),
-            Arc::new(Terminal),
-        ))
-    });
-    Connections::new(&settings.mcp_servers, identity.as_ref(), vault.as_ref())
+    agentdesk_agent::mcp_connections(&started.loaded.settings, Arc::new(Terminal))
 }
 
 fn server(started: &Started, name: &str) -> anyhow::Result<Arc<McpServer>> {

@@ -1,0 +1,112 @@
+//! Tools of the configured MCP servers, offered to the agent under names a model API accepts
+//! (`{server}__{tool}`, at most 64 characters) and asked about before they run: they act
+//! outside AgentDesk.
+
+use std::sync::Arc;
+
+use agentdesk_mcp::{Connections, McpServer, ToolNames};
+use rmcp::model::{CallToolResult, ContentBlock, Tool as McpTool};
+use serde_json::Value;
+
+use crate::provider::{BoxFuture, ToolSpec};
+use crate::tools::{Tool, ToolContext, ToolOutput};
+
+/// One MCP server's tool as an agent tool.
+#[derive(Debug)]
+pub struct McpServerTool {
+    server: Arc<McpServer>,
+    tool: McpTool,
+    model_name: String,
+}
+
+impl Tool for McpServerTool {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: self.model_name.clone(),
+            description: self.tool.description.as_deref().unwrap_or_default().to_owned(),
+            input_schema: Value::Object((*self.tool.input_schema).clone()),
+        }
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: &'a Value,
+        _context: &'a ToolContext,
+    ) -> BoxFuture<'a, ToolOutput> {
+        Box::pin(async move {
+            let arguments = match arguments {
+                Value::Object(arguments) => arguments.clone(),
+                Value::Null => serde_json::Map::new(),
+                other => {
+                    return ToolOutput::error(format!(
+                        "the arguments must be a JSON object, not {other}"
+                    ));
+                }
+            };
+            match self.server.call(&self.tool.name, arguments).await {
+                Ok(result) => output(&result),
+                Err(error) => ToolOutput::error(error.to_string()),
+            }
+        })
+    }
+}
+
+/// The model's reading of a tool result: its text, other content described, and structured
+/// content as JSON when there is no text.
+fn output(result: &CallToolResult) -> ToolOutput {
+    let mut parts: Vec<String> = result
+        .content
+        .iter()
+        .map(|block| match block {
+            ContentBlock::Text(text) => text.text.clone(),
+            ContentBlock::Image(image) => format!("[an image, {}]", image.mime_type),
+            ContentBlock::Audio(audio) => format!("[audio, {}]", audio.mime_type),
+            other => serde_json::to_string(other).unwrap_or_default(),
+        })
+        .collect();
+    if parts.is_empty()
+        && let Some(structured) = &result.structured_content
+    {
+        parts.push(structured.to_string());
+    }
+    let text = parts.join("\n");
+    let mut output =
+        if result.is_error == Some(true) { ToolOutput::error(text) } else { ToolOutput::ok(text) };
+    output.structured_content = result.structured_content.clone();
+    output
+}
+
+/// The tools of every enabled server, listed now (side by side). A server that cannot be
+/// reached offers nothing this time; its status says why.
+pub async fn mcp_tools(connections: &Connections) -> Vec<Arc<dyn Tool>> {
+    let mut listings = tokio::task::JoinSet::new();
+    for server in connections.servers().filter(|server| server.settings().enabled) {
+        let server = Arc::clone(server);
+        listings.spawn(async move {
+            let listed = server.tools().await;
+            (server, listed)
+        });
+    }
+    let mut listed = listings.join_all().await;
+    listed.sort_by(|a, b| a.0.name().cmp(b.0.name()));
+    let mut names = ToolNames::default();
+    let mut tools: Vec<Arc<dyn Tool>> = Vec::new();
+    for (server, listing) in listed {
+        match listing {
+            Ok(server_tools) => {
+                for tool in server_tools.iter() {
+                    let model_name = names.model_name(server.name(), &tool.name);
+                    tools.push(Arc::new(McpServerTool {
+                        server: Arc::clone(&server),
+                        tool: tool.clone(),
+                        model_name,
+                    }));
+                }
+            }
+            Err(error) => {
+                tracing::warn!(server = server.name(), %error, "its tools are not offered");
+            }
+        }
+    }
+    tools
+}
