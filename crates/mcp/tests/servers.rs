@@ -2,8 +2,10 @@
 //! streamable HTTP — every kind of result, progress that keeps a slow call alive, the tool's
 //! own error, schema breaks caught before sending — and a server written to misbehave
 //! (tests/mcp-servers/misbehaving.mjs): garbage, a 30 MB line, silence, a crash, unknown
-//! notifications, each a clear error in time with a status that says so.
+//! notifications, each a clear error in time with a status that says so; and AWS Labs'
+//! pricing server (PyPI) with no AWS credentials, which must list its tools and say so.
 
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -195,4 +197,34 @@ async fn a_server_that_cannot_start_says_why() {
     );
     assert!(matches!(disabled.tools().await, Err(McpError::Disabled(_))));
     assert_eq!(disabled.status().state, ServerState::Disabled);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_aws_pricing_server_from_pypi_lists_its_tools_and_names_missing_credentials() {
+    let program = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/mcp-venv/bin/awslabs.aws-pricing-mcp-server");
+    let home = tempfile::tempdir().expect("an empty home: no AWS profile");
+    let mut settings = stdio(&program.display().to_string(), &[], 60);
+    // As the seed passes the user's AWS credentials in the environment; here there are none.
+    for (variable, value) in [
+        ("AWS_REGION", "us-east-1"),
+        ("FASTMCP_LOG_LEVEL", "ERROR"),
+        ("HOME", &home.path().display().to_string()),
+        ("AWS_ACCESS_KEY_ID", ""),
+        ("AWS_SECRET_ACCESS_KEY", ""),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
+        ("AWS_CONFIG_FILE", "/nonexistent/config"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ] {
+        settings.env.insert(variable.into(), value.into());
+    }
+    let server = McpServer::new("pricing", settings, None, None);
+    let tools = server.tools().await.expect("the pricing server's tools");
+    let names: Vec<&str> = tools.iter().map(|tool| tool.name.as_ref()).collect();
+    for expected in ["get_pricing", "get_pricing_service_codes", "generate_cost_report"] {
+        assert!(names.contains(&expected), "{expected} in {names:?}");
+    }
+    let answer = server.call("get_pricing_service_codes", Map::new()).await.expect("an answer");
+    let said = format!("{}{}", text(&answer), answer.structured_content.unwrap_or_default());
+    assert!(said.contains("Unable to locate credentials"), "its own error: {said}");
 }
