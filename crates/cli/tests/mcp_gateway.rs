@@ -8,16 +8,19 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use agentdesk_e2e::oidc::{M2M_SECRET, Oidc};
 use agentdesk_identity::{Identity, KeyringBackend, Secret, SystemBrowser, Vault};
 use agentdesk_mcp::{McpServer, McpServerSettings, ServerState};
 use serde_json::{Map, Value, json};
 
-/// Starts the gateway on `listen` and returns it with its `/mcp` URL.
-fn gateway(config: &Path, issuer: &str, listen: &str) -> (Child, String) {
+/// Everything the gateways wrote to stderr (their logs, at `-v`).
+type Logs = Arc<Mutex<String>>;
+
+/// Starts the gateway on `listen` and returns it with its `/mcp` URL; its log goes to `logs`.
+fn gateway(config: &Path, issuer: &str, listen: &str, logs: &Logs) -> (Child, String) {
     std::fs::write(
         config,
         format!(
@@ -29,7 +32,7 @@ fn gateway(config: &Path, issuer: &str, listen: &str) -> (Child, String) {
     )
     .expect("gateway config");
     let mut child = Command::new(env!("CARGO_BIN_EXE_agentdesk"))
-        .args(["gateway", "serve", "--config"])
+        .args(["-v", "gateway", "serve", "--config"])
         .arg(config)
         .stderr(Stdio::piped())
         .spawn()
@@ -38,14 +41,17 @@ fn gateway(config: &Path, issuer: &str, listen: &str) -> (Child, String) {
     let url = loop {
         let mut line = String::new();
         assert!(stderr.read_line(&mut line).expect("stderr") > 0, "the gateway stopped early");
+        logs.lock().expect("logs").push_str(&line);
         if let Some(url) = line.trim().strip_prefix("AgentDesk gateway listening on ") {
             break url.to_owned();
         }
     };
+    let logs = Arc::clone(logs);
     std::thread::spawn(move || {
-        let mut sink = String::new();
-        while stderr.read_line(&mut sink).is_ok_and(|read| read > 0) {
-            sink.clear();
+        let mut line = String::new();
+        while stderr.read_line(&mut line).is_ok_and(|read| read > 0) {
+            logs.lock().expect("logs").push_str(&line);
+            line.clear();
         }
     });
     (child, url)
@@ -67,7 +73,8 @@ async fn a_gateway_behind_a_named_provider_survives_restarts_and_expiry() {
     let oidc = Oidc::start(300).await;
     let folder = tempfile::tempdir().expect("temp");
     let config = folder.path().join("gateway.toml");
-    let (mut first, url) = gateway(&config, &oidc.issuer, "127.0.0.1:0");
+    let logs = Logs::default();
+    let (mut first, url) = gateway(&config, &oidc.issuer, "127.0.0.1:0", &logs);
     let listen = url.trim_start_matches("http://").trim_end_matches("/mcp").to_owned();
 
     let provider = format!("gw-{}", std::process::id());
@@ -101,7 +108,7 @@ async fn a_gateway_behind_a_named_provider_survives_restarts_and_expiry() {
     // The gateway goes away and comes back on the same address: the next call just works.
     first.kill().expect("kill the gateway");
     let _ = first.wait();
-    let (mut second, _) = gateway(&config, &oidc.issuer, &listen);
+    let (mut second, _) = gateway(&config, &oidc.issuer, &listen, &logs);
     let after_restart = server.call("everything___echo", echo("two")).await.expect("recovered");
     assert_eq!(text(&after_restart), "Echo: two");
     assert_eq!(server.status().state, ServerState::Connected);
@@ -121,7 +128,17 @@ async fn a_gateway_behind_a_named_provider_survives_restarts_and_expiry() {
     let (tokens_after, _) = oidc.counts().await;
     assert_eq!(tokens_after - tokens_before, 1, "one token request for twenty callers");
 
+    // The gateway logs each call (structured: tool, outcome, time), never a token.
+    let token = identity
+        .access_token(&provider, &agentdesk_identity::TokenRequest::default())
+        .await
+        .expect("the token in use");
     second.kill().expect("stop");
     let _ = second.wait();
+    let logs = logs.lock().expect("logs").clone();
+    assert!(logs.contains("tools/call") && logs.contains("everything___echo"), "{logs}");
+    assert!(!logs.contains(token.expose()), "no token in the gateway's log");
+    let signature = token.expose().rsplit('.').next().unwrap_or_default();
+    assert!(signature.len() > 20 && !logs.contains(signature), "not even part of one");
     identity.forget_everything(&provider).await.expect("clean the keyring");
 }
