@@ -525,6 +525,16 @@ impl McpServer {
             Ok(Err(error)) => {
                 if self.settings.is_stdio() {
                     self.stderr.settled(LAST_WORDS).await;
+                } else if error.auth_challenge().is_none() && self.speaks_legacy_sse().await {
+                    return Err(McpError::Unavailable {
+                        server: self.name.clone(),
+                        message: format!(
+                            "{} uses the deprecated HTTP+SSE transport (protocol 2024-11-05), which \
+                             AgentDesk does not speak: ask for its streamable HTTP endpoint (often \
+                             /mcp instead of /sse)",
+                            self.settings.url
+                        ),
+                    });
                 }
                 Err(self.initialize_error(&error))
             }
@@ -537,6 +547,38 @@ impl McpServer {
                 ),
             }),
         }
+    }
+
+    /// Whether the URL answers a GET with the old transport's event stream, whose first event
+    /// names the endpoint to post to.
+    async fn speaks_legacy_sse(&self) -> bool {
+        let probe = async {
+            let response = reqwest::Client::new()
+                .get(&self.settings.url)
+                .header("accept", "text/event-stream")
+                .send()
+                .await
+                .ok()?;
+            let is_stream = response
+                .headers()
+                .get("content-type")
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|value| value.starts_with("text/event-stream"));
+            if !is_stream {
+                return Some(false);
+            }
+            let mut response = response;
+            let mut seen = Vec::new();
+            while seen.len() < 4096 {
+                let chunk = response.chunk().await.ok()??;
+                seen.extend_from_slice(&chunk);
+                if String::from_utf8_lossy(&seen).contains("event: endpoint") {
+                    return Some(true);
+                }
+            }
+            Some(false)
+        };
+        tokio::time::timeout(Duration::from_secs(3), probe).await.ok().flatten().unwrap_or(false)
     }
 
     fn initialize_error(&self, error: &ClientInitializeError) -> McpError {

@@ -228,3 +228,37 @@ async fn the_aws_pricing_server_from_pypi_lists_its_tools_and_names_missing_cred
     let said = format!("{}{}", text(&answer), answer.structured_content.unwrap_or_default());
     assert!(said.contains("Unable to locate credentials"), "its own error: {said}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_on_the_deprecated_sse_transport_is_named_as_such() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut legacy = tokio::process::Command::new("node")
+        .args([agentdesk_e2e::mcp_servers::everything_js(), "sse".into()])
+        .env("PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start server-everything on the old SSE transport");
+    let mut lines = tokio::io::BufReader::new(legacy.stderr.take().expect("stderr")).lines();
+    while let Some(line) = lines.next_line().await.expect("stderr") {
+        if line.contains("running on port") {
+            break;
+        }
+    }
+    let settings = McpServerSettings {
+        url: format!("http://127.0.0.1:{port}/sse"),
+        timeout_seconds: 10,
+        ..McpServerSettings::default()
+    };
+    let server = McpServer::new("legacy", settings, None, None);
+    let outcome = server.tools().await;
+    assert!(
+        matches!(&outcome, Err(McpError::Unavailable { message, .. }) if message.contains("deprecated HTTP+SSE")),
+        "{outcome:?}"
+    );
+}
