@@ -19,8 +19,18 @@ use serde_json::{Map, Value, json};
 /// Everything the gateways wrote to stderr (their logs, at `-v`).
 type Logs = Arc<Mutex<String>>;
 
+/// A gateway process, stopped when dropped (also when the test fails).
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the gateway on `listen` and returns it with its `/mcp` URL; its log goes to `logs`.
-fn gateway(config: &Path, issuer: &str, listen: &str, logs: &Logs) -> (Child, String) {
+fn gateway(config: &Path, issuer: &str, listen: &str, logs: &Logs) -> (Running, String) {
     std::fs::write(
         config,
         format!(
@@ -54,7 +64,7 @@ fn gateway(config: &Path, issuer: &str, listen: &str, logs: &Logs) -> (Child, St
             line.clear();
         }
     });
-    (child, url)
+    (Running(child), url)
 }
 
 fn text(result: &rmcp::model::CallToolResult) -> String {
@@ -74,7 +84,7 @@ async fn a_gateway_behind_a_named_provider_survives_restarts_and_expiry() {
     let folder = tempfile::tempdir().expect("temp");
     let config = folder.path().join("gateway.toml");
     let logs = Logs::default();
-    let (mut first, url) = gateway(&config, &oidc.issuer, "127.0.0.1:0", &logs);
+    let (first, url) = gateway(&config, &oidc.issuer, "127.0.0.1:0", &logs);
     let listen = url.trim_start_matches("http://").trim_end_matches("/mcp").to_owned();
 
     let provider = format!("gw-{}", std::process::id());
@@ -100,15 +110,31 @@ async fn a_gateway_behind_a_named_provider_survives_restarts_and_expiry() {
     };
     let server = Arc::new(McpServer::new("gateway", settings, Some(Arc::clone(&identity)), None));
 
+    // With only the URL, the client reads where to sign in from the gateway's 401 and its
+    // protected-resource metadata.
+    let anonymous = McpServer::new(
+        "anonymous",
+        McpServerSettings { url: url.clone(), ..McpServerSettings::default() },
+        None,
+        None,
+    );
+    match anonymous.tools().await {
+        Err(agentdesk_mcp::McpError::NeedsProvider { authorization_server, resource, .. }) => {
+            assert_eq!(authorization_server, oidc.issuer);
+            assert_eq!(resource, url);
+        }
+        other => panic!("the sign-in is discovered: {other:?}"),
+    }
+    assert_eq!(anonymous.status().state, ServerState::NeedsSignIn);
+
     let tools = server.tools().await.expect("the gateway's tools with the provider's token");
     assert!(tools.iter().any(|tool| tool.name == "everything___echo"), "{tools:?}");
     let first_answer = server.call("everything___echo", echo("one")).await.expect("call");
     assert_eq!(text(&first_answer), "Echo: one");
 
     // The gateway goes away and comes back on the same address: the next call just works.
-    first.kill().expect("kill the gateway");
-    let _ = first.wait();
-    let (mut second, _) = gateway(&config, &oidc.issuer, &listen, &logs);
+    drop(first);
+    let (second, _) = gateway(&config, &oidc.issuer, &listen, &logs);
     let after_restart = server.call("everything___echo", echo("two")).await.expect("recovered");
     assert_eq!(text(&after_restart), "Echo: two");
     assert_eq!(server.status().state, ServerState::Connected);
@@ -133,8 +159,7 @@ async fn a_gateway_behind_a_named_provider_survives_restarts_and_expiry() {
         .access_token(&provider, &agentdesk_identity::TokenRequest::default())
         .await
         .expect("the token in use");
-    second.kill().expect("stop");
-    let _ = second.wait();
+    drop(second);
     let logs = logs.lock().expect("logs").clone();
     assert!(logs.contains("tools/call") && logs.contains("everything___echo"), "{logs}");
     assert!(!logs.contains(token.expose()), "no token in the gateway's log");

@@ -63,7 +63,7 @@ pub struct GatewayConfig {
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
     /// The URL clients reach the gateway at, for the protected-resource metadata
-    /// (default `http://{listen}`).
+    /// (default `http://` and the address it listens on).
     #[serde(default)]
     pub public_url: Option<String>,
     /// Seconds a tool call may take before the caller gets an error (default 55, as AWS's).
@@ -326,7 +326,8 @@ impl GatewayConfig {
         }
         gateway.warm_up().await;
         let stop = CancellationToken::new();
-        let endpoint = Endpoint::new(&self.public_url(), &self.authorization_server())
+        let bound = listener.local_addr().map_err(|error| format!("no local address: {error}"))?;
+        let endpoint = Endpoint::new(&self.public_url(bound), &self.authorization_server())
             .with_session_idle(Duration::from_secs(self.session_idle_seconds))
             .with_shutdown(stop.clone());
         let app = crate::server::router(gateway, authorizer, &endpoint);
@@ -341,9 +342,10 @@ impl GatewayConfig {
             .map_err(|error| format!("the gateway stopped: {error}"))
     }
 
-    /// Where clients reach the gateway.
-    pub fn public_url(&self) -> String {
-        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen))
+    /// Where clients reach the gateway: `public_url`, or the address it is `bound` to (which
+    /// differs from `listen` when that asks for any free port).
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{bound}"))
     }
 }
 

@@ -18,6 +18,21 @@ pub enum McpError {
         /// Its credential provider.
         provider: String,
     },
+    /// The server wants a sign-in and no provider is set for it; its protected-resource
+    /// metadata (RFC 9728) named where to sign in.
+    #[error(
+        "{server} wants a sign-in with {authorization_server}: add a provider for it \
+         (agentdesk auth add NAME --issuer {authorization_server} --client-id ID --resource {resource}) \
+         and name it as the server's auth (agentdesk mcp add {server} --url {resource} --auth NAME)"
+    )]
+    NeedsProvider {
+        /// The server.
+        server: String,
+        /// The authorization server its metadata names.
+        authorization_server: String,
+        /// The resource to ask tokens for.
+        resource: String,
+    },
     /// The server refused the credentials it was given.
     #[error("{server} refused the credentials: {message}")]
     Unauthorized {

@@ -193,7 +193,9 @@ impl McpServer {
     /// Records a failure in the status and hands it back.
     fn failed(&self, error: McpError) -> McpError {
         let state = match &error {
-            McpError::NeedsSignIn { .. } => ServerState::NeedsSignIn,
+            McpError::NeedsSignIn { .. } | McpError::NeedsProvider { .. } => {
+                ServerState::NeedsSignIn
+            }
             McpError::Unauthorized { .. } => ServerState::Expired,
             _ => ServerState::Failed,
         };
@@ -525,6 +527,11 @@ impl McpServer {
             Ok(Err(error)) => {
                 if self.settings.is_stdio() {
                     self.stderr.settled(LAST_WORDS).await;
+                } else if let Some(challenge) = error.auth_challenge()
+                    && self.settings.auth.is_empty()
+                    && let Some(found) = self.protected_resource(challenge).await
+                {
+                    return Err(found);
                 } else if error.auth_challenge().is_none() && self.speaks_legacy_sse().await {
                     return Err(McpError::Unavailable {
                         server: self.name.clone(),
@@ -547,6 +554,21 @@ impl McpServer {
                 ),
             }),
         }
+    }
+
+    /// Where the server says to sign in: the authorization server in the protected-resource
+    /// metadata (RFC 9728) its 401 challenge points to.
+    async fn protected_resource(&self, challenge: &str) -> Option<McpError> {
+        let start = challenge.find("resource_metadata=\"")? + "resource_metadata=\"".len();
+        let metadata_url = &challenge[start..][..challenge[start..].find('"')?];
+        let fetched = async {
+            reqwest::Client::new().get(metadata_url).send().await.ok()?.json::<Value>().await.ok()
+        };
+        let metadata = tokio::time::timeout(Duration::from_secs(10), fetched).await.ok()??;
+        let authorization_server = metadata["authorization_servers"][0].as_str()?.to_owned();
+        let resource =
+            metadata["resource"].as_str().map_or_else(|| self.settings.url.clone(), str::to_owned);
+        Some(McpError::NeedsProvider { server: self.name.clone(), authorization_server, resource })
     }
 
     /// Whether the URL answers a GET with the old transport's event stream, whose first event
