@@ -1,8 +1,9 @@
 //! The MCP client in front of AgentDesk's own gateway (`agentdesk gateway serve`, a real
 //! process) with tokens from a real OpenID provider (oidc-provider, client credentials, the
 //! secret in the keyring): the gateway's tools through a named provider, a gateway killed and
-//! started again mid-session with the next call succeeding by itself, and an expired token
-//! renewed once for many concurrent calls.
+//! started again mid-session with the next call succeeding by itself, an expired token
+//! renewed once for many concurrent calls, and new `agentdesk` processes (as after a restart
+//! of the app) reusing the kept token without a request to the provider.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -166,4 +167,64 @@ async fn a_gateway_behind_a_named_provider_survives_restarts_and_expiry() {
     let signature = token.expose().rsplit('.').next().unwrap_or_default();
     assert!(signature.len() > 20 && !logs.contains(signature), "not even part of one");
     identity.forget_everything(&provider).await.expect("clean the keyring");
+}
+
+fn agentdesk(folder: &Path, args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agentdesk"))
+        .arg("--config")
+        .arg(folder.join("config.toml"))
+        .arg("--data-dir")
+        .arg(folder.join("data"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run agentdesk");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("stdin");
+    child.wait_with_output().expect("output")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_process_reuses_the_kept_token_without_asking_the_provider() {
+    let oidc = Oidc::start(300).await;
+    let folder = tempfile::tempdir().expect("temp");
+    let dir = folder.path();
+    let logs = Logs::default();
+    let (_gateway, url) = gateway(&dir.join("gateway.toml"), &oidc.issuer, "127.0.0.1:0", &logs);
+    let provider = format!("gw-cli-{}", std::process::id());
+    let add = [
+        "auth",
+        "add",
+        &provider,
+        "--issuer",
+        &oidc.issuer,
+        "--client-id",
+        "m2m",
+        "--flow",
+        "client-credentials",
+        "--scope",
+        "gateway",
+        "--client-secret",
+    ];
+    let added = agentdesk(dir, &add, M2M_SECRET);
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let server = agentdesk(dir, &["mcp", "add", "gateway", "--url", &url, "--auth", &provider], "");
+    assert!(server.status.success(), "{}", String::from_utf8_lossy(&server.stderr));
+
+    let call = ["mcp", "call", "gateway", "everything___echo", "--args", r#"{"message": "hi"}"#];
+    let first = agentdesk(dir, &call, "");
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let (tokens, _) = oidc.counts().await;
+    // Each run is a fresh process, as after a restart of the app: the token comes from the
+    // keyring while it is valid, with no sign-in and no request to the provider.
+    for _ in 0..2 {
+        let again = agentdesk(dir, &call, "");
+        assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+        assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), "Echo: hi");
+    }
+    assert_eq!(oidc.counts().await.0, tokens, "no new token while the kept one is valid");
+    let removed = agentdesk(dir, &["auth", "remove", &provider], "");
+    assert!(removed.status.success(), "{}", String::from_utf8_lossy(&removed.stderr));
 }
