@@ -3,30 +3,13 @@
 //! tools, calls (text, a schema break, the tool's own error), remove with its secrets, and an
 //! import of Claude Desktop's config whose secrets go to the keyring, never the config file.
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod support;
+
+use std::process::Output;
 
 use agentdesk_identity::{KeyringBackend, Vault};
 use serde_json::Value;
-
-fn agentdesk(folder: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agentdesk"))
-        .arg("--config")
-        .arg(folder.join("config.toml"))
-        .arg("--data-dir")
-        .arg(folder.join("data"))
-        .arg("--cache-dir")
-        .arg(folder.join("cache"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run agentdesk");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("stdin");
-    child.wait_with_output().expect("output")
-}
+use support::agentdesk;
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

@@ -5,6 +5,8 @@
 //! renewed once for many concurrent calls, and new `agentdesk` processes (as after a restart
 //! of the app) reusing the kept token without a request to the provider.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -16,6 +18,7 @@ use agentdesk_e2e::oidc::{M2M_SECRET, Oidc};
 use agentdesk_identity::{Identity, KeyringBackend, Secret, SystemBrowser, Vault};
 use agentdesk_mcp::{McpServer, McpServerSettings, ServerState};
 use serde_json::{Map, Value, json};
+use support::agentdesk;
 
 /// Everything the gateways wrote to stderr (their logs, at `-v`).
 type Logs = Arc<Mutex<String>>;
@@ -167,23 +170,6 @@ async fn a_gateway_behind_a_named_provider_survives_restarts_and_expiry() {
     let signature = token.expose().rsplit('.').next().unwrap_or_default();
     assert!(signature.len() > 20 && !logs.contains(signature), "not even part of one");
     identity.forget_everything(&provider).await.expect("clean the keyring");
-}
-
-fn agentdesk(folder: &Path, args: &[&str], input: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agentdesk"))
-        .arg("--config")
-        .arg(folder.join("config.toml"))
-        .arg("--data-dir")
-        .arg(folder.join("data"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run agentdesk");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("stdin");
-    child.wait_with_output().expect("output")
 }
 
 #[tokio::test(flavor = "multi_thread")]
