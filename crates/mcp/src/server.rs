@@ -37,8 +37,6 @@ use crate::tap::{Observed, Unaddressed};
 
 /// How long a crashed local server's last stderr lines are waited for.
 const LAST_WORDS: Duration = Duration::from_secs(1);
-/// The longest a reconnect waits between attempts in the keep-alive loop.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Values under these locks are replaced whole: a poisoned one holds nothing torn.
@@ -649,38 +647,5 @@ impl McpServer {
                 message: other.to_string(),
             },
         }
-    }
-
-    /// Pings the server every `every` while it is in use, so a dead session shows as failed
-    /// before the next call; after a failure it reconnects, waiting 1, 2, 4 … up to 30 s
-    /// between attempts. Ends when the server is dropped.
-    pub fn keep_alive(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
-        let server = Arc::downgrade(self);
-        tokio::spawn(async move {
-            let mut backoff = Duration::from_secs(1);
-            loop {
-                let Some(server) = server.upgrade() else { return };
-                if !server.settings.enabled || server.status().state == ServerState::Idle {
-                    drop(server);
-                    tokio::time::sleep(every).await;
-                    continue;
-                }
-                let pause = match server.connect(false).await {
-                    Ok(()) => {
-                        backoff = Duration::from_secs(1);
-                        every
-                    }
-                    Err(McpError::NeedsSignIn { .. }) => every,
-                    Err(error) => {
-                        tracing::debug!(server = server.name, %error, "keep-alive failed");
-                        let pause = backoff;
-                        backoff = (backoff * 2).min(MAX_BACKOFF);
-                        pause
-                    }
-                };
-                drop(server);
-                tokio::time::sleep(pause).await;
-            }
-        })
     }
 }
