@@ -15,3 +15,36 @@ pub fn everything_js() -> String {
         .display()
         .to_string()
 }
+
+/// server-everything serving `transport` (`streamableHttp`, or the deprecated `sse`) on
+/// `port`, once it says it listens; it is stopped when the handle is dropped. Its stderr
+/// keeps being read, so it never blocks on a full pipe.
+pub async fn serve_everything(transport: &str, port: u16) -> tokio::process::Child {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new("node")
+        .args([everything_js().as_str(), transport])
+        .env("PORT", port.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start server-everything");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = tokio::io::BufReader::new(stderr).lines();
+    while let Some(line) = lines.next_line().await.expect("stderr") {
+        // "… listening on port N" (streamable HTTP), "… running on port N" (SSE).
+        if line.contains("on port") {
+            break;
+        }
+    }
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    child
+}
+
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}

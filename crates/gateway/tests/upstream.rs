@@ -3,7 +3,6 @@
 //! structured content, progress); a server written to hang, crash and flood; and a second
 //! gateway that wants a bearer from a real OpenID provider (client credentials).
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,7 +20,6 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{ClientHandler, ServiceExt};
 use serde_json::{Map, Value, json};
-use tokio::io::AsyncBufReadExt;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
@@ -215,23 +213,8 @@ async fn server_everything_over_stdio_comes_through_unchanged() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn server_everything_over_streamable_http_comes_through() {
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-        probe.local_addr().expect("addr").port()
-    };
-    let mut server = tokio::process::Command::new("node")
-        .args([agentdesk_e2e::mcp_servers::everything_js(), "streamableHttp".into()])
-        .env("PORT", port.to_string())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start server-everything over HTTP");
-    let mut stderr = tokio::io::BufReader::new(server.stderr.take().expect("stderr")).lines();
-    while let Some(line) = stderr.next_line().await.expect("stderr") {
-        if line.contains("listening on port") {
-            break;
-        }
-    }
+    let port = agentdesk_e2e::mcp_servers::free_port();
+    let _server = agentdesk_e2e::mcp_servers::serve_everything("streamableHttp", port).await;
     let url = serve(Gateway::new(Duration::from_secs(30), false).with_upstream(Upstream::new(
         "web",
         UpstreamSource::Http { url: format!("http://127.0.0.1:{port}/mcp"), auth: None },

@@ -24,6 +24,8 @@ pub struct Imported {
     pub secrets: Vec<(String, String)>,
     /// What could not be carried over, for the user.
     pub notes: Vec<String>,
+    /// Whether it can be saved: it was read, and its settings have no problem.
+    pub usable: bool,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +91,7 @@ pub fn read_client_config(text: &str) -> Result<Vec<Imported>, McpError> {
                     settings: McpServerSettings::default(),
                     secrets: Vec::new(),
                     notes: vec![format!("{name}: skipped, {error}")],
+                    usable: false,
                 });
                 continue;
             }
@@ -124,8 +127,10 @@ pub fn read_client_config(text: &str) -> Result<Vec<Imported>, McpError> {
                 settings.headers.insert(header, value);
             }
         }
-        notes.extend(settings.problems(&name));
-        imported.push(Imported { name, settings, secrets, notes });
+        let problems = settings.problems(&name);
+        let usable = problems.is_empty();
+        notes.extend(problems);
+        imported.push(Imported { name, settings, secrets, notes, usable });
     }
     Ok(imported)
 }
@@ -153,7 +158,7 @@ mod tests {
             github.secrets,
             [("mcp.github.env.GITHUB_PERSONAL_ACCESS_TOKEN".to_owned(), "ghp_x".to_owned())]
         );
-        assert!(github.notes.is_empty(), "{:?}", github.notes);
+        assert!(github.notes.is_empty() && github.usable, "{:?}", github.notes);
         let remote = imported.iter().find(|server| server.name == "remote").expect("remote");
         assert_eq!(remote.settings.secret_headers, ["Authorization"]);
         assert_eq!(remote.settings.headers.get("X-Team").map(String::as_str), Some("blue"));
@@ -161,7 +166,7 @@ mod tests {
         let old = imported.iter().find(|server| server.name == "old").expect("old");
         assert!(old.notes[0].contains("deprecated HTTP+SSE"), "{:?}", old.notes);
         let broken = imported.iter().find(|server| server.name == "broken").expect("broken");
-        assert!(broken.notes[0].contains("skipped"), "{:?}", broken.notes);
+        assert!(broken.notes[0].contains("skipped") && !broken.usable, "{:?}", broken.notes);
         assert!(read_client_config("[1, 2]").is_err());
     }
 }

@@ -6,13 +6,12 @@
 //! pricing server (PyPI) with no AWS credentials, which must list its tools and say so.
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use agentdesk_e2e::mcp_servers::{free_port, serve_everything};
 use agentdesk_mcp::{McpError, McpServer, McpServerSettings, ServerState};
 use rmcp::model::ContentBlock;
 use serde_json::{Map, Value, json};
-use tokio::io::AsyncBufReadExt;
 
 fn arguments(value: Value) -> Map<String, Value> {
     match value {
@@ -98,30 +97,8 @@ async fn server_everything_over_stdio_gives_every_kind_of_result() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn server_everything_over_streamable_http_survives_a_restart() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let start = || async {
-        let mut child = tokio::process::Command::new("node")
-            .args([agentdesk_e2e::mcp_servers::everything_js(), "streamableHttp".into()])
-            .env("PORT", port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start server-everything over HTTP");
-        let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
-        while let Some(line) = lines.next_line().await.expect("stderr") {
-            if line.contains("listening on port") {
-                break;
-            }
-        }
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        child
-    };
-    let mut first = start().await;
+    let port = free_port();
+    let mut first = serve_everything("streamableHttp", port).await;
     let settings = McpServerSettings {
         url: format!("http://127.0.0.1:{port}/mcp"),
         timeout_seconds: 10,
@@ -133,7 +110,7 @@ async fn server_everything_over_streamable_http_survives_a_restart() {
 
     first.kill().await.expect("stop the server");
     let _ = first.wait().await;
-    let _second = start().await;
+    let _second = serve_everything("streamableHttp", port).await;
     let started = Instant::now();
     let again = server
         .call("echo", arguments(json!({"message": "back"})))
@@ -231,25 +208,8 @@ async fn the_aws_pricing_server_from_pypi_lists_its_tools_and_names_missing_cred
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_on_the_deprecated_sse_transport_is_named_as_such() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let mut legacy = tokio::process::Command::new("node")
-        .args([agentdesk_e2e::mcp_servers::everything_js(), "sse".into()])
-        .env("PORT", port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start server-everything on the old SSE transport");
-    let mut lines = tokio::io::BufReader::new(legacy.stderr.take().expect("stderr")).lines();
-    while let Some(line) = lines.next_line().await.expect("stderr") {
-        if line.contains("running on port") {
-            break;
-        }
-    }
+    let port = free_port();
+    let _legacy = serve_everything("sse", port).await;
     let settings = McpServerSettings {
         url: format!("http://127.0.0.1:{port}/sse"),
         timeout_seconds: 10,

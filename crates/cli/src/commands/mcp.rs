@@ -293,9 +293,7 @@ fn import(started: &Started, path: Option<std::path::PathBuf>) -> anyhow::Result
             skipped += 1;
             continue;
         }
-        if !server.settings.problems(&server.name).is_empty()
-            || server.notes.iter().any(|note| note.contains("skipped"))
-        {
+        if !server.usable {
             for note in &server.notes {
                 println!("{note}");
             }
