@@ -1,7 +1,8 @@
 // A real OpenID Provider for AgentDesk's identity tests: panva's certified oidc-provider on
 // 127.0.0.1 and a free port, with a public native client (code + PKCE, refresh, device flow),
-// a confidential machine-to-machine client (client credentials), revocation and short token
-// lifetimes so that refresh is exercised. It prints "READY <issuer>" once listening, and
+// a confidential machine-to-machine client (client credentials), dynamic client registration
+// (RFC 7591, open to anyone, as MCP servers' authorization servers offer it), revocation and
+// short token lifetimes so that refresh is exercised. It prints "READY <issuer>" once listening, and
 // counts token requests at GET /test/counts so a test can see how many calls reached it.
 // Only for tests: any login and password is accepted (devInteractions).
 import http from "node:http";
@@ -12,7 +13,7 @@ import Provider from "oidc-provider";
 process.stdout.on("error", () => {});
 
 const accessTokenSeconds = Number(process.env.ACCESS_TOKEN_TTL ?? 30);
-const counts = { token: 0, revocation: 0 };
+const counts = { token: 0, revocation: 0, registration: 0 };
 
 const server = http.createServer();
 server.listen(0, "127.0.0.1", () => {
@@ -47,6 +48,7 @@ server.listen(0, "127.0.0.1", () => {
       deviceFlow: { enabled: true },
       clientCredentials: { enabled: true },
       revocation: { enabled: true },
+      registration: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => "urn:agentdesk:gateway",
@@ -76,6 +78,7 @@ server.listen(0, "127.0.0.1", () => {
   provider.use(async (ctx, next) => {
     if (ctx.method === "POST" && ctx.path === "/token") counts.token += 1;
     if (ctx.method === "POST" && ctx.path === "/token/revocation") counts.revocation += 1;
+    if (ctx.method === "POST" && ctx.path === "/reg") counts.registration += 1;
     await next();
   });
   const callback = provider.callback();

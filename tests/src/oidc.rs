@@ -90,15 +90,24 @@ impl Oidc {
         answer["access_token"].as_str().expect("access token").to_owned()
     }
 
-    /// How many token and revocation requests reached the provider.
-    pub async fn counts(&self) -> (u64, u64) {
+    /// How many clients registered themselves (RFC 7591).
+    pub async fn registrations(&self) -> u64 {
+        self.count("registration").await
+    }
+
+    async fn count(&self, what: &str) -> u64 {
         let counts: serde_json::Value = reqwest::get(format!("{}/test/counts", self.issuer))
             .await
             .expect("counts")
             .json()
             .await
             .expect("counts json");
-        (counts["token"].as_u64().unwrap_or(0), counts["revocation"].as_u64().unwrap_or(0))
+        counts[what].as_u64().unwrap_or(0)
+    }
+
+    /// How many token and revocation requests reached the provider.
+    pub async fn counts(&self) -> (u64, u64) {
+        (self.count("token").await, self.count("revocation").await)
     }
 }
 

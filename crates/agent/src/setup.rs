@@ -100,9 +100,11 @@ pub fn mcp_connections(
     interaction: std::sync::Arc<dyn agentdesk_identity::Interaction>,
 ) -> agentdesk_mcp::Connections {
     let servers = settings.mcp_servers.values();
-    let keeps_secrets = servers
-        .clone()
-        .any(|server| !server.secret_env.is_empty() || !server.secret_headers.is_empty());
+    // A server reached over HTTP may ask for a sign-in by the MCP spec, whose client and
+    // tokens are kept in the keyring too.
+    let keeps_secrets = servers.clone().any(|server| {
+        !server.secret_env.is_empty() || !server.secret_headers.is_empty() || !server.is_stdio()
+    });
     let vault = keeps_secrets
         .then(|| open_vault(settings.keyring.store))
         .and_then(|opened| {
@@ -111,7 +113,7 @@ pub fn mcp_connections(
                 .ok()
         })
         .map(std::sync::Arc::new);
-    let identity = servers.clone().any(|server| !server.auth.is_empty()).then(|| {
+    let identity = servers.clone().any(|server| !server.is_stdio()).then(|| {
         std::sync::Arc::new(agentdesk_identity::Identity::new(
             settings.providers.clone(),
             open_vault(settings.keyring.store),

@@ -140,8 +140,12 @@ pub(crate) struct McpAddArgs {
     #[arg(long, value_name = "URL", conflicts_with = "command")]
     pub(crate) url: Option<String>,
     /// The credential provider whose token is the bearer (see `agentdesk auth add`)
-    #[arg(long, value_name = "PROVIDER", requires = "url")]
+    #[arg(long, value_name = "PROVIDER", requires = "url", conflicts_with = "oauth_client_id")]
     pub(crate) auth: Option<String>,
+    /// Without --auth the server's own sign-in is followed (the MCP authorization spec): use
+    /// this client id (or client ID metadata document URL) instead of registering one
+    #[arg(long, value_name = "ID", requires = "url")]
+    pub(crate) oauth_client_id: Option<String>,
     /// A header for every request, `Name: value` (repeatable)
     #[arg(long, value_name = "HEADER", requires = "url")]
     pub(crate) header: Vec<String>,

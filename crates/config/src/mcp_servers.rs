@@ -34,8 +34,13 @@ pub struct McpServerSettings {
     pub headers: BTreeMap<String, String>,
     /// Headers whose values are in the keyring (`mcp.NAME.header.HEADER`).
     pub secret_headers: Vec<String>,
-    /// The credential provider (`[providers.NAME]`) whose token is the bearer; empty for none.
+    /// The credential provider (`[providers.NAME]`) whose token is the bearer; empty to
+    /// follow the MCP authorization spec when the server asks for a sign-in.
     pub auth: String,
+    /// For that spec sign-in: a client id the server's authorization server registered for
+    /// AgentDesk, or the `https://` URL of a client ID metadata document. Empty to register
+    /// a client dynamically (RFC 7591).
+    pub oauth_client_id: String,
     /// Seconds a call may go without an answer or progress (0 for the default, 60).
     pub timeout_seconds: u64,
     /// Whether its tools are offered to agents.
@@ -54,6 +59,7 @@ impl Default for McpServerSettings {
             headers: BTreeMap::new(),
             secret_headers: Vec::new(),
             auth: String::new(),
+            oauth_client_id: String::new(),
             timeout_seconds: 0,
             enabled: true,
         }
@@ -74,7 +80,10 @@ impl McpServerSettings {
                 "mcp_servers.{name}: give either command (a server to start) or url (a server to reach)"
             )),
             (false, true) => {
-                if !self.auth.is_empty() || !self.headers.is_empty() || !self.secret_headers.is_empty()
+                if !self.auth.is_empty()
+                    || !self.oauth_client_id.is_empty()
+                    || !self.headers.is_empty()
+                    || !self.secret_headers.is_empty()
                 {
                     problems.push(format!(
                         "mcp_servers.{name}: auth and headers are for url servers; a started server gets env"
@@ -100,6 +109,12 @@ impl McpServerSettings {
             problems
                 .push(format!("mcp_servers.{name}.auth: {:?} is not a provider name", self.auth));
         }
+        if !self.auth.is_empty() && !self.oauth_client_id.is_empty() {
+            problems.push(format!(
+                "mcp_servers.{name}: oauth_client_id is for the spec sign-in; with auth = {:?} the provider's own client id is used, so remove one of them",
+                self.auth
+            ));
+        }
         if self.timeout_seconds > 3600 {
             problems.push(format!("mcp_servers.{name}.timeout_seconds: at most 3600"));
         }
@@ -114,6 +129,11 @@ impl McpServerSettings {
     /// The keyring entry holding the secret header `header`.
     pub fn header_entry(server: &str, header: &str) -> String {
         format!("mcp.{server}.header.{}", header.to_ascii_lowercase())
+    }
+
+    /// The keyring entry holding the client registered for the spec sign-in.
+    pub fn oauth_client_entry(server: &str) -> String {
+        format!("mcp.{server}.oauth-client")
     }
 
     /// The keyring entry holding the secret environment variable `variable`.

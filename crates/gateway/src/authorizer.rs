@@ -121,6 +121,11 @@ impl JwtAuthorizer {
         self
     }
 
+    /// The scopes a token must carry (`allowed_scopes`), which the metadata advertises.
+    pub fn required_scopes(&self) -> &[String] {
+        &self.settings.allowed_scopes
+    }
+
     /// How many times the key set was fetched (for tests of the caching).
     pub fn key_fetches(&self) -> u64 {
         *self.fetches.lock().unwrap_or_else(std::sync::PoisonError::into_inner)

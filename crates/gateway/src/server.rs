@@ -382,15 +382,21 @@ pub fn router(gateway: Gateway, authorizer: Option<JwtAuthorizer>, endpoint: &En
             .with_cancellation_token(endpoint.shutdown.child_token()),
     );
     let public_url = &endpoint.public_url;
-    let front = Front {
-        authorizer: authorizer.map(Arc::new),
-        metadata_url: format!("{public_url}/.well-known/oauth-protected-resource/mcp"),
-    };
-    let metadata = json!({
+    let mut metadata = json!({
         "resource": format!("{public_url}/mcp"),
         "authorization_servers": [endpoint.authorization_server],
         "bearer_methods_supported": ["header"],
     });
+    if let Some(scopes) = authorizer.as_ref().map(JwtAuthorizer::required_scopes)
+        && !scopes.is_empty()
+    {
+        // Clients signing in by the MCP spec ask for these (RFC 9728 `scopes_supported`).
+        metadata["scopes_supported"] = json!(scopes);
+    }
+    let front = Front {
+        authorizer: authorizer.map(Arc::new),
+        metadata_url: format!("{public_url}/.well-known/oauth-protected-resource/mcp"),
+    };
     Router::new()
         .nest_service("/mcp", mcp)
         .layer(from_fn_with_state(front, check))

@@ -8,7 +8,8 @@
 //! `oauth.rs` is the wire (discovery, PKCE, the grants, device authorization, revocation;
 //! HTTPS only, except on this machine); `loopback.rs` the RFC 8252 redirect listener;
 //! `tokens.rs` how tokens are kept (absolute expiry, split over several entries where a
-//! keyring limits their size); `vault.rs` the keyring itself, which is probed (write, read,
+//! keyring limits their size); `registration.rs` the metadata and dynamic client registration
+//! an MCP server's sign-in starts from; `vault.rs` the keyring itself, which is probed (write, read,
 //! delete) before it is trusted, because a keyring that exists but cannot store is common on
 //! Linux desktops and servers. Provider settings ([`ProviderSettings`]) are the config file's
 //! `[providers.NAME]` tables.
@@ -26,6 +27,7 @@ mod error;
 mod loopback;
 mod oauth;
 mod providers;
+mod registration;
 mod secret;
 mod service;
 mod tokens;
@@ -34,6 +36,7 @@ mod vault;
 pub use error::IdentityError;
 pub use oauth::DeviceCode;
 pub use providers::{AuthFlow, ProviderKind, ProviderSettings, is_provider_name, is_secure_url};
+pub use registration::{AuthorizationServer, Registration};
 pub use secret::Secret;
 pub use service::{
     Identity, Interaction, ProviderStatus, REFRESH_MARGIN, SIGN_IN_PATIENCE, SignInState,

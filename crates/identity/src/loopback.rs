@@ -10,6 +10,10 @@ use tokio::net::{TcpListener, TcpStream};
 /// The path the provider redirects to.
 const CALLBACK: &str = "/callback";
 
+/// The redirect URI a client registers: a provider that follows RFC 8252 §7.3 accepts it
+/// with whatever port the listener gets.
+pub(crate) const PORTLESS_REDIRECT_URI: &str = "http://127.0.0.1/callback";
+
 /// A listener waiting for one authorization response.
 #[derive(Debug)]
 pub(crate) struct Loopback {

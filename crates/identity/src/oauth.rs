@@ -170,13 +170,12 @@ impl Client {
         Ok(endpoints)
     }
 
-    /// The issuer's metadata: OpenID Connect discovery, else RFC 8414's.
-    async fn discover(&self, issuer: &str) -> Result<Value, IdentityError> {
+    /// The issuer's metadata: OpenID Connect discovery or RFC 8414's, at each of the places
+    /// [`metadata_urls`] lists.
+    pub(crate) async fn discover(&self, issuer: &str) -> Result<Value, IdentityError> {
         let issuer = self.checked("issuer", issuer.trim_end_matches('/'))?;
         let mut last = String::new();
-        for path in ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"]
-        {
-            let url = format!("{issuer}{path}");
+        for url in metadata_urls(&issuer) {
             match self.http.get(&url).send().await {
                 Ok(response) if response.status().is_success() => {
                     return response.json().await.map_err(|error| {
@@ -190,6 +189,40 @@ impl Client {
             }
         }
         Err(self.unreachable(format!("discovery failed: {last}")))
+    }
+
+    /// Registers AgentDesk as a public native client (RFC 7591) at `endpoint`, for the
+    /// browser sign-in with a loopback redirect on any port (RFC 8252 §7.3).
+    pub(crate) async fn register(
+        &self,
+        endpoint: &str,
+        scopes: &[String],
+    ) -> Result<(String, Option<Secret>), IdentityError> {
+        let endpoint = self.checked("registration_endpoint", endpoint)?;
+        let mut metadata = serde_json::json!({
+            "client_name": "AgentDesk",
+            "application_type": "native",
+            "redirect_uris": [crate::loopback::PORTLESS_REDIRECT_URI],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "token_endpoint_auth_method": "none",
+        });
+        if !scopes.is_empty() {
+            metadata["scope"] = Value::String(scopes.join(" "));
+        }
+        let response = self
+            .http
+            .post(&endpoint)
+            .header("accept", "application/json")
+            .json(&metadata)
+            .send()
+            .await
+            .map_err(|error| self.unreachable(without_url_query(&error)))?;
+        let body = self.ok_json(response).await?;
+        let Some(client_id) = body["client_id"].as_str() else {
+            return Err(self.unreachable("the registration answer has no client_id"));
+        };
+        Ok((client_id.to_owned(), body["client_secret"].as_str().map(Secret::new)))
     }
 
     /// The URL to open in the browser for the authorization code flow.
@@ -242,12 +275,16 @@ impl Client {
         redirect_uri: &str,
         verifier: &str,
     ) -> Result<TokenSet, IdentityError> {
-        let form = vec![
+        let mut form = vec![
             ("grant_type", "authorization_code".to_owned()),
             ("code", code.to_owned()),
             ("redirect_uri", redirect_uri.to_owned()),
             ("code_verifier", verifier.to_owned()),
         ];
+        // RFC 8707 and the MCP authorization spec name the resource in both requests.
+        if !self.settings.resource.is_empty() {
+            form.push(("resource", self.settings.resource.clone()));
+        }
         self.token_request(endpoints, form, &[]).await
     }
 
@@ -441,6 +478,26 @@ impl Client {
     }
 }
 
+/// Where an issuer's metadata may be, in the order the MCP authorization spec tries them:
+/// OpenID Connect's and RFC 8414's well-known paths, inserted before the issuer's own path
+/// where it has one (RFC 8414 §3.1), else appended.
+fn metadata_urls(issuer: &str) -> Vec<String> {
+    const OIDC: &str = "/.well-known/openid-configuration";
+    const OAUTH: &str = "/.well-known/oauth-authorization-server";
+    let after_scheme = issuer.find("://").map_or(0, |at| at + 3);
+    match issuer[after_scheme..].find('/') {
+        None => vec![format!("{issuer}{OIDC}"), format!("{issuer}{OAUTH}")],
+        Some(slash) => {
+            let (origin, path) = issuer.split_at(after_scheme + slash);
+            vec![
+                format!("{origin}{OAUTH}{path}"),
+                format!("{origin}{OIDC}{path}"),
+                format!("{issuer}{OIDC}"),
+            ]
+        }
+    }
+}
+
 /// Who an ID token names, for display only: the token came straight from the token endpoint
 /// over TLS, and nothing is decided on it.
 fn subject_of(id_token: &str) -> Option<String> {
@@ -474,7 +531,26 @@ mod tests {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use sha2::{Digest, Sha256};
 
-    use super::{Pkce, subject_of};
+    use super::{Pkce, metadata_urls, subject_of};
+
+    #[test]
+    fn metadata_is_looked_for_where_rfc_8414_and_oidc_put_it() {
+        assert_eq!(
+            metadata_urls("https://idp.example"),
+            [
+                "https://idp.example/.well-known/openid-configuration",
+                "https://idp.example/.well-known/oauth-authorization-server"
+            ]
+        );
+        assert_eq!(
+            metadata_urls("https://idp.example/tenant/1"),
+            [
+                "https://idp.example/.well-known/oauth-authorization-server/tenant/1",
+                "https://idp.example/.well-known/openid-configuration/tenant/1",
+                "https://idp.example/tenant/1/.well-known/openid-configuration"
+            ]
+        );
+    }
 
     #[test]
     fn the_challenge_is_the_s256_of_the_verifier() {

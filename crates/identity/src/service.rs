@@ -210,6 +210,12 @@ impl Identity {
         *locked(&self.providers) = providers;
     }
 
+    /// Adds or replaces one provider (one an MCP server's sign-in registered), keeping the
+    /// others.
+    pub fn add_provider(&self, name: &str, settings: ProviderSettings) {
+        locked(&self.providers).insert(name.to_owned(), settings);
+    }
+
     /// Status changes, as they happen.
     pub fn subscribe(&self) -> broadcast::Receiver<ProviderStatus> {
         self.events.subscribe()

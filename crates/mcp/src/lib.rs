@@ -20,6 +20,7 @@ mod import;
 mod names;
 mod schema;
 mod server;
+mod spec_auth;
 mod status;
 mod stderr;
 mod tap;

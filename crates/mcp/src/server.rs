@@ -14,7 +14,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use agentdesk_config::{DEFAULT_MCP_TIMEOUT_SECONDS, McpServerSettings};
-use agentdesk_identity::{Identity, IdentityError, Secret, TokenRequest, Vault};
+use agentdesk_identity::{
+    AuthorizationServer, Identity, IdentityError, Secret, TokenRequest, Vault, is_secure_url,
+};
 use reqwest::header::{HeaderName, HeaderValue};
 use rmcp::ClientHandler;
 use rmcp::model::{
@@ -31,6 +33,7 @@ use serde_json::{Map, Value};
 
 use crate::McpError;
 use crate::schema::Validators;
+use crate::spec_auth::{self, KeptClient, ProtectedResource};
 use crate::status::{ServerState, ServerStatus};
 use crate::stderr::StderrTail;
 use crate::tap::{Observed, Unaddressed};
@@ -96,6 +99,10 @@ pub struct McpServer {
     stderr: StderrTail,
     validators: Validators,
     unaddressed: Arc<Unaddressed>,
+    /// The provider of the spec sign-in, once looked up (`Some(None)`: there is none).
+    spec_provider: Mutex<Option<Option<String>>>,
+    /// What the server's last 401 said about signing in.
+    discovered: Mutex<Option<ProtectedResource>>,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -133,6 +140,8 @@ impl McpServer {
             stderr: StderrTail::default(),
             validators: Validators::default(),
             unaddressed: Arc::default(),
+            spec_provider: Mutex::new(None),
+            discovered: Mutex::new(None),
         }
     }
 
@@ -205,10 +214,15 @@ impl McpServer {
     /// checks the current one with a ping.
     pub async fn connect(&self, interactive: bool) -> Result<(), McpError> {
         let peer = self.peer(interactive, false).await?;
-        peer.send_request(ClientRequest::PingRequest(rmcp::model::PingRequest::default()))
+        match peer
+            .send_request(ClientRequest::PingRequest(rmcp::model::PingRequest::default()))
             .await
-            .map(|_| ())
-            .map_err(|error| self.failed(self.service_error("answer a ping", &error)))
+        {
+            // Any JSON-RPC answer shows the session works: stateless (2026-07-28) servers
+            // may not know `ping`.
+            Ok(_) | Err(ServiceError::McpError(_)) => Ok(()),
+            Err(error) => Err(self.failed(self.service_error("answer a ping", &error))),
+        }
     }
 
     /// Closes the session (a local server is stopped).
@@ -377,7 +391,7 @@ impl McpServer {
         if !self.settings.enabled {
             return Err(McpError::Disabled(self.name.clone()));
         }
-        let token =
+        let mut token =
             self.token(interactive, renew_token).await.map_err(|error| self.failed(error))?;
         let mut live = self.live.lock().await;
         if let Some(current) = live.as_ref()
@@ -391,7 +405,17 @@ impl McpServer {
             self.handler.tools_stale.store(true, Ordering::Release);
         }
         self.record(ServerState::Connecting, None);
-        let running = self.open(token.as_ref()).await.map_err(|error| self.failed(error))?;
+        let running = match self.open(token.as_ref()).await {
+            Ok(running) => running,
+            Err(McpError::NeedsSignIn { .. }) if interactive && token.is_none() => {
+                let signed_in = self.sign_in_by_spec().await.map_err(|error| self.failed(error))?;
+                let running =
+                    self.open(Some(&signed_in)).await.map_err(|error| self.failed(error))?;
+                token = Some(signed_in);
+                running
+            }
+            Err(error) => return Err(self.failed(error)),
+        };
         {
             let mut known = locked(&self.known);
             if let Some(info) = running.peer().peer_info() {
@@ -408,11 +432,34 @@ impl McpServer {
         Ok(peer)
     }
 
-    async fn token(&self, interactive: bool, rejected: bool) -> Result<Option<Secret>, McpError> {
-        let provider = self.settings.auth.as_str();
-        if provider.is_empty() {
-            return Ok(None);
+    /// The provider whose token is the bearer: the configured one, else the one a spec
+    /// sign-in registered (looked up in the keyring once).
+    fn provider(&self) -> Option<String> {
+        if !self.settings.auth.is_empty() {
+            return Some(self.settings.auth.clone());
         }
+        let (Some(identity), Some(vault)) = (&self.identity, &self.vault) else { return None };
+        if self.settings.is_stdio() {
+            return None;
+        }
+        let mut known = locked(&self.spec_provider);
+        known
+            .get_or_insert_with(|| {
+                let kept = KeptClient::load(vault, &self.name)
+                    .map_err(|error| {
+                        tracing::warn!(server = self.name, %error, "cannot read its sign-in");
+                    })
+                    .ok()??;
+                let provider = spec_auth::provider_name(&self.name);
+                identity.add_provider(&provider, kept.provider());
+                Some(provider)
+            })
+            .clone()
+    }
+
+    async fn token(&self, interactive: bool, rejected: bool) -> Result<Option<Secret>, McpError> {
+        let Some(provider) = self.provider() else { return Ok(None) };
+        let provider = provider.as_str();
         let Some(identity) = &self.identity else {
             return Err(McpError::NeedsSignIn {
                 server: self.name.clone(),
@@ -526,10 +573,11 @@ impl McpServer {
                 if self.settings.is_stdio() {
                     self.stderr.settled(LAST_WORDS).await;
                 } else if let Some(challenge) = error.auth_challenge()
-                    && self.settings.auth.is_empty()
-                    && let Some(found) = self.protected_resource(challenge).await
+                    && token.is_none()
+                    && let Some(found) =
+                        spec_auth::protected_resource(challenge, &self.settings.url).await
                 {
-                    return Err(found);
+                    return Err(self.sign_in_needed(found));
                 } else if error.auth_challenge().is_none() && self.speaks_legacy_sse().await {
                     return Err(McpError::Unavailable {
                         server: self.name.clone(),
@@ -554,19 +602,131 @@ impl McpServer {
         }
     }
 
-    /// Where the server says to sign in: the authorization server in the protected-resource
-    /// metadata (RFC 9728) its 401 challenge points to.
-    async fn protected_resource(&self, challenge: &str) -> Option<McpError> {
-        let start = challenge.find("resource_metadata=\"")? + "resource_metadata=\"".len();
-        let metadata_url = &challenge[start..][..challenge[start..].find('"')?];
-        let fetched = async {
-            reqwest::Client::new().get(metadata_url).send().await.ok()?.json::<Value>().await.ok()
+    /// What to tell the user when the server named where to sign in (RFC 9728) and no token
+    /// was sent: sign in (this client can, by the spec), or set up a provider (it cannot:
+    /// no identity service here).
+    fn sign_in_needed(&self, found: ProtectedResource) -> McpError {
+        let error = if self.identity.is_some() && self.vault.is_some() {
+            McpError::NeedsSignIn {
+                server: self.name.clone(),
+                provider: found.authorization_server.clone(),
+            }
+        } else {
+            McpError::NeedsProvider {
+                server: self.name.clone(),
+                authorization_server: found.authorization_server.clone(),
+                resource: found.resource.clone(),
+            }
         };
-        let metadata = tokio::time::timeout(Duration::from_secs(10), fetched).await.ok()??;
-        let authorization_server = metadata["authorization_servers"][0].as_str()?.to_owned();
-        let resource =
-            metadata["resource"].as_str().map_or_else(|| self.settings.url.clone(), str::to_owned);
-        Some(McpError::NeedsProvider { server: self.name.clone(), authorization_server, resource })
+        *locked(&self.discovered) = Some(found);
+        error
+    }
+
+    /// Signs in by the MCP authorization spec alone: the authorization server the server's
+    /// metadata named, a client id (configured, else registered there), then the browser
+    /// sign-in with PKCE. The client is kept so that later sessions and restarts reuse it.
+    async fn sign_in_by_spec(&self) -> Result<Secret, McpError> {
+        let found = locked(&self.discovered).clone();
+        let (Some(identity), Some(vault), Some(found)) = (&self.identity, &self.vault, found)
+        else {
+            return Err(McpError::Unauthorized {
+                server: self.name.clone(),
+                message: "it wants a sign-in and named no authorization server".into(),
+            });
+        };
+        let refused =
+            |message: String| McpError::Unauthorized { server: self.name.clone(), message };
+        if !is_secure_url(&self.settings.url) {
+            return Err(refused(format!(
+                "tokens are sent only over https:// (http:// only on this machine), not to {}",
+                self.settings.url
+            )));
+        }
+        if !spec_auth::names_server(&found.resource, &self.settings.url) {
+            return Err(refused(format!(
+                "its metadata is for another resource ({}), so no token is asked for",
+                found.resource
+            )));
+        }
+        let server = AuthorizationServer::discover(&found.authorization_server)
+            .await
+            .map_err(|error| refused(error.to_string()))?;
+        if !server.pkce_s256 {
+            return Err(refused(format!(
+                "{} does not offer PKCE (S256), which signing in requires",
+                server.issuer
+            )));
+        }
+        let mut scopes = found.scopes.clone();
+        if server.scopes_supported.iter().any(|scope| scope == "offline_access")
+            && !scopes.iter().any(|scope| scope == "offline_access")
+        {
+            // A refresh token keeps the sign-in alive past the access token, across restarts.
+            scopes.push("offline_access".into());
+        }
+        let configured = self.settings.oauth_client_id.as_str();
+        let (client_id, client_secret) = if configured.is_empty() {
+            if server.registration_endpoint.is_none() {
+                return Err(McpError::NeedsProvider {
+                    server: self.name.clone(),
+                    authorization_server: server.issuer,
+                    resource: found.resource,
+                });
+            }
+            let registered =
+                server.register(&scopes).await.map_err(|error| refused(error.to_string()))?;
+            (registered.client_id, registered.client_secret)
+        } else if configured.starts_with("https://") && !server.client_id_metadata_documents {
+            return Err(refused(format!(
+                "{} does not accept client ID metadata documents: set oauth_client_id to a \
+                 client id it registered for AgentDesk",
+                server.issuer
+            )));
+        } else {
+            (configured.to_owned(), None)
+        };
+        let kept =
+            KeptClient { issuer: server.issuer, client_id, resource: found.resource, scopes };
+        let keyring = |error: &dyn std::fmt::Display| McpError::Keyring {
+            server: self.name.clone(),
+            message: format!("cannot keep its sign-in in the keyring: {error}"),
+        };
+        kept.store(vault, &self.name).map_err(|error| keyring(&error))?;
+        let provider = spec_auth::provider_name(&self.name);
+        identity.add_provider(&provider, kept.provider());
+        if let Some(secret) = client_secret {
+            identity.store_secret(&provider, secret).await.map_err(|error| keyring(&error))?;
+        }
+        *locked(&self.spec_provider) = Some(Some(provider.clone()));
+        let request = TokenRequest { interactive: true, force: true, ..TokenRequest::default() };
+        identity.access_token(&provider, &request).await.map_err(|error| refused(error.to_string()))
+    }
+
+    /// Forgets the credentials this server signs in with and closes its session: the client
+    /// and tokens of a spec sign-in, or the named provider's tokens (shared with any other
+    /// server using that provider).
+    pub async fn sign_out(&self) -> Result<(), McpError> {
+        self.live.lock().await.take();
+        let keyring = |error: &dyn std::fmt::Display| McpError::Keyring {
+            server: self.name.clone(),
+            message: error.to_string(),
+        };
+        if let Some(identity) = &self.identity {
+            if self.settings.auth.is_empty() {
+                let provider = spec_auth::provider_name(&self.name);
+                identity.forget_everything(&provider).await.map_err(|error| keyring(&error))?;
+            } else {
+                identity.sign_out(&self.settings.auth).await.map_err(|error| keyring(&error))?;
+            }
+        }
+        if let Some(vault) = &self.vault {
+            vault
+                .delete_secret(&McpServerSettings::oauth_client_entry(&self.name))
+                .map_err(|error| keyring(&error))?;
+        }
+        *locked(&self.spec_provider) = Some(None);
+        self.record(ServerState::Idle, None);
+        Ok(())
     }
 
     /// Whether the URL answers a GET with the old transport's event stream, whose first event

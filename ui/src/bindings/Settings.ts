@@ -88,9 +88,16 @@ headers: { [key in string]: string },
  */
 secret_headers: Array<string>, 
 /**
- * The credential provider (`[providers.NAME]`) whose token is the bearer; empty for none.
+ * The credential provider (`[providers.NAME]`) whose token is the bearer; empty to
+ * follow the MCP authorization spec when the server asks for a sign-in.
  */
 auth: string, 
+/**
+ * For that spec sign-in: a client id the server's authorization server registered for
+ * AgentDesk, or the `https://` URL of a client ID metadata document. Empty to register
+ * a client dynamically (RFC 7591).
+ */
+oauth_client_id: string, 
 /**
  * Seconds a call may go without an answer or progress (0 for the default, 60).
  */

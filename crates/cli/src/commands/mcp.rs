@@ -47,6 +47,7 @@ fn add(started: &Started, args: &McpAddArgs) -> anyhow::Result<ExitCode> {
     let mut settings = McpServerSettings {
         url: args.url.clone().unwrap_or_default(),
         auth: args.auth.clone().unwrap_or_default(),
+        oauth_client_id: args.oauth_client_id.clone().unwrap_or_default(),
         cwd: args.cwd.clone().unwrap_or_default(),
         timeout_seconds: args.timeout.unwrap_or(0),
         enabled: !args.disabled,
@@ -269,6 +270,12 @@ fn remove(started: &Started, name: &str) -> anyhow::Result<ExitCode> {
                 format!("cannot delete {entry} from the keyring; nothing else was removed")
             })?;
         }
+    }
+    if settings.auth.is_empty() && !settings.is_stdio() {
+        // A sign-in by the MCP spec belongs to this server alone; a named provider stays.
+        let server = server(started, name)?;
+        super::block_on(async { Ok(server.sign_out().await?) })
+            .context("cannot delete its sign-in from the keyring; nothing else was removed")?;
     }
     config_file(started).remove_mcp_server(name)?;
     println!("removed {name}{}", if entries.is_empty() { "" } else { " and its secrets" });
