@@ -6,7 +6,7 @@
 // process exits), flood (floods stdout and stderr with garbage and never answers), huge (a
 // 30 MB result), garbage (answers with a line that is not JSON), cancellations (the reasons of
 // the notifications/cancelled received so far).
-import { createInterface } from "node:readline";
+import { answer, send, serve } from "./stdio-server.mjs";
 
 const tools = ["echo", "hang", "crash", "flood", "huge", "garbage", "cancellations"].map((name) => ({
   name,
@@ -15,8 +15,6 @@ const tools = ["echo", "hang", "crash", "flood", "huge", "garbage", "cancellatio
 }));
 
 const cancellations = [];
-const send = (message) => process.stdout.write(JSON.stringify(message) + "\n");
-const answer = (id, result) => send({ jsonrpc: "2.0", id, result });
 const text = (value) => ({ content: [{ type: "text", text: value }] });
 
 function flood() {
@@ -62,30 +60,11 @@ function call(id, name, args, progressToken) {
   }
 }
 
-createInterface({ input: process.stdin }).on("line", (line) => {
-  let message;
-  try {
-    message = JSON.parse(line);
-  } catch {
-    return;
-  }
-  const { id, method, params } = message;
-  if (method === "notifications/cancelled") cancellations.push(params?.reason ?? "");
-  if (id === undefined) return;
-  switch (method) {
-    case "initialize":
-      return answer(id, {
-        protocolVersion: params?.protocolVersion ?? "2025-06-18",
-        capabilities: { tools: {} },
-        serverInfo: { name: "misbehaving", version: "0.1.0" },
-      });
-    case "ping":
-      return answer(id, {});
-    case "tools/list":
-      return answer(id, { tools });
-    case "tools/call":
-      return call(id, params?.name, params?.arguments ?? {}, params?._meta?.progressToken);
-    default:
-      return send({ jsonrpc: "2.0", id, error: { code: -32601, message: `no method ${method}` } });
-  }
+serve({
+  name: "misbehaving",
+  tools,
+  call,
+  notified: (method, params) => {
+    if (method === "notifications/cancelled") cancellations.push(params?.reason ?? "");
+  },
 });

@@ -10,7 +10,7 @@ use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox};
 use crate::agent::{Agent, MemoryLink};
 use crate::catalog_tools::{GetPrice, ListServices, Recall};
 use crate::estimate_tools::{CompareEstimates, EstimateCosts, ProposeArchitecture};
-use crate::estimator::EstimateStore;
+use crate::estimator::{EstimateStore, LivePrices};
 use crate::prompts;
 use crate::sandbox_tool::ExecutePython;
 use crate::setup::Connected;
@@ -33,12 +33,15 @@ pub struct EstimatorParts {
     pub python: ToolPolicy,
     /// Tools of the configured MCP servers ([`crate::mcp_tools`]); each asks before it runs.
     pub mcp: Vec<Arc<dyn Tool>>,
+    /// A connected pricing server `estimate_costs` asks before the catalog.
+    pub live_prices: Option<LivePrices>,
 }
 
 /// Builds the cost estimator. `execute_python` is offered only when the Python runtime is
 /// installed; the other tools read AgentDesk's own data and run without asking.
 pub fn cost_estimator(parts: EstimatorParts) -> Result<Agent, CatalogError> {
-    let EstimatorParts { connected, memory, estimates, sandbox, region, python, mcp } = parts;
+    let EstimatorParts { connected, memory, estimates, sandbox, region, python, mcp, live_prices } =
+        parts;
     let catalog = Catalog::bundled()?;
     let mut tools = ToolRegistry::default();
     for tool in mcp {
@@ -65,7 +68,10 @@ pub fn cost_estimator(parts: EstimatorParts) -> Result<Agent, CatalogError> {
     });
     let calculator = sandbox.filter(|_| python_ready);
     tools.register(
-        Arc::new(EstimateCosts::new(estimates, calculator.clone(), &region)),
+        Arc::new(
+            EstimateCosts::new(estimates, calculator.clone(), &region)
+                .with_live_prices(live_prices),
+        ),
         Approval::Allow,
     );
     if let Some(sandbox) = calculator {

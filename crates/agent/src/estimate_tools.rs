@@ -7,7 +7,10 @@ use agentdesk_memory::{ListRecords, MemoryStore};
 use agentdesk_wasm_sandbox::Sandbox;
 use serde_json::{Value, json};
 
-use crate::estimator::{EstimateStore, calculate_in_sandbox, estimate, estimate_spec, is_japanese};
+use crate::estimator::{
+    EstimateStore, LivePrices, calculate_in_sandbox, estimate, estimate_spec, is_japanese,
+    wants_cheapest,
+};
 use crate::provider::{BoxFuture, ToolSpec};
 use crate::tools::{Tool, ToolContext, ToolOutput};
 
@@ -19,12 +22,20 @@ pub struct EstimateCosts {
     store: EstimateStore,
     sandbox: Option<Sandbox>,
     default_region: String,
+    live_prices: Option<LivePrices>,
 }
 
 impl EstimateCosts {
     /// Saves to `store`, calculates in `sandbox` when there is one.
     pub fn new(store: EstimateStore, sandbox: Option<Sandbox>, default_region: &str) -> Self {
-        Self { store, sandbox, default_region: default_region.to_owned() }
+        Self { store, sandbox, default_region: default_region.to_owned(), live_prices: None }
+    }
+
+    /// Asks `live_prices` first, where it is connected.
+    #[must_use]
+    pub fn with_live_prices(mut self, live_prices: Option<LivePrices>) -> Self {
+        self.live_prices = live_prices;
+        self
     }
 
     async fn run(&self, arguments: &Value) -> ToolOutput {
@@ -48,6 +59,11 @@ impl EstimateCosts {
             Ok(made) => made,
             Err(error) => return ToolOutput::error(error.to_string()),
         };
+        if let Some(live_prices) = &self.live_prices {
+            live_prices
+                .apply(&mut made, is_japanese(description), wants_cheapest(description))
+                .await;
+        }
         if let Some(sandbox) = &self.sandbox
             && let Err(error) = calculate_in_sandbox(sandbox, &mut made, description).await
         {

@@ -167,3 +167,82 @@ fn with_a_model_the_description_is_read_by_the_model_and_priced_by_the_catalog()
     assert!(offline.status.success(), "{}", String::from_utf8_lossy(&offline.stderr));
     assert_eq!(model.requests.lock().expect("requests").len(), 2);
 }
+
+/// A config with one MCP server, `pricing`, started as `command ARGS` with `env`.
+fn with_pricing_server(
+    folder: &std::path::Path,
+    command: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) {
+    let mut config = format!("[mcp_servers.pricing]\ncommand = {command:?}\nargs = {args:?}\n");
+    config.push_str("[mcp_servers.pricing.env]\n");
+    for (variable, value) in env {
+        config.push_str(&format!("{variable} = {value:?}\n"));
+    }
+    std::fs::write(folder.join("config.toml"), config).expect("config");
+}
+
+#[test]
+fn live_prices_from_a_pricing_server_replace_the_catalogs_and_the_estimate_says_so() {
+    let folder = tempfile::tempdir().expect("temp");
+    let stand_in = agentdesk_e2e::mcp_servers::folder().join("price-list.mjs");
+    with_pricing_server(folder.path(), "node", &[&stand_in.display().to_string()], &[]);
+    let output = agentdesk(
+        folder.path(),
+        &["estimate", "--offline", "--json", "2 EC2 t3.medium in us-east-1"],
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let estimate: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let unit_price = |resource: &str| {
+        estimate["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|item| item["resource"] == resource))
+            .map(|item| item["unit_price"].clone())
+    };
+    // The stand-in's Price List answers (0.05/h, 0.09/GB-month), not the catalog's.
+    assert_eq!(unit_price("t3.medium"), Some(serde_json::json!(0.05)));
+    assert_eq!(unit_price("gp3"), Some(serde_json::json!(0.09)));
+    assert_eq!(estimate["monthly_total"], 74.44, "2 × 730 h × 0.05 + 16 GB × 0.09");
+    assert_eq!(estimate["price_source"], "AWS Price List API via pricing");
+    let note = estimate["price_note"].as_str().unwrap_or_default();
+    assert!(note.contains("2 prices are live"), "{note}");
+    assert!(estimate["report_markdown"].as_str().is_some_and(|report| report.contains(note)));
+}
+
+#[test]
+fn the_pricing_servers_own_error_is_reported_and_the_catalog_prices_stand() {
+    let folder = tempfile::tempdir().expect("temp");
+    let server = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/mcp-venv/bin/awslabs.aws-pricing-mcp-server");
+    let home = folder.path().join("home");
+    // The seed passes the user's AWS credentials in the server's environment; this machine
+    // has none, so AWS Labs' server fails with its own error.
+    with_pricing_server(
+        folder.path(),
+        &server.display().to_string(),
+        &[],
+        &[
+            ("AWS_REGION", "us-east-1"),
+            ("FASTMCP_LOG_LEVEL", "ERROR"),
+            ("HOME", &home.display().to_string()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
+            ("AWS_CONFIG_FILE", "/nonexistent/config"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    );
+    let description = "us-east-1 で EC2 t3.medium を2台";
+    let output = agentdesk(folder.path(), &["estimate", "--offline", "--json", description]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let estimate: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let note = estimate["price_note"].as_str().unwrap_or_default();
+    assert!(note.contains("Unable to locate credentials"), "its own error: {note}");
+    assert!(note.contains("同梱カタログの価格"), "in the description's language: {note}");
+    assert_eq!(estimate["price_source"], "bundled catalog");
+
+    let catalog_only = tempfile::tempdir().expect("temp");
+    let output = agentdesk(catalog_only.path(), &["estimate", "--offline", "--json", description]);
+    let plain: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(estimate["monthly_total"], plain["monthly_total"], "the catalog's figures");
+    assert_eq!(plain["price_note"], serde_json::Value::Null);
+}

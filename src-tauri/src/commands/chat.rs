@@ -249,6 +249,7 @@ async fn build_agent(
         python: settings.tools.execute_python,
         // The desktop offers MCP tools once its Connections page keeps the sessions.
         mcp: Vec::new(),
+        live_prices: None,
     })
     .map_err(|error| ApiError::new(ErrorCode::Internal, error.to_string()))
 }
@@ -281,6 +282,7 @@ pub(crate) async fn chat_offline(
         estimates: &estimates,
         sandbox: sandbox.as_ref(),
         default_region: &region,
+        live_prices: None,
     };
     Ok(answer_offline(turn, &message).await?)
 }

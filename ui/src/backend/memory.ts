@@ -49,6 +49,7 @@ export function sampleEstimate(message: string): SavedEstimate {
       unrecognized: [],
       price_source: "bundled catalog",
       price_date: "2026-11-25",
+      price_note: null,
       calculated_in: "sandbox",
       calculation_script: "print(1.67)",
       report_markdown: "## AWS 料金の見積もり (ap-northeast-1)\n",

@@ -75,6 +75,11 @@ price_source: string,
  */
 price_date: string, 
 /**
+ * How live prices from a pricing MCP server went, when one was asked: how many lines
+ * they priced, or the server's error and that the catalog's prices stand.
+ */
+price_note: string | null, 
+/**
  * Where the arithmetic ran: `sandbox` or `host`.
  */
 calculated_in: string, 

@@ -117,6 +117,7 @@ export function EstimateCard({ saved, selected, onSelect }: { saved: SavedEstima
       <p className="muted price-source">
         {t("chat.source", { date: estimate.price_date })} {estimate.calculated_in === "sandbox" ? t("chat.calculatedInSandbox") : t("chat.calculatedOnHost")}
       </p>
+      {estimate.price_note && <p className="muted price-note" data-testid="price-note">{estimate.price_note}</p>}
       {estimate.calculation_script !== "" && (
         <details className="calculation">
           <summary>{t("chat.script")}</summary>

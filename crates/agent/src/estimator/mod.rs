@@ -2,6 +2,7 @@
 //! prices from the bundled catalog → the arithmetic as a Python script (run in the sandbox
 //! when it is installed) → a report in the user's language.
 
+mod live;
 mod offline;
 mod parse;
 mod saved;
@@ -10,6 +11,7 @@ use agentdesk_pricing::{Catalog, HOURS_PER_MONTH};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use live::{LivePrices, PRICING_TOOL};
 pub use offline::{OfflineError, OfflineTurn, answer_offline, calculate_in_sandbox};
 use parse::{Resource, parse};
 pub use saved::{ComparedEstimate, Comparison, EstimateStore, SavedError, SavedEstimate};
@@ -52,6 +54,10 @@ pub struct Estimate {
     pub price_source: String,
     /// The date of those prices.
     pub price_date: String,
+    /// How live prices from a pricing MCP server went, when one was asked: how many lines
+    /// they priced, or the server's error and that the catalog's prices stand.
+    #[serde(default)]
+    pub price_note: Option<String>,
     /// Where the arithmetic ran: `sandbox` or `host`.
     pub calculated_in: String,
     /// The Python that does the arithmetic.
@@ -184,6 +190,7 @@ pub fn estimate_spec(spec_text: &str, default_region: &str) -> Result<Estimate, 
         unrecognized,
         price_source: "bundled catalog".into(),
         price_date: catalog.compiled.clone(),
+        price_note: None,
         calculated_in: "host".into(),
         report_markdown: String::new(),
     };
@@ -284,6 +291,7 @@ pub fn estimate(description: &str, default_region: &str) -> Result<Estimate, Est
         unrecognized,
         price_source: "bundled catalog".into(),
         price_date: catalog.compiled.clone(),
+        price_note: None,
         calculated_in: "host".into(),
         report_markdown: String::new(),
     };
@@ -538,6 +546,9 @@ fn report(estimate: &Estimate, japanese: bool, wants_cheapest: bool) -> String {
         ),
         where_
     ));
+    if let Some(note) = &estimate.price_note {
+        out.push_str(&format!("\n{note}\n"));
+    }
     if !estimate.assumptions.is_empty() {
         out.push_str(&format!("\n### {}\n", t("Assumptions", "前提")));
         for assumption in &estimate.assumptions {

@@ -1,13 +1,14 @@
-//! One offline turn, as the chat runs it without a model: estimate the message, do the
-//! arithmetic in the sandbox when it is installed, keep the conversation and the estimate.
+//! One offline turn, as the chat runs it without a model: estimate the message (asking a
+//! connected pricing server first), do the arithmetic in the sandbox when it is installed,
+//! keep the conversation and the estimate.
 
 use agentdesk_memory::{MemoryStore, NewEvent, Role};
 use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox, StartSession, ToolCall};
 use serde_json::json;
 
 use super::{
-    Estimate, EstimateError, EstimateStore, SavedError, SavedEstimate, estimate, is_japanese,
-    wants_cheapest,
+    Estimate, EstimateError, EstimateStore, LivePrices, SavedError, SavedEstimate, estimate,
+    is_japanese, wants_cheapest,
 };
 
 /// Where an offline turn keeps what it says.
@@ -23,6 +24,8 @@ pub struct OfflineTurn<'a> {
     pub sandbox: Option<&'a Sandbox>,
     /// The region priced when the message names none.
     pub default_region: &'a str,
+    /// A connected pricing server, asked before the catalog.
+    pub live_prices: Option<&'a LivePrices>,
 }
 
 /// Why an offline turn failed.
@@ -45,6 +48,9 @@ pub async fn answer_offline(
     message: &str,
 ) -> Result<SavedEstimate, OfflineError> {
     let mut answer = estimate(message, turn.default_region)?;
+    if let Some(live_prices) = turn.live_prices {
+        live_prices.apply(&mut answer, is_japanese(message), wants_cheapest(message)).await;
+    }
     if let Some(sandbox) = turn.sandbox {
         calculate_in_sandbox(sandbox, &mut answer, message).await?;
     }

@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use agentdesk_agent::estimator::{OfflineTurn, answer_offline};
+use agentdesk_agent::estimator::{LivePrices, OfflineTurn, answer_offline};
 use agentdesk_agent::{
     Agent, AgentEvent, Approval, Approver, BoxFuture, EstimatorParts, MemoryLink, SetupError,
     ToolCall, connect_configured, cost_estimator, mcp_connections, mcp_tools,
@@ -88,6 +88,7 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
                 "note: the Python sandbox is not installed, so the model cannot calculate in it (agentdesk sandbox install python)"
             );
         }
+        let connections = mcp_connections(settings, Arc::new(super::auth::Terminal));
         let agent = cost_estimator(EstimatorParts {
             connected,
             memory: MemoryLink { store: store.clone(), memory_id, actor_id: LOCAL_ACTOR.into() },
@@ -95,7 +96,8 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
             sandbox: Some(sandbox),
             region: settings.estimate.region.clone(),
             python: settings.tools.execute_python,
-            mcp: mcp_tools(&mcp_connections(settings, Arc::new(super::auth::Terminal))).await,
+            mcp: mcp_tools(&connections).await,
+            live_prices: LivePrices::find(&connections).await,
         })?;
         let approver = TerminalApprover { yes: args.yes };
         let session = args.session.unwrap_or_else(new_session_id);
@@ -184,12 +186,16 @@ fn offline(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode> {
         };
         let estimates = super::estimate::store(started);
         let sandbox = super::estimate::open_sandbox(started)?;
+        let connections =
+            mcp_connections(&started.loaded.settings, Arc::new(super::auth::Terminal));
+        let live_prices = LivePrices::find(&connections).await;
         let turn = OfflineTurn {
             memory: (&store, &memory_id, LOCAL_ACTOR),
             session_id: &session,
             estimates: &estimates,
             sandbox: Some(&sandbox),
             default_region: &started.loaded.settings.estimate.region,
+            live_prices: live_prices.as_ref(),
         };
         for message in messages.iter().filter(|message| !message.trim().is_empty()) {
             let saved = answer_offline(turn, message).await?;

@@ -1,15 +1,19 @@
 //! `agentdesk estimate`: with the configured model, which reads the description into
 //! resources and prices them with the `estimate_costs` tool; otherwise (or `--offline`,
-//! `--spec`) the offline estimator. Either way the arithmetic runs in the sandbox when the
-//! Python runtime is installed, and the estimate is saved.
+//! `--spec`) the offline estimator. Either way a connected pricing MCP server is asked for
+//! live prices first, the arithmetic runs in the sandbox when the Python runtime is
+//! installed, and the estimate is saved.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use agentdesk_agent::estimator::{
-    EstimateStore, SavedEstimate, calculate_in_sandbox, estimate, estimate_spec, is_japanese,
+    EstimateStore, LivePrices, SavedEstimate, calculate_in_sandbox, estimate, estimate_spec,
+    is_japanese, wants_cheapest,
 };
 use agentdesk_agent::{
     AgentEvent, EstimatorParts, MemoryLink, SetupError, connect_configured, cost_estimator,
+    mcp_connections,
 };
 use agentdesk_memory::{LOCAL_ACTOR, MemoryStore};
 use agentdesk_wasm_sandbox::{Sandbox, SandboxConfig};
@@ -69,8 +73,9 @@ fn with_model(
             sandbox: Some(open_sandbox(started)?),
             region,
             python: settings.tools.execute_python,
-            // An estimate prices from the catalog; MCP tools join the conversation in `chat`.
+            // MCP tools join the conversation in `chat`; here only a pricing server is asked.
             mcp: Vec::new(),
+            live_prices: live_prices(started).await,
         })?;
         let mut saved: Option<SavedEstimate> = None;
         let mut on_event = |event: AgentEvent| {
@@ -122,6 +127,10 @@ fn offline(started: &Started, args: &EstimateArgs) -> anyhow::Result<ExitCode> {
     };
     let sandbox = open_sandbox(started)?;
     super::block_on(async {
+        if let Some(live_prices) = live_prices(started).await {
+            let japanese = is_japanese(&description);
+            live_prices.apply(&mut result, japanese, wants_cheapest(&description)).await;
+        }
         calculate_in_sandbox(&sandbox, &mut result, &description)
             .await
             .context("the sandbox's calculation could not be used")
@@ -134,6 +143,13 @@ fn offline(started: &Started, args: &EstimateArgs) -> anyhow::Result<ExitCode> {
     }
     eprintln!("saved as {} (agentdesk estimates show {})", saved.id, saved.id);
     Ok(ExitCode::SUCCESS)
+}
+
+/// A connected pricing MCP server among the configured ones.
+async fn live_prices(started: &Started) -> Option<LivePrices> {
+    let settings = &started.loaded.settings;
+    let connections = mcp_connections(settings, Arc::new(super::auth::Terminal));
+    LivePrices::find(&connections).await
 }
 
 pub(crate) fn store(started: &Started) -> EstimateStore {

@@ -1,0 +1,255 @@
+//! Live prices from a pricing MCP server: AWS Labs' `awslabs.aws-pricing-mcp-server`, whose
+//! `get_pricing` tool answers with AWS Price List API products. The estimate's instance and
+//! volume lines are priced there when it answers; when it cannot (no AWS credentials, no
+//! network, a throttled API), its own error is reported in the estimate and the bundled
+//! catalog's prices stay.
+
+use std::sync::Arc;
+
+use agentdesk_mcp::{Connections, McpServer};
+use agentdesk_pricing::Catalog;
+use serde_json::{Map, Value, json};
+
+use super::{Estimate, cents, report, script};
+
+/// The pricing server's tool.
+pub const PRICING_TOOL: &str = "get_pricing";
+
+/// A connected pricing server the estimator asks first.
+#[derive(Debug, Clone)]
+pub struct LivePrices {
+    server: Arc<McpServer>,
+}
+
+impl LivePrices {
+    /// Asks `server` (which offers [`PRICING_TOOL`]).
+    pub fn new(server: Arc<McpServer>) -> LivePrices {
+        LivePrices { server }
+    }
+
+    /// The first enabled server among `connections` offering [`PRICING_TOOL`]; servers that
+    /// cannot be reached are passed over (their status says why).
+    pub async fn find(connections: &Connections) -> Option<LivePrices> {
+        for server in connections.servers().filter(|server| server.settings().enabled) {
+            if let Ok(tools) = server.tools().await
+                && tools.iter().any(|tool| tool.name == PRICING_TOOL)
+            {
+                return Some(LivePrices::new(Arc::clone(server)));
+            }
+        }
+        None
+    }
+
+    /// Prices the lines the Price List knows from the server, and rewrites the totals, the
+    /// script and the report. The first failure stops the asking: the rest would fail alike.
+    pub async fn apply(&self, estimate: &mut Estimate, japanese: bool, wants_cheapest: bool) {
+        let Ok(catalog) = Catalog::bundled() else { return };
+        let mut priced = 0;
+        let mut failure = None;
+        for index in 0..estimate.items.len() {
+            let item = &estimate.items[index];
+            let Some(arguments) = query(&item.service, &item.resource, &estimate.region) else {
+                continue;
+            };
+            // The line's unit price may be the catalog's scaled (Multi-AZ doubles it).
+            let factor = catalog
+                .price(&item.service, &item.resource, &estimate.region)
+                .filter(|price| price.usd > 0.0)
+                .map_or(1.0, |price| item.unit_price / price.usd);
+            match self.ask(arguments).await {
+                Ok(live) => {
+                    let item = &mut estimate.items[index];
+                    item.unit_price = live * factor;
+                    item.monthly = item.quantity * item.unit_price;
+                    priced += 1;
+                }
+                Err(error) => {
+                    failure = Some(error);
+                    break;
+                }
+            }
+        }
+        let server = self.server.name();
+        let (english, japanese_text) = match (&failure, priced) {
+            (None, 0) => return,
+            (None, _) => {
+                estimate.price_source = format!("AWS Price List API via {server}");
+                (
+                    format!(
+                        "{priced} prices are live from the AWS Price List API (via {server}); the others from the bundled catalog."
+                    ),
+                    format!(
+                        "{priced} 件の価格は AWS Price List API({server} 経由)の最新値、残りは同梱カタログの値です。"
+                    ),
+                )
+            }
+            (Some(error), _) => (
+                format!(
+                    "Live prices from {server} failed: {error}. The bundled catalog's prices are used."
+                ),
+                format!(
+                    "{server} からの最新価格の取得に失敗しました: {error}。同梱カタログの価格を使っています。"
+                ),
+            ),
+        };
+        estimate.price_note = Some(if japanese { japanese_text } else { english });
+        if priced > 0 {
+            estimate.monthly_total = cents(estimate.items.iter().map(|item| item.monthly).sum());
+            estimate.calculation_script = script(&estimate.items);
+        }
+        estimate.report_markdown = report(estimate, japanese, wants_cheapest);
+    }
+
+    /// One product's on-demand USD price, or the server's own words on why there is none.
+    async fn ask(&self, arguments: Map<String, Value>) -> Result<f64, String> {
+        let result =
+            self.server.call(PRICING_TOOL, arguments).await.map_err(|error| error.to_string())?;
+        let text: String = result
+            .content
+            .iter()
+            .filter_map(|block| block.as_text())
+            .map(|t| t.text.as_str())
+            .collect();
+        let answer = result
+            .structured_content
+            .map(
+                |value| if value.get("result").is_some() { value["result"].clone() } else { value },
+            )
+            .or_else(|| serde_json::from_str(&text).ok())
+            .unwrap_or(Value::Null);
+        if result.is_error == Some(true) || answer["status"] == "error" {
+            let message = answer["message"].as_str().unwrap_or(&text);
+            return Err(first_line(message));
+        }
+        on_demand_price(&answer)
+            .ok_or_else(|| "its answer held no on-demand USD price for the product".to_owned())
+    }
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().find(|line| !line.trim().is_empty()).unwrap_or("no message").trim();
+    line.chars().take(300).collect()
+}
+
+/// `get_pricing`'s arguments for a catalog line, where the Price List has one product for
+/// it: on-demand Linux instances, database and cache nodes, and gp3/gp2 volumes.
+fn query(service: &str, resource: &str, region: &str) -> Option<Map<String, Value>> {
+    let term = |field: &str, value: &str| json!({"Field": field, "Type": "EQUALS", "Value": value});
+    let (service_code, filters) = match service {
+        "ec2" => (
+            "AmazonEC2",
+            vec![
+                term("instanceType", resource),
+                term("operatingSystem", "Linux"),
+                term("tenancy", "Shared"),
+                term("preInstalledSw", "NA"),
+                term("capacitystatus", "Used"),
+            ],
+        ),
+        "ebs" if matches!(resource, "gp2" | "gp3") => {
+            ("AmazonEC2", vec![term("productFamily", "Storage"), term("volumeApiName", resource)])
+        }
+        "rds-mysql" | "rds-postgresql" if resource.starts_with("db.") => {
+            let engine = if service == "rds-mysql" { "MySQL" } else { "PostgreSQL" };
+            (
+                "AmazonRDS",
+                vec![
+                    term("instanceType", resource),
+                    term("databaseEngine", engine),
+                    term("deploymentOption", "Single-AZ"),
+                ],
+            )
+        }
+        "elasticache" => (
+            "AmazonElastiCache",
+            vec![term("instanceType", resource), term("cacheEngine", "Redis")],
+        ),
+        _ => return None,
+    };
+    let arguments = json!({
+        "service_code": service_code,
+        "region": region,
+        "filters": filters,
+        "output_options": {"pricing_terms": ["OnDemand"]},
+        "max_results": 5,
+    });
+    match arguments {
+        Value::Object(map) => Some(map),
+        _ => None,
+    }
+}
+
+/// The first non-zero on-demand USD price per unit in a `get_pricing` answer, whose `data`
+/// holds Price List products (`terms.OnDemand.*.priceDimensions.*.pricePerUnit.USD`).
+fn on_demand_price(answer: &Value) -> Option<f64> {
+    let products = answer["data"].as_array()?;
+    products.iter().find_map(|product| {
+        let product = if let Some(text) = product.as_str() {
+            serde_json::from_str(text).ok()?
+        } else {
+            product.clone()
+        };
+        product["terms"]["OnDemand"].as_object()?.values().find_map(|offer| {
+            offer["priceDimensions"].as_object()?.values().find_map(|dimension| {
+                let usd: f64 = dimension["pricePerUnit"]["USD"].as_str()?.parse().ok()?;
+                (usd > 0.0).then_some(usd)
+            })
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{on_demand_price, query};
+
+    /// A product as the Price List API documents it (GetProducts), as `get_pricing` returns
+    /// it in `data` with only the on-demand terms.
+    fn t3_medium() -> serde_json::Value {
+        json!({
+            "status": "success",
+            "service_name": "AmazonEC2",
+            "data": [{
+                "product": {
+                    "productFamily": "Compute Instance",
+                    "attributes": {"instanceType": "t3.medium", "regionCode": "us-east-1", "operatingSystem": "Linux"},
+                    "sku": "5Z9XWQVA5YC7TDM4"
+                },
+                "terms": {"OnDemand": {"5Z9XWQVA5YC7TDM4.JRTCKXETXF": {
+                    "offerTermCode": "JRTCKXETXF",
+                    "priceDimensions": {"5Z9XWQVA5YC7TDM4.JRTCKXETXF.6YS6EN2CT7": {
+                        "unit": "Hrs",
+                        "description": "$0.0416 per On Demand Linux t3.medium Instance Hour",
+                        "pricePerUnit": {"USD": "0.0416000000"}
+                    }}
+                }}},
+                "version": "20261101000000",
+                "publicationDate": "2026-11-01T00:00:00Z"
+            }],
+            "message": "Retrieved pricing for AmazonEC2 in us-east-1 from AWS Pricing API"
+        })
+    }
+
+    #[test]
+    fn the_on_demand_price_is_read_from_price_list_products() {
+        assert_eq!(on_demand_price(&t3_medium()), Some(0.0416));
+        let as_text = json!({"data": [t3_medium()["data"][0].to_string()]});
+        assert_eq!(on_demand_price(&as_text), Some(0.0416), "products may come as JSON text");
+        assert_eq!(on_demand_price(&json!({"status": "error", "message": "no"})), None);
+    }
+
+    #[test]
+    fn only_lines_with_one_price_list_product_are_asked_for() {
+        let ec2 = query("ec2", "t3.medium", "ap-northeast-1").expect("an EC2 query");
+        assert_eq!(ec2["service_code"], "AmazonEC2");
+        assert_eq!(ec2["region"], "ap-northeast-1");
+        assert!(ec2["filters"].to_string().contains("\"t3.medium\""));
+        assert_eq!(
+            query("rds-postgresql", "db.t3.micro", "us-east-1").expect("rds")["service_code"],
+            "AmazonRDS"
+        );
+        assert!(query("s3", "standard-storage", "us-east-1").is_none(), "tiered: the catalog's");
+        assert!(query("rds-mysql", "gp2-storage", "us-east-1").is_none());
+    }
+}
