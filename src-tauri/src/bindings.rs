@@ -11,7 +11,8 @@ mod tests {
     use ts_rs::{Config, TS};
 
     use crate::{
-        ApiError, AppInfo, AuthEvent, AuthView, ChatModel, ChatTurn, InstallProgress, SettingsView,
+        ApiError, AppInfo, AuthEvent, AuthView, CallView, ChatModel, ChatTurn, InstallProgress,
+        ServerView, SettingsView, ToolView,
     };
 
     fn export_all(dir: &Path) {
@@ -36,6 +37,9 @@ mod tests {
             ChatTurn::export_all(&config),
             AuthEvent::export_all(&config),
             AuthView::export_all(&config),
+            ServerView::export_all(&config),
+            ToolView::export_all(&config),
+            CallView::export_all(&config),
             agentdesk_memory::Session::export_all(&config),
             agentdesk_memory::Event::export_all(&config),
             agentdesk_memory::MemoryRecord::export_all(&config),

@@ -33,6 +33,8 @@ pub enum ErrorCode {
     Keyring,
     /// A sign-in failed or was refused; the message has the provider's own words.
     SignIn,
+    /// An MCP server could not be reached, broke off or refused; the message says which and why.
+    Mcp,
     /// Something that should not happen; the message and the log say more.
     Internal,
 }

@@ -27,6 +27,7 @@ use tauri::{Runtime, Wry};
 pub use commands::app::AppInfo;
 pub use commands::auth::{AuthEvent, AuthView};
 pub use commands::chat::{ChatModel, ChatTurn, RunningTurns};
+pub use commands::connections::{CallView, ServerView, ToolView};
 pub use commands::sandbox::InstallProgress;
 pub use error::{ApiError, ErrorCode};
 pub use state::{AppState, MemoryDesk, Overridden, SettingsView};
@@ -42,6 +43,10 @@ pub const SANDBOX_INSTALL_PROGRESS: &str = "sandbox-install-progress";
 /// The name of the event that reports sign-in changes; its payload is an
 /// [`commands::auth::AuthEvent`].
 pub const AUTH_CHANGED: &str = "auth-changed";
+
+/// The name of the event that reports an MCP server's change of state; its payload is a
+/// [`ServerView`].
+pub const MCP_CHANGED: &str = "mcp-changed";
 
 /// Starts the desktop app and returns when its last window closes.
 pub fn run() -> ExitCode {
@@ -69,14 +74,28 @@ pub fn run() -> ExitCode {
 /// Registers AgentDesk's state and commands on a Tauri builder.
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     let mut auth_events = state.auth_events.subscribe();
+    let mut mcp_events = state.mcp_events.subscribe();
     builder
         .manage(state)
         .setup(move |app| {
+            use tauri::Emitter;
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                use tauri::Emitter;
                 while let Ok(event) = auth_events.recv().await {
                     let _no_window = handle.emit(AUTH_CHANGED, &event);
+                }
+            });
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    match mcp_events.recv().await {
+                        Ok(server) => {
+                            let _no_window = handle.emit(MCP_CHANGED, &server);
+                        }
+                        // A slow window missed some changes; the later ones still arrive.
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    }
                 }
             });
             Ok(())
@@ -111,5 +130,14 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::auth::auth_sign_in,
             commands::auth::auth_sign_out,
             commands::auth::auth_store_secret,
+            commands::connections::mcp_servers,
+            commands::connections::mcp_check,
+            commands::connections::mcp_sign_in,
+            commands::connections::mcp_sign_out,
+            commands::connections::mcp_add,
+            commands::connections::mcp_set_enabled,
+            commands::connections::mcp_remove,
+            commands::connections::mcp_tools,
+            commands::connections::mcp_call,
         ])
 }

@@ -10,9 +10,19 @@ use agentdesk_memory::{
 use agentdesk_wasm_sandbox::{Sandbox, SandboxConfig, SandboxError};
 
 use agentdesk_identity::Identity;
+use agentdesk_mcp::{Connections, McpServer, McpServerSettings};
+
+/// How often the app pings a connected MCP server, so its status stays true while idle.
+const KEEP_ALIVE: Duration = Duration::from_secs(30);
+/// The longest wait between attempts to reopen a session that went down.
+const LONGEST_RECONNECT_WAIT: Duration = Duration::from_secs(300);
+
+/// The `[mcp_servers]` a set of connections was made for.
+type McpServers = std::collections::BTreeMap<String, McpServerSettings>;
 
 use crate::commands::auth::{AuthEvent, WindowInteraction, forward_statuses};
 use crate::commands::chat::RunningTurns;
+use crate::commands::connections::{ServerView, view};
 
 use agentdesk_config::{ConfigError, Environment, Loaded, Overrides, Problem, Settings, load};
 use agentdesk_telemetry::{LogGuard, LogOptions};
@@ -32,8 +42,11 @@ pub struct AppState {
     /// The chat turns running now.
     pub turns: RunningTurns,
     identity: tokio::sync::OnceCell<Arc<Identity>>,
+    connections: tokio::sync::Mutex<Option<(McpServers, Arc<Connections>)>>,
     /// Sign-in events for the window (statuses, where to finish a sign-in).
     pub auth_events: tokio::sync::broadcast::Sender<AuthEvent>,
+    /// MCP servers' status changes for the window.
+    pub mcp_events: tokio::sync::broadcast::Sender<ServerView>,
 }
 
 /// The memory database with its background extraction, opened on first use.
@@ -94,7 +107,9 @@ impl AppState {
             memory: tokio::sync::OnceCell::new(),
             turns: RunningTurns::default(),
             identity: tokio::sync::OnceCell::new(),
+            connections: tokio::sync::Mutex::new(None),
             auth_events: tokio::sync::broadcast::channel(64).0,
+            mcp_events: tokio::sync::broadcast::channel(64).0,
         })
     }
 
@@ -192,6 +207,47 @@ impl AppState {
                 })
                 .await,
         )
+    }
+
+    /// The MCP servers' sessions, signing in through [`AppState::identity`]: kept while the
+    /// configured servers stay the same, made again (their sessions reopened on next use)
+    /// when the config file changed them. Must be called inside the runtime.
+    pub async fn connections(&self) -> Arc<Connections> {
+        let mut current = self.connections.lock().await;
+        let (servers, store) = {
+            let loaded = self.loaded();
+            (loaded.settings.mcp_servers.clone(), loaded.settings.keyring.store)
+        };
+        if let Some((made_for, connections)) = current.as_ref()
+            && *made_for == servers
+        {
+            return Arc::clone(connections);
+        }
+        let identity = self.identity().await;
+        let vault = tokio::task::spawn_blocking(move || agentdesk_agent::open_vault(store))
+            .await
+            .ok()
+            .and_then(|opened| {
+                opened
+                    .map_err(|error| tracing::warn!(%error, "no keyring for MCP servers' secrets"))
+                    .ok()
+            })
+            .map(Arc::new);
+        let connections = Arc::new(Connections::new(&servers, Some(&identity), vault.as_ref()));
+        for server in connections.servers() {
+            let weak = Arc::downgrade(server);
+            tokio::spawn(McpServer::keep_alive(weak.clone(), KEEP_ALIVE, LONGEST_RECONNECT_WAIT));
+            let (mut changes, events) = (server.watch(), self.mcp_events.clone());
+            // Ends with the server (a later config replaces it): the sender goes with it.
+            tokio::spawn(async move {
+                while changes.changed().await.is_ok() {
+                    let Some(server) = weak.upgrade() else { return };
+                    let _no_window = events.send(view(&server));
+                }
+            });
+        }
+        *current = Some((servers, Arc::clone(&connections)));
+        connections
     }
 
     /// Reads the configuration again (after a save) and returns the new view.

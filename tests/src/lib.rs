@@ -10,7 +10,8 @@
 //! driver's implicit wait, never with sleeps: tests wait for a selector that only matches
 //! once the state they expect is reached.
 //!
-//! [`oidc`] starts a real OpenID Provider and completes its browser pages over HTTP.
+//! [`oidc`] starts a real OpenID Provider and completes its browser pages over HTTP;
+//! [`gateway`] AgentDesk's gateway in front of server-everything.
 //! [`ScriptedModel`] stands in for a model API (none can run here): it replays scripted
 //! answers in OpenAI's streamed wire format and keeps the requests it received.
 //!
@@ -19,6 +20,7 @@
 #![deny(missing_docs)]
 
 mod driver;
+pub mod gateway;
 pub mod mcp_servers;
 pub mod oidc;
 mod scripted_model;

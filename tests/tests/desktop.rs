@@ -78,13 +78,10 @@ fn settings_persist_status_reports_and_japanese_reads() -> Result {
     let s = scratch(None);
     let app = launch(&s)?;
 
-    for page in ["connections", "traces"] {
-        open(&app, page)?;
-        let badge =
-            app.find(&format!("main[data-current-page='{page}'] [data-testid='not-built']"))?;
-        assert_eq!(app.text(&badge)?, "Not in this version yet");
-        app.screenshot(&shot(page))?;
-    }
+    open(&app, "traces")?;
+    let badge = app.find("main[data-current-page='traces'] [data-testid='not-built']")?;
+    assert_eq!(app.text(&badge)?, "Not in this version yet");
+    app.screenshot(&shot("traces"))?;
 
     // Settings: change the theme and the number of log files, save, and find both in the file.
     open(&app, "settings")?;
@@ -462,5 +459,66 @@ fn sign_in_through_the_browser_survives_a_restart_and_signs_out() -> Result {
     app.find(&format!("{account}[data-state='needs-sign-in']"))?;
     let status = agentdesk(&s, &["auth", "status", &provider])?;
     assert!(status.contains("needs sign-in"), "{status}");
+    Ok(())
+}
+
+#[test]
+fn a_gateway_added_on_the_connections_page_signs_in_and_its_tools_are_called() -> Result {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let oidc = runtime.block_on(agentdesk_e2e::oidc::Oidc::start(300));
+    let _turn = one_at_a_time();
+    let s = scratch(None);
+    let gateway_config = s.data.with_file_name("gateway.toml");
+    let access = "allowed_audiences = [\"urn:agentdesk:gateway\"]\nallowed_scopes = [\"gateway\"]";
+    fs::write(
+        &gateway_config,
+        agentdesk_e2e::gateway::everything_behind_jwt("127.0.0.1:0", &oidc.issuer, access),
+    )?;
+    let cli = Launch::workspace_binary().with_file_name("agentdesk");
+    let gateway =
+        agentdesk_e2e::gateway::GatewayProcess::start(&cli, &gateway_config, &Default::default())?;
+    // The keyring is shared by every test run: a name of its own keeps this one's entries apart.
+    let name = format!("gw{}", std::process::id());
+    let server = format!("li[data-server='{name}']");
+    {
+        let app = launch(&s)?;
+        open(&app, "connections")?;
+        app.type_text(&app.find("#mcp-name")?, &name)?;
+        app.type_text(&app.find("#mcp-target")?, &gateway.url)?;
+        app.click(&app.find("[data-testid='mcp-add']")?)?;
+        // Nothing but the URL: the gateway's 401 says where to sign in.
+        app.find(&format!("{server}[data-state='needs-sign-in']"))?;
+        app.click(&app.find(&format!("{server} [data-testid='server-sign-in']"))?)?;
+        let url = app.text(&app.find(&format!("{server} [data-testid='sign-in-url']"))?)?;
+        let delivered =
+            runtime.block_on(agentdesk_e2e::oidc::Browser::new("erin").complete(&url))?;
+        assert!(delivered.starts_with("200 "), "{delivered}");
+        app.find(&format!("{server}[data-state='connected']"))?;
+
+        app.click(&app.find(&format!("{server} [data-testid='server-tools']"))?)?;
+        let echo = format!("{server} li[data-tool='everything___echo']");
+        app.click(&app.find(&format!("{echo} button.tool-name"))?)?;
+        let form = format!("{server} form[data-tool='everything___echo']");
+        app.type_text(&app.find(&format!("{form} input[id$='-message']"))?, "from the desktop")?;
+        app.click(&app.find(&format!("{form} [data-testid='tool-call']"))?)?;
+        let result = app.find(&format!("{form} [data-testid='tool-result']"))?;
+        assert_eq!(app.text(&result)?.trim(), "Echo: from the desktop");
+        app.screenshot(&shot("connections"))?;
+    }
+
+    // A restart keeps the server signed in: connected again with no sign-in page, and the
+    // CLI, reading the same config and keyring, agrees.
+    let app = launch(&s)?;
+    open(&app, "connections")?;
+    app.find(&format!("{server}[data-state='connected']"))?;
+    let listed = agentdesk(&s, &["mcp", "list", "--json"])?;
+    assert!(
+        listed.contains("\"state\": \"connected\"") || listed.contains("\"state\":\"connected\""),
+        "{listed}"
+    );
+    app.click(&app.find(&format!("{server} [data-testid='server-remove']"))?)?;
+    app.click(&app.find(&format!("{server} [data-testid='server-remove-confirm']"))?)?;
+    app.wait_until_gone(&server)?;
+    assert!(!fs::read_to_string(&s.config)?.contains(&name), "removed from the config file");
     Ok(())
 }

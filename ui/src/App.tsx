@@ -6,6 +6,7 @@ import { I18nProvider, resolveLocale, translator } from "./i18n";
 import { ChatPage } from "./pages/Chat";
 import { MemoryPage } from "./pages/Memory";
 import { NotBuiltYet } from "./pages/NotBuiltYet";
+import { ConnectionsPage } from "./pages/Connections";
 import { SandboxPage } from "./pages/Sandbox";
 import { SettingsPage } from "./pages/Settings";
 import { StatusPage } from "./pages/Status";
@@ -101,6 +102,8 @@ export function App({ backend, initialPage = "chat" }: { backend: Backend; initi
             <MemoryPage backend={backend} />
           ) : page === "chat" ? (
             <ChatPage backend={backend} />
+          ) : page === "connections" ? (
+            <ConnectionsPage backend={backend} />
           ) : (
             <NotBuiltYet page={page} />
           )}

@@ -10,30 +10,16 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
+use agentdesk_e2e::gateway::{GatewayProcess, Logs, everything_behind_jwt};
 use agentdesk_e2e::oidc::{Browser, M2M_SECRET, Oidc};
 use agentdesk_identity::{Identity, KeyringBackend, Secret, SystemBrowser, Vault};
 use agentdesk_mcp::{McpServer, McpServerSettings, ServerState};
 use serde_json::{Map, Value, json};
 use support::agentdesk;
-
-/// Everything the gateways wrote to stderr (their logs, at `-v`).
-type Logs = Arc<Mutex<String>>;
-
-/// A gateway process, stopped when dropped (also when the test fails).
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Tokens of the machine-to-machine client only.
 const M2M_ONLY: &str = "allowed_clients = [\"m2m\"]";
@@ -46,41 +32,12 @@ fn gateway(
     access: &str,
     listen: &str,
     logs: &Logs,
-) -> (Running, String) {
-    std::fs::write(
-        config,
-        format!(
-            "listen = \"{listen}\"\n[authorizer]\ntype = \"jwt\"\n\
-             discovery_url = \"{issuer}/.well-known/openid-configuration\"\n{access}\n\
-             [[targets]]\nname = \"everything\"\ntype = \"mcp\"\ncommand = \"node\"\nargs = [{:?}, \"stdio\"]\n",
-            agentdesk_e2e::mcp_servers::everything_js()
-        ),
-    )
-    .expect("gateway config");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agentdesk"))
-        .args(["-v", "gateway", "serve", "--config"])
-        .arg(config)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the gateway");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let url = loop {
-        let mut line = String::new();
-        assert!(stderr.read_line(&mut line).expect("stderr") > 0, "the gateway stopped early");
-        logs.lock().expect("logs").push_str(&line);
-        if let Some(url) = line.trim().strip_prefix("AgentDesk gateway listening on ") {
-            break url.to_owned();
-        }
-    };
-    let logs = Arc::clone(logs);
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        while stderr.read_line(&mut line).is_ok_and(|read| read > 0) {
-            logs.lock().expect("logs").push_str(&line);
-            line.clear();
-        }
-    });
-    (Running(child), url)
+) -> (GatewayProcess, String) {
+    std::fs::write(config, everything_behind_jwt(listen, issuer, access)).expect("gateway config");
+    let binary = Path::new(env!("CARGO_BIN_EXE_agentdesk"));
+    let gateway = GatewayProcess::start(binary, config, logs).expect("the gateway");
+    let url = gateway.url.clone();
+    (gateway, url)
 }
 
 fn text(result: &rmcp::model::CallToolResult) -> String {

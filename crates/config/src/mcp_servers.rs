@@ -131,6 +131,14 @@ impl McpServerSettings {
         format!("mcp.{server}.header.{}", header.to_ascii_lowercase())
     }
 
+    /// Every keyring entry of its secret headers and variables (removing the server deletes
+    /// them).
+    pub fn secret_entries(&self, server: &str) -> Vec<String> {
+        let headers = self.secret_headers.iter().map(|header| Self::header_entry(server, header));
+        let variables = self.secret_env.iter().map(|variable| Self::env_entry(server, variable));
+        headers.chain(variables).collect()
+    }
+
     /// The keyring entry holding the client registered for the spec sign-in.
     pub fn oauth_client_entry(server: &str) -> String {
         format!("mcp.{server}.oauth-client")

@@ -103,6 +103,8 @@ pub struct McpServer {
     spec_provider: Mutex<Option<Option<String>>>,
     /// What the server's last 401 said about signing in.
     discovered: Mutex<Option<ProtectedResource>>,
+    /// Each change of state, for whoever shows it live.
+    changes: tokio::sync::watch::Sender<ServerState>,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -142,6 +144,7 @@ impl McpServer {
             unaddressed: Arc::default(),
             spec_provider: Mutex::new(None),
             discovered: Mutex::new(None),
+            changes: tokio::sync::watch::Sender::new(ServerState::Idle),
         }
     }
 
@@ -192,9 +195,53 @@ impl McpServer {
     }
 
     fn record(&self, state: ServerState, error: Option<String>) {
-        let mut known = locked(&self.known);
-        known.state = Some(state);
-        known.error = error;
+        {
+            let mut known = locked(&self.known);
+            known.state = Some(state);
+            known.error = error;
+        }
+        self.changes.send_if_modified(|current| {
+            let changed = *current != state;
+            *current = state;
+            changed
+        });
+    }
+
+    /// Its state as it changes (the same a [`McpServer::status`] would show then).
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<ServerState> {
+        self.changes.subscribe()
+    }
+
+    /// Keeps a long-lived session alive (the app's, not a single command's): every `every`
+    /// the live session is pinged; when that fails the session is dropped and opened again
+    /// after 1, 2, 4… times `every`, at most `longest`, without asking the user anything.
+    /// Servers never connected are left alone. Ends when the server is dropped or disabled.
+    pub async fn keep_alive(
+        server: std::sync::Weak<McpServer>,
+        every: Duration,
+        longest: Duration,
+    ) {
+        let mut wait = every;
+        loop {
+            tokio::time::sleep(wait).await;
+            let Some(server) = server.upgrade() else { return };
+            if !server.settings.enabled {
+                return;
+            }
+            let failing = matches!(server.status().state, ServerState::Failed);
+            if server.live.lock().await.is_none() && !failing {
+                wait = every;
+                continue;
+            }
+            match server.connect(false).await {
+                Ok(()) => wait = every,
+                Err(error) => {
+                    server.live.lock().await.take();
+                    wait = (wait * 2).min(longest);
+                    tracing::info!(server = server.name, %error, retry_in = ?wait, "the session is down");
+                }
+            }
+        }
     }
 
     /// Records a failure in the status and hands it back.
@@ -796,7 +843,8 @@ impl McpServer {
                 McpError::Unavailable {
                     server: self.name.clone(),
                     message: format!(
-                        "the connection closed before it could {action}: {error}{}",
+                        "the connection closed before it could {action}: {}{}",
+                        transport_detail(error),
                         self.stderr.suffix()
                     ),
                 }
@@ -807,5 +855,35 @@ impl McpServer {
                 message: other.to_string(),
             },
         }
+    }
+}
+
+/// What went wrong on the wire, without the transport's Rust type names that rmcp puts in
+/// its messages (`Transport send error: Transport [<type>] error: …`).
+fn transport_detail(error: &ServiceError) -> String {
+    match error {
+        ServiceError::TransportClosed => "the server closed the connection".to_owned(),
+        other => {
+            let text = other.to_string();
+            match text.find("] error: ") {
+                Some(at) => text[at + "] error: ".len()..].to_owned(),
+                None => text,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rmcp::service::ServiceError;
+
+    use super::transport_detail;
+
+    #[test]
+    fn wire_errors_read_without_type_names() {
+        assert_eq!(
+            transport_detail(&ServiceError::TransportClosed),
+            "the server closed the connection"
+        );
     }
 }

@@ -1,9 +1,11 @@
 //! The client against real servers: the reference server-everything (npm) over stdio and
 //! streamable HTTP — every kind of result, progress that keeps a slow call alive, the tool's
-//! own error, schema breaks caught before sending — and a server written to misbehave
-//! (tests/mcp-servers/misbehaving.mjs): garbage, a 30 MB line, silence, a crash, unknown
-//! notifications, each a clear error in time with a status that says so; and AWS Labs'
-//! pricing server (PyPI) with no AWS credentials, which must list its tools and say so.
+//! own error, schema breaks caught before sending — and servers written to misbehave, each
+//! misdeed a clear error in time with a status that says so: over stdio
+//! (tests/mcp-servers/misbehaving.mjs) garbage, a 30 MB line, silence, a crash, unknown
+//! notifications; over HTTP (misbehaving-http.mjs) a stream cut mid-way, a body that is not
+//! JSON, silence, a dropped connection. And AWS Labs' pricing server (PyPI) with no AWS
+//! credentials, which must list its tools and say so.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -122,6 +124,37 @@ async fn server_everything_over_streamable_http_survives_a_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_kept_alive_session_shows_a_server_going_away_and_reconnects_by_itself() {
+    let port = free_port();
+    let first = serve_everything("streamableHttp", port).await;
+    let settings = McpServerSettings {
+        url: format!("http://127.0.0.1:{port}/mcp"),
+        timeout_seconds: 5,
+        ..McpServerSettings::default()
+    };
+    let server = std::sync::Arc::new(McpServer::new("kept", settings, None, None));
+    server.connect(false).await.expect("connected");
+    let mut changes = server.watch();
+    let every = Duration::from_millis(100);
+    tokio::spawn(McpServer::keep_alive(
+        std::sync::Arc::downgrade(&server),
+        every,
+        Duration::from_millis(400),
+    ));
+    // Nobody calls a tool: the pings alone notice the server went away, and that it is back.
+    drop(first);
+    let bound = Duration::from_secs(20);
+    let went = tokio::time::timeout(bound, changes.wait_for(|state| *state == ServerState::Failed));
+    assert!(went.await.is_ok_and(|seen| seen.is_ok()), "the status says the server is gone");
+    assert!(server.status().error.is_some(), "with the real error");
+    let _second = serve_everything("streamableHttp", port).await;
+    let back =
+        tokio::time::timeout(bound, changes.wait_for(|state| *state == ServerState::Connected));
+    assert!(back.await.is_ok_and(|seen| seen.is_ok()), "reconnected without anyone's help");
+    assert_eq!(server.status().error, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_misbehaving_server_gives_clear_errors_in_time_and_the_status_says_so() {
     let mut settings = stdio("node", &["misbehaving.mjs"], 2);
     settings.cwd = agentdesk_e2e::mcp_servers::folder().display().to_string();
@@ -153,6 +186,38 @@ async fn a_misbehaving_server_gives_clear_errors_in_time_and_the_status_says_so(
     let back = server.call("echo", arguments(json!({"text": "again"}))).await.expect("restarted");
     assert_eq!(text(&back), "again");
     assert_eq!(server.status().state, ServerState::Connected, "the status follows the truth");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_misbehaving_http_server_gives_clear_errors_in_time_and_the_next_call_works() {
+    let port = free_port();
+    let _server = agentdesk_e2e::mcp_servers::serve_misbehaving_http(port).await;
+    let settings = McpServerSettings {
+        url: format!("http://127.0.0.1:{port}/mcp"),
+        timeout_seconds: 2,
+        ..McpServerSettings::default()
+    };
+    let server = McpServer::new("bad-http", settings, None, None);
+    let echoed = server.call("echo", arguments(json!({"text": "fine"}))).await.expect("echo");
+    assert_eq!(text(&echoed), "fine");
+
+    for tool in ["cut", "garbage", "hang", "drop"] {
+        let started = Instant::now();
+        let outcome = server.call(tool, Map::new()).await;
+        let error = match outcome {
+            Err(error) => error.to_string(),
+            Ok(result) => panic!("{tool} gave a result: {result:?}"),
+        };
+        assert!(started.elapsed() < Duration::from_secs(6), "{tool} is bounded by the timeout");
+        assert!(error.contains("bad-http"), "{tool}: the error names the server: {error}");
+        assert!(!error.contains("rmcp::"), "{tool}: no Rust type names: {error}");
+        let status = server.status();
+        assert_eq!(status.state, ServerState::Failed, "{tool}: {error}");
+        assert_eq!(status.error.as_deref(), Some(error.as_str()), "{tool}: the status says so");
+        let back = server.call("echo", arguments(json!({"text": tool}))).await.expect("next call");
+        assert_eq!(text(&back), tool, "after {tool} the next call works");
+        assert_eq!(server.status().state, ServerState::Connected);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

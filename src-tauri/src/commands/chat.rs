@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use agentdesk_agent::estimator::{EstimateStore, OfflineTurn, SavedEstimate, answer_offline};
+use agentdesk_agent::estimator::{
+    EstimateStore, LivePrices, OfflineTurn, SavedEstimate, answer_offline,
+};
 use agentdesk_agent::{
     AgentError, AgentEvent, ApiKey, Approver, BoxFuture, EstimatorParts, MemoryLink, SetupError,
     ToolCall, Usage, connect, connect_configured, cost_estimator, open_vault,
@@ -236,6 +238,7 @@ async fn build_agent(
         })?;
     let desk = state.memory().await?;
     let data_dir = state.loaded().locations.data_dir.clone();
+    let connections = state.connections().await;
     cost_estimator(EstimatorParts {
         connected,
         memory: MemoryLink {
@@ -247,9 +250,8 @@ async fn build_agent(
         sandbox: state.sandbox().ok(),
         region: settings.estimate.region.clone(),
         python: settings.tools.execute_python,
-        // The desktop offers MCP tools once its Connections page keeps the sessions.
-        mcp: Vec::new(),
-        live_prices: None,
+        mcp: agentdesk_agent::mcp_tools(&connections).await,
+        live_prices: LivePrices::find(&connections).await,
     })
     .map_err(|error| ApiError::new(ErrorCode::Internal, error.to_string()))
 }
@@ -276,13 +278,14 @@ pub(crate) async fn chat_offline(
     };
     let estimates = EstimateStore::new(&data_dir.join("estimates"));
     let sandbox = state.sandbox().ok();
+    let live_prices = LivePrices::find(&*state.connections().await).await;
     let turn = OfflineTurn {
         memory: (&desk.store, &desk.memory_id, LOCAL_ACTOR),
         session_id: &session_id,
         estimates: &estimates,
         sandbox: sandbox.as_ref(),
         default_region: &region,
-        live_prices: None,
+        live_prices: live_prices.as_ref(),
     };
     Ok(answer_offline(turn, &message).await?)
 }

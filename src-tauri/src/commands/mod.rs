@@ -3,6 +3,7 @@
 pub(crate) mod app;
 pub(crate) mod auth;
 pub(crate) mod chat;
+pub(crate) mod connections;
 pub(crate) mod doctor;
 pub(crate) mod memory;
 pub(crate) mod sandbox;

@@ -5,7 +5,8 @@ import type { AgentEvent } from "../bindings/Agent";
 import type { AuthEvent, AuthView, ProviderStatus } from "../bindings/Identity";
 import type { Limits, OutputChunk, RuntimeId, RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
-import type { ModelProvider, Settings } from "../bindings/Settings";
+import type { McpServerSettings, ModelProvider, Settings } from "../bindings/Settings";
+import type { CallView, ServerView, ToolView } from "../bindings/Mcp";
 import type { SavedEstimate } from "../bindings/Estimate";
 import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
 
@@ -76,4 +77,23 @@ export interface Backend {
   authStoreSecret(provider: string, secret: string): Promise<ProviderStatus>;
   /** Calls `listener` on every sign-in change; returns the function that stops it. */
   onAuthChanged(listener: (event: AuthEvent) => void): Promise<() => void>;
+
+  /** Calls `listener` whenever a server's state changes (also without any action here). */
+  onMcpChanged(listener: (server: ServerView) => void): Promise<() => void>;
+  /** Every configured MCP server as it stands (nothing is reached). */
+  mcpServers(): Promise<ServerView[]>;
+  /** Connects (never asking the user) and lists the tools; the status says how it went. */
+  mcpCheck(name: string): Promise<ServerView>;
+  /** Signs in (the browser page arrives as an auth "browser" event); rejects with code sign_in. */
+  mcpSignIn(name: string): Promise<ServerView>;
+  /** Forgets the credentials the server signs in with. */
+  mcpSignOut(name: string): Promise<ServerView>;
+  /** Adds or replaces a server in the config file; rejects with code invalid_value naming the problem. */
+  mcpAdd(name: string, settings: McpServerSettings): Promise<ServerView>;
+  mcpSetEnabled(name: string, enabled: boolean): Promise<ServerView>;
+  /** Removes a server, its secrets and its sign-in. */
+  mcpRemove(name: string): Promise<void>;
+  mcpTools(name: string): Promise<ToolView[]>;
+  /** Calls a tool; a failure of the tool itself resolves with isError, bad arguments reject with invalid_value. */
+  mcpCall(name: string, tool: string, args: Record<string, unknown>): Promise<CallView>;
 }

@@ -8,6 +8,7 @@ import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
 import type { Event, ExtractionStatus, MemoryRecord, Session } from "../bindings/Memory";
 import type { SavedEstimate } from "../bindings/Estimate";
+import type { CallView, ServerView, ToolView } from "../bindings/Mcp";
 import type { Backend } from ".";
 
 export function defaultSettings(): Settings {
@@ -135,6 +136,41 @@ export interface MemoryBackend extends Backend {
   calls: ToolCall[];
   /** What the Memory page sees; tests change it. */
   memory: MemoryData;
+  /** The MCP servers the Connections page sees; one at a URL containing "login" needs a sign-in. */
+  mcp: ServerView[];
+  /** Changes a server's state as if it happened by itself (a server going away), announcing it. */
+  mcpHappened(name: string, change: Partial<ServerView["status"]>): void;
+}
+
+/** The tools every in-memory MCP server offers, shaped like server-everything's. */
+export const SAMPLE_TOOLS: ToolView[] = [
+  {
+    name: "echo",
+    title: null,
+    description: "Echoes back the input",
+    inputSchema: { type: "object", properties: { message: { type: "string", description: "Message to echo" } }, required: ["message"] },
+    outputSchema: null,
+  },
+  {
+    name: "get-sum",
+    title: null,
+    description: "Returns the sum of two numbers",
+    inputSchema: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"] },
+    outputSchema: { type: "object", properties: { result: { type: "number" } } },
+  },
+];
+
+function sampleCall(tool: string, args: Record<string, unknown>): CallView {
+  const missing = SAMPLE_TOOLS.find((one) => one.name === tool)?.inputSchema.required as string[] | undefined;
+  const absent = (missing ?? []).filter((name) => !(name in args));
+  if (absent.length > 0) {
+    throw { code: "invalid_value", message: `the arguments of ${tool} do not match its schema: ${absent.map((name) => `"${name}" is a required property`).join("; ")}`, key: null };
+  }
+  if (tool === "get-sum") {
+    const result = Number(args.a) + Number(args.b);
+    return { isError: false, content: [{ kind: "text", text: `The sum of ${String(args.a)} and ${String(args.b)} is ${result}.` }], structured: { result } };
+  }
+  return { isError: false, content: [{ kind: "text", text: `Echo: ${String(args.message)}` }], structured: null };
 }
 
 function session(runtime: string): SessionInfo {
@@ -186,6 +222,18 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     backend.auth = { ...backend.auth, providers: backend.auth.providers.map((status) => (status.provider === provider ? next : status)) };
     return next;
   };
+  const mcpListeners = new Set<(server: ServerView) => void>();
+  const findServer = (name: string): ServerView => {
+    const found = backend.mcp.find((server) => server.status.name === name);
+    if (!found) throw { code: "not_found", message: `no MCP server named "${name}": add one with \`agentdesk mcp add\``, key: null };
+    return found;
+  };
+  const updateServer = (name: string, change: Partial<ServerView["status"]>): ServerView => {
+    const server = findServer(name);
+    const next = { ...server, status: { ...server.status, ...change } };
+    backend.mcp = backend.mcp.map((one) => (one.status.name === name ? next : one));
+    return next;
+  };
   let estimates = 0;
   let stop: (() => void) | null = null;
   const backend: MemoryBackend = {
@@ -197,6 +245,11 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     saved: [],
     calls: [],
     memory: options.memory ?? sampleMemory(),
+    mcp: [],
+    mcpHappened: (name, change) => {
+      const next = updateServer(name, change);
+      mcpListeners.forEach((listener) => listener(next));
+    },
     view: {
       settings,
       effective: settings,
@@ -330,6 +383,63 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     onAuthChanged: async (listener) => {
       authListeners.add(listener);
       return () => authListeners.delete(listener);
+    },
+    onMcpChanged: async (listener) => {
+      mcpListeners.add(listener);
+      return () => mcpListeners.delete(listener);
+    },
+    mcpServers: async () => backend.mcp,
+    mcpCheck: async (name) => findServer(name),
+    mcpSignIn: async (name) => {
+      const url = `https://idp.example/auth?client_id=registered&resource=${name}`;
+      authListeners.forEach((listener) => listener({ kind: "browser", provider: `mcp.${name}`, url }));
+      return updateServer(name, { state: "connected", error: null, tools: SAMPLE_TOOLS.length });
+    },
+    mcpSignOut: async (name) => updateServer(name, { state: "needs-sign-in", tools: null }),
+    mcpAdd: async (name, settings) => {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+        throw { code: "invalid_value", message: `mcp_servers.${name}: a server's name uses letters, digits, '-' and '_'`, key: null };
+      }
+      if ((settings.command === "") === (settings.url === "")) {
+        throw { code: "invalid_value", message: `mcp_servers.${name}: give either command (a server to start) or url (a server to reach)`, key: null };
+      }
+      const needsSignIn = settings.url.includes("login");
+      const server: ServerView = {
+        status: {
+          name,
+          transport: settings.url ? "http" : "stdio",
+          target: settings.url || [settings.command, ...settings.args].join(" "),
+          state: needsSignIn ? "needs-sign-in" : "connected",
+          error: needsSignIn ? `${name} needs a sign-in with https://idp.example: run \`agentdesk mcp login ${name}\`` : null,
+          stderr: [],
+          tools: needsSignIn ? null : SAMPLE_TOOLS.length,
+          serverInfo: needsSignIn ? null : "mcp-servers/everything 2.0.0",
+          protocolVersion: needsSignIn ? null : "2025-11-25",
+        },
+        enabled: settings.enabled,
+        auth: settings.auth,
+      };
+      backend.mcp = [...backend.mcp.filter((one) => one.status.name !== name), server].sort((a, b) => a.status.name.localeCompare(b.status.name));
+      return server;
+    },
+    mcpSetEnabled: async (name, enabled) => {
+      const server = findServer(name);
+      const next: ServerView = { ...server, enabled, status: { ...server.status, state: enabled ? "connected" : "disabled" } };
+      backend.mcp = backend.mcp.map((one) => (one.status.name === name ? next : one));
+      return next;
+    },
+    mcpRemove: async (name) => {
+      findServer(name);
+      backend.mcp = backend.mcp.filter((one) => one.status.name !== name);
+    },
+    mcpTools: async (name) => {
+      const server = findServer(name);
+      if (server.status.state === "needs-sign-in") throw { code: "sign_in", message: server.status.error ?? "sign in first", key: null };
+      return SAMPLE_TOOLS;
+    },
+    mcpCall: async (name, tool, args) => {
+      findServer(name);
+      return sampleCall(tool, args);
     },
     modelKeyForget: async (provider) => {
       const had = provider in backend.keys;

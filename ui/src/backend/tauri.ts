@@ -7,6 +7,7 @@ import type { OutputChunk, RuntimeStatus, SessionInfo, ToolResult } from "../bin
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
 import type { SavedEstimate } from "../bindings/Estimate";
+import type { CallView, ServerView, ToolView } from "../bindings/Mcp";
 import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
 import type { Backend } from ".";
 
@@ -14,6 +15,8 @@ import type { Backend } from ".";
 export const SETTINGS_CHANGED = "settings-changed";
 /** Must match `AUTH_CHANGED` in src-tauri/src/lib.rs. */
 export const AUTH_CHANGED = "auth-changed";
+/** Must match `MCP_CHANGED` in src-tauri/src/lib.rs. */
+export const MCP_CHANGED = "mcp-changed";
 /** Must match `SANDBOX_INSTALL_PROGRESS` in src-tauri/src/lib.rs. */
 export const SANDBOX_INSTALL_PROGRESS = "sandbox-install-progress";
 
@@ -60,4 +63,14 @@ export const tauriBackend: Backend = {
   authSignOut: (provider) => invoke<ProviderStatus>("auth_sign_out", { provider }),
   authStoreSecret: (provider, secret) => invoke<ProviderStatus>("auth_store_secret", { provider, secret }),
   onAuthChanged: (listener) => listen<AuthEvent>(AUTH_CHANGED, (event) => listener(event.payload)),
+  onMcpChanged: (listener) => listen<ServerView>(MCP_CHANGED, (event) => listener(event.payload)),
+  mcpServers: () => invoke<ServerView[]>("mcp_servers"),
+  mcpCheck: (name) => invoke<ServerView>("mcp_check", { name }),
+  mcpSignIn: (name) => invoke<ServerView>("mcp_sign_in", { name }),
+  mcpSignOut: (name) => invoke<ServerView>("mcp_sign_out", { name }),
+  mcpAdd: (name, settings) => invoke<ServerView>("mcp_add", { name, settings }),
+  mcpSetEnabled: (name, enabled) => invoke<ServerView>("mcp_set_enabled", { name, enabled }),
+  mcpRemove: (name) => invoke<void>("mcp_remove", { name }),
+  mcpTools: (name) => invoke<ToolView[]>("mcp_tools", { name }),
+  mcpCall: (name, tool, args) => invoke<CallView>("mcp_call", { name, tool, arguments: args }),
 };

@@ -2,7 +2,7 @@ import { useT, type MessageKey } from "../i18n";
 import { pageLabel, type PageId } from "../pages";
 
 /** An honest page for a capability this version does not have: what it will do, and no fake data. */
-export function NotBuiltYet({ page }: { page: Exclude<PageId, "settings" | "status" | "sandbox" | "memory" | "chat"> }) {
+export function NotBuiltYet({ page }: { page: Exclude<PageId, "settings" | "status" | "sandbox" | "memory" | "chat" | "connections"> }) {
   const t = useT();
   return (
     <section className="page" aria-labelledby="page-title">

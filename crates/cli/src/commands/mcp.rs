@@ -253,14 +253,7 @@ fn remove(started: &Started, name: &str) -> anyhow::Result<ExitCode> {
     let Some(settings) = started.loaded.settings.mcp_servers.get(name) else {
         bail!("no MCP server named {name:?}: agentdesk mcp list shows them");
     };
-    let entries: Vec<String> = settings
-        .secret_headers
-        .iter()
-        .map(|header| McpServerSettings::header_entry(name, header))
-        .chain(
-            settings.secret_env.iter().map(|variable| McpServerSettings::env_entry(name, variable)),
-        )
-        .collect();
+    let entries = settings.secret_entries(name);
     if !entries.is_empty() {
         let Some(vault) = vault(started) else {
             bail!("the keyring cannot be opened to delete {name}'s secrets; nothing was removed");

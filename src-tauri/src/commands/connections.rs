@@ -1,0 +1,305 @@
+//! The Connections page: MCP servers with their live status, added, enabled, signed in to,
+//! signed out of and removed, and their tools listed and called. The sessions live in
+//! [`AppState::connections`], so a signed-in server stays connected between pages, and the
+//! chat offers the same servers' tools.
+
+use std::sync::Arc;
+
+use agentdesk_config::{ConfigFile, McpServerSettings};
+use agentdesk_mcp::{McpError, McpServer, ServerStatus};
+use rmcp::model::{CallToolResult, ContentBlock, ResourceContents};
+use serde::Serialize;
+use serde_json::Value;
+use tauri::State;
+use ts_rs::TS;
+
+use crate::{ApiError, AppState, ErrorCode};
+
+/// One server on the page: its status and how it is set up (never a secret).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Mcp.ts")]
+pub struct ServerView {
+    /// Where it stands.
+    pub status: ServerStatus,
+    /// Whether its tools are offered.
+    pub enabled: bool,
+    /// The credential provider it signs in with; empty when it follows the server's own
+    /// sign-in (the MCP authorization spec) or needs none.
+    pub auth: String,
+}
+
+/// A tool, as the page lists it and builds its form from.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Mcp.ts")]
+pub struct ToolView {
+    /// Its name on the server.
+    pub name: String,
+    /// Its human title, when it has one.
+    pub title: Option<String>,
+    /// What it does.
+    pub description: String,
+    /// The JSON Schema of its arguments.
+    #[ts(type = "Record<string, unknown>")]
+    pub input_schema: Value,
+    /// The JSON Schema of its structured result, when it declares one.
+    #[ts(type = "Record<string, unknown> | null")]
+    pub output_schema: Option<Value>,
+}
+
+/// One block of a tool's result.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[ts(export_to = "Mcp.ts")]
+pub enum ContentView {
+    /// Text.
+    Text {
+        /// The text.
+        text: String,
+    },
+    /// An image, base64-encoded.
+    Image {
+        /// Its media type.
+        mime_type: String,
+        /// The base64 data.
+        data: String,
+    },
+    /// Audio, described rather than played.
+    Audio {
+        /// Its media type.
+        mime_type: String,
+    },
+    /// A resource, embedded or linked.
+    Resource {
+        /// Its URI.
+        uri: String,
+        /// Its text, when it is text.
+        text: Option<String>,
+    },
+}
+
+/// A tool's result.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Mcp.ts")]
+pub struct CallView {
+    /// Whether the tool reported a failure (its own words are in `content`).
+    pub is_error: bool,
+    /// What it returned.
+    pub content: Vec<ContentView>,
+    /// Its structured result.
+    #[ts(type = "unknown")]
+    pub structured: Option<Value>,
+}
+
+fn mcp_error(error: &McpError) -> ApiError {
+    let code = match error {
+        McpError::UnknownServer(_) | McpError::UnknownTool { .. } => ErrorCode::NotFound,
+        McpError::NeedsSignIn { .. }
+        | McpError::NeedsProvider { .. }
+        | McpError::Unauthorized { .. } => ErrorCode::SignIn,
+        McpError::Keyring { .. } => ErrorCode::Keyring,
+        McpError::InvalidArguments { .. } => ErrorCode::InvalidValue,
+        _ => ErrorCode::Mcp,
+    };
+    ApiError::new(code, error.to_string())
+}
+
+/// What the page shows of `server`.
+pub(crate) fn view(server: &McpServer) -> ServerView {
+    let settings = server.settings();
+    ServerView { status: server.status(), enabled: settings.enabled, auth: settings.auth.clone() }
+}
+
+async fn server(state: &AppState, name: &str) -> Result<Arc<McpServer>, ApiError> {
+    state.connections().await.server(name).map_err(|error| mcp_error(&error))
+}
+
+/// Every configured server as it stands now (nothing is started or reached).
+#[tauri::command]
+pub(crate) async fn mcp_servers(state: State<'_, AppState>) -> Result<Vec<ServerView>, ApiError> {
+    Ok(state.connections().await.servers().map(|server| view(server)).collect())
+}
+
+/// Connects to `name` (without asking the user anything) and lists its tools, so the status
+/// says how that went.
+#[tauri::command]
+pub(crate) async fn mcp_check(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<ServerView, ApiError> {
+    let server = server(&state, &name).await?;
+    if server.settings().enabled {
+        // A failure is what the status now shows; the page reads it from there.
+        let _listed = server.tools().await;
+    }
+    Ok(view(&server))
+}
+
+/// Signs in to `name` (its provider's flow, or the server's own by the MCP spec), then lists
+/// its tools.
+#[tauri::command]
+pub(crate) async fn mcp_sign_in(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<ServerView, ApiError> {
+    let server = server(&state, &name).await?;
+    server.connect(true).await.map_err(|error| mcp_error(&error))?;
+    server.tools().await.map_err(|error| mcp_error(&error))?;
+    Ok(view(&server))
+}
+
+/// Forgets the credentials `name` signs in with.
+#[tauri::command]
+pub(crate) async fn mcp_sign_out(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<ServerView, ApiError> {
+    let server = server(&state, &name).await?;
+    server.sign_out().await.map_err(|error| mcp_error(&error))?;
+    Ok(view(&server))
+}
+
+/// Adds (or replaces) server `name` in the config file.
+#[tauri::command]
+pub(crate) async fn mcp_add(
+    state: State<'_, AppState>,
+    name: String,
+    settings: McpServerSettings,
+) -> Result<ServerView, ApiError> {
+    let name = name.trim().to_owned();
+    if let Some(problem) = settings.problems(&name).into_iter().next() {
+        return Err(ApiError::new(ErrorCode::InvalidValue, problem));
+    }
+    let file = ConfigFile::new(state.loaded().locations.config_file.clone());
+    file.save_mcp_server(&name, &settings)?;
+    state.reload()?;
+    let server = server(&state, &name).await?;
+    if settings.enabled {
+        let _listed = server.tools().await;
+    }
+    Ok(view(&server))
+}
+
+/// Switches server `name` on or off.
+#[tauri::command]
+pub(crate) async fn mcp_set_enabled(
+    state: State<'_, AppState>,
+    name: String,
+    enabled: bool,
+) -> Result<ServerView, ApiError> {
+    let current = server(&state, &name).await?;
+    let settings = McpServerSettings { enabled, ..current.settings().clone() };
+    let file = ConfigFile::new(state.loaded().locations.config_file.clone());
+    file.save_mcp_server(&name, &settings)?;
+    state.reload()?;
+    Ok(view(&*server(&state, &name).await?))
+}
+
+/// Removes server `name`: its sign-in by the spec and its secrets from the keyring, then its
+/// table from the config file.
+#[tauri::command]
+pub(crate) async fn mcp_remove(state: State<'_, AppState>, name: String) -> Result<(), ApiError> {
+    let server = server(&state, &name).await?;
+    let settings = server.settings().clone();
+    if settings.auth.is_empty() && !settings.is_stdio() {
+        server.sign_out().await.map_err(|error| mcp_error(&error))?;
+    }
+    let entries = settings.secret_entries(&name);
+    if !entries.is_empty() {
+        let store = state.loaded().settings.keyring.store;
+        let deleted = tokio::task::spawn_blocking(move || {
+            let vault = agentdesk_agent::open_vault(store).map_err(|error| error.to_string())?;
+            entries.iter().try_for_each(|entry| {
+                vault.delete_secret(entry).map(drop).map_err(|error| error.to_string())
+            })
+        })
+        .await
+        .map_err(|error| ApiError::new(ErrorCode::Internal, error.to_string()))?;
+        deleted.map_err(|error| {
+            ApiError::new(
+                ErrorCode::Keyring,
+                format!("cannot delete its secrets from the keyring, so it was kept: {error}"),
+            )
+        })?;
+    }
+    let file = ConfigFile::new(state.loaded().locations.config_file.clone());
+    file.remove_mcp_server(&name)?;
+    state.reload()?;
+    Ok(())
+}
+
+/// Server `name`'s tools.
+#[tauri::command]
+pub(crate) async fn mcp_tools(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<Vec<ToolView>, ApiError> {
+    let server = server(&state, &name).await?;
+    let tools = server.tools().await.map_err(|error| mcp_error(&error))?;
+    Ok(tools
+        .iter()
+        .map(|tool| ToolView {
+            name: tool.name.to_string(),
+            title: tool.title.clone(),
+            description: tool.description.as_deref().unwrap_or_default().to_owned(),
+            input_schema: Value::Object((*tool.input_schema).clone()),
+            output_schema: tool
+                .output_schema
+                .as_ref()
+                .map(|schema| Value::Object((**schema).clone())),
+        })
+        .collect())
+}
+
+/// Calls `tool` on server `name` with `arguments` (checked against its schema first).
+#[tauri::command]
+pub(crate) async fn mcp_call(
+    state: State<'_, AppState>,
+    name: String,
+    tool: String,
+    arguments: Value,
+) -> Result<CallView, ApiError> {
+    let Value::Object(arguments) = arguments else {
+        return Err(ApiError::new(ErrorCode::InvalidValue, "the arguments must be a JSON object"));
+    };
+    let server = server(&state, &name).await?;
+    let result = server.call(&tool, arguments).await.map_err(|error| mcp_error(&error))?;
+    Ok(call_view(result))
+}
+
+fn call_view(result: CallToolResult) -> CallView {
+    let content = result
+        .content
+        .into_iter()
+        .map(|block| match block {
+            ContentBlock::Text(text) => ContentView::Text { text: text.text },
+            ContentBlock::Image(image) => {
+                ContentView::Image { mime_type: image.mime_type, data: image.data }
+            }
+            ContentBlock::Audio(audio) => ContentView::Audio { mime_type: audio.mime_type },
+            ContentBlock::Resource(embedded) => match embedded.resource {
+                ResourceContents::TextResourceContents { uri, text, .. } => {
+                    ContentView::Resource { uri, text: Some(text) }
+                }
+                blob => {
+                    let described = serde_json::to_value(&blob).unwrap_or_default();
+                    let uri = described["uri"].as_str().unwrap_or_default().to_owned();
+                    ContentView::Resource { uri, text: None }
+                }
+            },
+            // A resource link, or a kind of block newer than this app: its address.
+            other => {
+                let described = serde_json::to_value(&other).unwrap_or_default();
+                let uri = described["uri"].as_str().unwrap_or("(unknown content)").to_owned();
+                ContentView::Resource { uri, text: None }
+            }
+        })
+        .collect();
+    CallView {
+        is_error: result.is_error == Some(true),
+        content,
+        structured: result.structured_content,
+    }
+}

@@ -1,0 +1,76 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { App } from "../App";
+import { memoryBackend } from "../backend/memory";
+
+function server(name: string): HTMLElement {
+  const found = document.querySelector<HTMLElement>(`li[data-server='${name}']`);
+  if (!found) throw new Error(`no server ${name} on the page`);
+  return found;
+}
+
+describe("the connections page", () => {
+  it("adds a server, lists its tools and calls one from a form built from its schema", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    render(<App backend={backend} initialPage="connections" />);
+    await screen.findByText(/No MCP servers yet/);
+    await user.type(screen.getByLabelText("Name"), "everything");
+    await user.type(screen.getByLabelText("URL"), "http://127.0.0.1:3001/mcp");
+    await user.click(screen.getByTestId("mcp-add"));
+    await waitFor(() => expect(server("everything").dataset.state).toBe("connected"));
+    expect(within(server("everything")).getByText("2 tools")).toBeTruthy();
+    // A server that goes away while the page is open says so without anyone asking.
+    backend.mcpHappened("everything", { state: "failed", error: "everything: the connection closed" });
+    await waitFor(() => expect(server("everything").dataset.state).toBe("failed"));
+    expect(within(server("everything")).getByTestId("server-error").textContent).toContain("connection closed");
+    backend.mcpHappened("everything", { state: "connected", error: null });
+    await waitFor(() => expect(server("everything").dataset.state).toBe("connected"));
+
+    await user.click(within(server("everything")).getByTestId("server-tools"));
+    await user.click(await screen.findByRole("button", { name: "get-sum" }));
+    const form = document.querySelector<HTMLFormElement>("form[data-tool='get-sum']");
+    if (!form) throw new Error("no form for get-sum");
+    // Fields follow the schema: numbers are checked before anything is sent.
+    await user.type(within(form).getByLabelText(/^a/), "two");
+    await user.type(within(form).getByLabelText(/^b/), "3");
+    await user.click(within(form).getByTestId("tool-call"));
+    expect(within(form).getByRole("alert").textContent).toBe("Enter a number.");
+    await user.clear(within(form).getByLabelText(/^a/));
+    await user.type(within(form).getByLabelText(/^a/), "2");
+    await user.click(within(form).getByTestId("tool-call"));
+    const result = await within(form).findByTestId("tool-result");
+    expect(result.textContent).toContain("The sum of 2 and 3 is 5.");
+    expect(result.textContent).toContain('"result": 5');
+  });
+
+  it("signs in to a server that asks, showing where to finish, and removes it after confirming", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    await backend.mcpAdd("gateway", {
+      command: "", args: [], env: {}, secret_env: [], cwd: "", url: "https://gw.example/login/mcp", headers: {},
+      secret_headers: [], auth: "", oauth_client_id: "", timeout_seconds: 0, enabled: true,
+    });
+    render(<App backend={backend} initialPage="connections" />);
+    await waitFor(() => expect(server("gateway").dataset.state).toBe("needs-sign-in"));
+    expect(within(server("gateway")).getByTestId("server-error").textContent).toContain("agentdesk mcp login gateway");
+    await user.click(within(server("gateway")).getByTestId("server-sign-in"));
+    await waitFor(() => expect(server("gateway").dataset.state).toBe("connected"));
+
+    await user.click(within(server("gateway")).getByTestId("server-remove"));
+    expect(backend.mcp).toHaveLength(1);
+    await user.click(within(server("gateway")).getByTestId("server-remove-confirm"));
+    await waitFor(() => expect(document.querySelector("li[data-server='gateway']")).toBeNull());
+    expect(backend.mcp).toHaveLength(0);
+  });
+
+  it("names the problem when a server cannot be added", async () => {
+    const user = userEvent.setup();
+    render(<App backend={memoryBackend()} initialPage="connections" />);
+    await user.type(await screen.findByLabelText("Name"), "bad name");
+    await user.type(screen.getByLabelText("URL"), "https://x.example/mcp");
+    await user.click(screen.getByTestId("mcp-add"));
+    expect((await screen.findByRole("alert")).textContent).toContain("a server's name uses letters, digits");
+  });
+});
