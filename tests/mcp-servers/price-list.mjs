@@ -4,7 +4,9 @@
 // errors as {status: "error", error_type, message}) with products in the AWS Price List API's
 // documented GetProducts shape (terms.OnDemand.*.priceDimensions.*.pricePerUnit.USD). The
 // prices are deliberately not the bundled catalog's, so a test can tell which one was used.
-// Stdio, newline-delimited JSON-RPC.
+// With the argument `cost-agent` it stands in instead for the reference article's remote cost
+// agent (a model and AWS behind AgentCore Runtime), offering `aws_cost_estimation`, which
+// answers a description with a whole estimate in words. Stdio, newline-delimited JSON-RPC.
 import { answer, send, serve } from "./stdio-server.mjs";
 
 // "serviceCode instanceType-or-volume region" → USD per unit, as the Price List gives it.
@@ -71,10 +73,32 @@ function getPricing({ service_code, region, filters = [] }) {
   };
 }
 
+const costAgentTools = [
+  {
+    name: "aws_cost_estimation",
+    description: "Estimate AWS costs for a given architecture description",
+    inputSchema: {
+      type: "object",
+      properties: { architecture_description: { type: "string" } },
+      required: ["architecture_description"],
+    },
+  },
+];
+
+function costAgent(id, name, args) {
+  if (name !== "aws_cost_estimation") {
+    return send({ jsonrpc: "2.0", id, error: { code: -32602, message: `unknown tool ${name}` } });
+  }
+  const text = `## Cost estimate\n\nFor "${args.architecture_description}": about $71.20 a month at current on-demand prices.`;
+  return answer(id, { content: [{ type: "text", text }] });
+}
+
+const costAgentMode = process.argv[2] === "cost-agent";
 serve({
-  name: "price-list-stand-in",
-  tools,
+  name: costAgentMode ? "cost-agent-stand-in" : "price-list-stand-in",
+  tools: costAgentMode ? costAgentTools : tools,
   call: (id, name, args) => {
+    if (costAgentMode) return costAgent(id, name, args);
     if (name !== "get_pricing") {
       return send({ jsonrpc: "2.0", id, error: { code: -32602, message: `unknown tool ${name}` } });
     }

@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 
 use crate::estimator::{
     EstimateStore, LivePrices, calculate_in_sandbox, estimate, estimate_spec, is_japanese,
-    wants_cheapest,
 };
 use crate::provider::{BoxFuture, ToolSpec};
 use crate::tools::{Tool, ToolContext, ToolOutput};
@@ -60,9 +59,7 @@ impl EstimateCosts {
             Err(error) => return ToolOutput::error(error.to_string()),
         };
         if let Some(live_prices) = &self.live_prices {
-            live_prices
-                .apply(&mut made, is_japanese(description), wants_cheapest(description))
-                .await;
+            live_prices.apply(&mut made, description).await;
         }
         if let Some(sandbox) = &self.sandbox
             && let Err(error) = calculate_in_sandbox(sandbox, &mut made, description).await

@@ -51,7 +51,7 @@ pub use assemble::{EstimatorParts, cost_estimator};
 pub use bedrock::{Bedrock, BedrockOptions};
 pub use catalog_tools::{GetPrice, ListServices, Recall};
 pub use estimate_tools::{CompareEstimates, EstimateCosts, ProposeArchitecture};
-pub use mcp_tools::{McpServerTool, mcp_tools};
+pub use mcp_tools::{McpServerTool, NARROW_ABOVE, Narrowing, mcp_tools};
 pub use openai::OpenAiCompatible;
 pub use provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,

@@ -1,10 +1,12 @@
 //! Tools of the configured MCP servers, offered to the agent under names a model API accepts
 //! (`{server}__{tool}`, at most 64 characters) and asked about before they run: they act
-//! outside AgentDesk.
+//! outside AgentDesk. A gateway with hundreds of tools would drown the model (and overflow
+//! some APIs' limits): when it offers AgentCore's search tool, only the tools the search finds
+//! for the user's message are offered, with the search itself.
 
 use std::sync::Arc;
 
-use agentdesk_mcp::{Connections, McpServer, ToolNames};
+use agentdesk_mcp::{Connections, McpServer, SEARCH_TOOL, ToolNames};
 use rmcp::model::{CallToolResult, ContentBlock, Tool as McpTool};
 use serde_json::Value;
 
@@ -76,9 +78,58 @@ fn output(result: &CallToolResult) -> ToolOutput {
     output
 }
 
-/// The tools of every enabled server, listed now (side by side). A server that cannot be
-/// reached offers nothing this time; its status says why.
-pub async fn mcp_tools(connections: &Connections) -> Vec<Arc<dyn Tool>> {
+/// Servers with more tools than this are narrowed by their search tool, when they have one.
+pub const NARROW_ABOVE: usize = 30;
+
+/// How many of the tools a search finds are offered.
+const FOUND_AT_MOST: usize = 12;
+
+/// What the user asked, for narrowing large tool sets with a server's search tool.
+#[derive(Debug, Clone, Copy)]
+pub struct Narrowing<'a> {
+    /// The user's message.
+    pub query: &'a str,
+    /// Narrow servers with more tools than this ([`NARROW_ABOVE`]).
+    pub above: usize,
+}
+
+impl<'a> Narrowing<'a> {
+    /// Narrowing for `query` above [`NARROW_ABOVE`] tools.
+    pub fn for_message(query: &'a str) -> Narrowing<'a> {
+        Narrowing { query, above: NARROW_ABOVE }
+    }
+}
+
+/// The names a server's search tool finds for `query`, best first; `None` when the search
+/// failed (all tools are offered then).
+async fn search(server: &McpServer, query: &str) -> Option<Vec<String>> {
+    let mut arguments = serde_json::Map::new();
+    arguments.insert("query".into(), Value::String(query.to_owned()));
+    let result = match server.call(SEARCH_TOOL, arguments).await {
+        Ok(result) if result.is_error != Some(true) => result,
+        Ok(_) | Err(_) => {
+            tracing::warn!(server = server.name(), "its search failed; offering every tool");
+            return None;
+        }
+    };
+    let found = result.structured_content.or_else(|| {
+        result.content.iter().find_map(|block| match block {
+            ContentBlock::Text(text) => serde_json::from_str(&text.text).ok(),
+            _ => None,
+        })
+    })?;
+    let names = found["tools"].as_array()?.iter().filter_map(|tool| tool["name"].as_str());
+    Some(names.take(FOUND_AT_MOST).map(str::to_owned).collect())
+}
+
+/// The tools of every enabled server, listed now (side by side); with `narrowing`, a server
+/// with more tools than it allows and a search tool offers what the search finds for the
+/// query, and the search. A server that cannot be reached offers nothing this time; its
+/// status says why.
+pub async fn mcp_tools(
+    connections: &Connections,
+    narrowing: Option<Narrowing<'_>>,
+) -> Vec<Arc<dyn Tool>> {
     let mut listings = tokio::task::JoinSet::new();
     for server in connections.servers().filter(|server| server.settings().enabled) {
         let server = Arc::clone(server);
@@ -94,7 +145,19 @@ pub async fn mcp_tools(connections: &Connections) -> Vec<Arc<dyn Tool>> {
     for (server, listing) in listed {
         match listing {
             Ok(server_tools) => {
-                for tool in server_tools.iter() {
+                let searchable = server_tools.iter().any(|tool| tool.name == SEARCH_TOOL);
+                let found = match narrowing {
+                    Some(narrowing) if searchable && server_tools.len() > narrowing.above => {
+                        search(&server, narrowing.query).await
+                    }
+                    _ => None,
+                };
+                let offered = server_tools.iter().filter(|tool| {
+                    found.as_ref().is_none_or(|found| {
+                        tool.name == SEARCH_TOOL || found.iter().any(|name| *name == tool.name)
+                    })
+                });
+                for tool in offered {
                     let model_name = names.model_name(server.name(), &tool.name);
                     tools.push(Arc::new(McpServerTool {
                         server: Arc::clone(&server),

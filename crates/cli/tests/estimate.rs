@@ -246,3 +246,24 @@ fn the_pricing_servers_own_error_is_reported_and_the_catalog_prices_stand() {
     assert_eq!(estimate["monthly_total"], plain["monthly_total"], "the catalog's figures");
     assert_eq!(plain["price_note"], serde_json::Value::Null);
 }
+
+#[test]
+fn without_a_pricing_server_a_remote_cost_agents_estimate_joins_the_report() {
+    let folder = tempfile::tempdir().expect("temp");
+    let stand_in = agentdesk_e2e::mcp_servers::folder().join("price-list.mjs");
+    with_pricing_server(
+        folder.path(),
+        "node",
+        &[&stand_in.display().to_string(), "cost-agent"],
+        &[],
+    );
+    let description = "2 EC2 t3.medium in us-east-1";
+    let output = agentdesk(folder.path(), &["estimate", "--offline", "--json", description]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let estimate: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let note = estimate["price_note"].as_str().unwrap_or_default();
+    assert!(note.starts_with("pricing's aws_cost_estimation (live prices) estimates"), "{note}");
+    assert!(note.contains(&format!("For \"{description}\": about $71.20 a month")), "{note}");
+    assert_eq!(estimate["price_source"], "bundled catalog", "the table keeps the catalog's");
+    assert!(estimate["report_markdown"].as_str().is_some_and(|report| report.contains("$71.20")));
+}

@@ -29,8 +29,13 @@ use crate::authorizer::JwtAuthorizer;
 use crate::runtime::{Runtime, RuntimeTool};
 use crate::upstream::Upstream;
 
-/// The built-in search tool's name (AgentCore's).
-pub const SEARCH_TOOL: &str = "x_amz_bedrock_agentcore_search";
+pub use agentdesk_mcp::SEARCH_TOOL;
+
+/// Words too common to say which tool is meant: they would rank every tool that uses them.
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "for", "from", "how", "i", "in",
+    "is", "it", "me", "my", "of", "on", "or", "please", "the", "this", "to", "what", "with", "you",
+];
 /// Tools listed per page.
 const PAGE: usize = 50;
 
@@ -144,8 +149,12 @@ impl Gateway {
     }
 
     async fn search(&self, query: &str) -> CallToolResult {
-        let words: Vec<String> =
-            query.to_lowercase().split_whitespace().map(str::to_owned).collect();
+        let words: Vec<String> = query
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty() && !STOP_WORDS.contains(word))
+            .map(str::to_owned)
+            .collect();
         let listed = self.listed().await;
         let mut scored: Vec<(usize, &Tool)> = listed
             .iter()

@@ -39,6 +39,10 @@ pub use status::{ServerState, ServerStatus};
 pub use stderr::StderrTail;
 pub use tap::{Observed, Observer};
 
+/// AgentCore Gateway's built-in tool that searches a gateway's tools by what they do
+/// (AgentDesk's gateway offers it too); clients narrow large tool sets with it.
+pub const SEARCH_TOOL: &str = "x_amz_bedrock_agentcore_search";
+
 /// Every configured MCP server.
 #[derive(Debug, Default)]
 pub struct Connections {

@@ -9,8 +9,8 @@ use agentdesk_agent::estimator::{
     EstimateStore, LivePrices, OfflineTurn, SavedEstimate, answer_offline,
 };
 use agentdesk_agent::{
-    AgentError, AgentEvent, ApiKey, Approver, BoxFuture, EstimatorParts, MemoryLink, SetupError,
-    ToolCall, Usage, connect, connect_configured, cost_estimator, open_vault,
+    AgentError, AgentEvent, ApiKey, Approver, BoxFuture, EstimatorParts, MemoryLink, Narrowing,
+    SetupError, ToolCall, Usage, connect, connect_configured, cost_estimator, open_vault,
 };
 use agentdesk_config::{ModelProvider, Settings};
 use agentdesk_memory::LOCAL_ACTOR;
@@ -157,7 +157,7 @@ pub(crate) async fn chat_send(
         return Err(ApiError::new(ErrorCode::InvalidValue, "the message is empty"));
     }
     let settings = state.loaded().settings.clone();
-    let agent = build_agent(&state, &settings).await?;
+    let agent = build_agent(&state, &settings, &message).await?;
     let stopped = state.turns.begin(&session_id)?;
     let approver = PageApprover { turns: &state.turns, session_id: session_id.clone() };
     let mut forward = |event: AgentEvent| {
@@ -223,9 +223,11 @@ pub(crate) fn chat_stop(state: State<'_, AppState>, session_id: String) -> bool 
     })
 }
 
+/// The agent for one turn answering `message` (which narrows a large gateway's tools).
 async fn build_agent(
     state: &AppState,
     settings: &Settings,
+    message: &str,
 ) -> Result<agentdesk_agent::Agent, ApiError> {
     let configured = settings.clone();
     let connected = tokio::task::spawn_blocking(move || connect_configured(&configured))
@@ -250,7 +252,7 @@ async fn build_agent(
         sandbox: state.sandbox().ok(),
         region: settings.estimate.region.clone(),
         python: settings.tools.execute_python,
-        mcp: agentdesk_agent::mcp_tools(&connections).await,
+        mcp: agentdesk_agent::mcp_tools(&connections, Some(Narrowing::for_message(message))).await,
         live_prices: LivePrices::find(&connections).await,
     })
     .map_err(|error| ApiError::new(ErrorCode::Internal, error.to_string()))

@@ -1,8 +1,10 @@
-//! Live prices from a pricing MCP server: AWS Labs' `awslabs.aws-pricing-mcp-server`, whose
-//! `get_pricing` tool answers with AWS Price List API products. The estimate's instance and
-//! volume lines are priced there when it answers; when it cannot (no AWS credentials, no
-//! network, a throttled API), its own error is reported in the estimate and the bundled
-//! catalog's prices stay.
+//! Live prices from an MCP server: AWS Labs' `awslabs.aws-pricing-mcp-server`, whose
+//! `get_pricing` tool answers with AWS Price List API products (directly or behind a
+//! gateway), prices the estimate's instance and volume lines; without one, a gateway's
+//! `aws_cost_estimation` (the reference article's cost agent) gives its own estimate, which
+//! joins the report. When the server cannot answer (no AWS credentials, no network, a
+//! throttled API) its own error is reported in the estimate and the bundled catalog's prices
+//! stay.
 
 use std::sync::Arc;
 
@@ -10,39 +12,131 @@ use agentdesk_mcp::{Connections, McpServer};
 use agentdesk_pricing::Catalog;
 use serde_json::{Map, Value, json};
 
-use super::{Estimate, cents, report, script};
+use super::{Estimate, cents, is_japanese, report, script, wants_cheapest};
 
 /// The pricing server's tool.
 pub const PRICING_TOOL: &str = "get_pricing";
 
-/// A connected pricing server the estimator asks first.
+/// The seed's remote cost agent's tool, as an AgentCore gateway lists it
+/// (`{target}___aws_cost_estimation`).
+pub const COST_ESTIMATION_TOOL: &str = "aws_cost_estimation";
+
+/// What the server offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    /// A Price List query tool (`get_pricing`, or `{target}___get_pricing` behind a gateway).
+    PriceList(String),
+    /// A whole estimate from a remote cost agent, whose words join the report.
+    RemoteEstimate(String),
+}
+
+/// A connected server the estimator asks for live prices first.
 #[derive(Debug, Clone)]
 pub struct LivePrices {
     server: Arc<McpServer>,
+    source: Source,
+}
+
+/// Whether `listed` is `tool`, directly or as a gateway lists it (`{target}___{tool}`).
+fn is_tool(listed: &str, tool: &str) -> bool {
+    listed == tool || listed.strip_suffix(tool).is_some_and(|target| target.ends_with("___"))
 }
 
 impl LivePrices {
-    /// Asks `server` (which offers [`PRICING_TOOL`]).
+    /// Asks `server`, which offers [`PRICING_TOOL`].
     pub fn new(server: Arc<McpServer>) -> LivePrices {
-        LivePrices { server }
+        LivePrices { server, source: Source::PriceList(PRICING_TOOL.to_owned()) }
     }
 
-    /// The first enabled server among `connections` offering [`PRICING_TOOL`]; servers that
-    /// cannot be reached are passed over (their status says why).
+    /// The first enabled server among `connections` with a Price List tool, else the first
+    /// with a cost-estimation tool; servers that cannot be reached are passed over (their
+    /// status says why).
     pub async fn find(connections: &Connections) -> Option<LivePrices> {
+        let mut remote = None;
         for server in connections.servers().filter(|server| server.settings().enabled) {
-            if let Ok(tools) = server.tools().await
-                && tools.iter().any(|tool| tool.name == PRICING_TOOL)
+            let Ok(tools) = server.tools().await else { continue };
+            if let Some(tool) = tools.iter().find(|tool| is_tool(&tool.name, PRICING_TOOL)) {
+                let source = Source::PriceList(tool.name.to_string());
+                return Some(LivePrices { server: Arc::clone(server), source });
+            }
+            if remote.is_none()
+                && let Some(tool) =
+                    tools.iter().find(|tool| is_tool(&tool.name, COST_ESTIMATION_TOOL))
             {
-                return Some(LivePrices::new(Arc::clone(server)));
+                let source = Source::RemoteEstimate(tool.name.to_string());
+                remote = Some(LivePrices { server: Arc::clone(server), source });
             }
         }
-        None
+        remote
     }
 
-    /// Prices the lines the Price List knows from the server, and rewrites the totals, the
-    /// script and the report. The first failure stops the asking: the rest would fail alike.
-    pub async fn apply(&self, estimate: &mut Estimate, japanese: bool, wants_cheapest: bool) {
+    /// Asks the server about `estimate` of `description`: Price List prices replace the
+    /// catalog's line by line; a remote estimate joins the report. Either way the estimate
+    /// says what happened, with the server's own error when it could not answer.
+    pub async fn apply(&self, estimate: &mut Estimate, description: &str) {
+        let japanese = is_japanese(description);
+        match &self.source {
+            Source::PriceList(tool) => {
+                self.price_lines(tool, estimate, japanese, wants_cheapest(description)).await;
+            }
+            Source::RemoteEstimate(tool) => {
+                self.remote_estimate(
+                    tool,
+                    estimate,
+                    description,
+                    japanese,
+                    wants_cheapest(description),
+                )
+                .await;
+            }
+        }
+    }
+
+    /// Asks a remote cost agent for its own estimate and adds it to the report.
+    async fn remote_estimate(
+        &self,
+        tool: &str,
+        estimate: &mut Estimate,
+        description: &str,
+        japanese: bool,
+        wants_cheapest: bool,
+    ) {
+        let server = self.server.name();
+        let mut arguments = Map::new();
+        arguments.insert("architecture_description".into(), Value::String(description.to_owned()));
+        let answer = match self.server.call(tool, arguments).await {
+            Ok(result) => {
+                let text: String = result
+                    .content
+                    .iter()
+                    .filter_map(|block| block.as_text())
+                    .map(|t| t.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if result.is_error == Some(true) { Err(first_line(&text)) } else { Ok(text) }
+            }
+            Err(error) => Err(error.to_string()),
+        };
+        let answer = answer.map(|text| text.chars().take(4000).collect::<String>());
+        estimate.price_note = Some(match answer {
+            Ok(text) if japanese => {
+                format!("{server} の {tool}(最新価格)による見積もり:\n\n{text}")
+            }
+            Ok(text) => format!("{server}'s {tool} (live prices) estimates:\n\n{text}"),
+            Err(error) => failed(server, &error, japanese),
+        });
+        estimate.report_markdown = report(estimate, japanese, wants_cheapest);
+    }
+
+    /// Prices the lines the Price List knows with `tool`, and rewrites the totals, the script
+    /// and the report. The first failure stops the asking: the rest would fail alike.
+    async fn price_lines(
+        &self,
+        tool: &str,
+        estimate: &mut Estimate,
+        japanese: bool,
+        wants_cheapest: bool,
+    ) {
         let Ok(catalog) = Catalog::bundled() else { return };
         let mut priced = 0;
         let mut failure = None;
@@ -56,7 +150,7 @@ impl LivePrices {
                 .price(&item.service, &item.resource, &estimate.region)
                 .filter(|price| price.usd > 0.0)
                 .map_or(1.0, |price| item.unit_price / price.usd);
-            match self.ask(arguments).await {
+            match self.ask(tool, arguments).await {
                 Ok(live) => {
                     let item = &mut estimate.items[index];
                     item.unit_price = live * factor;
@@ -70,30 +164,19 @@ impl LivePrices {
             }
         }
         let server = self.server.name();
-        let (english, japanese_text) = match (&failure, priced) {
-            (None, 0) => return,
-            (None, _) => {
-                estimate.price_source = format!("AWS Price List API via {server}");
-                (
-                    format!(
-                        "{priced} prices are live from the AWS Price List API (via {server}); the others from the bundled catalog."
-                    ),
-                    format!(
-                        "{priced} 件の価格は AWS Price List API({server} 経由)の最新値、残りは同梱カタログの値です。"
-                    ),
-                )
-            }
-            (Some(error), _) => (
-                format!(
-                    "Live prices from {server} failed: {error}. The bundled catalog's prices are used."
-                ),
-                format!(
-                    "{server} からの最新価格の取得に失敗しました: {error}。同梱カタログの価格を使っています。"
-                ),
-            ),
+        let live = if japanese {
+            format!("{priced} 件の価格は AWS Price List API({server} 経由)の最新値です。")
+        } else {
+            format!("{priced} prices are live from the AWS Price List API (via {server}).")
         };
-        estimate.price_note = Some(if japanese { japanese_text } else { english });
+        estimate.price_note = match (&failure, priced) {
+            (None, 0) => return,
+            (None, _) => Some(live),
+            (Some(error), 0) => Some(failed(server, error, japanese)),
+            (Some(error), _) => Some(format!("{live} {}", failed(server, error, japanese))),
+        };
         if priced > 0 {
+            estimate.price_source = format!("AWS Price List API via {server}");
             estimate.monthly_total = cents(estimate.items.iter().map(|item| item.monthly).sum());
             estimate.calculation_script = script(&estimate.items);
         }
@@ -101,9 +184,8 @@ impl LivePrices {
     }
 
     /// One product's on-demand USD price, or the server's own words on why there is none.
-    async fn ask(&self, arguments: Map<String, Value>) -> Result<f64, String> {
-        let result =
-            self.server.call(PRICING_TOOL, arguments).await.map_err(|error| error.to_string())?;
+    async fn ask(&self, tool: &str, arguments: Map<String, Value>) -> Result<f64, String> {
+        let result = self.server.call(tool, arguments).await.map_err(|error| error.to_string())?;
         let text: String = result
             .content
             .iter()
@@ -123,6 +205,17 @@ impl LivePrices {
         }
         on_demand_price(&answer)
             .ok_or_else(|| "its answer held no on-demand USD price for the product".to_owned())
+    }
+}
+
+/// What the estimate says when the server could not answer, in the report's language.
+fn failed(server: &str, error: &str, japanese: bool) -> String {
+    if japanese {
+        format!(
+            "{server} からの最新価格の取得に失敗しました: {error}。同梱カタログの価格を使っています。"
+        )
+    } else {
+        format!("Live prices from {server} failed: {error}. The bundled catalog's prices are used.")
     }
 }
 
@@ -202,7 +295,15 @@ fn on_demand_price(answer: &Value) -> Option<f64> {
 mod tests {
     use serde_json::json;
 
-    use super::{on_demand_price, query};
+    use super::{is_tool, on_demand_price, query};
+
+    #[test]
+    fn tools_are_found_directly_or_behind_a_gateway() {
+        assert!(is_tool("get_pricing", "get_pricing"));
+        assert!(is_tool("pricing___get_pricing", "get_pricing"));
+        assert!(is_tool("cost___aws_cost_estimation", "aws_cost_estimation"));
+        assert!(!is_tool("my_get_pricing", "get_pricing"));
+    }
 
     /// A product as the Price List API documents it (GetProducts), as `get_pricing` returns
     /// it in `data` with only the on-demand terms.

@@ -11,7 +11,7 @@ use agentdesk_pricing::{Catalog, HOURS_PER_MONTH};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-pub use live::{LivePrices, PRICING_TOOL};
+pub use live::{COST_ESTIMATION_TOOL, LivePrices, PRICING_TOOL};
 pub use offline::{OfflineError, OfflineTurn, answer_offline, calculate_in_sandbox};
 use parse::{Resource, parse};
 pub use saved::{ComparedEstimate, Comparison, EstimateStore, SavedError, SavedEstimate};

@@ -49,7 +49,7 @@ pub async fn answer_offline(
 ) -> Result<SavedEstimate, OfflineError> {
     let mut answer = estimate(message, turn.default_region)?;
     if let Some(live_prices) = turn.live_prices {
-        live_prices.apply(&mut answer, is_japanese(message), wants_cheapest(message)).await;
+        live_prices.apply(&mut answer, message).await;
     }
     if let Some(sandbox) = turn.sandbox {
         calculate_in_sandbox(sandbox, &mut answer, message).await?;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use agentdesk_agent::estimator::{LivePrices, OfflineTurn, answer_offline};
 use agentdesk_agent::{
-    Agent, AgentEvent, Approval, Approver, BoxFuture, EstimatorParts, MemoryLink, SetupError,
-    ToolCall, connect_configured, cost_estimator, mcp_connections, mcp_tools,
+    Agent, AgentEvent, Approval, Approver, BoxFuture, EstimatorParts, MemoryLink, Narrowing,
+    SetupError, ToolCall, connect_configured, cost_estimator, mcp_connections, mcp_tools,
 };
 use agentdesk_memory::{LOCAL_ACTOR, MemoryStore};
 use agentdesk_wasm_sandbox::RuntimeId;
@@ -89,6 +89,7 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
             );
         }
         let connections = mcp_connections(settings, Arc::new(super::auth::Terminal));
+        let one_message = (!args.message.is_empty()).then(|| args.message.join(" "));
         let agent = cost_estimator(EstimatorParts {
             connected,
             memory: MemoryLink { store: store.clone(), memory_id, actor_id: LOCAL_ACTOR.into() },
@@ -96,7 +97,9 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
             sandbox: Some(sandbox),
             region: settings.estimate.region.clone(),
             python: settings.tools.execute_python,
-            mcp: mcp_tools(&connections).await,
+            // One message narrows a large gateway's tools to what it needs; a conversation on
+            // standard input is offered them all.
+            mcp: mcp_tools(&connections, one_message.as_deref().map(Narrowing::for_message)).await,
             live_prices: LivePrices::find(&connections).await,
         })?;
         let approver = TerminalApprover { yes: args.yes };

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use agentdesk_agent::estimator::{
     EstimateStore, LivePrices, SavedEstimate, calculate_in_sandbox, estimate, estimate_spec,
-    is_japanese, wants_cheapest,
+    is_japanese,
 };
 use agentdesk_agent::{
     AgentEvent, EstimatorParts, MemoryLink, SetupError, connect_configured, cost_estimator,
@@ -128,8 +128,7 @@ fn offline(started: &Started, args: &EstimateArgs) -> anyhow::Result<ExitCode> {
     let sandbox = open_sandbox(started)?;
     super::block_on(async {
         if let Some(live_prices) = live_prices(started).await {
-            let japanese = is_japanese(&description);
-            live_prices.apply(&mut result, japanese, wants_cheapest(&description)).await;
+            live_prices.apply(&mut result, &description).await;
         }
         calculate_in_sandbox(&sandbox, &mut result, &description)
             .await
