@@ -374,14 +374,11 @@ impl McpServer {
                 ));
             }
         };
-        let id = handle.id.clone();
+        let mut abandoned = CancelOnDrop { peer: peer.clone(), id: Some(handle.id.clone()) };
         let answered = tokio::select! {
             answered = handle.await_response() => answered,
             () = unaddressed => {
-                let notice = rmcp::model::CancelledNotification::new(
-                    rmcp::model::CancelledNotificationParam::new(Some(id), None),
-                );
-                let _ = peer.send_notification(notice.into()).await;
+                abandoned.cancel("the call could not be taken");
                 return Err((
                     Some(Retry::Undelivered),
                     McpError::Unavailable {
@@ -391,6 +388,8 @@ impl McpServer {
                 ));
             }
         };
+        // Answered, or timed out (rmcp has told the server then).
+        abandoned.id = None;
         match answered {
             Ok(ServerResult::CallToolResult(result)) => Ok(result),
             Ok(_) => Err((
@@ -855,6 +854,35 @@ impl McpServer {
                 message: other.to_string(),
             },
         }
+    }
+}
+
+/// A call in flight: if whoever waits for it stops waiting (a chat's Stop, a closed page),
+/// the server is told to stop too (`notifications/cancelled`).
+struct CancelOnDrop {
+    peer: Peer<RoleClient>,
+    id: Option<rmcp::model::RequestId>,
+}
+
+impl CancelOnDrop {
+    /// Tells the server to stop the call, once. The notice is queued before this returns, so
+    /// it reaches the server ahead of any later request on the session.
+    fn cancel(&mut self, reason: &str) {
+        let Some(id) = self.id.take() else { return };
+        let notice = rmcp::model::CancelledNotification::new(
+            rmcp::model::CancelledNotificationParam::new(Some(id), Some(reason.to_owned())),
+        );
+        let sending = self.peer.send_notification(notice.into());
+        let mut sending = std::pin::pin!(sending);
+        // One poll puts the notice on the session's queue; its delivery needs no one to wait.
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        let _queued = sending.as_mut().poll(&mut context);
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.cancel("the caller stopped waiting");
     }
 }
 

@@ -221,6 +221,19 @@ async fn a_misbehaving_http_server_gives_clear_errors_in_time_and_the_next_call_
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_call_nobody_waits_for_any_more_is_cancelled_at_the_server() {
+    let mut settings = stdio("node", &["misbehaving.mjs"], 30);
+    settings.cwd = agentdesk_e2e::mcp_servers::folder().display().to_string();
+    let server = McpServer::new("stopped", settings, None, None);
+    server.call("echo", arguments(json!({"text": "ready"}))).await.expect("a session");
+    // The caller gives up long before the call's own 30 s timeout, as a chat's Stop does.
+    let gave_up = tokio::time::timeout(Duration::from_secs(1), server.call("hang", Map::new()));
+    assert!(gave_up.await.is_err(), "hang never answers");
+    let seen = server.call("cancellations", Map::new()).await.expect("cancellations");
+    assert!(text(&seen).contains("the caller stopped waiting"), "{}", text(&seen));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_server_that_cannot_start_says_why() {
     let server = McpServer::new("ghost", stdio("/nonexistent/mcp-server", &[], 2), None, None);
     let outcome = server.tools().await;
