@@ -463,11 +463,27 @@ fn sign_in_through_the_browser_survives_a_restart_and_signs_out() -> Result {
 }
 
 #[test]
-fn a_gateway_added_on_the_connections_page_signs_in_and_its_tools_are_called() -> Result {
+fn a_gateway_added_on_the_connections_page_signs_in_and_its_tools_are_called_and_chatted_with()
+-> Result {
     let runtime = tokio::runtime::Runtime::new()?;
     let oidc = runtime.block_on(agentdesk_e2e::oidc::Oidc::start(300));
     let _turn = one_at_a_time();
-    let s = scratch(None);
+    // The keyring is shared by every test run: a name of its own keeps this one's entries apart.
+    let name = format!("gw{}", std::process::id());
+    let model = ScriptedModel::serve(vec![
+        Reply::ToolCall {
+            text: String::new(),
+            id: "call_echo".into(),
+            name: format!("{name}__everything___echo"),
+            arguments: serde_json::json!({"message": "via the chat"}),
+        },
+        Reply::Text(vec!["The gateway answered.".into()]),
+    ])?;
+    let config = format!(
+        "[model]\nprovider = \"openai-compatible\"\nbase_url = \"{}\"\nname = \"scripted\"\n",
+        model.base_url
+    );
+    let s = scratch(Some(&config));
     let gateway_config = s.data.with_file_name("gateway.toml");
     let access = "allowed_audiences = [\"urn:agentdesk:gateway\"]\nallowed_scopes = [\"gateway\"]";
     fs::write(
@@ -477,8 +493,6 @@ fn a_gateway_added_on_the_connections_page_signs_in_and_its_tools_are_called() -
     let cli = Launch::workspace_binary().with_file_name("agentdesk");
     let gateway =
         agentdesk_e2e::gateway::GatewayProcess::start(&cli, &gateway_config, &Default::default())?;
-    // The keyring is shared by every test run: a name of its own keeps this one's entries apart.
-    let name = format!("gw{}", std::process::id());
     let server = format!("li[data-server='{name}']");
     {
         let app = launch(&s)?;
@@ -511,11 +525,20 @@ fn a_gateway_added_on_the_connections_page_signs_in_and_its_tools_are_called() -
     let app = launch(&s)?;
     open(&app, "connections")?;
     app.find(&format!("{server}[data-state='connected']"))?;
-    let listed = agentdesk(&s, &["mcp", "list", "--json"])?;
-    assert!(
-        listed.contains("\"state\": \"connected\"") || listed.contains("\"state\":\"connected\""),
-        "{listed}"
-    );
+    let listed: serde_json::Value =
+        serde_json::from_str(&agentdesk(&s, &["mcp", "list", "--json"])?)?;
+    assert_eq!(listed[0]["state"], "connected", "{listed}");
+
+    // The chat offers the server's tools, asking first.
+    open(&app, "chat")?;
+    app.type_text(&app.find("#chat-input")?, "Echo something through the gateway")?;
+    app.click(&app.find("#chat-send")?)?;
+    let tool = format!("article[data-tool='{name}__everything___echo']");
+    app.find(&format!("{tool}[data-state='asking']"))?;
+    app.click(&app.find("[data-testid='tool-approve']")?)?;
+    app.find(&format!("{tool}[data-state='done']"))?;
+    assert_eq!(app.text(&app.find("[data-testid='tool-output']")?)?, "Echo: via the chat");
+    open(&app, "connections")?;
     app.click(&app.find(&format!("{server} [data-testid='server-remove']"))?)?;
     app.click(&app.find(&format!("{server} [data-testid='server-remove-confirm']"))?)?;
     app.wait_until_gone(&server)?;

@@ -86,8 +86,11 @@ impl Interaction for WindowInteraction {
 #[tauri::command]
 pub(crate) async fn auth_view(state: State<'_, AppState>) -> Result<AuthView, ApiError> {
     let identity = state.identity().await;
+    let mut providers = identity.statuses().await;
+    // MCP servers' own sign-ins (`mcp.NAME`) are shown and managed on the Connections page.
+    providers.retain(|status| !status.provider.starts_with("mcp."));
     Ok(AuthView {
-        providers: identity.statuses().await,
+        providers,
         vault_problem: identity.vault_problem().map(str::to_owned),
     })
 }
