@@ -14,9 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use agentdesk_config::{DEFAULT_MCP_TIMEOUT_SECONDS, McpServerSettings};
-use agentdesk_identity::{
-    AuthorizationServer, Identity, IdentityError, Secret, TokenRequest, Vault, is_secure_url,
-};
+use agentdesk_identity::{Identity, IdentityError, Secret, TokenRequest, Vault};
 use reqwest::header::{HeaderName, HeaderValue};
 use rmcp::ClientHandler;
 use rmcp::model::{
@@ -668,9 +666,9 @@ impl McpServer {
         error
     }
 
-    /// Signs in by the MCP authorization spec alone: the authorization server the server's
-    /// metadata named, a client id (configured, else registered there), then the browser
-    /// sign-in with PKCE. The client is kept so that later sessions and restarts reuse it.
+    /// Signs in by the MCP authorization spec alone (see `spec_auth.rs`) with what the
+    /// server's last 401 named; the client is kept so that later sessions and restarts reuse
+    /// it.
     async fn sign_in_by_spec(&self) -> Result<Secret, McpError> {
         let found = locked(&self.discovered).clone();
         let (Some(identity), Some(vault), Some(found)) = (&self.identity, &self.vault, found)
@@ -680,72 +678,10 @@ impl McpServer {
                 message: "it wants a sign-in and named no authorization server".into(),
             });
         };
-        let refused =
-            |message: String| McpError::Unauthorized { server: self.name.clone(), message };
-        if !is_secure_url(&self.settings.url) {
-            return Err(refused(format!(
-                "tokens are sent only over https:// (http:// only on this machine), not to {}",
-                self.settings.url
-            )));
-        }
-        if !spec_auth::names_server(&found.resource, &self.settings.url) {
-            return Err(refused(format!(
-                "its metadata is for another resource ({}), so no token is asked for",
-                found.resource
-            )));
-        }
-        let server = AuthorizationServer::discover(&found.authorization_server)
-            .await
-            .map_err(|error| refused(error.to_string()))?;
-        if !server.pkce_s256 {
-            return Err(refused(format!(
-                "{} does not offer PKCE (S256), which signing in requires",
-                server.issuer
-            )));
-        }
-        let mut scopes = found.scopes.clone();
-        if server.scopes_supported.iter().any(|scope| scope == "offline_access")
-            && !scopes.iter().any(|scope| scope == "offline_access")
-        {
-            // A refresh token keeps the sign-in alive past the access token, across restarts.
-            scopes.push("offline_access".into());
-        }
-        let configured = self.settings.oauth_client_id.as_str();
-        let (client_id, client_secret) = if configured.is_empty() {
-            if server.registration_endpoint.is_none() {
-                return Err(McpError::NeedsProvider {
-                    server: self.name.clone(),
-                    authorization_server: server.issuer,
-                    resource: found.resource,
-                });
-            }
-            let registered =
-                server.register(&scopes).await.map_err(|error| refused(error.to_string()))?;
-            (registered.client_id, registered.client_secret)
-        } else if configured.starts_with("https://") && !server.client_id_metadata_documents {
-            return Err(refused(format!(
-                "{} does not accept client ID metadata documents: set oauth_client_id to a \
-                 client id it registered for AgentDesk",
-                server.issuer
-            )));
-        } else {
-            (configured.to_owned(), None)
-        };
-        let kept =
-            KeptClient { issuer: server.issuer, client_id, resource: found.resource, scopes };
-        let keyring = |error: &dyn std::fmt::Display| McpError::Keyring {
-            server: self.name.clone(),
-            message: format!("cannot keep its sign-in in the keyring: {error}"),
-        };
-        kept.store(vault, &self.name).map_err(|error| keyring(&error))?;
-        let provider = spec_auth::provider_name(&self.name);
-        identity.add_provider(&provider, kept.provider());
-        if let Some(secret) = client_secret {
-            identity.store_secret(&provider, secret).await.map_err(|error| keyring(&error))?;
-        }
-        *locked(&self.spec_provider) = Some(Some(provider.clone()));
-        let request = TokenRequest { interactive: true, force: true, ..TokenRequest::default() };
-        identity.access_token(&provider, &request).await.map_err(|error| refused(error.to_string()))
+        let target = spec_auth::Target { name: &self.name, settings: &self.settings };
+        let (provider, token) = spec_auth::sign_in(target, identity, vault, found).await?;
+        *locked(&self.spec_provider) = Some(Some(provider));
+        Ok(token)
     }
 
     /// Forgets the credentials this server signs in with and closes its session: the client

@@ -11,9 +11,14 @@
 use std::time::Duration;
 
 use agentdesk_config::McpServerSettings;
-use agentdesk_identity::{AuthFlow, ProviderSettings, Vault, VaultError};
+use agentdesk_identity::{
+    AuthFlow, AuthorizationServer, Identity, ProviderSettings, Secret, TokenRequest, Vault,
+    VaultError, is_secure_url,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::McpError;
 
 /// What a server's protected-resource metadata says about signing in to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +147,95 @@ impl KeptClient {
         let json = serde_json::to_string(self).unwrap_or_default();
         vault.set_secret(&McpServerSettings::oauth_client_entry(server), &json)
     }
+}
+
+/// The server being signed in to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target<'a> {
+    /// Its name.
+    pub(crate) name: &'a str,
+    /// Its settings (the URL, a configured client id).
+    pub(crate) settings: &'a McpServerSettings,
+}
+
+/// Signs in to `target` by the spec with what its metadata `found` names: the authorization
+/// server's metadata (which must offer PKCE), a client id (configured, else registered),
+/// the client kept in `vault` and added to `identity` as provider `mcp.NAME`, then the
+/// browser sign-in. Returns that provider's name and the token.
+pub(crate) async fn sign_in(
+    target: Target<'_>,
+    identity: &Identity,
+    vault: &Vault,
+    found: ProtectedResource,
+) -> Result<(String, Secret), McpError> {
+    let Target { name, settings } = target;
+    let refused = |message: String| McpError::Unauthorized { server: name.to_owned(), message };
+    if !is_secure_url(&settings.url) {
+        return Err(refused(format!(
+            "tokens are sent only over https:// (http:// only on this machine), not to {}",
+            settings.url
+        )));
+    }
+    if !names_server(&found.resource, &settings.url) {
+        return Err(refused(format!(
+            "its metadata is for another resource ({}), so no token is asked for",
+            found.resource
+        )));
+    }
+    let server = AuthorizationServer::discover(&found.authorization_server)
+        .await
+        .map_err(|error| refused(error.to_string()))?;
+    if !server.pkce_s256 {
+        return Err(refused(format!(
+            "{} does not offer PKCE (S256), which signing in requires",
+            server.issuer
+        )));
+    }
+    let mut scopes = found.scopes.clone();
+    if server.scopes_supported.iter().any(|scope| scope == "offline_access")
+        && !scopes.iter().any(|scope| scope == "offline_access")
+    {
+        // A refresh token keeps the sign-in alive past the access token, across restarts.
+        scopes.push("offline_access".into());
+    }
+    let configured = settings.oauth_client_id.as_str();
+    let (client_id, client_secret) = if configured.is_empty() {
+        if server.registration_endpoint.is_none() {
+            return Err(McpError::NeedsProvider {
+                server: name.to_owned(),
+                authorization_server: server.issuer,
+                resource: found.resource,
+            });
+        }
+        let registered =
+            server.register(&scopes).await.map_err(|error| refused(error.to_string()))?;
+        (registered.client_id, registered.client_secret)
+    } else if configured.starts_with("https://") && !server.client_id_metadata_documents {
+        return Err(refused(format!(
+            "{} does not accept client ID metadata documents: set oauth_client_id to a client \
+             id it registered for AgentDesk",
+            server.issuer
+        )));
+    } else {
+        (configured.to_owned(), None)
+    };
+    let kept = KeptClient { issuer: server.issuer, client_id, resource: found.resource, scopes };
+    let keyring = |error: &dyn std::fmt::Display| McpError::Keyring {
+        server: name.to_owned(),
+        message: format!("cannot keep its sign-in in the keyring: {error}"),
+    };
+    kept.store(vault, name).map_err(|error| keyring(&error))?;
+    let provider = provider_name(name);
+    identity.add_provider(&provider, kept.provider());
+    if let Some(secret) = client_secret {
+        identity.store_secret(&provider, secret).await.map_err(|error| keyring(&error))?;
+    }
+    let request = TokenRequest { interactive: true, force: true, ..TokenRequest::default() };
+    let token = identity
+        .access_token(&provider, &request)
+        .await
+        .map_err(|error| refused(error.to_string()))?;
+    Ok((provider, token))
 }
 
 #[cfg(test)]

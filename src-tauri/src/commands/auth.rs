@@ -89,10 +89,7 @@ pub(crate) async fn auth_view(state: State<'_, AppState>) -> Result<AuthView, Ap
     let mut providers = identity.statuses().await;
     // MCP servers' own sign-ins (`mcp.NAME`) are shown and managed on the Connections page.
     providers.retain(|status| !status.provider.starts_with("mcp."));
-    Ok(AuthView {
-        providers,
-        vault_problem: identity.vault_problem().map(str::to_owned),
-    })
+    Ok(AuthView { providers, vault_problem: identity.vault_problem().map(str::to_owned) })
 }
 
 /// Signs in to `provider` with its flow; returns once the user has finished (or it failed).
