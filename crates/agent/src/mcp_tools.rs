@@ -101,7 +101,7 @@ impl<'a> Narrowing<'a> {
 }
 
 /// The names a server's search tool finds for `query`, best first; `None` when the search
-/// failed (all tools are offered then).
+/// failed or found nothing (all tools are offered then).
 async fn search(server: &McpServer, query: &str) -> Option<Vec<String>> {
     let mut arguments = serde_json::Map::new();
     arguments.insert("query".into(), Value::String(query.to_owned()));
@@ -119,7 +119,10 @@ async fn search(server: &McpServer, query: &str) -> Option<Vec<String>> {
         })
     })?;
     let names = found["tools"].as_array()?.iter().filter_map(|tool| tool["name"].as_str());
-    Some(names.take(FOUND_AT_MOST).map(str::to_owned).collect())
+    let names: Vec<String> = names.take(FOUND_AT_MOST).map(str::to_owned).collect();
+    // Nothing found (a search that does not understand the message's language, say) must
+    // not leave the model without tools.
+    (!names.is_empty()).then_some(names)
 }
 
 /// The tools of every enabled server, listed now (side by side); with `narrowing`, a server

@@ -55,6 +55,9 @@ async fn a_large_gateway_is_narrowed_to_what_its_search_finds_for_the_message() 
     assert!(!offered.iter().any(|name| name.contains("ticket_")), "{offered:?}");
     assert!(offered.len() <= 13, "at most twelve found and the search: {offered:?}");
 
+    let unmatched = mcp_tools(&connections, Some(Narrowing::for_message("見積もり"))).await;
+    assert_eq!(unmatched.len(), 43, "a search that finds nothing leaves every tool offered");
+
     let small = Narrowing { query: "estimate the AWS cost", above: 100 };
     assert_eq!(mcp_tools(&connections, Some(small)).await.len(), 43, "small sets stay whole");
 }
