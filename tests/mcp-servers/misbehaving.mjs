@@ -5,7 +5,8 @@
 // progress notification when the call carries a token, and never answers), crash (the
 // process exits), flood (floods stdout and stderr with garbage and never answers), huge (a
 // 30 MB result), garbage (answers with a line that is not JSON), cancellations (the reasons of
-// the notifications/cancelled received so far).
+// the notifications/cancelled received so far; with {"text": "wait"} it answers only once
+// there is at least one, so a test can wait for a cancellation without polling).
 import { answer, send, serve } from "./stdio-server.mjs";
 
 const tools = ["echo", "hang", "crash", "flood", "huge", "garbage", "cancellations"].map((name) => ({
@@ -15,6 +16,7 @@ const tools = ["echo", "hang", "crash", "flood", "huge", "garbage", "cancellatio
 }));
 
 const cancellations = [];
+const waitingForCancellations = [];
 const text = (value) => ({ content: [{ type: "text", text: value }] });
 
 function flood() {
@@ -54,6 +56,7 @@ function call(id, name, args, progressToken) {
     case "garbage":
       return process.stdout.write(`{"jsonrpc": "2.0", "id": ${JSON.stringify(id)}, "result": {oops\n`);
     case "cancellations":
+      if (args.text === "wait" && cancellations.length === 0) return waitingForCancellations.push(id);
       return answer(id, text(JSON.stringify(cancellations)));
     default:
       return send({ jsonrpc: "2.0", id, error: { code: -32602, message: `unknown tool ${name}` } });
@@ -65,6 +68,8 @@ serve({
   tools,
   call,
   notified: (method, params) => {
-    if (method === "notifications/cancelled") cancellations.push(params?.reason ?? "");
+    if (method !== "notifications/cancelled") return;
+    cancellations.push(params?.reason ?? "");
+    for (const waiting of waitingForCancellations.splice(0)) answer(waiting, text(JSON.stringify(cancellations)));
   },
 });

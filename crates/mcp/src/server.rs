@@ -801,8 +801,8 @@ struct CancelOnDrop {
 }
 
 impl CancelOnDrop {
-    /// Tells the server to stop the call, once. The notice is queued before this returns, so
-    /// it reaches the server ahead of any later request on the session.
+    /// Tells the server to stop the call, once. The notice is queued before this returns and
+    /// delivered by the session without anyone waiting for it.
     fn cancel(&mut self, reason: &str) {
         let Some(id) = self.id.take() else { return };
         let notice = rmcp::model::CancelledNotification::new(

@@ -229,7 +229,9 @@ async fn a_call_nobody_waits_for_any_more_is_cancelled_at_the_server() {
     // The caller gives up long before the call's own 30 s timeout, as a chat's Stop does.
     let gave_up = tokio::time::timeout(Duration::from_secs(1), server.call("hang", Map::new()));
     assert!(gave_up.await.is_err(), "hang never answers");
-    let seen = server.call("cancellations", Map::new()).await.expect("cancellations");
+    // Answered once the server has heard a cancellation (the call times out otherwise).
+    let wait = arguments(json!({"text": "wait"}));
+    let seen = server.call("cancellations", wait).await.expect("cancellations");
     assert!(text(&seen).contains("the caller stopped waiting"), "{}", text(&seen));
 }
 
