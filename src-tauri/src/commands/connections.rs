@@ -122,16 +122,16 @@ pub(crate) async fn mcp_servers(state: State<'_, AppState>) -> Result<Vec<Server
     Ok(state.connections().await.servers().map(|server| view(server)).collect())
 }
 
-/// Connects to `name` (without asking the user anything) and lists its tools, so the status
-/// says how that went.
+/// Checks `name` for real (a session opened or pinged, without asking the user anything)
+/// and lists its tools, so the status says how that went.
 #[tauri::command]
 pub(crate) async fn mcp_check(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<ServerView, ApiError> {
     let server = server(&state, &name).await?;
-    if server.settings().enabled {
-        // A failure is what the status now shows; the page reads it from there.
+    // A failure is what the status now shows; the page reads it from there.
+    if server.settings().enabled && server.connect(false).await.is_ok() {
         let _listed = server.tools().await;
     }
     Ok(view(&server))
