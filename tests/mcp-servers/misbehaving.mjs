@@ -5,8 +5,8 @@
 // progress notification when the call carries a token, and never answers), crash (the
 // process exits), flood (floods stdout and stderr with garbage and never answers), huge (a
 // 30 MB result), garbage (answers with a line that is not JSON), cancellations (the reasons of
-// the notifications/cancelled received so far; with {"text": "wait"} it answers only once
-// there is at least one, so a test can wait for a cancellation without polling).
+// the notifications/cancelled received so far; with {"text": "wait:WORDS"} it answers only
+// once a reason contains WORDS, so a test can wait for a cancellation without polling).
 import { answer, send, serve } from "./stdio-server.mjs";
 
 const tools = ["echo", "hang", "crash", "flood", "huge", "garbage", "cancellations"].map((name) => ({
@@ -16,7 +16,16 @@ const tools = ["echo", "hang", "crash", "flood", "huge", "garbage", "cancellatio
 }));
 
 const cancellations = [];
+// Calls waiting for a cancellation: [id, words its reason must contain].
 const waitingForCancellations = [];
+const heard = (words) => cancellations.some((reason) => reason.includes(words));
+const answerWaiting = () => {
+  for (const [index, [id, words]] of [...waitingForCancellations.entries()].reverse()) {
+    if (!heard(words)) continue;
+    waitingForCancellations.splice(index, 1);
+    answer(id, text(JSON.stringify(cancellations)));
+  }
+};
 const text = (value) => ({ content: [{ type: "text", text: value }] });
 
 function flood() {
@@ -56,7 +65,9 @@ function call(id, name, args, progressToken) {
     case "garbage":
       return process.stdout.write(`{"jsonrpc": "2.0", "id": ${JSON.stringify(id)}, "result": {oops\n`);
     case "cancellations":
-      if (args.text === "wait" && cancellations.length === 0) return waitingForCancellations.push(id);
+      if (args.text?.startsWith("wait:") && !heard(args.text.slice(5))) {
+        return waitingForCancellations.push([id, args.text.slice(5)]);
+      }
       return answer(id, text(JSON.stringify(cancellations)));
     default:
       return send({ jsonrpc: "2.0", id, error: { code: -32602, message: `unknown tool ${name}` } });
@@ -70,6 +81,6 @@ serve({
   notified: (method, params) => {
     if (method !== "notifications/cancelled") return;
     cancellations.push(params?.reason ?? "");
-    for (const waiting of waitingForCancellations.splice(0)) answer(waiting, text(JSON.stringify(cancellations)));
+    answerWaiting();
   },
 });

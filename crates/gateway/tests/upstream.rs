@@ -275,8 +275,9 @@ async fn hanging_crashing_and_flooding_targets_give_errors_in_time_and_the_gatew
         .expect("send");
     assert_eq!(progress_steps(&mut steps, 1).await, vec![0.0], "the hanging call started");
     handle.cancel(Some("changed my mind".into())).await.expect("cancel");
-    // Answered once the server has heard a cancellation.
-    let heard = text(&call(&client, "bad___cancellations", json!({"text": "wait"})).await);
+    // Answered once the server has heard this cancellation.
+    let wait = json!({"text": "wait:cancelled the call"});
+    let heard = text(&call(&client, "bad___cancellations", wait).await);
     assert!(heard.contains("the gateway's caller cancelled the call"), "{heard}");
     let health = reqwest::get(url.replace("/mcp", "/healthz")).await.expect("healthz");
     assert_eq!(health.text().await.expect("body"), "ok");

@@ -230,7 +230,7 @@ async fn a_call_nobody_waits_for_any_more_is_cancelled_at_the_server() {
     let gave_up = tokio::time::timeout(Duration::from_secs(1), server.call("hang", Map::new()));
     assert!(gave_up.await.is_err(), "hang never answers");
     // Answered once the server has heard a cancellation (the call times out otherwise).
-    let wait = arguments(json!({"text": "wait"}));
+    let wait = arguments(json!({"text": "wait:the caller stopped waiting"}));
     let seen = server.call("cancellations", wait).await.expect("cancellations");
     assert!(text(&seen).contains("the caller stopped waiting"), "{}", text(&seen));
 }
