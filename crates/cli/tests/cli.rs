@@ -1,5 +1,6 @@
 //! The `agentdesk` binary as a user runs it: real processes, real files in a temporary
-//! folder, and the exit codes scripts rely on (0 ok, 1 failure, 2 usage error).
+//! folder, and the exit codes scripts rely on (0 ok, 1 failure, 2 usage error, 141 when the
+//! reader of its output went away).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -202,4 +203,20 @@ fn write_editor(dir: &Path, script: &str) -> String {
     let path = dir.join("editor.sh");
     fs::write(&path, format!("#!/bin/sh\n{script}\n")).expect("write editor");
     format!("sh {}", path.display())
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly_as_sigpipe_would() {
+    let s = scratch(None);
+    // A reader that has already gone, as `agentdesk config list | head -0` leaves it.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let output = s
+        .command(&["config", "list"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run agentdesk");
+    assert_eq!(output.status.code(), Some(141), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
 }
