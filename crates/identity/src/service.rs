@@ -128,6 +128,9 @@ pub struct ProviderStatus {
 /// The identity service for a set of providers.
 pub struct Identity {
     providers: Mutex<BTreeMap<String, ProviderSettings>>,
+    /// Providers added at run time ([`Identity::add_provider`]), which a new configuration
+    /// does not replace.
+    added: Mutex<BTreeMap<String, ProviderSettings>>,
     vault: Option<Arc<Vault>>,
     vault_problem: Option<String>,
     interaction: Arc<dyn Interaction>,
@@ -168,6 +171,7 @@ impl Identity {
         let (events, _) = broadcast::channel(64);
         Identity {
             providers: Mutex::new(providers),
+            added: Mutex::new(BTreeMap::new()),
             vault,
             vault_problem,
             interaction,
@@ -204,15 +208,18 @@ impl Identity {
         self.vault_problem.as_deref()
     }
 
-    /// Replaces the providers (after the config changed). Tokens of providers still present
-    /// stay.
-    pub fn set_providers(&self, providers: BTreeMap<String, ProviderSettings>) {
+    /// Replaces the configured providers (after the config changed); those added with
+    /// [`Identity::add_provider`] stay. Tokens of providers still present stay.
+    pub fn set_providers(&self, mut providers: BTreeMap<String, ProviderSettings>) {
+        let added = locked(&self.added).clone();
+        providers.extend(added);
         *locked(&self.providers) = providers;
     }
 
-    /// Adds or replaces one provider (one an MCP server's sign-in registered), keeping the
-    /// others.
+    /// Adds or replaces one provider that is not in the configuration (one an MCP server's
+    /// sign-in registered), keeping the others; it stays when the configuration changes.
     pub fn add_provider(&self, name: &str, settings: ProviderSettings) {
+        locked(&self.added).insert(name.to_owned(), settings.clone());
         locked(&self.providers).insert(name.to_owned(), settings);
     }
 
@@ -594,5 +601,32 @@ fn secret_entry(provider: &str, kind: ProviderKind) -> String {
     match kind {
         ProviderKind::OAuth => format!("client-secret.{provider}"),
         ProviderKind::ApiKey => format!("api-key.{provider}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use super::{Identity, SystemBrowser, TokenRequest};
+    use crate::{IdentityError, ProviderSettings, VaultError};
+
+    #[tokio::test]
+    async fn a_provider_added_at_run_time_outlives_a_new_configuration() {
+        let no_keyring = Err(VaultError::Unsupported { backend: "test" });
+        let identity = Identity::new(BTreeMap::new(), no_keyring, Arc::new(SystemBrowser));
+        let settings = ProviderSettings {
+            issuer: "https://idp.example".into(),
+            client_id: "registered".into(),
+            ..ProviderSettings::default()
+        };
+        identity.add_provider("mcp.gateway", settings);
+        identity.set_providers(BTreeMap::new());
+        let asked = identity.access_token("mcp.gateway", &TokenRequest::default()).await;
+        assert!(
+            matches!(asked, Err(IdentityError::NeedsSignIn { .. })),
+            "still known, not yet signed in: {asked:?}"
+        );
     }
 }
