@@ -15,14 +15,15 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use agentdesk_e2e::gateway::GatewayProcess;
+use agentdesk_e2e::mcp_servers::{free_port, serve_everything};
 use agentdesk_e2e::oidc::Oidc;
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
 use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
-use tokio::io::AsyncBufReadExt;
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
 type Client = RunningService<RoleClient, ()>;
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -34,21 +35,6 @@ const LOAD: Duration = Duration::from_secs(30);
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Starts `command` and returns it with the first stderr line containing `marker`.
-async fn start_until(mut command: Command, marker: &str) -> Result<(Child, String), Error> {
-    let mut child =
-        command.stdout(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true).spawn()?;
-    let mut lines = tokio::io::BufReader::new(child.stderr.take().ok_or("no stderr")?).lines();
-    while let Some(line) = lines.next_line().await? {
-        if line.contains(marker) {
-            // Keep draining, so a chatty process never blocks on a full pipe.
-            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-            return Ok((child, line));
-        }
-    }
-    Err(format!("the process ended before saying {marker:?}").into())
 }
 
 async fn http_client(url: &str, token: Option<&str>) -> Result<Client, Error> {
@@ -170,12 +156,8 @@ async fn load(url: &str, token: &str, gateway_pid: u32) -> Result<(), Error> {
 async fn main() -> Result<(), Error> {
     let oidc = Oidc::start(3600).await;
     let token = oidc.m2m_token().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut server = Command::new("node");
-    server
-        .args([agentdesk_e2e::mcp_servers::everything_js(), "streamableHttp".into()])
-        .env("PORT", port.to_string());
-    let (_everything, _) = start_until(server, "listening on port").await?;
+    let port = free_port();
+    let _everything = serve_everything("streamableHttp", port).await;
     let everything_url = format!("http://127.0.0.1:{port}/mcp");
 
     let folder = tempfile::tempdir()?;
@@ -191,12 +173,10 @@ async fn main() -> Result<(), Error> {
             agentdesk_e2e::mcp_servers::everything_js()
         ),
     )?;
-    let binary = repository().join("target/debug/agentdesk");
-    let mut gateway = Command::new(&binary);
-    gateway.args(["gateway", "serve", "--config"]).arg(&config);
-    let (gateway, listening) = start_until(gateway, "listening on ").await?;
-    let gateway_url = listening.rsplit(' ').next().ok_or("no URL")?.to_owned();
-    let gateway_pid = gateway.id().ok_or("no pid")?;
+    let gateway =
+        GatewayProcess::start(&repository().join("target/debug/agentdesk"), &config, None)?;
+    let gateway_url = gateway.url.clone();
+    let gateway_pid = gateway.id();
 
     let through = http_client(&gateway_url, Some(&token)).await?;
     let direct_http = http_client(&everything_url, None).await?;

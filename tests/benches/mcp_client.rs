@@ -9,12 +9,12 @@
 //!
 //! Run with `make bench-mcp` (builds the CLI and a Python venv with the SDK first).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use agentdesk_e2e::mcp_servers::everything_js;
+use agentdesk_e2e::gateway::GatewayProcess;
+use agentdesk_e2e::mcp_servers::{everything_js, free_port, serve_everything};
 use agentdesk_mcp::{McpServer, McpServerSettings};
 use serde_json::{Map, Value, json};
 
@@ -32,27 +32,6 @@ fn percentile(times: &mut [f64], fraction: f64) -> f64 {
     times.sort_by(f64::total_cmp);
     let index = ((times.len() as f64 - 1.0) * fraction).round() as usize;
     times.get(index).copied().unwrap_or(f64::NAN)
-}
-
-/// Starts `command` and waits for a stderr line containing `marker`; returns that line.
-fn start_until(command: &mut Command, marker: &str) -> Result<(Child, String), Error> {
-    let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn()?;
-    let mut stderr = BufReader::new(child.stderr.take().ok_or("no stderr")?);
-    loop {
-        let mut line = String::new();
-        if stderr.read_line(&mut line)? == 0 {
-            return Err(format!("the process ended before saying {marker:?}").into());
-        }
-        if line.contains(marker) {
-            std::thread::spawn(move || {
-                let mut sink = String::new();
-                while stderr.read_line(&mut sink).is_ok_and(|read| read > 0) {
-                    sink.clear();
-                }
-            });
-            return Ok((child, line.trim().to_owned()));
-        }
-    }
 }
 
 /// A JSON-RPC exchange with no SDK: initialize once, then POST each call with the session.
@@ -168,7 +147,8 @@ async fn overhead(url: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn gateway(config: &Path, listen: &str) -> Result<(Child, String), Error> {
+/// AgentDesk's gateway on `listen` with server-everything behind it over stdio, no JWT check.
+fn gateway(config: &Path, listen: &str) -> Result<GatewayProcess, Error> {
     std::fs::write(
         config,
         format!(
@@ -177,35 +157,27 @@ fn gateway(config: &Path, listen: &str) -> Result<(Child, String), Error> {
             everything_js()
         ),
     )?;
-    let (child, line) = start_until(
-        Command::new(repository().join("target/debug/agentdesk"))
-            .args(["gateway", "serve", "--config"])
-            .arg(config),
-        "listening on ",
-    )?;
-    let url = line.rsplit(' ').next().ok_or("no URL")?.to_owned();
-    Ok((child, url))
+    Ok(GatewayProcess::start(&repository().join("target/debug/agentdesk"), config, None)?)
 }
 
 async fn recovery() -> Result<(), Error> {
     let folder = tempfile::tempdir()?;
     let config = folder.path().join("gateway.toml");
-    let (mut running, url) = gateway(&config, "127.0.0.1:0")?;
+    let mut running = gateway(&config, "127.0.0.1:0")?;
+    let url = running.url.clone();
     let listen = url.trim_start_matches("http://").trim_end_matches("/mcp").to_owned();
     let settings = McpServerSettings { url, timeout_seconds: 20, ..McpServerSettings::default() };
     let client = McpServer::new("gateway", settings, None, None);
     client.call("everything___echo", echo_arguments()).await?;
     let mut times = Vec::new();
     for _ in 0..RESTARTS {
-        running.kill()?;
-        running.wait()?;
-        running = gateway(&config, &listen)?.0;
+        drop(running);
+        running = gateway(&config, &listen)?;
         let started = Instant::now();
         client.call("everything___echo", echo_arguments()).await?;
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
-    running.kill()?;
-    let _ = running.wait();
+    drop(running);
     let listed: Vec<String> = times.iter().map(|ms| format!("{ms:.0}")).collect();
     println!(
         "recovery after a gateway restart: first call succeeded after {} ms (max {:.0} ms, {RESTARTS} restarts; the gateway starts its stdio target again too)",
@@ -217,16 +189,9 @@ async fn recovery() -> Result<(), Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let (mut everything, _) = start_until(
-        Command::new("node")
-            .args([everything_js(), "streamableHttp".into()])
-            .env("PORT", port.to_string()),
-        "listening on port",
-    )?;
-    let outcome = overhead(&format!("http://127.0.0.1:{port}/mcp")).await;
-    everything.kill()?;
-    let _ = everything.wait();
-    outcome?;
+    let port = free_port();
+    let everything = serve_everything("streamableHttp", port).await;
+    overhead(&format!("http://127.0.0.1:{port}/mcp")).await?;
+    drop(everything);
     recovery().await
 }

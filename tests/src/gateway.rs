@@ -30,41 +30,60 @@ pub struct GatewayProcess {
 }
 
 impl GatewayProcess {
-    /// Starts the `agentdesk` CLI at `binary` serving `config`, and waits until it listens;
-    /// its log collects in `logs`.
-    pub fn start(binary: &Path, config: &Path, logs: &Logs) -> Result<GatewayProcess, String> {
-        let mut child = Command::new(binary)
-            .args(["-v", "gateway", "serve", "--config"])
+    /// Starts the `agentdesk` CLI at `binary` serving `config`, and waits until it listens.
+    /// With `logs`, it logs each call (`-v`) and the log collects there; without, it logs at
+    /// its default level (as benchmarks measure it) and the log is dropped.
+    pub fn start(
+        binary: &Path,
+        config: &Path,
+        logs: Option<&Logs>,
+    ) -> Result<GatewayProcess, String> {
+        let mut command = Command::new(binary);
+        if logs.is_some() {
+            command.arg("-v");
+        }
+        let mut child = command
+            .args(["gateway", "serve", "--config"])
             .arg(config)
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|error| format!("cannot start {}: {error}", binary.display()))?;
         let mut stderr = BufReader::new(child.stderr.take().ok_or("no stderr")?);
+        let logs = logs.map(Arc::clone);
+        let keep = move |line: &str| {
+            if let Some(kept) = &logs
+                && let Ok(mut kept) = kept.lock()
+            {
+                kept.push_str(line);
+            }
+        };
         let mut gateway = GatewayProcess { child, url: String::new() };
+        let mut said = String::new();
         gateway.url = loop {
             let mut line = String::new();
             if stderr.read_line(&mut line).map_err(|error| error.to_string())? == 0 {
-                return Err(format!(
-                    "the gateway stopped early: {}",
-                    logs.lock().map_err(|e| e.to_string())?
-                ));
+                return Err(format!("the gateway stopped early: {said}"));
             }
-            logs.lock().map_err(|error| error.to_string())?.push_str(&line);
+            keep(&line);
+            said.push_str(&line);
             if let Some(url) = line.trim().strip_prefix("AgentDesk gateway listening on ") {
                 break url.to_owned();
             }
         };
-        let logs = Arc::clone(logs);
+        // Read to the end, so the gateway never blocks on a full pipe.
         std::thread::spawn(move || {
             let mut line = String::new();
             while stderr.read_line(&mut line).is_ok_and(|read| read > 0) {
-                if let Ok(mut kept) = logs.lock() {
-                    kept.push_str(&line);
-                }
+                keep(&line);
                 line.clear();
             }
         });
         Ok(gateway)
+    }
+
+    /// Its process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 }
 

@@ -491,8 +491,7 @@ fn a_gateway_added_on_the_connections_page_signs_in_and_its_tools_are_called_and
         agentdesk_e2e::gateway::everything_behind_jwt("127.0.0.1:0", &oidc.issuer, access),
     )?;
     let cli = Launch::workspace_binary().with_file_name("agentdesk");
-    let gateway =
-        agentdesk_e2e::gateway::GatewayProcess::start(&cli, &gateway_config, &Default::default())?;
+    let gateway = agentdesk_e2e::gateway::GatewayProcess::start(&cli, &gateway_config, None)?;
     let server = format!("li[data-server='{name}']");
     {
         let app = launch(&s)?;

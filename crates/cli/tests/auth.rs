@@ -3,35 +3,15 @@
 //! client credentials and with the browser (whose pages the test completes over HTTP), the
 //! status, a token for scripts, sign-out — and no token anywhere the run wrote.
 
-use std::io::{BufRead, BufReader, Write};
+mod support;
+
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use agentdesk_e2e::oidc::{Browser, M2M_SECRET, Oidc};
 use agentdesk_identity::{KeyringBackend, Vault};
-
-fn command(folder: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_agentdesk"));
-    command
-        .arg("--config")
-        .arg(folder.join("config.toml"))
-        .arg("--data-dir")
-        .arg(folder.join("data"))
-        .arg("--cache-dir")
-        .arg(folder.join("cache"))
-        .args(args)
-        .env("AGENTDESK_BROWSER", "none")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-fn agentdesk(folder: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = command(folder, args).spawn().expect("run agentdesk");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("stdin");
-    child.wait_with_output().expect("output")
-}
+use support::{agentdesk, command};
 
 fn text(output: &Output) -> String {
     format!(

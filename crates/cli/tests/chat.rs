@@ -1,10 +1,12 @@
 //! `agentdesk chat` as a process, against a local server that answers in OpenAI's streamed
 //! format (a model cannot run here), and without any model configured.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 /// What the server received: the body and the `authorization` header.
 struct Received {
@@ -62,25 +64,8 @@ fn agentdesk(folder: &Path, config: &str, args: &[&str]) -> Output {
 }
 
 fn agentdesk_with_input(folder: &Path, config: &str, args: &[&str], input: &str) -> Output {
-    let config_file = folder.join("config.toml");
-    std::fs::write(&config_file, config).expect("config");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agentdesk"))
-        .arg("--config")
-        .arg(&config_file)
-        .arg("--data-dir")
-        .arg(folder.join("data"))
-        .arg("--cache-dir")
-        .arg(folder.join("cache"))
-        .args(args)
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("AGENTDESK_MODEL_PROVIDER")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run agentdesk");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
-    child.wait_with_output().expect("agentdesk output")
+    std::fs::write(folder.join("config.toml"), config).expect("config");
+    support::agentdesk(folder, args, input)
 }
 
 #[test]

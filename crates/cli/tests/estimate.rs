@@ -2,19 +2,12 @@
 //! and bad input refused with what to do; with a (scripted) model that prices through
 //! `estimate_costs`.
 
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Output;
 
 fn agentdesk(folder: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agentdesk"))
-        .arg("--config")
-        .arg(folder.join("config.toml"))
-        .arg("--data-dir")
-        .arg(folder.join("data"))
-        .arg("--cache-dir")
-        .arg(folder.join("cache"))
-        .args(args)
-        .output()
-        .expect("run agentdesk")
+    support::agentdesk(folder, args, "")
 }
 
 #[test]

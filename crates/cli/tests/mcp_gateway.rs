@@ -35,7 +35,7 @@ fn gateway(
 ) -> (GatewayProcess, String) {
     std::fs::write(config, everything_behind_jwt(listen, issuer, access)).expect("gateway config");
     let binary = Path::new(env!("CARGO_BIN_EXE_agentdesk"));
-    let gateway = GatewayProcess::start(binary, config, logs).expect("the gateway");
+    let gateway = GatewayProcess::start(binary, config, Some(logs)).expect("the gateway");
     let url = gateway.url.clone();
     (gateway, url)
 }

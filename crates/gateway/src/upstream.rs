@@ -8,24 +8,19 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use agentdesk_identity::{Identity, Secret, TokenRequest};
-use agentdesk_mcp::{Observed, Observer, StderrTail};
-use rmcp::ClientHandler;
+use agentdesk_mcp::{ListWatcher, Observed, Observer, Session, StderrTail};
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotification,
-    CancelledNotificationParam, ClientCapabilities, ClientConfig, ClientNotification,
-    ClientRequest, Implementation, JsonRpcMessage, ProgressNotificationParam, ProgressToken,
-    ProtocolVersion, ServerNotification, ServerResult, Tool,
+    CancelledNotificationParam, ClientNotification, ClientRequest, JsonRpcMessage,
+    ProgressNotificationParam, ProgressToken, ProtocolVersion, ServerNotification, ServerResult,
+    Tool,
 };
 use rmcp::service::{ClientLifecycleMode, ClientServiceExt};
-use rmcp::service::{
-    NotificationContext, Peer, PeerRequestOptions, RoleClient, RoleServer, RunningService,
-    ServiceError,
-};
+use rmcp::service::{Peer, PeerRequestOptions, RoleClient, RoleServer, ServiceError};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use serde_json::{Map, Value};
@@ -150,45 +145,14 @@ impl ProgressRoutes {
     }
 }
 
-/// The gateway's side of one upstream connection.
-#[derive(Clone)]
-struct UpstreamClient {
-    tools_stale: Arc<AtomicBool>,
-}
-
-impl ClientHandler for UpstreamClient {
-    fn get_info(&self) -> ClientConfig {
-        ClientConfig::new(
-            ClientCapabilities::default(),
-            Implementation::new("agentdesk-gateway", env!("CARGO_PKG_VERSION")),
-        )
-    }
-
-    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
-        self.tools_stale.store(true, Ordering::Release);
-    }
-}
-
-/// A live session with the server, and the bearer it was opened with.
-struct Connection {
-    running: RunningService<RoleClient, UpstreamClient>,
-    token: Option<Secret>,
-}
-
-impl Connection {
-    fn is_open(&self) -> bool {
-        !self.running.is_closed() && !self.running.peer().is_transport_closed()
-    }
-}
-
 /// An upstream MCP server and the gateway's connection to it.
 pub struct Upstream {
     name: String,
     source: UpstreamSource,
     identity: Option<Arc<Identity>>,
-    client: UpstreamClient,
+    client: ListWatcher,
     progress: Arc<ProgressRoutes>,
-    connection: tokio::sync::Mutex<Option<Connection>>,
+    connection: tokio::sync::Mutex<Option<Session>>,
     tools: Mutex<Option<Arc<Vec<Tool>>>>,
     stderr: StderrTail,
 }
@@ -211,7 +175,7 @@ impl Upstream {
             name: name.to_owned(),
             source,
             identity,
-            client: UpstreamClient { tools_stale: Arc::default() },
+            client: ListWatcher::new("agentdesk-gateway"),
             progress: Arc::default(),
             connection: tokio::sync::Mutex::new(None),
             tools: Mutex::new(None),
@@ -226,7 +190,7 @@ impl Upstream {
 
     /// The server's tools under their own names: cached until the server says they changed.
     pub async fn tools(&self, patience: Duration) -> Result<Arc<Vec<Tool>>, String> {
-        let stale = self.client.tools_stale.swap(false, Ordering::AcqRel);
+        let stale = self.client.take_stale();
         if !stale && let Some(tools) = locked(&self.tools).clone() {
             return Ok(tools);
         }
@@ -247,7 +211,7 @@ impl Upstream {
             Err(problem) => {
                 // A server that cannot be reached keeps its last known tools listed: calling one
                 // says what is wrong, which is clearer than a tool that silently vanished.
-                self.client.tools_stale.store(true, Ordering::Release);
+                self.client.mark_stale();
                 locked(&self.tools).clone().ok_or(problem)
             }
         }
@@ -350,7 +314,7 @@ impl Upstream {
         }
         if connection.take().is_some_and(|old| !old.is_open()) {
             tracing::warn!(target = self.name, stderr = %self.stderr.suffix(), "the upstream server went away; reconnecting");
-            self.client.tools_stale.store(true, Ordering::Release);
+            self.client.mark_stale();
         }
         let live = self.connect(token).await?;
         let peer = live.running.peer().clone();
@@ -374,7 +338,7 @@ impl Upstream {
             .map_err(|error| format!("{}: no token from {provider}: {error}", self.name))
     }
 
-    async fn connect(&self, token: Option<Secret>) -> Result<Connection, String> {
+    async fn connect(&self, token: Option<Secret>) -> Result<Session, String> {
         let running = match &self.source {
             UpstreamSource::Stdio { command, args, env, cwd } => {
                 let mut process = tokio::process::Command::new(command);
@@ -414,7 +378,7 @@ impl Upstream {
                 )
             }
         }?;
-        Ok(Connection { running, token })
+        Ok(Session { running, token })
     }
 
     fn problem(&self, doing: &str, error: &ServiceError) -> String {

@@ -8,7 +8,9 @@
 //! call gets a timeout that restarts on each progress notification; a request that could not
 //! be delivered, or was refused as unauthorised, is sent once more on a new session.
 //! [`Connections`] holds every configured server; [`ToolNames`] (`names.rs`) gives their tools
-//! names a model API accepts; `import.rs` reads another client's `mcpServers` JSON.
+//! names a model API accepts; `import.rs` reads another client's `mcpServers` JSON;
+//! `spec_auth.rs` signs in by the MCP authorization spec alone; `session.rs` is the session
+//! type the gateway's upstream connections share.
 //!
 //! Server settings are `[mcp_servers.NAME]` in the config file ([`McpServerSettings`]). This
 //! crate uses `agentdesk-config` and `agentdesk-identity` and no other AgentDesk crate; it
@@ -20,6 +22,7 @@ mod import;
 mod names;
 mod schema;
 mod server;
+mod session;
 mod spec_auth;
 mod status;
 mod stderr;
@@ -35,6 +38,7 @@ pub use import::{Imported, claude_config_path, read_client_config};
 pub use names::{MAX_MODEL_NAME, ToolNames};
 pub use schema::Validators;
 pub use server::McpServer;
+pub use session::{ListWatcher, Session};
 pub use status::{ServerState, ServerStatus};
 pub use stderr::StderrTail;
 pub use tap::{Observed, Observer};

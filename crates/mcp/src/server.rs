@@ -9,21 +9,19 @@
 //! last real attempt.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use agentdesk_config::{DEFAULT_MCP_TIMEOUT_SECONDS, McpServerSettings};
 use agentdesk_identity::{Identity, IdentityError, Secret, TokenRequest, Vault};
 use reqwest::header::{HeaderName, HeaderValue};
-use rmcp::ClientHandler;
 use rmcp::model::{
-    CallToolRequest, CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig,
-    ClientRequest, Implementation, ProtocolVersion, ServerResult, Tool,
+    CallToolRequest, CallToolRequestParams, CallToolResult, ClientRequest, ProtocolVersion,
+    ServerResult, Tool,
 };
 use rmcp::service::{
-    ClientInitializeError, ClientLifecycleMode, ClientServiceExt, NotificationContext, Peer,
-    PeerRequestOptions, RoleClient, RunningService, ServiceError,
+    ClientInitializeError, ClientLifecycleMode, ClientServiceExt, Peer, PeerRequestOptions,
+    RoleClient, RunningService, ServiceError,
 };
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
@@ -31,6 +29,7 @@ use serde_json::{Map, Value};
 
 use crate::McpError;
 use crate::schema::Validators;
+use crate::session::{ListWatcher, Session};
 use crate::spec_auth::{self, KeptClient, ProtectedResource};
 use crate::status::{ServerState, ServerStatus};
 use crate::stderr::StderrTail;
@@ -44,41 +43,9 @@ fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The client side of a session: notes when the server's tool list changed.
-#[derive(Clone)]
-struct Handler {
-    tools_stale: Arc<AtomicBool>,
-}
-
-impl ClientHandler for Handler {
-    fn get_info(&self) -> ClientConfig {
-        ClientConfig::new(
-            ClientCapabilities::default(),
-            Implementation::new("agentdesk", env!("CARGO_PKG_VERSION")),
-        )
-    }
-
-    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
-        self.tools_stale.store(true, Ordering::Release);
-    }
-}
-
-/// A live session and the bearer it was opened with.
-struct Live {
-    running: RunningService<RoleClient, Handler>,
-    token: Option<Secret>,
-}
-
-impl Live {
-    fn is_open(&self) -> bool {
-        !self.running.is_closed() && !self.running.peer().is_transport_closed()
-    }
-}
-
 /// What the status shows besides the state.
 #[derive(Default)]
 struct Known {
-    state: Option<ServerState>,
     error: Option<String>,
     server_info: Option<String>,
     protocol_version: Option<String>,
@@ -90,8 +57,8 @@ pub struct McpServer {
     settings: McpServerSettings,
     identity: Option<Arc<Identity>>,
     vault: Option<Arc<Vault>>,
-    handler: Handler,
-    live: tokio::sync::Mutex<Option<Live>>,
+    handler: ListWatcher,
+    live: tokio::sync::Mutex<Option<Session>>,
     tools: Mutex<Option<Arc<Vec<Tool>>>>,
     known: Mutex<Known>,
     stderr: StderrTail,
@@ -101,8 +68,9 @@ pub struct McpServer {
     spec_provider: Mutex<Option<Option<String>>>,
     /// What the server's last 401 said about signing in.
     discovered: Mutex<Option<ProtectedResource>>,
-    /// Each change of state, for whoever shows it live.
-    changes: tokio::sync::watch::Sender<ServerState>,
+    /// Where it stands (the state of the last real attempt), for the status and for whoever
+    /// follows it live.
+    state: tokio::sync::watch::Sender<ServerState>,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -133,7 +101,7 @@ impl McpServer {
             settings,
             identity,
             vault,
-            handler: Handler { tools_stale: Arc::default() },
+            handler: ListWatcher::new("agentdesk"),
             live: tokio::sync::Mutex::new(None),
             tools: Mutex::new(None),
             known: Mutex::default(),
@@ -142,7 +110,7 @@ impl McpServer {
             unaddressed: Arc::default(),
             spec_provider: Mutex::new(None),
             discovered: Mutex::new(None),
-            changes: tokio::sync::watch::Sender::new(ServerState::Idle),
+            state: tokio::sync::watch::Sender::new(ServerState::Idle),
         }
     }
 
@@ -167,11 +135,8 @@ impl McpServer {
     /// Where it stands now.
     pub fn status(&self) -> ServerStatus {
         let known = locked(&self.known);
-        let state = if self.settings.enabled {
-            known.state.unwrap_or(ServerState::Idle)
-        } else {
-            ServerState::Disabled
-        };
+        let state =
+            if self.settings.enabled { *self.state.borrow() } else { ServerState::Disabled };
         let (transport, target) = if self.settings.is_stdio() {
             let mut line = vec![self.settings.command.clone()];
             line.extend(self.settings.args.iter().cloned());
@@ -193,12 +158,10 @@ impl McpServer {
     }
 
     fn record(&self, state: ServerState, error: Option<String>) {
-        {
-            let mut known = locked(&self.known);
-            known.state = Some(state);
-            known.error = error;
-        }
-        self.changes.send_if_modified(|current| {
+        // Under the same lock as `status` reads them, so the two always agree.
+        let mut known = locked(&self.known);
+        known.error = error;
+        self.state.send_if_modified(|current| {
             let changed = *current != state;
             *current = state;
             changed
@@ -207,7 +170,7 @@ impl McpServer {
 
     /// Its state as it changes (the same a [`McpServer::status`] would show then).
     pub fn watch(&self) -> tokio::sync::watch::Receiver<ServerState> {
-        self.changes.subscribe()
+        self.state.subscribe()
     }
 
     /// Keeps a long-lived session alive (the app's, not a single command's): every `every`
@@ -226,7 +189,7 @@ impl McpServer {
             if !server.settings.enabled {
                 return;
             }
-            let failing = matches!(server.status().state, ServerState::Failed);
+            let failing = *server.state.borrow() == ServerState::Failed;
             if server.live.lock().await.is_none() && !failing {
                 wait = every;
                 continue;
@@ -280,7 +243,7 @@ impl McpServer {
 
     /// The server's tools: cached until it says they changed.
     pub async fn tools(&self) -> Result<Arc<Vec<Tool>>, McpError> {
-        let stale = self.handler.tools_stale.swap(false, Ordering::AcqRel);
+        let stale = self.handler.take_stale();
         if !stale && let Some(tools) = locked(&self.tools).clone() {
             return Ok(tools);
         }
@@ -295,7 +258,7 @@ impl McpServer {
                 Ok(tools)
             }
             Err(error) => {
-                self.handler.tools_stale.store(true, Ordering::Release);
+                self.handler.mark_stale();
                 Err(self.failed(error))
             }
         }
@@ -446,7 +409,7 @@ impl McpServer {
         }
         if live.take().is_some() {
             tracing::info!(server = self.name, "opening a new session");
-            self.handler.tools_stale.store(true, Ordering::Release);
+            self.handler.mark_stale();
         }
         self.record(ServerState::Connecting, None);
         let running = match self.open(token.as_ref()).await {
@@ -472,7 +435,7 @@ impl McpServer {
         }
         self.record(ServerState::Connected, None);
         let peer = running.peer().clone();
-        *live = Some(Live { running, token });
+        *live = Some(Session { running, token });
         Ok(peer)
     }
 
@@ -545,7 +508,7 @@ impl McpServer {
     async fn open(
         &self,
         token: Option<&Secret>,
-    ) -> Result<RunningService<RoleClient, Handler>, McpError> {
+    ) -> Result<RunningService<RoleClient, ListWatcher>, McpError> {
         let lifecycle = ClientLifecycleMode::Auto {
             preferred_versions: vec![ProtocolVersion::V_2026_07_28],
             legacy_version: None,
@@ -708,6 +671,31 @@ impl McpServer {
         }
         *locked(&self.spec_provider) = Some(None);
         self.record(ServerState::Idle, None);
+        Ok(())
+    }
+
+    /// Deletes what this server keeps in the keyring, before it is removed: its secret
+    /// headers and variables and, for a spec sign-in, its client and tokens. A named
+    /// provider stays: it is the user's, and other servers may use it.
+    pub async fn forget_secrets(&self) -> Result<(), McpError> {
+        let entries = self.settings.secret_entries(&self.name);
+        if !entries.is_empty() {
+            let Some(vault) = &self.vault else {
+                return Err(McpError::Keyring {
+                    server: self.name.clone(),
+                    message: "the keyring cannot be opened to delete its secrets".into(),
+                });
+            };
+            for entry in &entries {
+                vault.delete_secret(entry).map_err(|error| McpError::Keyring {
+                    server: self.name.clone(),
+                    message: format!("cannot delete {entry} from the keyring: {error}"),
+                })?;
+            }
+        }
+        if self.settings.auth.is_empty() && !self.settings.is_stdio() {
+            self.sign_out().await?;
+        }
         Ok(())
     }
 

@@ -202,28 +202,7 @@ pub(crate) async fn mcp_set_enabled(
 #[tauri::command]
 pub(crate) async fn mcp_remove(state: State<'_, AppState>, name: String) -> Result<(), ApiError> {
     let server = server(&state, &name).await?;
-    let settings = server.settings().clone();
-    if settings.auth.is_empty() && !settings.is_stdio() {
-        server.sign_out().await.map_err(|error| mcp_error(&error))?;
-    }
-    let entries = settings.secret_entries(&name);
-    if !entries.is_empty() {
-        let store = state.loaded().settings.keyring.store;
-        let deleted = tokio::task::spawn_blocking(move || {
-            let vault = agentdesk_agent::open_vault(store).map_err(|error| error.to_string())?;
-            entries.iter().try_for_each(|entry| {
-                vault.delete_secret(entry).map(drop).map_err(|error| error.to_string())
-            })
-        })
-        .await
-        .map_err(|error| ApiError::new(ErrorCode::Internal, error.to_string()))?;
-        deleted.map_err(|error| {
-            ApiError::new(
-                ErrorCode::Keyring,
-                format!("cannot delete its secrets from the keyring, so it was kept: {error}"),
-            )
-        })?;
-    }
+    server.forget_secrets().await.map_err(|error| mcp_error(&error))?;
     let file = ConfigFile::new(state.loaded().locations.config_file.clone());
     file.remove_mcp_server(&name)?;
     state.reload()?;

@@ -276,6 +276,10 @@ function Tools({ backend, server }: { backend: Backend; server: string }) {
   );
 }
 
+/** The list with `next` in place of the server of its name (a list not loaded yet stays so). */
+const withServer = (next: ServerView) => (current: ServerView[] | null) =>
+  current && current.map((one) => (one.status.name === next.status.name ? next : one));
+
 export function ConnectionsPage({ backend }: { backend: Backend }) {
   const t = useT();
   const [servers, setServers] = useState<ServerView[] | null>(null);
@@ -287,8 +291,7 @@ export function ConnectionsPage({ backend }: { backend: Backend }) {
   const [toolsOf, setToolsOf] = useState<string | null>(null);
   const [removing, setRemoving] = useState<string | null>(null);
 
-  const replace = (next: ServerView) =>
-    setServers((current) => (current ?? []).map((one) => (one.status.name === next.status.name ? next : one)));
+  const replace = (next: ServerView) => setServers(withServer(next));
 
   const check = (server: ServerView) => {
     replace({ ...server, status: { ...server.status, state: "connecting" } });
@@ -301,10 +304,7 @@ export function ConnectionsPage({ backend }: { backend: Backend }) {
         setServers(listed);
         // The live status: every enabled server is reached now (never asking the user anything).
         listed.filter((server) => server.enabled).forEach((server) => {
-          void backend.mcpCheck(server.status.name).then(
-            (next) => setServers((current) => (current ?? []).map((one) => (one.status.name === next.status.name ? next : one))),
-            () => undefined,
-          );
+          void backend.mcpCheck(server.status.name).then(replace, () => undefined);
         });
       },
       (error) => setFailure({ server: "", message: messageOf(error) }),
@@ -314,7 +314,7 @@ export function ConnectionsPage({ backend }: { backend: Backend }) {
   useEffect(() => {
     let stop: (() => void) | undefined;
     void backend
-      .onMcpChanged((next) => setServers((current) => current && current.map((one) => (one.status.name === next.status.name ? next : one))))
+      .onMcpChanged(replace)
       .then((unlisten) => {
         stop = unlisten;
       });

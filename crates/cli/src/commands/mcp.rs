@@ -253,25 +253,12 @@ fn remove(started: &Started, name: &str) -> anyhow::Result<ExitCode> {
     let Some(settings) = started.loaded.settings.mcp_servers.get(name) else {
         bail!("no MCP server named {name:?}: agentdesk mcp list shows them");
     };
-    let entries = settings.secret_entries(name);
-    if !entries.is_empty() {
-        let Some(vault) = vault(started) else {
-            bail!("the keyring cannot be opened to delete {name}'s secrets; nothing was removed");
-        };
-        for entry in &entries {
-            vault.delete_secret(entry).with_context(|| {
-                format!("cannot delete {entry} from the keyring; nothing else was removed")
-            })?;
-        }
-    }
-    if settings.auth.is_empty() && !settings.is_stdio() {
-        // A sign-in by the MCP spec belongs to this server alone; a named provider stays.
-        let server = server(started, name)?;
-        super::block_on(async { Ok(server.sign_out().await?) })
-            .context("cannot delete its sign-in from the keyring; nothing else was removed")?;
-    }
+    let had_secrets = !settings.secret_entries(name).is_empty();
+    let server = server(started, name)?;
+    super::block_on(async { Ok(server.forget_secrets().await?) })
+        .context("its secrets could not all be deleted, so it was kept")?;
     config_file(started).remove_mcp_server(name)?;
-    println!("removed {name}{}", if entries.is_empty() { "" } else { " and its secrets" });
+    println!("removed {name}{}", if had_secrets { " and its secrets" } else { "" });
     Ok(ExitCode::SUCCESS)
 }
 
