@@ -102,6 +102,12 @@ impl From<agentdesk_memory::Error> for ApiError {
     }
 }
 
+impl From<agentdesk_agent::estimator::EstimateError> for ApiError {
+    fn from(error: agentdesk_agent::estimator::EstimateError) -> ApiError {
+        agentdesk_agent::estimator::OfflineError::Estimate(error).into()
+    }
+}
+
 impl From<agentdesk_agent::estimator::OfflineError> for ApiError {
     fn from(error: agentdesk_agent::estimator::OfflineError) -> ApiError {
         use agentdesk_agent::estimator::OfflineError;

@@ -29,6 +29,8 @@ pub struct EstimatorParts {
     pub sandbox: Option<Sandbox>,
     /// The region priced when the user names none.
     pub region: String,
+    /// The prices ([`crate::estimator::catalog_for`]).
+    pub catalog: Arc<Catalog>,
     /// Whether `execute_python` asks first (`tools.execute_python`).
     pub python: ToolPolicy,
     /// Tools of the configured MCP servers ([`crate::mcp_tools`]); each asks before it runs.
@@ -40,15 +42,23 @@ pub struct EstimatorParts {
 /// Builds the cost estimator. `execute_python` is offered only when the Python runtime is
 /// installed; the other tools read AgentDesk's own data and run without asking.
 pub fn cost_estimator(parts: EstimatorParts) -> Result<Agent, CatalogError> {
-    let EstimatorParts { connected, memory, estimates, sandbox, region, python, mcp, live_prices } =
-        parts;
-    let catalog = Catalog::bundled()?;
+    let EstimatorParts {
+        connected,
+        memory,
+        estimates,
+        sandbox,
+        region,
+        catalog,
+        python,
+        mcp,
+        live_prices,
+    } = parts;
     let mut tools = ToolRegistry::default();
     for tool in mcp {
         tools.register(tool, Approval::Ask);
     }
     tools.register(Arc::new(GetPrice::new(catalog.clone())), Approval::Allow);
-    tools.register(Arc::new(ListServices::new(catalog)), Approval::Allow);
+    tools.register(Arc::new(ListServices::new(catalog.clone())), Approval::Allow);
     tools.register(
         Arc::new(Recall::new(memory.store.clone(), &memory.memory_id, &memory.actor_id)),
         Approval::Allow,
@@ -60,6 +70,7 @@ pub fn cost_estimator(parts: EstimatorParts) -> Result<Agent, CatalogError> {
             &memory.memory_id,
             &memory.actor_id,
             &region,
+            catalog.clone(),
         )),
         Approval::Allow,
     );
@@ -69,7 +80,7 @@ pub fn cost_estimator(parts: EstimatorParts) -> Result<Agent, CatalogError> {
     let calculator = sandbox.filter(|_| python_ready);
     tools.register(
         Arc::new(
-            EstimateCosts::new(estimates, calculator.clone(), &region)
+            EstimateCosts::new(estimates, calculator.clone(), &region, catalog)
                 .with_live_prices(live_prices),
         ),
         Approval::Allow,

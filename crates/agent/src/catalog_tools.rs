@@ -1,6 +1,8 @@
 //! Tools over what AgentDesk knows offline: prices from the bundled catalog (`get_price`,
 //! `list_services`) and the user's long-term memories (`recall`).
 
+use std::sync::Arc;
+
 use agentdesk_memory::{MemoryStore, RetrieveRecords};
 use agentdesk_pricing::Catalog;
 use serde_json::{Value, json};
@@ -8,15 +10,15 @@ use serde_json::{Value, json};
 use crate::provider::{BoxFuture, ToolSpec};
 use crate::tools::{Tool, ToolContext, ToolOutput};
 
-/// `get_price`: one price from the bundled catalog, with its unit, source and date.
+/// `get_price`: one price from the catalogs, with its unit, source and date.
 #[derive(Debug, Clone)]
 pub struct GetPrice {
-    catalog: Catalog,
+    catalog: Arc<Catalog>,
 }
 
 impl GetPrice {
     /// Prices from `catalog`.
-    pub fn new(catalog: Catalog) -> Self {
+    pub fn new(catalog: Arc<Catalog>) -> Self {
         Self { catalog }
     }
 
@@ -30,25 +32,37 @@ impl GetPrice {
         };
         let region = arguments["region"].as_str().unwrap_or("us-east-1");
         match self.catalog.price(service, resource, region) {
-            Some(price) => ToolOutput::ok(
-                json!({
-                    "service": price.service, "resource": price.resource, "region": price.region,
-                    "unit": price.unit, "usd": price.usd, "note": price.note, "source": price.source,
-                    "priceSource": "bundled catalog", "priceDate": self.catalog.compiled,
-                })
-                .to_string(),
-            ),
+            Some(price) => {
+                let source = self.catalog.source(price);
+                ToolOutput::ok(
+                    json!({
+                        "service": price.service, "resource": price.resource, "region": price.region,
+                        "unit": price.unit, "usd": price.usd.normalize().to_string(), "note": price.note,
+                        "sku": price.sku, "priceSource": source.name, "priceDate": source.date,
+                    })
+                    .to_string(),
+                )
+            }
             None => {
-                let known: Vec<&str> = self
+                let nearest: Vec<String> = self
                     .catalog
-                    .prices
+                    .nearest(service, resource, region, 5)
                     .iter()
-                    .filter(|price| price.service == service && price.region == region)
-                    .map(|price| price.resource.as_str())
+                    .map(|price| price.resource.clone())
                     .collect();
+                let elsewhere = self.catalog.regions_with(service, resource);
                 ToolOutput::error(format!(
-                    "no price for {service} {resource} in {region}; priced there: {}",
-                    if known.is_empty() { "nothing for this service".to_owned() } else { known.join(", ") }
+                    "no price for {service} {resource} in {region} (never substitute another resource); nearest priced there: {}; {resource} is priced in: {}",
+                    if nearest.is_empty() {
+                        "nothing for this service".to_owned()
+                    } else {
+                        nearest.join(", ")
+                    },
+                    if elsewhere.is_empty() {
+                        "no region".to_owned()
+                    } else {
+                        elsewhere.join(", ")
+                    }
                 ))
             }
         }
@@ -59,13 +73,13 @@ impl Tool for GetPrice {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
             name: "get_price".into(),
-            description: "The on-demand list price of one AWS resource from AgentDesk's bundled, dated catalog, with its unit and source page.".into(),
+            description: "The on-demand list price of one AWS resource from AgentDesk's dated catalogs, with its unit, source and date. An unknown resource is refused with the nearest priced ones: never price it as another.".into(),
             input_schema: json!({
                 "type": "object",
                 "properties": {
-                    "service": {"type": "string", "description": "ec2, ebs, s3, rds-mysql, rds-postgresql, elb, vpc, cloudfront, route53, lambda, api-gateway, dynamodb, cloudwatch, translate, bedrock"},
-                    "resource": {"type": "string", "description": "e.g. t3.medium, gp3, standard-storage, alb, alb-lcu"},
-                    "region": {"type": "string", "description": "us-east-1 or ap-northeast-1"}
+                    "service": {"type": "string", "description": "ec2, ec2-windows, ebs, s3, rds-mysql, rds-postgresql, rds-mariadb, rds-aurora-mysql, elasticache, elb, vpc, cloudfront, route53, lambda, api-gateway, dynamodb, cloudwatch, sqs, sns, data-transfer, bedrock"},
+                    "resource": {"type": "string", "description": "e.g. t3.medium, gp3, standard-storage, alb, alb-lcu, db.m5.large"},
+                    "region": {"type": "string", "description": "an AWS region code, e.g. us-east-1, eu-central-1, ap-northeast-1"}
                 },
                 "required": ["service", "resource"]
             }),
@@ -77,15 +91,16 @@ impl Tool for GetPrice {
     }
 }
 
-/// `list_services`: what the bundled catalog prices, by service.
+/// `list_services`: what the catalogs price in a region, by service (EC2 by instance family,
+/// since a region has hundreds of types).
 #[derive(Debug, Clone)]
 pub struct ListServices {
-    catalog: Catalog,
+    catalog: Arc<Catalog>,
 }
 
 impl ListServices {
     /// Lists `catalog`.
-    pub fn new(catalog: Catalog) -> Self {
+    pub fn new(catalog: Arc<Catalog>) -> Self {
         Self { catalog }
     }
 }
@@ -94,7 +109,7 @@ impl Tool for ListServices {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
             name: "list_services".into(),
-            description: "The services and resources AgentDesk's bundled price catalog covers in a region, with the catalog's date.".into(),
+            description: "The services and resources AgentDesk's price catalogs cover in a region, with their dates.".into(),
             input_schema: json!({"type": "object", "properties": {"region": {"type": "string"}}}),
         }
     }
@@ -102,20 +117,33 @@ impl Tool for ListServices {
     fn call<'a>(&'a self, arguments: &'a Value, _: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
         let region = arguments["region"].as_str().unwrap_or("us-east-1");
         let mut services = serde_json::Map::new();
-        for price in self
-            .catalog
-            .prices
-            .iter()
-            .filter(|price| price.region == region || price.region == "global")
-        {
-            let entry = services.entry(price.service.clone()).or_insert_with(|| json!([]));
-            if let Some(list) = entry.as_array_mut() {
-                list.push(json!(format!("{} ({})", price.resource, price.unit)));
+        for service in self.catalog.services() {
+            let mut names: Vec<String> = self
+                .catalog
+                .resources_in(service, region)
+                .map(|price| {
+                    if service.starts_with("ec2") {
+                        let family = price.resource.split('.').next().unwrap_or_default();
+                        format!("{family}.* (instance-hour)")
+                    } else {
+                        format!("{} ({})", price.resource, price.unit)
+                    }
+                })
+                .collect();
+            names.sort();
+            names.dedup();
+            if !names.is_empty() {
+                services.insert(service.to_owned(), json!(names));
             }
         }
+        let sources: Vec<Value> = self
+            .catalog
+            .sources()
+            .iter()
+            .map(|source| json!({"name": source.name, "date": source.date}))
+            .collect();
         let output = ToolOutput::ok(
-            json!({"region": region, "priceDate": self.catalog.compiled, "services": services})
-                .to_string(),
+            json!({"region": region, "sources": sources, "services": services}).to_string(),
         );
         Box::pin(std::future::ready(output))
     }
@@ -192,19 +220,18 @@ mod tests {
             .await;
         let value: serde_json::Value = serde_json::from_str(&found.content).expect("json");
         assert_eq!(
-            (value["usd"].as_f64(), value["unit"].as_str()),
-            (Some(0.0544), Some("instance-hour"))
+            (value["usd"].as_str(), value["unit"].as_str()),
+            (Some("0.0544"), Some("instance-hour"))
         );
-        assert!(
-            value["priceDate"].is_string()
-                && value["source"]
-                    .as_str()
-                    .is_some_and(|s| s.starts_with("https://aws.amazon.com/"))
-        );
+        assert!(value["priceDate"].is_string() && value["priceSource"].is_string());
         let missing = tool
             .call(&json!({"service": "ec2", "resource": "x9.huge"}), &ToolContext::for_tests())
             .await;
-        assert!(missing.is_error && missing.content.contains("t3.medium"), "{}", missing.content);
+        assert!(
+            missing.is_error && missing.content.contains("never substitute"),
+            "{}",
+            missing.content
+        );
     }
 
     #[tokio::test]
@@ -214,7 +241,7 @@ mod tests {
             tool.call(&json!({"region": "ap-northeast-1"}), &ToolContext::for_tests()).await;
         assert!(
             listed.content.contains("\"route53\"")
-                && listed.content.contains("t4g.small (instance-hour)")
+                && listed.content.contains("t4g.* (instance-hour)")
         );
     }
 }

@@ -3,7 +3,10 @@
 //! `propose_architecture` (the user's preferences, an offline estimate of the description,
 //! and a cheaper variant to discuss).
 
+use std::sync::Arc;
+
 use agentdesk_memory::{ListRecords, MemoryStore};
+use agentdesk_pricing::Catalog;
 use agentdesk_wasm_sandbox::Sandbox;
 use serde_json::{Value, json};
 
@@ -21,13 +24,25 @@ pub struct EstimateCosts {
     store: EstimateStore,
     sandbox: Option<Sandbox>,
     default_region: String,
+    catalog: Arc<Catalog>,
     live_prices: Option<LivePrices>,
 }
 
 impl EstimateCosts {
-    /// Saves to `store`, calculates in `sandbox` when there is one.
-    pub fn new(store: EstimateStore, sandbox: Option<Sandbox>, default_region: &str) -> Self {
-        Self { store, sandbox, default_region: default_region.to_owned(), live_prices: None }
+    /// Prices from `catalog`, saves to `store`, calculates in `sandbox` when there is one.
+    pub fn new(
+        store: EstimateStore,
+        sandbox: Option<Sandbox>,
+        default_region: &str,
+        catalog: Arc<Catalog>,
+    ) -> Self {
+        Self {
+            store,
+            sandbox,
+            default_region: default_region.to_owned(),
+            catalog,
+            live_prices: None,
+        }
     }
 
     /// Asks `live_prices` first, where it is connected.
@@ -48,11 +63,13 @@ impl EstimateCosts {
         let made = match arguments.get("resources").filter(|resources| !resources.is_null()) {
             Some(resources) => {
                 let spec = json!({"region": arguments.get("region"), "resources": resources});
-                estimate_spec(&spec.to_string(), &self.default_region)
+                estimate_spec(&self.catalog, &spec.to_string(), &self.default_region)
             }
-            None => {
-                estimate(description, arguments["region"].as_str().unwrap_or(&self.default_region))
-            }
+            None => estimate(
+                &self.catalog,
+                description,
+                arguments["region"].as_str().unwrap_or(&self.default_region),
+            ),
         };
         let mut made = match made {
             Ok(made) => made,
@@ -174,16 +191,25 @@ pub struct ProposeArchitecture {
     memory_id: String,
     actor_id: String,
     default_region: String,
+    catalog: Arc<Catalog>,
 }
 
 impl ProposeArchitecture {
-    /// Proposes for `actor_id`, reading their preference records in `memory_id`.
-    pub fn new(memory: MemoryStore, memory_id: &str, actor_id: &str, default_region: &str) -> Self {
+    /// Proposes for `actor_id`, reading their preference records in `memory_id`, pricing
+    /// from `catalog`.
+    pub fn new(
+        memory: MemoryStore,
+        memory_id: &str,
+        actor_id: &str,
+        default_region: &str,
+        catalog: Arc<Catalog>,
+    ) -> Self {
         Self {
             memory,
             memory_id: memory_id.to_owned(),
             actor_id: actor_id.to_owned(),
             default_region: default_region.to_owned(),
+            catalog,
         }
     }
 
@@ -203,7 +229,7 @@ impl ProposeArchitecture {
             }
             Err(error) => return ToolOutput::error(format!("memory is not available: {error}")),
         };
-        let current = match estimate(description, &self.default_region) {
+        let current = match estimate(&self.catalog, description, &self.default_region) {
             Ok(estimate) => estimate,
             Err(error) => return ToolOutput::error(error.to_string()),
         };
@@ -225,7 +251,7 @@ impl ProposeArchitecture {
             .replace("t3.", "t4g.")
             .replace('\u{0}', "db.t3.");
         if graviton != description
-            && let Ok(cheaper) = estimate(&graviton, &self.default_region)
+            && let Ok(cheaper) = estimate(&self.catalog, &graviton, &self.default_region)
         {
             out.push_str(&format!(
                 "\n## Variant to discuss: Graviton (t4g) instead of t3\nMonthly total ${:.2} instead of ${:.2}.\n",
@@ -260,6 +286,7 @@ impl Tool for ProposeArchitecture {
 #[cfg(test)]
 mod tests {
     use agentdesk_memory::{MemoryStore, NewEvent, Role, RuleExtractor};
+    use agentdesk_pricing::Catalog;
     use serde_json::json;
 
     use super::{CompareEstimates, EstimateCosts, ProposeArchitecture};
@@ -270,7 +297,12 @@ mod tests {
     async fn estimate_costs_prices_the_models_resources_and_saves_them() {
         let folder = tempfile::tempdir().expect("temp");
         let store = EstimateStore::new(folder.path());
-        let tool = EstimateCosts::new(store.clone(), None, "us-east-1");
+        let tool = EstimateCosts::new(
+            store.clone(),
+            None,
+            "us-east-1",
+            Catalog::bundled().expect("catalog"),
+        );
         let arguments = json!({
             "description": "ALB と t3.medium 2 台",
             "resources": [{"service": "ec2", "resource": "t3.medium", "count": 2}]
@@ -279,7 +311,7 @@ mod tests {
         assert!(!priced.is_error, "{}", priced.content);
         let saved: SavedEstimate =
             serde_json::from_value(priced.structured_content.expect("data")).expect("an estimate");
-        assert_eq!(saved.estimate.monthly_total, 60.74);
+        assert_eq!(saved.estimate.monthly_total.to_string(), "60.74");
         assert_eq!(store.list().expect("list")[0].id, saved.id, "it is saved");
         assert!(priced.content.contains(&saved.id), "the model can refer to it");
 
@@ -307,7 +339,11 @@ mod tests {
         let store = EstimateStore::new(folder.path());
         for description in ["1 t3.large", "1 t4g.large"] {
             store
-                .save(description, &estimate(description, "us-east-1").expect("estimate"))
+                .save(
+                    description,
+                    &estimate(&Catalog::bundled().expect("catalog"), description, "us-east-1")
+                        .expect("estimate"),
+                )
                 .expect("save");
         }
         let tool = CompareEstimates::new(store);
@@ -326,7 +362,8 @@ mod tests {
         let said = NewEvent::message("me", "s1", Role::User, "My budget is $50 a month");
         memory.create_event(&memory_id, said).await.expect("event");
         memory.extract_pending(&memory_id, &RuleExtractor).await.expect("extract");
-        let tool = ProposeArchitecture::new(memory, &memory_id, "me", "us-east-1");
+        let catalog = Catalog::bundled().expect("catalog");
+        let tool = ProposeArchitecture::new(memory, &memory_id, "me", "us-east-1", catalog);
         let proposal = tool
             .call(&json!({"description": "2 t3.medium and an ALB"}), &ToolContext::for_tests())
             .await;
@@ -335,9 +372,9 @@ mod tests {
             "{}",
             proposal.content
         );
-        // t3: 84.28 (2×730×0.0416 + EBS 1.28 + ALB 22.265); t4g: 72.60.
+        // t3: 84.29 (2×730×0.0416 = 60.74 + EBS 1.28 + ALB 16.43 + 5.84); t4g: 72.61.
         assert!(
-            proposal.content.contains("Monthly total $72.60 instead of $84.28"),
+            proposal.content.contains("Monthly total $72.61 instead of $84.29"),
             "{}",
             proposal.content
         );

@@ -71,6 +71,36 @@ pub(crate) enum Command {
     /// Saved estimates: list, show, compare
     #[command(subcommand)]
     Estimates(EstimatesCommand),
+    /// Price catalogs: build them from AWS's public Price List, list them
+    #[command(subcommand)]
+    Prices(PricesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PricesCommand {
+    /// Build catalogs from AWS's public Price List bulk files (no AWS account needed): one
+    /// download per service and region, resumed if cut, skipped when already current
+    Update(PricesUpdateArgs),
+    /// The catalogs built on this machine: source, date and number of prices
+    Status {
+        /// Print as JSON (see docs/cli.md)
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PricesUpdateArgs {
+    /// A region to build catalogs for (repeatable or comma-separated; default: estimate.region)
+    #[arg(long = "region", value_name = "REGION", value_delimiter = ',')]
+    pub(crate) regions: Vec<String>,
+    /// A service: ec2, rds, elasticache, elb, s3, lambda, sqs, dynamodb, data-transfer, or an
+    /// offer code such as AmazonEC2 (repeatable or comma-separated; default: all of them)
+    #[arg(long = "service", value_name = "SERVICE", value_delimiter = ',')]
+    pub(crate) services: Vec<String>,
+    /// Print the outcome as JSON (see docs/cli.md) instead of progress and a summary
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Subcommand)]

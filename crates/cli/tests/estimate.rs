@@ -20,22 +20,57 @@ fn without_the_sandbox_the_host_computes_the_same_total_and_says_so() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let estimate: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(estimate["region"], "ap-northeast-1");
-    assert_eq!(estimate["monthly_total"], 77.97);
+    // 2190×0.0136 = 29.784 → 29.78; 24×0.096 = 2.304 → 2.30; NAT 45.26 + 0.62.
+    assert_eq!(estimate["monthly_total"], 77.96);
     assert_eq!(estimate["calculated_in"], "host");
     assert!(
-        estimate["report_markdown"]
+        estimate["calculation_note"]
             .as_str()
-            .is_some_and(|report| report.contains("サンドボックスは未インストール"))
+            .is_some_and(|note| note.contains("Python サンドボックスが未インストール")),
+        "{estimate}"
     );
 }
 
 #[test]
-fn an_unpriced_region_or_an_empty_description_is_refused() {
+fn the_json_says_what_was_not_priced_where_and_from_which_catalog() {
     let folder = tempfile::tempdir().expect("temp");
-    let output = agentdesk(folder.path(), &["estimate", "--region", "eu-west-1", "2 t3.micro"]);
+    let output = agentdesk(
+        folder.path(),
+        &["estimate", "--json", "2 t3.medium and RDS MySQL db.m5.xlarge in Frankfurt"],
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let estimate: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(estimate["region"], "eu-central-1");
+    assert_eq!(estimate["region_asked"], "frankfurt");
+    let ec2 = &estimate["items"][0];
+    assert_eq!(
+        (ec2["resource"].as_str(), ec2["unit_price"].as_f64()),
+        (Some("t3.medium"), Some(0.048))
+    );
+    assert!(
+        ec2["price_source"].as_str().is_some_and(|source| source.starts_with("sparecores-data"))
+    );
+    assert_eq!(ec2["price_date"], "2024-02-21");
+    let not_priced = estimate["not_priced"].as_array().expect("not_priced");
+    let database = not_priced
+        .iter()
+        .find(|entry| entry["asked"].as_str().is_some_and(|asked| asked.contains("db.m5.xlarge")))
+        .expect("the database is listed as not priced");
+    assert!(
+        database["reason"].as_str().is_some_and(|reason| reason.contains("eu-central-1")),
+        "{database}"
+    );
+    assert!(estimate["headline"].as_str().is_some_and(|headline| headline.contains("Not priced")));
+    assert_eq!(estimate["monthly_total"], 70.08, "2 × 730 × 0.048, nothing else priced");
+}
+
+#[test]
+fn an_unknown_default_region_or_an_empty_description_is_refused() {
+    let folder = tempfile::tempdir().expect("temp");
+    let output = agentdesk(folder.path(), &["estimate", "--region", "mars-1", "2 t3.micro"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("covers ap-northeast-1 and us-east-1")
+        String::from_utf8_lossy(&output.stderr).contains("\"mars-1\" is not an AWS region code")
     );
     let output = agentdesk(folder.path(), &["estimate"]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("describe the architecture"));
@@ -65,18 +100,18 @@ fn estimates_are_saved_listed_shown_and_compared() {
     let listed = agentdesk(folder.path(), &["estimates", "list", "--json"]);
     let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("json");
     assert_eq!(listed[0]["id"], second_id.as_str(), "newest first");
-    assert_eq!(listed[1]["estimate"]["monthly_total"], 84.28);
+    assert_eq!(listed[1]["estimate"]["monthly_total"], 84.29);
 
     let script = agentdesk(folder.path(), &["estimates", "show", &first_id, "--script"]);
     assert!(
         String::from_utf8_lossy(&script.stdout)
-            .contains("(\"ec2\", \"t3.medium\", 1460.0, 0.0416)")
+            .contains("(\"ec2\", \"t3.medium\", \"1460\", \"0.0416\")")
     );
 
     let compared = agentdesk(folder.path(), &["estimates", "compare", &first_id, &second_id]);
     let table = String::from_utf8_lossy(&compared.stdout);
     assert!(table.contains("| ec2 | $60.74 | $49.06 |"), "{table}");
-    assert!(table.contains("| **Total** | **$84.28** | **$72.60** |"), "{table}");
+    assert!(table.contains("| **Total** | **$84.29** | **$72.61** |"), "{table}");
 
     let missing = agentdesk(folder.path(), &["estimates", "show", "est-ffff"]);
     assert_eq!(missing.status.code(), Some(1));
@@ -231,7 +266,7 @@ fn the_pricing_servers_own_error_is_reported_and_the_catalog_prices_stand() {
     let note = estimate["price_note"].as_str().unwrap_or_default();
     assert!(note.contains("Unable to locate credentials"), "its own error: {note}");
     assert!(note.contains("同梱カタログの価格"), "in the description's language: {note}");
-    assert_eq!(estimate["price_source"], "bundled catalog");
+    assert_eq!(estimate["price_source"], "AgentDesk hand-compiled list prices");
 
     let catalog_only = tempfile::tempdir().expect("temp");
     let output = agentdesk(catalog_only.path(), &["estimate", "--offline", "--json", description]);
@@ -257,6 +292,9 @@ fn without_a_pricing_server_a_remote_cost_agents_estimate_joins_the_report() {
     let note = estimate["price_note"].as_str().unwrap_or_default();
     assert!(note.starts_with("pricing's aws_cost_estimation (live prices) estimates"), "{note}");
     assert!(note.contains(&format!("For \"{description}\": about $71.20 a month")), "{note}");
-    assert_eq!(estimate["price_source"], "bundled catalog", "the table keeps the catalog's");
+    assert_eq!(
+        estimate["price_source"], "AgentDesk hand-compiled list prices",
+        "the table keeps the catalog's"
+    );
     assert!(estimate["report_markdown"].as_str().is_some_and(|report| report.contains("$71.20")));
 }

@@ -141,9 +141,9 @@ fn an_offline_estimate_does_its_arithmetic_in_the_sandbox() {
     assert_eq!(code, Some(0), "{err}");
     let estimate: Value = serde_json::from_str(&out).expect("json");
     assert_eq!(estimate["calculated_in"], "sandbox");
-    assert_eq!(estimate["monthly_total"], 98.99);
+    assert_eq!(estimate["monthly_total"], 99.0, "each line rounded to the cent, then summed");
     assert_eq!(estimate["currency"], "USD");
-    assert_eq!(estimate["price_source"], "bundled catalog");
+    assert_eq!(estimate["price_source"], "AgentDesk hand-compiled list prices");
     assert_eq!(
         estimate["items"].as_array().map(Vec::len),
         Some(6),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use agentdesk_agent::estimator::{
-    EstimateStore, LivePrices, OfflineTurn, SavedEstimate, answer_offline,
+    EstimateStore, LivePrices, OfflineTurn, SavedEstimate, answer_offline, catalog_for,
 };
 use agentdesk_agent::{
     AgentError, AgentEvent, ApiKey, Approver, BoxFuture, EstimatorParts, MemoryLink, Narrowing,
@@ -251,6 +251,7 @@ async fn build_agent(
         estimates: EstimateStore::new(&data_dir.join("estimates")),
         sandbox: state.sandbox().ok(),
         region: settings.estimate.region.clone(),
+        catalog: catalog_for(&data_dir)?,
         python: settings.tools.execute_python,
         mcp: agentdesk_agent::mcp_tools(&connections, Some(Narrowing::for_message(message))).await,
         live_prices: LivePrices::find(&connections).await,
@@ -281,12 +282,14 @@ pub(crate) async fn chat_offline(
     let estimates = EstimateStore::new(&data_dir.join("estimates"));
     let sandbox = state.sandbox().ok();
     let live_prices = LivePrices::find(&*state.connections().await).await;
+    let catalog = catalog_for(&data_dir)?;
     let turn = OfflineTurn {
         memory: (&desk.store, &desk.memory_id, LOCAL_ACTOR),
         session_id: &session_id,
         estimates: &estimates,
         sandbox: sandbox.as_ref(),
         default_region: &region,
+        catalog: &catalog,
         live_prices: live_prices.as_ref(),
     };
     Ok(answer_offline(turn, &message).await?)

@@ -9,10 +9,10 @@
 use std::sync::Arc;
 
 use agentdesk_mcp::{Connections, McpServer};
-use agentdesk_pricing::Catalog;
+use agentdesk_pricing::Decimal;
 use serde_json::{Map, Value, json};
 
-use super::{Estimate, cents, is_japanese, report, script, wants_cheapest};
+use super::{Estimate, is_japanese, wants_cheapest};
 
 /// The pricing server's tool.
 pub const PRICING_TOOL: &str = "get_pricing";
@@ -125,7 +125,7 @@ impl LivePrices {
             Ok(text) => format!("{server}'s {tool} (live prices) estimates:\n\n{text}"),
             Err(error) => failed(server, &error, japanese),
         });
-        estimate.report_markdown = report(estimate, japanese, wants_cheapest);
+        estimate.refresh(japanese, wants_cheapest);
     }
 
     /// Prices the lines the Price List knows with `tool`, and rewrites the totals, the script
@@ -137,7 +137,6 @@ impl LivePrices {
         japanese: bool,
         wants_cheapest: bool,
     ) {
-        let Ok(catalog) = Catalog::bundled() else { return };
         let mut priced = 0;
         let mut failure = None;
         for index in 0..estimate.items.len() {
@@ -145,16 +144,14 @@ impl LivePrices {
             let Some(arguments) = query(&item.service, &item.resource, &estimate.region) else {
                 continue;
             };
-            // The line's unit price may be the catalog's scaled (Multi-AZ doubles it).
-            let factor = catalog
-                .price(&item.service, &item.resource, &estimate.region)
-                .filter(|price| price.usd > 0.0)
-                .map_or(1.0, |price| item.unit_price / price.usd);
             match self.ask(tool, arguments).await {
                 Ok(live) => {
                     let item = &mut estimate.items[index];
-                    item.unit_price = live * factor;
-                    item.monthly = item.quantity * item.unit_price;
+                    item.unit_price = live;
+                    item.monthly = super::lines::cents(item.quantity * live);
+                    item.price_source = format!("AWS Price List API via {}", self.server.name());
+                    item.price_date = "live".into();
+                    item.sku = None;
                     priced += 1;
                 }
                 Err(error) => {
@@ -175,16 +172,11 @@ impl LivePrices {
             (Some(error), 0) => Some(failed(server, error, japanese)),
             (Some(error), _) => Some(format!("{live} {}", failed(server, error, japanese))),
         };
-        if priced > 0 {
-            estimate.price_source = format!("AWS Price List API via {server}");
-            estimate.monthly_total = cents(estimate.items.iter().map(|item| item.monthly).sum());
-            estimate.calculation_script = script(&estimate.items);
-        }
-        estimate.report_markdown = report(estimate, japanese, wants_cheapest);
+        estimate.refresh(japanese, wants_cheapest);
     }
 
     /// One product's on-demand USD price, or the server's own words on why there is none.
-    async fn ask(&self, tool: &str, arguments: Map<String, Value>) -> Result<f64, String> {
+    async fn ask(&self, tool: &str, arguments: Map<String, Value>) -> Result<Decimal, String> {
         let result = self.server.call(tool, arguments).await.map_err(|error| error.to_string())?;
         let text: String = result
             .content
@@ -242,14 +234,25 @@ fn query(service: &str, resource: &str, region: &str) -> Option<Map<String, Valu
         "ebs" if matches!(resource, "gp2" | "gp3") => {
             ("AmazonEC2", vec![term("productFamily", "Storage"), term("volumeApiName", resource)])
         }
-        "rds-mysql" | "rds-postgresql" if resource.starts_with("db.") => {
-            let engine = if service == "rds-mysql" { "MySQL" } else { "PostgreSQL" };
+        rds if rds.starts_with("rds-") && resource.starts_with("db.") => {
+            let (engine, deployment) = match rds.strip_suffix("-multi-az") {
+                Some(engine) => (engine, "Multi-AZ"),
+                None => (rds, "Single-AZ"),
+            };
+            let engine = match engine {
+                "rds-mysql" => "MySQL",
+                "rds-postgresql" => "PostgreSQL",
+                "rds-mariadb" => "MariaDB",
+                "rds-aurora-mysql" => "Aurora MySQL",
+                "rds-aurora-postgresql" => "Aurora PostgreSQL",
+                _ => return None,
+            };
             (
                 "AmazonRDS",
                 vec![
                     term("instanceType", resource),
                     term("databaseEngine", engine),
-                    term("deploymentOption", "Single-AZ"),
+                    term("deploymentOption", deployment),
                 ],
             )
         }
@@ -274,7 +277,7 @@ fn query(service: &str, resource: &str, region: &str) -> Option<Map<String, Valu
 
 /// The first non-zero on-demand USD price per unit in a `get_pricing` answer, whose `data`
 /// holds Price List products (`terms.OnDemand.*.priceDimensions.*.pricePerUnit.USD`).
-fn on_demand_price(answer: &Value) -> Option<f64> {
+fn on_demand_price(answer: &Value) -> Option<Decimal> {
     let products = answer["data"].as_array()?;
     products.iter().find_map(|product| {
         let product = if let Some(text) = product.as_str() {
@@ -284,8 +287,8 @@ fn on_demand_price(answer: &Value) -> Option<f64> {
         };
         product["terms"]["OnDemand"].as_object()?.values().find_map(|offer| {
             offer["priceDimensions"].as_object()?.values().find_map(|dimension| {
-                let usd: f64 = dimension["pricePerUnit"]["USD"].as_str()?.parse().ok()?;
-                (usd > 0.0).then_some(usd)
+                let usd: Decimal = dimension["pricePerUnit"]["USD"].as_str()?.parse().ok()?;
+                (usd > Decimal::ZERO).then(|| usd.normalize())
             })
         })
     })
@@ -334,9 +337,10 @@ mod tests {
 
     #[test]
     fn the_on_demand_price_is_read_from_price_list_products() {
-        assert_eq!(on_demand_price(&t3_medium()), Some(0.0416));
+        let price = |value: &serde_json::Value| on_demand_price(value).map(|usd| usd.to_string());
+        assert_eq!(price(&t3_medium()).as_deref(), Some("0.0416"));
         let as_text = json!({"data": [t3_medium()["data"][0].to_string()]});
-        assert_eq!(on_demand_price(&as_text), Some(0.0416), "products may come as JSON text");
+        assert_eq!(price(&as_text).as_deref(), Some("0.0416"), "products may come as JSON text");
         assert_eq!(on_demand_price(&json!({"status": "error", "message": "no"})), None);
     }
 

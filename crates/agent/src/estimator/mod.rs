@@ -1,22 +1,32 @@
-//! The offline cost estimator: a description (or nothing but common phrasing) → resources →
-//! prices from the bundled catalog → the arithmetic as a Python script (run in the sandbox
-//! when it is installed) → a report in the user's language.
+//! The offline cost estimator: a description (English or Japanese, as people type it) or a
+//! structured spec → resources → prices from the catalogs ([`agentdesk_pricing::Catalog`]) →
+//! the arithmetic as a Python script (run in the sandbox when it is installed) → a report in
+//! the user's language.
+//!
+//! The rules that make an estimate trustworthy are kept in [`lines`]: a resource is priced
+//! exactly as asked or listed in [`Estimate::not_priced`] with why and what is priced instead
+//! (never substituted); a region named is the region priced or the headline says otherwise;
+//! money is decimal, each line rounded to the cent, and the total is the sum of the lines.
 
+mod build;
+mod lines;
 mod live;
 mod offline;
 mod parse;
+mod report;
 mod saved;
+mod text;
 
-use agentdesk_pricing::{Catalog, HOURS_PER_MONTH};
+use agentdesk_pricing::{Catalog, Decimal};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use build::{estimate, estimate_spec};
 pub use live::{COST_ESTIMATION_TOOL, LivePrices, PRICING_TOOL};
 pub use offline::{OfflineError, OfflineTurn, answer_offline, calculate_in_sandbox};
-use parse::{Resource, parse};
 pub use saved::{ComparedEstimate, Comparison, EstimateStore, SavedError, SavedEstimate};
 
-/// One line of an estimate.
+/// One priced line of an estimate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "Estimate.ts")]
 pub struct EstimateItem {
@@ -25,41 +35,101 @@ pub struct EstimateItem {
     /// What is priced (`t3.medium`, `standard-storage`…).
     pub resource: String,
     /// How many units a month.
-    pub quantity: f64,
+    #[serde(with = "rust_decimal::serde::float")]
+    #[ts(type = "number")]
+    pub quantity: Decimal,
     /// The unit (`instance-hour`, `GB-month`…).
     pub unit: String,
     /// USD per unit.
-    pub unit_price: f64,
-    /// USD a month.
-    pub monthly: f64,
+    #[serde(with = "rust_decimal::serde::float")]
+    #[ts(type = "number")]
+    pub unit_price: Decimal,
+    /// USD a month, rounded to the cent.
+    #[serde(with = "rust_decimal::serde::float")]
+    #[ts(type = "number")]
+    pub monthly: Decimal,
+    /// The catalog (or live server) this line's price came from.
+    #[serde(default)]
+    pub price_source: String,
+    /// The date of that price (`YYYY-MM-DD`; `live` for a price asked just now).
+    #[serde(default)]
+    pub price_date: String,
+    /// The Price List SKU, where the price has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sku: Option<String>,
 }
 
-/// An estimate, as `agentdesk estimate --json` prints it.
+/// Something the description asks for that is not priced: what, why, and what is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Estimate.ts")]
+pub struct NotPriced {
+    /// The words it was asked with.
+    pub asked: String,
+    /// Why it has no price, in the description's language.
+    pub reason: String,
+    /// The nearest priced alternatives, with their prices.
+    #[serde(default)]
+    pub alternatives: Vec<String>,
+}
+
+/// A catalog an estimate's prices came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Estimate.ts")]
+pub struct PriceSource {
+    /// Its name.
+    pub name: String,
+    /// The date of its prices.
+    pub date: String,
+}
+
+/// An estimate, as `agentdesk estimate --json` prints it (docs/cli.md shows the shape).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "Estimate.ts")]
 pub struct Estimate {
-    /// The region priced.
+    /// The region priced (a code).
     pub region: String,
+    /// The region as the description wrote it, when it named one (`Frankfurt`, `東京`).
+    #[serde(default)]
+    pub region_asked: Option<String>,
+    /// The priced region's name, in the description's language.
+    #[serde(default)]
+    pub region_name: String,
+    /// Why the region priced is not the one asked for, when it is not.
+    #[serde(default)]
+    pub region_note: Option<String>,
     /// Always `USD`.
     pub currency: String,
-    /// The monthly total, to the cent.
-    pub monthly_total: f64,
-    /// The lines.
+    /// The monthly total: the sum of the lines, to the cent.
+    #[serde(with = "rust_decimal::serde::float")]
+    #[ts(type = "number")]
+    pub monthly_total: Decimal,
+    /// One sentence: what was priced, where, for how much, and what was not.
+    #[serde(default)]
+    pub headline: String,
+    /// The priced lines.
     pub items: Vec<EstimateItem>,
-    /// What was assumed where the description was silent.
+    /// What was asked for but not priced.
+    #[serde(default)]
+    pub not_priced: Vec<NotPriced>,
+    /// What was assumed or read where the description was silent or unclear.
     pub assumptions: Vec<String>,
-    /// What was named but could not be priced.
-    pub unrecognized: Vec<String>,
-    /// Where the prices came from.
+    /// Where the prices came from, in short (each line names its own).
     pub price_source: String,
-    /// The date of those prices.
+    /// The oldest date among the prices used.
     pub price_date: String,
+    /// Every catalog the lines used.
+    #[serde(default)]
+    pub price_sources: Vec<PriceSource>,
     /// How live prices from a pricing MCP server went, when one was asked: how many lines
     /// they priced, or the server's error and that the catalog's prices stand.
     #[serde(default)]
     pub price_note: Option<String>,
     /// Where the arithmetic ran: `sandbox` or `host`.
     pub calculated_in: String,
+    /// Why it ran on the host, when it did and there was something to calculate.
+    #[serde(default)]
+    pub calculation_note: Option<String>,
     /// The Python that does the arithmetic.
     pub calculation_script: String,
     /// The report, in the description's language.
@@ -69,15 +139,15 @@ pub struct Estimate {
 /// Why there is no estimate.
 #[derive(Debug, thiserror::Error)]
 pub enum EstimateError {
-    /// The bundled catalog has no prices for the region.
-    #[error("there are no prices for {region}: the bundled catalog covers {covered}")]
+    /// The default region (or a spec's region) is not an AWS region.
+    #[error(
+        "{region:?} is not an AWS region code; use one such as us-east-1, eu-central-1 or ap-northeast-1 (`agentdesk prices regions` lists them)"
+    )]
     UnknownRegion {
         /// The region asked for.
         region: String,
-        /// The regions it has.
-        covered: String,
     },
-    /// The bundled catalog is damaged.
+    /// The catalog cannot be read.
     #[error(transparent)]
     Catalog(#[from] agentdesk_pricing::CatalogError),
     /// The sandbox's answer could not be read.
@@ -110,19 +180,19 @@ pub struct SpecResource {
     pub resource: String,
     /// How many (hourly resources).
     #[serde(default)]
-    pub count: Option<f64>,
+    pub count: Option<Decimal>,
     /// Hours a month each runs (hourly resources).
     #[serde(default)]
-    pub hours: Option<f64>,
+    pub hours: Option<Decimal>,
     /// Units a month (other resources).
     #[serde(default)]
-    pub quantity: Option<f64>,
-    /// RDS: Multi-AZ doubles the price.
+    pub quantity: Option<Decimal>,
+    /// RDS: Multi-AZ (a standby doubles instance hours and storage).
     #[serde(default)]
     pub multi_az: bool,
     /// RDS: storage in GB (priced as the engine's gp2 storage).
     #[serde(default)]
-    pub storage_gb: Option<f64>,
+    pub storage_gb: Option<Decimal>,
 }
 
 impl Spec {
@@ -137,170 +207,19 @@ impl Spec {
     }
 }
 
-/// Builds an estimate from a JSON or YAML spec, with no assumptions beyond what it says.
-pub fn estimate_spec(spec_text: &str, default_region: &str) -> Result<Estimate, EstimateError> {
-    let spec = Spec::parse(spec_text)?;
-    let catalog = Catalog::bundled()?;
-    let region = spec.region.clone().unwrap_or_else(|| default_region.to_owned());
-    if !catalog.regions().contains(region.as_str()) {
-        let covered: Vec<&str> = catalog.regions().into_iter().collect();
-        return Err(EstimateError::UnknownRegion { region, covered: covered.join(" and ") });
-    }
-    let mut lines =
-        Lines { catalog: &catalog, region: &region, items: Vec::new(), missing: Vec::new() };
-    for (index, resource) in spec.resources.iter().enumerate() {
-        let factor = if resource.multi_az { 2.0 } else { 1.0 };
-        let hourly = catalog
-            .price(&resource.service, &resource.resource, &region)
-            .is_some_and(|price| price.unit.ends_with("-hour"));
-        let quantity = if hourly {
-            resource.count.unwrap_or(1.0) * resource.hours.unwrap_or(HOURS_PER_MONTH)
-        } else {
-            match resource.quantity {
-                Some(quantity) => quantity,
-                None if catalog.price(&resource.service, &resource.resource, &region).is_some() => {
-                    return Err(EstimateError::Spec(format!(
-                        "resources[{index}] ({} {}) needs a quantity",
-                        resource.service, resource.resource
-                    )));
-                }
-                None => 0.0,
-            }
-        };
-        if !(quantity.is_finite() && quantity >= 0.0) {
-            return Err(EstimateError::Spec(format!(
-                "resources[{index}]: quantities must be positive numbers"
-            )));
-        }
-        lines.add(&resource.service, &resource.resource, quantity, factor);
-        if let Some(storage) = resource.storage_gb {
-            lines.add(&resource.service, "gp2-storage", storage, factor);
-        }
-    }
-    let (items, unrecognized) = (lines.items, lines.missing);
-    let mut estimate = Estimate {
-        region,
-        currency: "USD".into(),
-        monthly_total: cents(items.iter().map(|item| item.monthly).sum()),
-        calculation_script: script(&items),
-        items,
-        assumptions: vec![
-            "Hourly resources run 730 hours a month unless the spec says otherwise.".into(),
-        ],
-        unrecognized,
-        price_source: "bundled catalog".into(),
-        price_date: catalog.compiled.clone(),
-        price_note: None,
-        calculated_in: "host".into(),
-        report_markdown: String::new(),
-    };
-    estimate.report_markdown = report(&estimate, false, false);
-    Ok(estimate)
-}
-
 /// Whether text is Japanese (kana or kanji anywhere).
 pub fn is_japanese(text: &str) -> bool {
     text.chars().any(|c| matches!(c as u32, 0x3040..=0x30FF | 0x4E00..=0x9FFF))
 }
 
-/// Builds an estimate from a description, pricing in `default_region` unless it names one.
-/// The figures are computed on the host; [`Estimate::apply_calculation`] replaces them with the
-/// sandbox's when the script has run there.
-pub fn estimate(description: &str, default_region: &str) -> Result<Estimate, EstimateError> {
-    let catalog = Catalog::bundled()?;
-    let parsed = parse(description);
-    let region = parsed.region.clone().unwrap_or_else(|| default_region.to_owned());
-    if !catalog.regions().contains(region.as_str()) {
-        let covered: Vec<&str> = catalog.regions().into_iter().collect();
-        return Err(EstimateError::UnknownRegion { region, covered: covered.join(" and ") });
-    }
-    let japanese = is_japanese(description);
-    let say = |english: &str, japanese_text: &str| {
-        if japanese { japanese_text.to_owned() } else { english.to_owned() }
-    };
-    let mut lines =
-        Lines { catalog: &catalog, region: &region, items: Vec::new(), missing: Vec::new() };
-    let mut assumptions = vec![say(
-        "Every resource runs all month: 730 hours.",
-        "すべてのリソースが1か月(730時間)稼働すると仮定しています。",
-    )];
-    for resource in &parsed.resources {
-        match resource {
-            Resource::Ec2 { instance_type, count } => {
-                let hours = f64::from(*count) * HOURS_PER_MONTH;
-                lines.add("ec2", instance_type, hours, 1.0);
-                lines.add("ebs", "gp3", 8.0 * f64::from(*count), 1.0);
-                assumptions.push(say(
-                    "An 8 GB gp3 root volume per EC2 instance.",
-                    "EC2 インスタンスごとに 8 GB の gp3 ルートボリュームを想定しています。",
-                ));
-            }
-            Resource::Rds { engine, class, multi_az } => {
-                let service = format!("rds-{engine}");
-                let factor = if *multi_az { 2.0 } else { 1.0 };
-                lines.add(&service, class, HOURS_PER_MONTH, factor);
-                lines.add(&service, "gp2-storage", 20.0, factor);
-                assumptions.push(say(
-                    "20 GB of gp2 database storage; no backups beyond the free allowance.",
-                    "データベースのストレージは gp2 で 20 GB、無料枠を超えるバックアップはなしと仮定しています。",
-                ));
-                if *multi_az {
-                    assumptions.push(say(
-                        "Multi-AZ doubles instance and storage prices.",
-                        "マルチ AZ はインスタンスとストレージの料金が2倍です。",
-                    ));
-                }
-            }
-            Resource::S3 { gigabytes } => lines.add("s3", "standard-storage", *gigabytes, 1.0),
-            Resource::Cache { class, nodes } => {
-                lines.add("elasticache", class, f64::from(*nodes) * HOURS_PER_MONTH, 1.0);
-                assumptions.push(say(
-                    "ElastiCache runs Redis OSS on on-demand nodes, without replicas beyond those named.",
-                    "ElastiCache は Redis OSS のオンデマンドノードで、指定以外のレプリカはなしと仮定しています。",
-                ));
-            }
-            fixed => {
-                if let Some(usage) = typical_usage(fixed) {
-                    for (service, resource, quantity) in usage.lines {
-                        lines.add(service, resource, *quantity, 1.0);
-                    }
-                    assumptions.push(say(usage.english, usage.japanese));
-                }
-            }
-        }
-    }
-    assumptions.dedup();
-    assumptions.push(say(
-        "No free tier, Savings Plans or reserved pricing.",
-        "無料利用枠、Savings Plans、リザーブドの割引は含めていません。",
-    ));
-    let mut unrecognized = parsed.unrecognized.clone();
-    unrecognized.extend(lines.missing.iter().cloned());
-    if parsed.resources.is_empty() {
-        unrecognized.push(description.trim().to_owned());
-    }
-    let items = lines.items;
-    let monthly_total = cents(items.iter().map(|item| item.monthly).sum());
-    let mut estimate = Estimate {
-        region,
-        currency: "USD".into(),
-        monthly_total,
-        calculation_script: script(&items),
-        items,
-        assumptions,
-        unrecognized,
-        price_source: "bundled catalog".into(),
-        price_date: catalog.compiled.clone(),
-        price_note: None,
-        calculated_in: "host".into(),
-        report_markdown: String::new(),
-    };
-    estimate.report_markdown = report(&estimate, japanese, parsed.wants_cheapest);
-    Ok(estimate)
+/// Whether the description asks for the cheapest option (the report then leads with savings).
+pub fn wants_cheapest(description: &str) -> bool {
+    parse::parse(description).wants_cheapest
 }
 
 impl Estimate {
-    /// Takes the figures from the calculation script's output (run in the sandbox).
+    /// Takes the figures from the calculation script's output (run in the sandbox), which
+    /// must agree with the lines: one figure a line, and a total that is their sum.
     pub fn apply_calculation(
         &mut self,
         output: &str,
@@ -309,6 +228,11 @@ impl Estimate {
     ) -> Result<(), EstimateError> {
         let value: serde_json::Value = serde_json::from_str(output.trim())
             .map_err(|error| EstimateError::Calculation(error.to_string()))?;
+        let decimal = |figure: &serde_json::Value| {
+            figure.as_str().and_then(|text| text.parse::<Decimal>().ok()).ok_or_else(|| {
+                EstimateError::Calculation(format!("{figure} is not a decimal string"))
+            })
+        };
         let monthly = value["monthly"]
             .as_array()
             .ok_or_else(|| EstimateError::Calculation("no monthly list".into()))?;
@@ -319,357 +243,244 @@ impl Estimate {
                 self.items.len()
             )));
         }
-        for (item, figure) in self.items.iter_mut().zip(monthly) {
-            item.monthly = figure
-                .as_f64()
-                .ok_or_else(|| EstimateError::Calculation(format!("{figure} is not a number")))?;
+        let figures = monthly.iter().map(decimal).collect::<Result<Vec<_>, _>>()?;
+        let total = decimal(&value["total"])?;
+        if figures.iter().copied().sum::<Decimal>() != total {
+            return Err(EstimateError::Calculation(format!("its lines do not add up to {total}")));
         }
-        self.monthly_total =
-            value["total"].as_f64().ok_or_else(|| EstimateError::Calculation("no total".into()))?;
+        for (item, figure) in self.items.iter_mut().zip(figures) {
+            item.monthly = lines::cents(figure);
+        }
+        self.monthly_total = lines::cents(total);
         self.calculated_in = "sandbox".into();
-        self.report_markdown = report(self, japanese, wants_cheapest);
+        self.calculation_note = None;
+        self.refresh(japanese, wants_cheapest);
         Ok(())
     }
-}
 
-/// Whether the description asks for the cheapest option (the report then leads with savings).
-pub fn wants_cheapest(description: &str) -> bool {
-    parse(description).wants_cheapest
-}
-
-/// What a resource is assumed to use when the description gives no figures.
-struct TypicalUsage {
-    /// (service, resource, quantity a month in the catalog's unit).
-    lines: &'static [(&'static str, &'static str, f64)],
-    english: &'static str,
-    japanese: &'static str,
-}
-
-/// The assumed usage of the resources a description names without figures.
-fn typical_usage(resource: &Resource) -> Option<TypicalUsage> {
-    let usage = |lines, english, japanese| Some(TypicalUsage { lines, english, japanese });
-    match resource {
-        Resource::LoadBalancer { network: false } => usage(
-            &[("elb", "alb", HOURS_PER_MONTH), ("elb", "alb-lcu", HOURS_PER_MONTH)],
-            "The load balancer uses 1 capacity unit (LCU) on average.",
-            "ロードバランサーの平均使用量は 1 LCU と仮定しています。",
-        ),
-        Resource::LoadBalancer { network: true } => usage(
-            &[("elb", "nlb", HOURS_PER_MONTH), ("elb", "nlb-lcu", HOURS_PER_MONTH)],
-            "The load balancer uses 1 capacity unit (LCU) on average.",
-            "ロードバランサーの平均使用量は 1 LCU と仮定しています。",
-        ),
-        Resource::NatGateway => usage(
-            &[("vpc", "nat-gateway", HOURS_PER_MONTH), ("vpc", "nat-gateway-data", 10.0)],
-            "10 GB a month through the NAT gateway.",
-            "NAT ゲートウェイの通信量は月 10 GB と仮定しています。",
-        ),
-        Resource::StaticSite => usage(
-            &[
-                ("s3", "standard-storage", 1.0),
-                ("s3", "get-requests", 10.0),
-                ("s3", "put-requests", 0.1),
-                ("cloudfront", "transfer-out", 10.0),
-                ("cloudfront", "https-requests", 10.0),
-                ("route53", "hosted-zone", 1.0),
-                ("route53", "standard-queries", 1.0),
-            ],
-            "A static site on S3 behind CloudFront: 1 GB of files, 100,000 page requests and 10 GB served a month, 10,000 requests reaching S3, 100 uploads, one Route 53 zone with 1 million queries.",
-            "静的サイトを S3 + CloudFront で配信: ファイル 1 GB、月 10 万リクエスト・10 GB の配信、S3 へのリクエスト 1 万回、アップロード 100 回、Route 53 のホストゾーン 1 つ(100 万クエリ)と仮定しています。",
-        ),
-        Resource::Lambda => usage(
-            &[("lambda", "requests", 1.0), ("lambda", "x86-compute", 25_600.0)],
-            "Lambda: 1 million requests a month, 128 MB, 200 ms each.",
-            "Lambda は月 100 万リクエスト、128 MB、1回 200 ms と仮定しています。",
-        ),
-        Resource::ApiGateway => usage(
-            &[("api-gateway", "http-api-requests", 1.0)],
-            "API Gateway: an HTTP API with 1 million requests a month.",
-            "API Gateway は HTTP API で月 100 万リクエストと仮定しています。",
-        ),
-        Resource::DynamoDb => usage(
-            &[
-                ("dynamodb", "write-request-units", 1.0),
-                ("dynamodb", "read-request-units", 5.0),
-                ("dynamodb", "storage", 1.0),
-            ],
-            "DynamoDB on-demand: 1 million writes and 5 million reads a month, 1 GB stored.",
-            "DynamoDB はオンデマンドで月 100 万回の書き込み、500 万回の読み込み、保存 1 GB と仮定しています。",
-        ),
-        Resource::CloudWatchLogs => usage(
-            &[("cloudwatch", "logs-ingestion", 5.0), ("cloudwatch", "logs-storage", 5.0)],
-            "CloudWatch Logs: 5 GB ingested and kept a month.",
-            "CloudWatch Logs は月 5 GB の取り込みと保存と仮定しています。",
-        ),
-        Resource::Queue => usage(
-            &[("sqs", "standard-requests", 1.0)],
-            "SQS: a standard queue with 1 million requests a month beyond the free million.",
-            "SQS は標準キューで、無料枠を超えるリクエストが月 100 万回と仮定しています。",
-        ),
-        Resource::Notifications => usage(
-            &[("sns", "publish-requests", 1.0), ("sns", "http-deliveries", 1.0)],
-            "SNS: 1 million messages published and delivered to HTTPS endpoints a month.",
-            "SNS は月 100 万件を発行し、HTTPS エンドポイントに配信すると仮定しています。",
-        ),
-        Resource::Ec2 { .. }
-        | Resource::Rds { .. }
-        | Resource::S3 { .. }
-        | Resource::Cache { .. } => None,
-    }
-}
-
-/// Lines being priced.
-struct Lines<'a> {
-    catalog: &'a Catalog,
-    region: &'a str,
-    items: Vec<EstimateItem>,
-    missing: Vec<String>,
-}
-
-impl Lines<'_> {
-    /// Adds `quantity` units of a resource; `factor` scales the unit price (Multi-AZ).
-    fn add(&mut self, service: &str, resource: &str, quantity: f64, factor: f64) {
-        match self.catalog.price(service, resource, self.region) {
-            Some(price) => {
-                let unit_price = price.usd * factor;
-                self.items.push(EstimateItem {
-                    service: service.to_owned(),
-                    resource: resource.to_owned(),
-                    quantity,
-                    unit: price.unit.clone(),
-                    unit_price,
-                    monthly: quantity * unit_price,
-                });
-            }
-            None => self.missing.push(format!(
-                "{service} {resource} in {} (not in the bundled catalog)",
-                self.region
-            )),
+    /// Says why the arithmetic ran on the host (when there was any to run).
+    pub fn calculated_on_host(&mut self, english: &str, japanese_text: &str, description: &str) {
+        if self.items.is_empty() {
+            return;
         }
+        let japanese = is_japanese(description);
+        self.calculated_in = "host".into();
+        self.calculation_note = Some(if japanese { japanese_text } else { english }.to_owned());
+        self.refresh(japanese, wants_cheapest(description));
+    }
+
+    /// Sums the lines into the total and writes the script, sources, headline and report
+    /// again (after the lines changed).
+    pub(crate) fn refresh(&mut self, japanese: bool, wants_cheapest: bool) {
+        self.monthly_total = lines::cents(self.items.iter().map(|item| item.monthly).sum());
+        self.calculation_script = script(&self.items);
+        let mut sources: Vec<PriceSource> = Vec::new();
+        for item in &self.items {
+            let source =
+                PriceSource { name: item.price_source.clone(), date: item.price_date.clone() };
+            if !sources.contains(&source) {
+                sources.push(source);
+            }
+        }
+        self.price_source = if sources.is_empty() {
+            "bundled catalog".into()
+        } else {
+            sources.iter().map(|source| source.name.as_str()).collect::<Vec<_>>().join("; ")
+        };
+        if let Some(oldest) =
+            sources.iter().map(|source| source.date.as_str()).filter(|date| *date != "live").min()
+        {
+            self.price_date = oldest.to_owned();
+        }
+        self.price_sources = sources;
+        self.headline = report::headline(self, japanese);
+        self.report_markdown = report::report(self, japanese, wants_cheapest);
     }
 }
 
-fn cents(amount: f64) -> f64 {
-    (amount * 100.0).round() / 100.0
+/// The catalog an estimate reads: the bundled one under what `agentdesk prices update` wrote
+/// in `data_dir/prices`.
+pub fn catalog_for(data_dir: &std::path::Path) -> Result<std::sync::Arc<Catalog>, EstimateError> {
+    Ok(Catalog::for_folder(&data_dir.join("prices"))?)
 }
 
-/// The arithmetic as Python: what runs in the sandbox, kept with the estimate.
+/// The arithmetic as Python, in decimals rounded to the cent line by line: what runs in the
+/// sandbox, kept with the estimate.
 fn script(items: &[EstimateItem]) -> String {
     let mut text = String::from(
-        "import json\n\n# (service, resource, quantity per month, USD per unit)\nitems = [\n",
+        "import json\nfrom decimal import Decimal, ROUND_HALF_UP\n\n\
+         # (service, resource, quantity per month, USD per unit)\nitems = [\n",
     );
     for item in items {
         text.push_str(&format!(
-            "    ({:?}, {:?}, {:?}, {:?}),\n",
-            item.service, item.resource, item.quantity, item.unit_price
+            "    ({:?}, {:?}, \"{}\", \"{}\"),\n",
+            item.service,
+            item.resource,
+            item.quantity.normalize(),
+            item.unit_price.normalize()
         ));
     }
     text.push_str(
-        "]\nmonthly = [quantity * price for _, _, quantity, price in items]\n\
-         print(json.dumps({\"monthly\": monthly, \"total\": round(sum(monthly), 2)}))\n",
+        "]\ncent = Decimal(\"0.01\")\n\
+         monthly = [(Decimal(quantity) * Decimal(price)).quantize(cent, rounding=ROUND_HALF_UP) for _, _, quantity, price in items]\n\
+         print(json.dumps({\"monthly\": [str(m) for m in monthly], \"total\": str(sum(monthly, Decimal(\"0.00\")))}))\n",
     );
     text
 }
 
-/// A unit price with the digits it has (0.0416, 0.023), at least cents.
-fn unit_money(amount: f64) -> String {
-    let text = format!("{amount:.10}");
-    let trimmed = text.trim_end_matches('0');
-    let decimals = trimmed.split('.').nth(1).map_or(0, str::len);
-    if decimals < 2 { format!("${amount:.2}") } else { format!("${trimmed}") }
-}
-
-fn money(amount: f64) -> String {
-    if amount != 0.0 && amount.abs() < 0.01 {
-        format!("${amount:.4}")
-    } else {
-        format!("${amount:.2}")
-    }
-}
-
-fn report(estimate: &Estimate, japanese: bool, wants_cheapest: bool) -> String {
-    let t = |english: &str, japanese_text: &str| {
-        if japanese { japanese_text.to_owned() } else { english.to_owned() }
-    };
-    let mut out =
-        format!("## {} ({})\n\n", t("AWS cost estimate", "AWS 料金の見積もり"), estimate.region);
-    if estimate.items.is_empty() {
-        out.push_str(&t(
-            "Nothing in the description could be priced. Name the services, for example: \"an ALB, 2 EC2 t3.medium and RDS MySQL in us-east-1\", or \"a static HTML site\".\n",
-            "説明から料金を出せるリソースが見つかりませんでした。例:「ALB と EC2 t3.medium 2台と RDS MySQL を東京リージョンで」「HTML の静的サイト」\n",
-        ));
-    } else {
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n|---|---|---:|---|---:|---:|\n",
-            t("Service", "サービス"),
-            t("Resource", "リソース"),
-            t("Quantity", "数量"),
-            t("Unit", "単位"),
-            t("Unit price", "単価"),
-            t("Monthly", "月額"),
-        ));
-        for item in &estimate.items {
-            out.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} |\n",
-                item.service,
-                item.resource,
-                trim_number(item.quantity),
-                item.unit,
-                unit_money(item.unit_price),
-                money(item.monthly)
-            ));
-        }
-        out.push_str(&format!(
-            "| **{}** | | | | | **{}** |\n",
-            t("Total", "合計"),
-            money(estimate.monthly_total)
-        ));
-    }
-    let where_ = if estimate.calculated_in == "sandbox" {
-        t("calculated in the Python sandbox", "計算は Python サンドボックスで実行")
-    } else {
-        t(
-            "calculated on this machine (the Python sandbox is not installed)",
-            "計算はこのマシン上で実行(Python サンドボックスは未インストール)",
-        )
-    };
-    out.push_str(&format!(
-        "\n{} {} ({}); {}.\n",
-        t("Prices:", "価格:"),
-        t(
-            "AgentDesk's bundled catalog of AWS on-demand list prices",
-            "AgentDesk 同梱の AWS オンデマンド定価カタログ"
-        ),
-        t(
-            &format!("compiled {}, check before relying on it", estimate.price_date),
-            &format!("{} 作成。利用前に確認してください", estimate.price_date)
-        ),
-        where_
-    ));
-    if let Some(note) = &estimate.price_note {
-        out.push_str(&format!("\n{note}\n"));
-    }
-    if !estimate.assumptions.is_empty() {
-        out.push_str(&format!("\n### {}\n", t("Assumptions", "前提")));
-        for assumption in &estimate.assumptions {
-            out.push_str(&format!("- {assumption}\n"));
-        }
-    }
-    if !estimate.unrecognized.is_empty() {
-        out.push_str(&format!("\n### {}\n", t("Not priced", "見積もりに含めていないもの")));
-        for item in &estimate.unrecognized {
-            out.push_str(&format!("- {item}\n"));
-        }
-    }
-    out.push_str(&format!("\n### {}\n", t("Points to discuss", "検討ポイント")));
-    let has_x86 =
-        estimate.items.iter().any(|item| item.service == "ec2" && item.resource.starts_with("t3."));
-    if has_x86 {
-        out.push_str(&t(
-            "- Graviton (t4g) instances cost about 20% less than t3 for the same size.\n",
-            "- 同じサイズなら Graviton(t4g)インスタンスは t3 より約 20% 安くなります。\n",
-        ));
-    }
-    if wants_cheapest {
-        out.push_str(&t(
-            "- For the lowest cost, check the free tier and a 1-year Savings Plan; a static site on S3 + CloudFront needs no servers at all.\n",
-            "- なるべく安くするなら、無料利用枠と 1 年の Savings Plans を確認してください。静的サイトなら S3 + CloudFront でサーバーは不要です。\n",
-        ));
-    }
-    out.push_str(&t(
-        "- Data transfer and request volumes are assumptions: give real figures for a closer estimate.\n",
-        "- 通信量とリクエスト数は仮定です。実際の値を教えていただければ精度が上がります。\n",
-    ));
-    out
-}
-
-fn trim_number(value: f64) -> String {
-    let text = format!("{value:.2}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{cents, estimate};
+    use agentdesk_pricing::{Catalog, Decimal};
 
-    /// Architectures with totals worked out by hand from the catalog's prices.
+    use super::{estimate, estimate_spec};
+
+    fn total(description: &str, region: &str) -> (String, String) {
+        let catalog = Catalog::bundled().expect("catalog");
+        let made = estimate(&catalog, description, "us-east-1").expect("estimate");
+        assert_eq!(made.region, region, "{description}");
+        let sum: Decimal = made.items.iter().map(|item| item.monthly).sum();
+        assert_eq!(sum, made.monthly_total, "{description}: the rows add up to the total");
+        (made.monthly_total.to_string(), made.report_markdown)
+    }
+
+    /// Architectures with totals worked out by hand from the catalog's prices, each line
+    /// rounded to the cent (half away from zero) before the total is summed.
     #[test]
     fn offline_estimates_match_hand_computed_totals_to_the_cent() {
-        let cases: &[(&str, &str, f64)] = &[
-            // ALB 730×0.0225 + 730×0.008 = 22.265; 2×730×0.0416 = 60.736; EBS 16×0.08 = 1.28;
-            // RDS MySQL db.t3.micro 730×0.017 = 12.41 + 20×0.115 = 2.30. Total 98.991.
+        for (description, region, expected) in [
+            // ALB 730×0.0225 = 16.425 → 16.43, LCU 730×0.008 = 5.84; EC2 1460×0.0416 = 60.736 →
+            // 60.74; EBS 16×0.08 = 1.28; RDS MySQL 730×0.017 = 12.41 + 20×0.115 = 2.30.
             (
                 "A web application with an ALB, 2 EC2 t3.medium instances and RDS MySQL in us-east-1",
                 "us-east-1",
-                98.99,
+                "99.00",
             ),
-            // S3 1×0.025 + 10×0.00037 + 0.1×0.0047 = 0.02917; CloudFront 10×0.114 + 10×0.012 = 1.26;
-            // Route 53 0.50 + 0.40 = 0.90. Total 2.18917.
+            // S3 0.025 → 0.03, 0.0037 → 0, 0.00047 → 0; CloudFront 1.14 + 0.12; Route 53 0.90.
             (
                 "パン屋のWebサイトをHTMLでなるべく安く作りたい。東京リージョンで",
                 "ap-northeast-1",
-                2.19,
+                "2.19",
             ),
-            // Same site priced in us-east-1: 0.023 + 0.004 + 0.0005 + 0.85 + 0.10 + 0.90 = 1.8775.
-            ("A static website", "us-east-1", 1.88),
-            // 3×730×0.0136 = 29.784 + 24×0.096 = 2.304; NAT 730×0.062 + 10×0.062 = 45.88. Total 77.968.
-            ("東京で t3.micro を3台、NAT ゲートウェイ付き", "ap-northeast-1", 77.97),
-            // PostgreSQL db.t3.medium Multi-AZ: 730×0.144 = 105.12 + 20×0.23 = 4.60. Total 109.72.
-            ("RDS PostgreSQL db.t3.medium Multi-AZ in us-east-1", "us-east-1", 109.72),
-            // Lambda 1×0.20 + 25600×0.0000166667 = 0.62667; 50 GB S3 ×0.023 = 1.15. Total 1.77667.
-            ("A Lambda function storing 50 GB in S3", "us-east-1", 1.78),
-            // Lambda 0.62667 (as above); HTTP API 1×1.29; DynamoDB 1×0.715 + 5×0.1425 + 1×0.285
-            // = 1.7125; CloudWatch Logs 5×0.76 + 5×0.033 = 3.965. Total 7.59417.
-            ("東京リージョンでサーバーレスのAPI、CloudWatch でログを監視", "ap-northeast-1", 7.59),
-            // ElastiCache 2×730×0.052 = 75.92; SQS 1×0.40; SNS 1×0.50 + 1×0.60. Total 77.42.
+            // 0.023 → 0.02; 0.004 → 0; 0.0005 → 0; 0.85 + 0.10 + 0.50 + 0.40.
+            ("A static website", "us-east-1", "1.87"),
+            // 2190×0.0136 = 29.784 → 29.78; 24×0.096 = 2.304 → 2.30; NAT 45.26 + 0.62.
+            ("東京で t3.micro を3台、NAT ゲートウェイ付き", "ap-northeast-1", "77.96"),
+            // Multi-AZ: 1460×0.072 = 105.12 + 40×0.115 = 4.60.
+            ("RDS PostgreSQL db.t3.medium Multi-AZ in us-east-1", "us-east-1", "109.72"),
+            // Lambda 0.20 + 25600×0.0000166667 = 0.4267 → 0.43; S3 50×0.023 = 1.15.
+            ("A Lambda function storing 50 GB in S3", "us-east-1", "1.78"),
+            // Lambda 0.20 + 0.43; HTTP API 1.29; DynamoDB 0.715 → 0.72, 0.7125 → 0.71, 0.285 →
+            // 0.29; CloudWatch Logs 3.80 + 0.165 → 0.17.
+            (
+                "東京リージョンでサーバーレスのAPI、CloudWatch でログを監視",
+                "ap-northeast-1",
+                "7.61",
+            ),
+            // ElastiCache 1460×0.052 = 75.92; SQS 0.40; SNS 0.50 + 0.60.
             (
                 "2 cache.t3.small nodes, an SQS queue and SNS in ap-northeast-1",
                 "ap-northeast-1",
-                77.42,
+                "77.42",
             ),
-            // One cache.t4g.micro node in Tokyo: 730×0.025 = 18.25.
-            ("東京で Redis のキャッシュを使いたい", "ap-northeast-1", 18.25),
-        ];
-        for (description, region, total) in cases {
-            let estimate = estimate(description, "us-east-1").expect("estimate");
-            assert_eq!(estimate.region, *region, "{description}");
-            assert_eq!(estimate.monthly_total, *total, "{description}: {:#?}", estimate.items);
-            assert_eq!(cents(estimate.items.iter().map(|item| item.monthly).sum()), *total);
+            // One cache.t4g.micro node: 730×0.025 = 18.25.
+            ("東京で Redis のキャッシュを使いたい", "ap-northeast-1", "18.25"),
+            // The issue's sentence: 730×0.0272 = 19.856 → 19.86; 8×0.096 = 0.768 → 0.77.
+            ("東京リージョンでt3.smallを1台、24時間稼働させたい", "ap-northeast-1", "20.63"),
+            // One instance, read once: 730×0.0104 = 7.592 → 7.59; 8×0.08 = 0.64.
+            ("One EC2 t3.micro instance running 24/7", "us-east-1", "8.23"),
+        ] {
+            assert_eq!(total(description, region).0, expected, "{description}");
         }
+    }
+
+    #[test]
+    fn nothing_is_ever_priced_as_something_else() {
+        let catalog = Catalog::bundled().expect("catalog");
+        let made = estimate(&catalog, "RDS MySQL db.m5.xlarge in us-east-1", "us-east-1")
+            .expect("estimate");
+        assert!(made.items.is_empty(), "{:?}", made.items);
+        assert_eq!(made.monthly_total, Decimal::ZERO);
+        assert!(made.headline.starts_with("Nothing could be priced"), "{}", made.headline);
+        let entry = &made.not_priced[0];
+        assert!(
+            entry.alternatives.iter().any(|alternative| alternative.starts_with("db.m5.large")),
+            "{entry:?}"
+        );
+        let negative_zero =
+            estimate(&catalog, "an m7i.xlarge instance", "us-east-1").expect("estimate");
+        assert!(!negative_zero.report_markdown.contains("$-"), "{}", negative_zero.report_markdown);
+        let mistyped = estimate(&catalog, "t3.mirco in us-east-1", "us-east-1").expect("estimate");
+        assert!(mistyped.items.is_empty());
+        assert!(
+            mistyped.not_priced[0].alternatives[0].starts_with("t3.micro"),
+            "{:?}",
+            mistyped.not_priced
+        );
+    }
+
+    #[test]
+    fn a_region_named_is_priced_or_the_headline_says_why_not() {
+        let catalog = Catalog::bundled().expect("catalog");
+        let frankfurt =
+            estimate(&catalog, "2 t3.medium in Frankfurt", "us-east-1").expect("estimate");
+        assert_eq!(
+            (frankfurt.region.as_str(), frankfurt.region_asked.as_deref()),
+            ("eu-central-1", Some("frankfurt"))
+        );
+        assert_eq!(frankfurt.items[0].unit_price.to_string(), "0.048");
+        let unknown =
+            estimate(&catalog, "2 t3.medium in eu-central-9", "us-east-1").expect("estimate");
+        assert_eq!(unknown.region, "us-east-1");
+        assert!(
+            unknown.headline.contains("“eu-central-9” is not an AWS region"),
+            "{}",
+            unknown.headline
+        );
+        let japanese = estimate(&catalog, "火星リージョンでt3.smallを2台", "ap-northeast-1")
+            .expect("estimate");
+        assert!(japanese.headline.contains("「火星リージョン」は"), "{}", japanese.headline);
+        let error = estimate(&catalog, "2 t3.micro", "mars-1").expect_err("not a region");
+        assert!(error.to_string().contains("\"mars-1\" is not an AWS region code"), "{error}");
     }
 
     #[test]
     fn the_report_speaks_the_description_language_and_says_what_it_assumed() {
-        let japanese = estimate("パン屋のWebサイトをHTMLでなるべく安く作りたい", "ap-northeast-1")
-            .expect("estimate");
-        assert!(
-            japanese.report_markdown.contains("## AWS 料金の見積もり (ap-northeast-1)"),
-            "{}",
-            japanese.report_markdown
-        );
-        assert!(japanese.report_markdown.contains("| **合計** |"));
-        assert!(japanese.report_markdown.contains("なるべく安くするなら"));
-        let english = estimate("2 EC2 t3.medium and Aurora", "us-east-1").expect("estimate");
+        let (_, japanese) = total("パン屋のWebサイトをHTMLでなるべく安く作りたい", "us-east-1");
+        assert!(japanese.contains("## AWS 料金の見積もり (us-east-1)"), "{japanese}");
+        assert!(japanese.contains("| **合計** |"));
+        assert!(japanese.contains("なるべく安くするなら"));
+        let catalog = Catalog::bundled().expect("catalog");
+        let english = estimate(&catalog, "2 EC2 t3.medium and EKS", "us-east-1").expect("estimate");
         assert!(english.assumptions.iter().any(|a| a.contains("8 GB gp3 root volume")));
-        assert_eq!(english.unrecognized, ["Aurora"]);
+        assert_eq!(english.not_priced[0].asked, "EKS");
         assert!(english.report_markdown.contains("Graviton (t4g)"));
-        assert!(english.calculation_script.contains("(\"ec2\", \"t3.medium\", 1460.0, 0.0416)"));
+        assert!(
+            english.calculation_script.contains("(\"ec2\", \"t3.medium\", \"1460\", \"0.0416\")"),
+            "{}",
+            english.calculation_script
+        );
     }
 
     #[test]
     fn a_spec_prices_exactly_what_it_lists() {
+        let catalog = Catalog::bundled().expect("catalog");
         let spec = r#"{"region": "ap-northeast-1", "resources": [
             {"service": "ec2", "resource": "t4g.small", "count": 2},
             {"service": "rds-mysql", "resource": "db.t3.small", "multi_az": true, "storage_gb": 50},
             {"service": "s3", "resource": "standard-storage", "quantity": 100},
             {"service": "ec2", "resource": "t3.micro", "hours": 200}
         ]}"#;
-        // 2×730×0.0216 = 31.536; 730×0.104 = 75.92 + 50×0.276 = 13.80; 100×0.025 = 2.50;
-        // 200×0.0136 = 2.72. Total 126.476.
-        let estimate = super::estimate_spec(spec, "us-east-1").expect("estimate");
-        assert_eq!(estimate.monthly_total, 126.48);
-        assert_eq!(estimate.items.len(), 5);
-        let error = super::estimate_spec(
+        // 1460×0.0216 = 31.536 → 31.54; 1460×0.052 = 75.92 + 100×0.138 = 13.80; 2.50; 2.72.
+        let made = estimate_spec(&catalog, spec, "us-east-1").expect("estimate");
+        assert_eq!(made.monthly_total.to_string(), "126.48");
+        assert_eq!(made.items.len(), 5);
+        let yaml = "region: ap-northeast-1\nresources:\n  - {service: ec2, resource: t4g.small, count: 2}\n  - {service: rds-mysql, resource: db.t3.small, multi_az: true, storage_gb: 50}\n  - {service: s3, resource: standard-storage, quantity: 100}\n  - {service: ec2, resource: t3.micro, hours: 200}\n";
+        assert_eq!(
+            estimate_spec(&catalog, yaml, "us-east-1").expect("yaml").monthly_total.to_string(),
+            "126.48"
+        );
+        let error = estimate_spec(
+            &catalog,
             r#"{"resources": [{"service": "s3", "resource": "standard-storage"}]}"#,
             "us-east-1",
         )
@@ -678,58 +489,30 @@ mod tests {
             error.to_string().contains("resources[0] (s3 standard-storage) needs a quantity"),
             "{error}"
         );
-        let error = super::estimate_spec(r#"{"resources": [], "colour": "blue"}"#, "us-east-1")
+        let error = estimate_spec(&catalog, r#"{"resources": [], "colour": "blue"}"#, "us-east-1")
             .expect_err("unknown field");
         assert!(error.to_string().contains("unknown field `colour`"), "{error}");
-        let unknown = super::estimate_spec(
+        let unknown = estimate_spec(
+            &catalog,
             r#"{"resources": [{"service": "ec2", "resource": "x9.huge", "count": 1}]}"#,
             "us-east-1",
         )
         .expect("estimate");
-        assert_eq!(unknown.unrecognized, ["ec2 x9.huge in us-east-1 (not in the bundled catalog)"]);
+        assert!(unknown.items.is_empty());
+        assert_eq!(unknown.not_priced[0].asked, "resources[0]: ec2 x9.huge");
     }
 
     #[test]
-    fn a_yaml_spec_prices_the_same_as_its_json() {
-        let yaml = "\
-region: ap-northeast-1
-resources:
-  - {service: ec2, resource: t4g.small, count: 2}
-  - service: rds-mysql
-    resource: db.t3.small
-    multi_az: true
-    storage_gb: 50
-  - {service: s3, resource: standard-storage, quantity: 100}
-  - {service: ec2, resource: t3.micro, hours: 200}
-";
-        let estimate = super::estimate_spec(yaml, "us-east-1").expect("estimate");
-        assert_eq!(estimate.monthly_total, 126.48);
-        let error =
-            super::estimate_spec("resources:\n  - service: s3\n    colour: blue\n", "us-east-1")
-                .expect_err("unknown field");
-        assert!(error.to_string().contains("(YAML)"), "{error}");
-        assert!(error.to_string().contains("colour"), "{error}");
-    }
-
-    #[test]
-    fn unit_prices_keep_their_digits() {
-        assert_eq!(super::unit_money(0.023), "$0.023");
-        assert_eq!(super::unit_money(0.0416), "$0.0416");
-        assert_eq!(super::unit_money(0.5), "$0.50");
-        assert_eq!(super::unit_money(15.0), "$15.00");
-    }
-
-    #[test]
-    fn what_cannot_be_priced_is_said_plainly() {
-        let nothing = estimate("a blockchain on the moon", "us-east-1").expect("estimate");
-        assert!(nothing.items.is_empty());
-        assert_eq!(nothing.unrecognized, ["a blockchain on the moon"]);
-        assert!(nothing.report_markdown.contains("Nothing in the description could be priced"));
-        let large_cache = estimate("cache.r6g.large in Tokyo", "us-east-1").expect("estimate");
-        assert!(large_cache.unrecognized.is_empty(), "{:?}", large_cache.unrecognized);
-        let aurora = estimate("Aurora in Tokyo", "us-east-1").expect("estimate");
-        assert!(aurora.unrecognized.contains(&"Aurora".to_owned()), "{:?}", aurora.unrecognized);
-        let error = estimate("2 t3.micro", "eu-west-1").expect_err("no prices");
-        assert!(error.to_string().contains("us-east-1"), "{error}");
+    fn saved_estimates_from_before_keep_what_they_did_not_price() {
+        let folder = tempfile::tempdir().expect("temp");
+        let old = r#"{"id": "est-00aa", "description": "x", "created_ms": 1, "estimate": {
+            "region": "us-east-1", "currency": "USD", "monthly_total": 98.99, "items": [
+              {"service": "ec2", "resource": "t3.medium", "quantity": 1460.0, "unit": "instance-hour", "unit_price": 0.0416, "monthly": 60.736}],
+            "assumptions": [], "unrecognized": ["Aurora"], "price_source": "bundled catalog",
+            "price_date": "2026-11-25", "calculated_in": "host", "calculation_script": "", "report_markdown": "old"}}"#;
+        std::fs::write(folder.path().join("est-00aa.json"), old).expect("write");
+        let saved = super::EstimateStore::new(folder.path()).get("est-00aa").expect("reads");
+        assert_eq!(saved.estimate.monthly_total.to_string(), "98.99");
+        assert_eq!(saved.estimate.not_priced[0].asked, "Aurora");
     }
 }

@@ -3,6 +3,7 @@
 //! keep the conversation and the estimate.
 
 use agentdesk_memory::{MemoryStore, NewEvent, Role};
+use agentdesk_pricing::Catalog;
 use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox, StartSession, ToolCall};
 use serde_json::json;
 
@@ -24,6 +25,8 @@ pub struct OfflineTurn<'a> {
     pub sandbox: Option<&'a Sandbox>,
     /// The region priced when the message names none.
     pub default_region: &'a str,
+    /// The prices.
+    pub catalog: &'a Catalog,
     /// A connected pricing server, asked before the catalog.
     pub live_prices: Option<&'a LivePrices>,
 }
@@ -47,12 +50,17 @@ pub async fn answer_offline(
     turn: OfflineTurn<'_>,
     message: &str,
 ) -> Result<SavedEstimate, OfflineError> {
-    let mut answer = estimate(message, turn.default_region)?;
+    let mut answer = estimate(turn.catalog, message, turn.default_region)?;
     if let Some(live_prices) = turn.live_prices {
         live_prices.apply(&mut answer, message).await;
     }
-    if let Some(sandbox) = turn.sandbox {
-        calculate_in_sandbox(sandbox, &mut answer, message).await?;
+    match turn.sandbox {
+        Some(sandbox) => calculate_in_sandbox(sandbox, &mut answer, message).await?,
+        None => answer.calculated_on_host(
+            "no sandbox was given to this turn",
+            "このターンにはサンドボックスがありません",
+            message,
+        ),
     }
     let (store, memory_id, actor_id) = turn.memory;
     let say = |role, text: &str| NewEvent::message(actor_id, turn.session_id, role, text);
@@ -62,7 +70,7 @@ pub async fn answer_offline(
 }
 
 /// Runs the estimate's script in a fresh sandbox session and takes its figures; leaves the
-/// estimate as it is when the python runtime is not installed.
+/// figures as they are, and says why, when the Python runtime is not installed.
 pub async fn calculate_in_sandbox(
     sandbox: &Sandbox,
     estimate: &mut Estimate,
@@ -70,7 +78,15 @@ pub async fn calculate_in_sandbox(
 ) -> Result<(), EstimateError> {
     let installed =
         sandbox.runtimes().iter().any(|status| status.id == RuntimeId::Python && status.installed);
-    if !installed || estimate.items.is_empty() {
+    if estimate.items.is_empty() {
+        return Ok(());
+    }
+    if !installed {
+        estimate.calculated_on_host(
+            "the Python sandbox is not installed: `agentdesk sandbox install python`",
+            "Python サンドボックスが未インストールです: `agentdesk sandbox install python`",
+            description,
+        );
         return Ok(());
     }
     let session = sandbox

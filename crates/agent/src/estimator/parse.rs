@@ -1,17 +1,34 @@
-//! The offline parser: common ways of describing an architecture, in English and Japanese,
-//! turned into resources and quantities. It says what it assumed and what it did not price.
+//! The offline parser: an architecture described in English or Japanese, as people type it
+//! (with or without spaces, full-width, with typos), turned into the resources it asks for,
+//! each with its count read once, the region as written, and what it names that cannot be
+//! priced. It never guesses silently: what it assumed or corrected is said in `read_as`.
 
 use std::sync::LazyLock;
 
+use agentdesk_pricing::{Decimal, region};
 use regex::Regex;
+
+use super::text::{amount_at_start, clauses, count_at_end, count_at_start, normalize};
 
 /// A resource the description asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Resource {
-    /// EC2 instances of one type.
-    Ec2 { instance_type: String, count: u32 },
-    /// A managed database.
-    Rds { engine: &'static str, class: String, multi_az: bool },
+    /// EC2 instances of one type (`windows`: Windows rather than Linux).
+    Ec2 { instance_type: String, count: u32, windows: bool, volume_gb: Option<Decimal> },
+    /// Servers or instances of no named type.
+    Server { count: u32 },
+    /// A managed database (`engine` is the catalog's `rds-{engine}`; `class` none when unnamed).
+    Rds {
+        engine: &'static str,
+        class: Option<String>,
+        count: u32,
+        multi_az: bool,
+        storage_gb: Option<Decimal>,
+    },
+    /// ElastiCache nodes (`class` none when unnamed).
+    Cache { class: Option<String>, nodes: u32 },
+    /// An EBS volume of its own.
+    Ebs { volume: String, gigabytes: Decimal },
     /// An Application or Network Load Balancer.
     LoadBalancer { network: bool },
     /// A NAT gateway.
@@ -19,30 +36,69 @@ pub(crate) enum Resource {
     /// A static website: S3 behind CloudFront with a Route 53 zone.
     StaticSite,
     /// S3 storage of a given size.
-    S3 { gigabytes: f64 },
-    /// A Lambda function.
-    Lambda,
-    /// An API Gateway HTTP API.
-    ApiGateway,
+    S3 { gigabytes: Decimal },
+    /// A Lambda function, with its requests a month when given.
+    Lambda { requests: Option<Decimal> },
+    /// An API Gateway HTTP API, with its requests a month when given.
+    ApiGateway { requests: Option<Decimal> },
     /// A DynamoDB table, on-demand.
     DynamoDb,
     /// CloudWatch Logs.
     CloudWatchLogs,
-    /// ElastiCache nodes of one class (Redis OSS).
-    Cache { class: String, nodes: u32 },
     /// An SQS standard queue.
     Queue,
     /// An SNS topic.
     Notifications,
+    /// Data transferred out to the internet.
+    DataTransfer { gigabytes: Decimal },
+}
+
+/// A resource with the words it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Asked {
+    pub(crate) resource: Resource,
+    /// The words, as normalised (`3台のt3.micro`).
+    pub(crate) written: String,
+}
+
+/// The region the description names.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RegionRead {
+    /// None: the default region is priced.
+    Unnamed,
+    /// One known region.
+    Named { code: &'static str, written: String },
+    /// Several known regions (the first is priced, and the report says so).
+    Several { codes: Vec<&'static str>, written: Vec<String> },
+    /// Words that name a region AgentDesk does not know.
+    Unknown { written: String },
+}
+
+/// How many hours a month compute runs, when the description says.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Schedule {
+    pub(crate) hours: Decimal,
+    pub(crate) english: String,
+    pub(crate) japanese: String,
+}
+
+/// Something named that cannot be priced, and why (in English and Japanese).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Unpriced {
+    pub(crate) asked: String,
+    pub(crate) english: String,
+    pub(crate) japanese: String,
 }
 
 /// What the parser understood.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Parsed {
-    pub(crate) region: Option<String>,
-    pub(crate) resources: Vec<Resource>,
-    /// Named things it has no price for (`Aurora`, `SQS`…).
-    pub(crate) unrecognized: Vec<String>,
+    pub(crate) region: RegionRead,
+    pub(crate) resources: Vec<Asked>,
+    pub(crate) unpriced: Vec<Unpriced>,
+    /// Words read as something else (`lamda` → Lambda, `frankfort` → Frankfurt).
+    pub(crate) read_as: Vec<(String, String)>,
+    pub(crate) schedule: Option<Schedule>,
     /// Whether the user asked for the cheapest option.
     pub(crate) wants_cheapest: bool,
 }
@@ -53,243 +109,922 @@ macro_rules! pattern {
     };
 }
 
+// An instance type or class: a family with a digit (t3, m7i, c6gn, x2iedn, u-6tb1) and a size
+// that begins with a letter or is a multiple of xlarge (`mirco` is caught here and reported).
+pattern!(TYPE, r"(db\.|cache\.)?([a-z]{1,4}[0-9][a-z0-9-]*)\.([0-9]*[a-z][a-z0-9-]*)");
+pattern!(SIZE, r"([0-9]+(?:\.[0-9]+)?)\s*(gb|gib|tb|tib|ギガ|テラ)");
 pattern!(
-    EC2,
-    r"(?i)(?:(\d+)\s*(?:x|×|台の|つの)?\s*(?:ec2\s*)?(?:instances?\s*(?:of\s*)?)?)?\b((?:t3|t4g|m5|m6i|m7g|c5|r5)\.(?:nano|micro|small|medium|large|xlarge|2xlarge))\b(?:\s*(?:instances?|インスタンス)?\s*(?:x|×|を|が)?\s*(\d+)\s*(?:台|つ)?)?"
-);
-pattern!(MANAGED_CLASS, r"(?:db|cache)\.[a-z0-9]+\.[a-z0-9]+");
-pattern!(REGION_CODE, r"\b(us-east-1|ap-northeast-1)\b");
-pattern!(RDS_CLASS, r"(?i)\b(db\.t3\.(?:micro|small|medium))\b");
-pattern!(
-    S3_SIZE,
-    r"(?i)(\d+(?:\.\d+)?)\s*(GB|TB)\s*(?:(?:of|in|on)\s+)?(?:s3|ストレージ|storage)|(?:s3|ストレージ)[^\d]{0,12}(\d+(?:\.\d+)?)\s*(GB|TB)"
+    CHEAP,
+    r"cheap|low[- ]cost|inexpensive|budget|なるべく安|できるだけ安|安く|安い|格安|低コスト|節約"
 );
 pattern!(
-    CACHE_CLASS,
-    r"(?i)(?:(\d+)\s*(?:x|×|台の|つの|nodes? of)?\s*)?\b(cache\.(?:t3|t4g|m6g|r6g)\.(?:micro|small|medium|large))\b"
+    HOURS_A_DAY,
+    r"([0-9]{1,2})\s*(?:hours?|hrs?|h|時間)\s*(?:a|per|/|each)\s*(?:day|日)|1日\s*([0-9]{1,2})\s*時間"
 );
-pattern!(CHEAP, r"(?i)cheap|low[- ]cost|inexpensive|なるべく安|できるだけ安|安く|格安|低コスト");
+pattern!(
+    TIME_RANGE,
+    r"([0-9]{1,2})(?::00)?\s*(時|am|pm)?\s*(?:-|~|to|から|〜)\s*([0-9]{1,2})(?::00)?\s*(時|am|pm)?"
+);
 
-/// Services people name that the bundled catalog does not price.
-const UNPRICED: &[(&str, &str)] = &[
-    ("aurora", "Aurora"),
+/// Words for services the catalog has no way to price, with their names.
+const NOT_IN_CATALOG: &[(&str, &str)] = &[
     ("eks", "EKS"),
+    ("kubernetes", "EKS"),
     ("ecs", "ECS"),
     ("fargate", "Fargate"),
     ("opensearch", "OpenSearch"),
+    ("elasticsearch", "OpenSearch"),
     ("waf", "WAF"),
+    ("cognito", "Cognito"),
+    ("kinesis", "Kinesis"),
+    ("redshift", "Redshift"),
+    ("sagemaker", "SageMaker"),
+    ("step functions", "Step Functions"),
+    ("eventbridge", "EventBridge"),
+    ("efs", "EFS"),
+    ("fsx", "FSx"),
+    ("glue", "Glue"),
+    ("athena", "Athena"),
+    ("emr", "EMR"),
+    ("ecr", "ECR"),
+    ("documentdb", "DocumentDB"),
+    ("neptune", "Neptune"),
+    ("oracle", "RDS for Oracle"),
+    ("sql server", "RDS for SQL Server"),
+    ("sqlserver", "RDS for SQL Server"),
 ];
+
+/// Keywords that typos are corrected to (a word one letter away, or two for long words).
+const KEYWORDS: &[&str] = &[
+    "lambda",
+    "dynamodb",
+    "cloudfront",
+    "cloudwatch",
+    "postgres",
+    "postgresql",
+    "elasticache",
+    "mariadb",
+    "aurora",
+    "route53",
+    "serverless",
+    "instance",
+    "instances",
+    "database",
+    "frankfurt",
+    "ireland",
+    "london",
+    "paris",
+    "stockholm",
+    "tokyo",
+    "osaka",
+    "seoul",
+    "singapore",
+    "sydney",
+    "mumbai",
+    "virginia",
+    "oregon",
+    "california",
+    "canada",
+    "jakarta",
+    "bahrain",
+    "milan",
+    "zurich",
+    "spain",
+    "melbourne",
+    "hyderabad",
+    "calgary",
+];
+
+/// Whether `word` occurs in `text` as a whole word where it is made of Latin letters.
+fn has(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(start, _)| region::stands_alone(text, start, start + word.len()))
+}
+
+fn any(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|word| has(text, word))
+}
 
 fn found(pattern: &LazyLock<Option<Regex>>, text: &str) -> bool {
     pattern.as_ref().is_some_and(|regex| regex.is_match(text))
 }
 
-/// Whether `word` stands alone in `text` (`sqs`, not `sqsx`).
-fn has_word(text: &str, word: &str) -> bool {
-    text.split(|c: char| !c.is_alphanumeric()).any(|token| token == word)
+/// Corrects words one typo away from a keyword, and says so.
+fn correct_typos(text: &str) -> (String, Vec<(String, String)>) {
+    let mut read_as = Vec::new();
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String, read_as: &mut Vec<(String, String)>| {
+        if word.len() >= 5 && !KEYWORDS.contains(&word.as_str()) {
+            let allowed = if word.len() >= 8 { 2 } else { 1 };
+            if let Some(keyword) =
+                KEYWORDS.iter().find(|keyword| edit_distance(word, keyword) <= allowed)
+            {
+                read_as.push((word.clone(), (*keyword).to_owned()));
+                out.push_str(keyword);
+                word.clear();
+                return;
+            }
+        }
+        out.push_str(word);
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphabetic() {
+            word.push(c);
+        } else {
+            // A word glued to digits or dots (`t3.mirco`, `m5`) is a type, not a keyword.
+            if c.is_ascii_digit() || c == '.' || c == '-' {
+                out.push_str(&word);
+                word.clear();
+                out.push(c);
+                continue;
+            }
+            flush(&mut word, &mut out, &mut read_as);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out, &mut read_as);
+    (out, read_as)
 }
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = previous[j] + usize::from(ca != *cb);
+            current.push(cost.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous.last().copied().unwrap_or(0)
+}
+
+/// Filler between a count and what it counts (`2 ec2 instances of`, `3台の`).
+const BEFORE_FILLER: &[&str] = &[
+    "ec2",
+    "amazon",
+    "aws",
+    "instances",
+    "instance",
+    "servers",
+    "server",
+    "nodes",
+    "node",
+    "of",
+    "x",
+    "×",
+    "*",
+    "台の",
+    "つの",
+    "個の",
+    "台",
+    "の",
+    "linux",
+    "windows",
+    "on-demand",
+    "new",
+    "rds",
+    "mysql",
+    "postgresql",
+    "postgres",
+    "elasticache",
+    "redis",
+];
+/// Filler between what is counted and its count (`t3.micro instances x 3`, `t3.smallを2台`).
+const AFTER_FILLER: &[&str] = &[
+    "instances",
+    "instance",
+    "servers",
+    "server",
+    "nodes",
+    "node",
+    "インスタンス",
+    "サーバー",
+    "サーバ",
+    "ノード",
+    "を",
+    "が",
+    "は",
+    "で",
+    ":",
+    "linux",
+    "windows",
+];
+/// What marks a following number as a count (`x 3`, `×3`, `*3`).
+const TIMES: &[&str] = &["x", "×", "*"];
+/// What follows a number that counts (`2台`, `3 nodes`).
+const COUNTERS: &[&str] = &[
+    "台",
+    "つ",
+    "個",
+    "ノード",
+    "インスタンス",
+    " instances",
+    " instance",
+    " nodes",
+    " node",
+    " servers",
+    " server",
+    " units",
+    " replicas",
+    " vms",
+];
+
+/// The count written around the words at `start..end` of `clause`, if any.
+fn count_around(clause: &str, start: usize, end: usize) -> Option<u32> {
+    let mut after = clause[end..].trim_start();
+    let mut timed = false;
+    loop {
+        let before = after;
+        for word in AFTER_FILLER {
+            if let Some(rest) = after.strip_prefix(word) {
+                after = rest.trim_start();
+            }
+        }
+        for word in TIMES {
+            if let Some(rest) = after.strip_prefix(word) {
+                after = rest.trim_start();
+                timed = true;
+            }
+        }
+        if after == before {
+            break;
+        }
+    }
+    if let Some((length, count)) = count_at_start(after) {
+        let rest = &after[length..];
+        if timed || COUNTERS.iter().any(|counter| rest.starts_with(counter)) {
+            return Some(count);
+        }
+    }
+    let mut before = clause[..start].trim_end();
+    loop {
+        let previous = before;
+        for word in BEFORE_FILLER {
+            if let Some(rest) = before.strip_suffix(word)
+                && region::stands_alone(before, rest.len(), before.len())
+            {
+                before = rest.trim_end();
+            }
+        }
+        if before == previous {
+            break;
+        }
+    }
+    count_at_end(before).map(|(_, count)| count)
+}
+
+/// The clause (offset and text) that holds byte `at` of the text.
+fn clause_at<'a>(parts: &[(usize, &'a str)], at: usize) -> (usize, &'a str) {
+    parts.iter().rev().find(|(start, _)| *start <= at).copied().unwrap_or((0, ""))
+}
+
+const STORAGE_WORDS: &[&str] =
+    &["s3", "storage", "ストレージ", "bucket", "バケット", "保存", "オブジェクト", "object"];
+const DATABASE_WORDS: &[&str] = &[
+    "rds",
+    "db",
+    "database",
+    "データベース",
+    "mysql",
+    "postgres",
+    "postgresql",
+    "mariadb",
+    "aurora",
+];
+const VOLUME_WORDS: &[&str] =
+    &["ebs", "volume", "ボリューム", "disk", "ディスク", "gp3", "gp2", "io1", "io2", "st1", "sc1"];
+const TRANSFER_WORDS: &[&str] = &[
+    "transfer",
+    "転送",
+    "egress",
+    "outbound",
+    "data out",
+    "bandwidth",
+    "通信量",
+    "トラフィック",
+    "traffic",
+];
 
 /// Parses a description.
 pub(crate) fn parse(description: &str) -> Parsed {
-    let lower = description.to_lowercase();
-    let mut parsed = Parsed { wants_cheapest: found(&CHEAP, description), ..Parsed::default() };
-    parsed.region = REGION_CODE
-        .as_ref()
-        .and_then(|regex| regex.find(&lower))
-        .map(|code| code.as_str().to_owned())
-        .or_else(|| {
-            [
-                ("tokyo", "ap-northeast-1"),
-                ("東京", "ap-northeast-1"),
-                ("virginia", "us-east-1"),
-                ("バージニア", "us-east-1"),
-            ]
-            .iter()
-            .find(|(name, _)| lower.contains(name))
-            .map(|(_, code)| (*code).to_owned())
-        });
-
-    // Database and cache classes (db.t3.medium, cache.t3.small) contain instance types;
-    // they are not servers.
-    let servers_only = MANAGED_CLASS
-        .as_ref()
-        .map_or_else(|| lower.clone(), |regex| regex.replace_all(&lower, " ").into_owned());
-    if let Some(regex) = EC2.as_ref() {
-        for capture in regex.captures_iter(&servers_only) {
-            let count = capture
-                .get(1)
-                .or_else(|| capture.get(3))
-                .and_then(|number| number.as_str().parse().ok())
-                .unwrap_or(1);
-            parsed.resources.push(Resource::Ec2 { instance_type: capture[2].to_owned(), count });
-        }
-    }
-    let engine = if lower.contains("postgres") {
-        Some("postgresql")
-    } else if lower.contains("mysql") || lower.contains("rds") {
-        Some("mysql")
-    } else {
-        None
+    let (text, mut read_as) = correct_typos(&normalize(description));
+    let parts = clauses(&text);
+    let mut parsed = Parsed {
+        region: read_region(&text, &mut read_as),
+        resources: Vec::new(),
+        unpriced: Vec::new(),
+        read_as: Vec::new(),
+        schedule: read_schedule(&text),
+        wants_cheapest: found(&CHEAP, &text),
     };
-    if let Some(engine) = engine {
-        let class = RDS_CLASS
-            .as_ref()
-            .and_then(|regex| regex.captures(&lower))
-            .map_or_else(|| "db.t3.micro".to_owned(), |capture| capture[1].to_owned());
-        let multi_az = lower.contains("multi-az") || lower.contains("マルチaz");
-        parsed.resources.push(Resource::Rds { engine, class, multi_az });
-    }
-    if lower.contains("alb")
-        || lower.contains("application load balancer")
-        || lower.contains("ロードバランサー")
-    {
-        parsed.resources.push(Resource::LoadBalancer { network: false });
-    }
-    if lower.contains("nlb") || lower.contains("network load balancer") {
-        parsed.resources.push(Resource::LoadBalancer { network: true });
-    }
-    if lower.contains("nat") {
-        parsed.resources.push(Resource::NatGateway);
-    }
-    let static_site = ["static", "静的", "html", "ホームページ", "webサイト", "website", "サイト"]
-        .iter()
-        .any(|word| lower.contains(word));
-    let has_servers =
-        parsed.resources.iter().any(|resource| matches!(resource, Resource::Ec2 { .. }));
-    if static_site && !has_servers {
-        parsed.resources.push(Resource::StaticSite);
-    }
-    if let Some(capture) = S3_SIZE.as_ref().and_then(|regex| regex.captures(description)) {
-        let (number, unit) = match (capture.get(1), capture.get(2)) {
-            (Some(number), Some(unit)) => (number.as_str(), unit.as_str()),
-            _ => (
-                capture.get(3).map_or("0", |m| m.as_str()),
-                capture.get(4).map_or("GB", |m| m.as_str()),
-            ),
-        };
-        let size: f64 = number.parse().unwrap_or(0.0);
-        let gigabytes = if unit.eq_ignore_ascii_case("tb") { size * 1024.0 } else { size };
-        if gigabytes > 0.0 {
-            parsed.resources.push(Resource::S3 { gigabytes });
-        }
-    }
-    // "Serverless" is the usual trio unless the parts are named.
-    let serverless = lower.contains("serverless") || lower.contains("サーバーレス");
-    if lower.contains("lambda") || serverless {
-        parsed.resources.push(Resource::Lambda);
-    }
-    if lower.contains("api gateway")
-        || lower.contains("apigateway")
-        || lower.contains("api-gateway")
-        || serverless
-    {
-        parsed.resources.push(Resource::ApiGateway);
-    }
-    if lower.contains("dynamodb") || lower.contains("dynamo db") || serverless {
-        parsed.resources.push(Resource::DynamoDb);
-    }
-    if lower.contains("cloudwatch") || (lower.contains("ログ") && lower.contains("監視")) {
-        parsed.resources.push(Resource::CloudWatchLogs);
-    }
-    let cache_class = CACHE_CLASS.as_ref().and_then(|regex| regex.captures(&lower));
-    if let Some(capture) = cache_class {
-        let nodes = capture.get(1).and_then(|count| count.as_str().parse().ok()).unwrap_or(1);
-        parsed.resources.push(Resource::Cache { class: capture[2].to_owned(), nodes });
-    } else if ["elasticache", "redis", "valkey", "キャッシュ"]
-        .iter()
-        .any(|word| lower.contains(word))
-    {
-        parsed.resources.push(Resource::Cache { class: "cache.t4g.micro".into(), nodes: 1 });
-    }
-    if has_word(&lower, "sqs") || lower.contains("queue") || lower.contains("キュー") {
-        parsed.resources.push(Resource::Queue);
-    }
-    if has_word(&lower, "sns") || lower.contains("通知") || lower.contains("notification") {
-        parsed.resources.push(Resource::Notifications);
-    }
-    for (word, name) in UNPRICED {
-        if has_word(&lower, word) && !parsed.unrecognized.contains(&(*name).to_owned()) {
-            parsed.unrecognized.push((*name).to_owned());
-        }
-    }
+    let mut sizes_used = Vec::new();
+    read_types(&text, &parts, &mut parsed, &mut sizes_used);
+    read_databases(&text, &parts, &mut parsed, &mut sizes_used);
+    read_services(&text, &parts, &mut parsed, &mut sizes_used);
+    read_unpriced(&text, &mut parsed);
+    parsed.read_as = read_as;
     parsed
+}
+
+/// The region: known names and codes, typo'd names (said in `read_as`), and words that look
+/// like a region but are not one.
+fn read_region(text: &str, read_as: &mut Vec<(String, String)>) -> RegionRead {
+    let mentions = region::mentions(text);
+    let mut codes: Vec<&'static str> = Vec::new();
+    let mut written = Vec::new();
+    for mention in &mentions {
+        if !codes.contains(&mention.region.code) {
+            codes.push(mention.region.code);
+            written.push(mention.written.clone());
+        }
+    }
+    // A typo'd place only counts if it became a region's name.
+    read_as.retain(|(_, keyword)| {
+        !region::all().iter().any(|region| region.names.contains(keyword))
+            || codes.iter().any(|code| {
+                region::by_code(code).is_some_and(|region| region.names.contains(keyword))
+            })
+    });
+    match codes.len() {
+        1 => RegionRead::Named { code: codes[0], written: written.remove(0) },
+        0 => unknown_region(text)
+            .map_or(RegionRead::Unnamed, |written| RegionRead::Unknown { written }),
+        _ => RegionRead::Several { codes, written },
+    }
+}
+
+/// Words that name a region AgentDesk does not know: a code-shaped word (`eu-central-3`),
+/// `… region` or `…リージョン`.
+fn unknown_region(text: &str) -> Option<String> {
+    let words = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'));
+    if let Some(code) = words.into_iter().find(|word| region::looks_like_code(word)) {
+        return Some(code.to_owned());
+    }
+    if let Some(index) = text.find("リージョン") {
+        let before: String = text[..index]
+            .chars()
+            .rev()
+            .take_while(|c| {
+                !c.is_whitespace() && !matches!(c, 'で' | 'に' | 'の' | 'は' | 'を' | '、' | ',')
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if !before.is_empty() {
+            return Some(format!("{before}リージョン"));
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.windows(2).find_map(|pair| {
+        let name = pair[0].trim_matches(|c: char| !c.is_alphanumeric());
+        (pair[1].starts_with("region")
+            && !["the", "a", "one", "any", "same", "aws"].contains(&name))
+        .then(|| format!("{name} region"))
+    })
+}
+
+/// Hours a month compute runs, when the description says (24/7, business hours, a range on
+/// weekdays, hours a day).
+fn read_schedule(text: &str) -> Option<Schedule> {
+    let weekdays =
+        any(text, &["weekdays", "weekday", "mon-fri", "monday to friday", "business days"])
+            || text.contains("平日")
+            || text.contains("月~金")
+            || text.contains("営業日");
+    let mut hours_a_day: Option<u32> = None;
+    let mut range = String::new();
+    if let Some(regex) = HOURS_A_DAY.as_ref()
+        && let Some(capture) = regex.captures(text)
+    {
+        hours_a_day =
+            capture.get(1).or_else(|| capture.get(2)).and_then(|m| m.as_str().parse().ok());
+    }
+    if hours_a_day.is_none()
+        && let Some(regex) = TIME_RANGE.as_ref()
+    {
+        for capture in regex.captures_iter(text) {
+            let marker = |index| capture.get(index).map(|m| m.as_str());
+            // A bare "2-3" is a count, not a time: a time has 時, am or pm on one side.
+            if marker(2).is_none() && marker(4).is_none() {
+                continue;
+            }
+            let hour = |index: usize, marker: Option<&str>| -> Option<u32> {
+                let hour: u32 = capture.get(index)?.as_str().parse().ok()?;
+                Some(if marker == Some("pm") && hour < 12 { hour + 12 } else { hour })
+            };
+            let (Some(from), Some(to)) = (hour(1, marker(2)), hour(3, marker(4).or(marker(2))))
+            else {
+                continue;
+            };
+            if from < to && to <= 24 {
+                hours_a_day = Some(to - from);
+                range = capture.get(0).map_or_else(String::new, |m| m.as_str().to_owned());
+                break;
+            }
+        }
+    }
+    if hours_a_day.is_none()
+        && (any(text, &["business hours", "office hours", "working hours"])
+            || text.contains("営業時間")
+            || text.contains("業務時間"))
+    {
+        hours_a_day = Some(9);
+        range = "9-18".into();
+    }
+    let always = text.contains("24/7")
+        || any(text, &["always on", "around the clock"])
+        || text.contains("24時間")
+        || text.contains("常時")
+        || text.contains("常に稼働");
+    let Some(per_day) = hours_a_day.filter(|hours| (1..24).contains(hours)) else {
+        return always.then(|| Schedule {
+            hours: agentdesk_pricing::HOURS_PER_MONTH,
+            english: "Runs 24/7: 730 hours a month.".into(),
+            japanese: "24時間365日稼働: 月730時間。".into(),
+        });
+    };
+    let days_in_month = Decimal::from(730) / Decimal::from(24);
+    let days =
+        if weekdays { days_in_month * Decimal::from(5) / Decimal::from(7) } else { days_in_month };
+    let hours = (Decimal::from(per_day) * days).round_dp(2);
+    let range_en = if range.is_empty() { String::new() } else { format!(" ({range})") };
+    Some(Schedule {
+        english: format!(
+            "Compute runs {per_day} hours a day{}{range_en}: {hours} hours a month.",
+            if weekdays { " on weekdays" } else { "" }
+        ),
+        japanese: format!(
+            "コンピューティングは{}1日{per_day}時間{}稼働: 月{hours}時間。",
+            if weekdays { "平日のみ" } else { "毎日" },
+            if range.is_empty() { String::new() } else { format!("({range})") }
+        ),
+        hours,
+    })
+}
+
+/// A storage size in `clause` that is for something named by `words`, once.
+fn size_in(clause: (usize, &str), words: &[&str], used: &mut Vec<usize>) -> Option<Decimal> {
+    if !any(clause.1, words)
+        && !words.iter().any(|word| !word.is_ascii() && clause.1.contains(word))
+    {
+        return None;
+    }
+    let regex = SIZE.as_ref()?;
+    for capture in regex.captures_iter(clause.1) {
+        let at = clause.0 + capture.get(0)?.start();
+        if used.contains(&at) {
+            continue;
+        }
+        let number: Decimal = capture[1].parse().ok()?;
+        let scale = if capture[2].starts_with('t') || &capture[2] == "テラ" { 1024 } else { 1 };
+        used.push(at);
+        return Some(number * Decimal::from(scale));
+    }
+    None
+}
+
+/// Instance types, database classes and cache node types, each with its count.
+fn read_types(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes: &mut Vec<usize>) {
+    let Some(regex) = TYPE.as_ref() else { return };
+    for capture in regex.captures_iter(text) {
+        let Some(whole) = capture.get(0) else { continue };
+        if !region::stands_alone(text, whole.start(), whole.end()) {
+            continue;
+        }
+        let (clause_start, clause) = clause_at(parts, whole.start());
+        let (start, end) = (whole.start() - clause_start, whole.end() - clause_start);
+        let count = count_around(clause, start, end);
+        let written = whole.as_str().to_owned();
+        let name = written.clone();
+        let resource = match capture.get(1).map(|prefix| prefix.as_str()) {
+            Some("db.") => Resource::Rds {
+                engine: engine_in(clause).or_else(|| engine_in(text)).unwrap_or("mysql"),
+                class: Some(name),
+                count: count.unwrap_or(1),
+                multi_az: multi_az(clause) || multi_az(text),
+                storage_gb: size_in((clause_start, clause), DATABASE_WORDS, sizes),
+            },
+            Some(_) => Resource::Cache { class: Some(name), nodes: count.unwrap_or(1) },
+            None => Resource::Ec2 {
+                instance_type: name,
+                count: count.unwrap_or(1),
+                windows: has(clause, "windows") || clause.contains("ウィンドウズ"),
+                volume_gb: size_in((clause_start, clause), VOLUME_WORDS, sizes),
+            },
+        };
+        parsed.resources.push(Asked { resource, written: clause.trim().to_owned() });
+    }
+}
+
+fn engine_in(text: &str) -> Option<&'static str> {
+    let aurora = has(text, "aurora") || text.contains("オーロラ");
+    let postgres = has(text, "postgres") || has(text, "postgresql") || text.contains("ポスグレ");
+    match (aurora, postgres) {
+        (true, true) => Some("aurora-postgresql"),
+        (true, false) => Some("aurora-mysql"),
+        (false, true) => Some("postgresql"),
+        (false, false) if has(text, "mariadb") => Some("mariadb"),
+        (false, false) if has(text, "mysql") => Some("mysql"),
+        _ => None,
+    }
+}
+
+fn multi_az(text: &str) -> bool {
+    ["multi-az", "multi az", "multiaz", "マルチaz", "マルチ-az", "マルチ az"]
+        .iter()
+        .any(|word| text.contains(word))
+}
+
+/// Databases named without a class (`RDS PostgreSQL`, `MySQL`).
+fn read_databases(
+    text: &str,
+    parts: &[(usize, &str)],
+    parsed: &mut Parsed,
+    sizes: &mut Vec<usize>,
+) {
+    let has_class =
+        parsed.resources.iter().any(|asked| matches!(asked.resource, Resource::Rds { .. }));
+    let engine = engine_in(text);
+    let named = engine.is_some()
+        || has(text, "rds")
+        || text.contains("データベース")
+        || has(text, "database");
+    if has_class || !named {
+        return;
+    }
+    let at = ["rds", "mysql", "postgres", "mariadb", "aurora", "database", "データベース"]
+        .iter()
+        .filter_map(|word| text.find(word))
+        .min()
+        .unwrap_or(0);
+    let (clause_start, clause) = clause_at(parts, at);
+    parsed.resources.push(Asked {
+        resource: Resource::Rds {
+            engine: engine.unwrap_or("mysql"),
+            class: None,
+            count: 1,
+            multi_az: multi_az(text),
+            storage_gb: size_in((clause_start, clause), DATABASE_WORDS, sizes)
+                .or_else(|| parts.iter().find_map(|part| size_in(*part, DATABASE_WORDS, sizes))),
+        },
+        written: clause.trim().to_owned(),
+    });
+}
+
+/// Requests a month written in `text` (`1万リクエスト/日`, `2 million requests a month`).
+fn requests_in(text: &str) -> Option<Decimal> {
+    let request_words = [
+        "requests",
+        "request",
+        "リクエスト",
+        "calls",
+        "invocations",
+        "回",
+        "アクセス",
+        "pv",
+        "page views",
+    ];
+    for (start, _) in text.char_indices() {
+        let Some((length, amount)) = amount_at_start(&text[start..]) else { continue };
+        if start > 0 && text[..start].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '.') {
+            continue;
+        }
+        let rest = text[start + length..].trim_start();
+        let Some(word) = request_words.iter().find(|word| rest.starts_with(*word)) else {
+            continue;
+        };
+        let after = rest[word.len()..].trim_start();
+        let window: String = text[..start]
+            .chars()
+            .rev()
+            .take(6)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<String>()
+            + after;
+        let per_day =
+            ["/day", "/日", "per day", "a day", "each day", "日に", "毎日", "1日", "daily"]
+                .iter()
+                .any(|marker| window.contains(marker));
+        let per_second = ["/s", "per second", "a second", "毎秒", "/秒", "rps"]
+            .iter()
+            .any(|marker| after.starts_with(marker) || window.contains(marker));
+        let days = Decimal::from(730) / Decimal::from(24);
+        return Some(if per_second {
+            amount * Decimal::from(730 * 3600)
+        } else if per_day {
+            (amount * days).round_dp(0)
+        } else {
+            amount
+        });
+    }
+    None
+}
+
+/// Services named by keyword.
+fn read_services(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes: &mut Vec<usize>) {
+    let push = |parsed: &mut Parsed, resource, words: &[&str]| {
+        let at = words.iter().filter_map(|word| text.find(word)).min().unwrap_or(0);
+        let written = clause_at(parts, at).1.trim().to_owned();
+        parsed.resources.push(Asked { resource, written });
+    };
+    let has_servers =
+        parsed.resources.iter().any(|asked| matches!(asked.resource, Resource::Ec2 { .. }));
+    if !has_servers {
+        let server_words = ["servers", "server", "instances", "instance", "vms", "vm", "ec2"];
+        let japanese = ["サーバー", "サーバ", "インスタンス", "仮想マシン"];
+        let at = server_words
+            .iter()
+            .filter_map(|word| {
+                text.match_indices(word)
+                    .find(|(i, _)| region::stands_alone(text, *i, i + word.len()))
+                    .map(|(i, _)| i)
+            })
+            .chain(japanese.iter().filter_map(|word| text.find(word)))
+            .min();
+        let serverless = text.contains("serverless")
+            || text.contains("サーバーレス")
+            || text.contains("サーバレス");
+        if let Some(at) = at.filter(|_| !serverless) {
+            let (_, clause) = clause_at(parts, at);
+            let word_end = clause.len();
+            let count = count_around(clause, 0, 0).or_else(|| {
+                // "3台のサーバー", "3 servers": the count before the word.
+                let index = at - clause_at(parts, at).0;
+                count_around(clause, index, index.min(word_end))
+            });
+            push(
+                parsed,
+                Resource::Server { count: count.unwrap_or(1) },
+                &["server", "instance", "ec2", "サーバ", "インスタンス"],
+            );
+        }
+    }
+    if any(text, &["alb", "application load balancer", "load balancer", "elb"])
+        || text.contains("ロードバランサ")
+    {
+        push(
+            parsed,
+            Resource::LoadBalancer { network: false },
+            &["alb", "load balancer", "elb", "ロードバランサ"],
+        );
+    }
+    if any(text, &["nlb", "network load balancer"]) {
+        parsed.resources.retain(|asked| {
+            asked.resource != Resource::LoadBalancer { network: false }
+                || any(text, &["alb", "application load balancer"])
+        });
+        push(parsed, Resource::LoadBalancer { network: true }, &["nlb", "network load balancer"]);
+    }
+    if any(text, &["nat", "nat gateway", "nat gw"])
+        || text.contains("natゲートウェイ")
+        || text.contains("nat ゲートウェイ")
+    {
+        push(parsed, Resource::NatGateway, &["nat"]);
+    }
+    let has_servers = parsed
+        .resources
+        .iter()
+        .any(|asked| matches!(asked.resource, Resource::Ec2 { .. } | Resource::Server { .. }));
+    let static_site =
+        any(text, &["static", "html", "website", "web site", "homepage", "landing page"])
+            || ["静的", "ホームページ", "webサイト", "web サイト", "ウェブサイト", "サイト"]
+                .iter()
+                .any(|word| text.contains(word));
+    if static_site && !has_servers {
+        push(
+            parsed,
+            Resource::StaticSite,
+            &["static", "html", "website", "静的", "サイト", "ホームページ"],
+        );
+    }
+    for part in parts {
+        if let Some(gigabytes) = size_in(*part, TRANSFER_WORDS, sizes) {
+            push(parsed, Resource::DataTransfer { gigabytes }, TRANSFER_WORDS);
+        }
+    }
+    for part in parts {
+        if let Some(gigabytes) = size_in(*part, STORAGE_WORDS, sizes) {
+            push(parsed, Resource::S3 { gigabytes }, STORAGE_WORDS);
+        }
+    }
+    for part in parts {
+        if let Some(gigabytes) = size_in(*part, VOLUME_WORDS, sizes) {
+            let volume = ["gp2", "io1", "io2", "st1", "sc1"]
+                .iter()
+                .find(|v| has(part.1, v))
+                .copied()
+                .unwrap_or("gp3");
+            push(parsed, Resource::Ebs { volume: volume.to_owned(), gigabytes }, VOLUME_WORDS);
+        }
+    }
+    let serverless =
+        has(text, "serverless") || text.contains("サーバーレス") || text.contains("サーバレス");
+    let requests = requests_in(text);
+    if has(text, "lambda") || text.contains("ラムダ") || serverless {
+        push(parsed, Resource::Lambda { requests }, &["lambda", "serverless", "サーバーレス"]);
+    }
+    if any(text, &["api gateway", "apigateway", "api-gateway", "api gw"]) || serverless {
+        push(parsed, Resource::ApiGateway { requests }, &["api", "serverless", "サーバーレス"]);
+    }
+    if any(text, &["dynamodb", "dynamo db", "dynamo"]) || serverless {
+        push(parsed, Resource::DynamoDb, &["dynamo", "serverless", "サーバーレス"]);
+    }
+    if has(text, "cloudwatch")
+        || (text.contains("ログ") && text.contains("監視"))
+        || any(text, &["logs", "logging"]) && any(text, &["monitor", "monitoring"])
+    {
+        push(parsed, Resource::CloudWatchLogs, &["cloudwatch", "ログ", "logs"]);
+    }
+    let has_cache =
+        parsed.resources.iter().any(|asked| matches!(asked.resource, Resource::Cache { .. }));
+    if !has_cache
+        && (any(text, &["elasticache", "redis", "valkey", "memcached"])
+            || text.contains("キャッシュ"))
+    {
+        push(
+            parsed,
+            Resource::Cache { class: None, nodes: 1 },
+            &["elasticache", "redis", "valkey", "memcached", "キャッシュ"],
+        );
+    }
+    if has(text, "sqs") || any(text, &["queue", "queues"]) || text.contains("キュー") {
+        push(parsed, Resource::Queue, &["sqs", "queue", "キュー"]);
+    }
+    if has(text, "sns") || any(text, &["notification", "notifications"]) || text.contains("通知")
+    {
+        push(parsed, Resource::Notifications, &["sns", "notification", "通知"]);
+    }
+}
+
+/// What is named but has no price: services outside the catalog and pricing models it lacks.
+fn read_unpriced(text: &str, parsed: &mut Parsed) {
+    for (word, name) in NOT_IN_CATALOG {
+        if has(text, word) && !parsed.unpriced.iter().any(|unpriced| unpriced.asked == *name) {
+            parsed.unpriced.push(Unpriced {
+                asked: (*name).to_owned(),
+                english: format!("{name} is not in the offline catalog"),
+                japanese: format!("{name} はオフラインのカタログにありません"),
+            });
+        }
+    }
+    let models: [(&[&str], &[&str], &str, &str); 3] = [
+        (
+            &["reserved", "reserved instances", "ri"],
+            &["リザーブド", "予約インスタンス"],
+            "Reserved Instances",
+            "リザーブドインスタンス",
+        ),
+        (
+            &["savings plan", "savings plans"],
+            &["セービングスプラン", "savings plan"],
+            "Savings Plans",
+            "Savings Plans",
+        ),
+        (&["spot"], &["スポット"], "Spot Instances", "スポットインスタンス"),
+    ];
+    for (english_words, japanese_words, english, japanese) in models {
+        if any(text, english_words) || japanese_words.iter().any(|word| text.contains(word)) {
+            parsed.unpriced.push(Unpriced {
+                asked: english.to_owned(),
+                english: format!(
+                    "{english} prices are not in the catalog: every line is priced on-demand"
+                ),
+                japanese: format!(
+                    "{japanese}の価格はカタログにないため、すべてオンデマンド料金で計算しています"
+                ),
+            });
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Resource, parse};
+    use super::{RegionRead, Resource, parse};
+
+    fn ec2(parsed: &super::Parsed) -> Vec<(String, u32)> {
+        parsed
+            .resources
+            .iter()
+            .filter_map(|asked| match &asked.resource {
+                Resource::Ec2 { instance_type, count, .. } => Some((instance_type.clone(), *count)),
+                _ => None,
+            })
+            .collect()
+    }
 
     #[test]
-    fn counts_and_types_of_instances_in_several_phrasings() {
-        for (text, count) in [
-            ("A web application with an ALB, 2 EC2 t3.medium instances and RDS MySQL", 2),
-            ("three servers: 3 x t3.medium", 3),
-            ("t3.medium ×2", 2),
-            ("EC2 の t3.medium を2台", 2),
-            ("one t3.medium", 1),
+    fn counts_are_read_once_in_every_phrasing() {
+        for (text, kind, count) in [
+            ("One EC2 t3.micro instance running 24/7", "t3.micro", 1),
+            (
+                "A web application with an ALB, 2 EC2 t3.medium instances and RDS MySQL",
+                "t3.medium",
+                2,
+            ),
+            ("three servers: 3 x t3.medium", "t3.medium", 3),
+            ("t3.medium ×2", "t3.medium", 2),
+            ("t3.micro ×3", "t3.micro", 3),
+            ("EC2 の t3.medium を2台", "t3.medium", 2),
+            ("東京リージョンでt3.smallを1台、24時間稼働させたい", "t3.small", 1),
+            ("3台のt3.micro", "t3.micro", 3),
+            ("2 instances of m5.large", "m5.large", 2),
+            ("a pair of c5.large", "c5.large", 2),
+            ("c5.large x 3 in Osaka", "c5.large", 3),
+            ("ｔ３．ｓｍａｌｌを２台", "t3.small", 2),
+            ("t3.microを三台", "t3.micro", 3),
+            ("an m7i.xlarge instance", "m7i.xlarge", 1),
         ] {
             let parsed = parse(text);
-            assert_eq!(
-                parsed.resources.first(),
-                Some(&Resource::Ec2 { instance_type: "t3.medium".into(), count }),
-                "{text}"
-            );
+            assert_eq!(ec2(&parsed), [(kind.to_owned(), count)], "{text}: {:?}", parsed.resources);
         }
     }
 
     #[test]
-    fn the_bakery_is_a_cheap_static_site_in_tokyo_when_it_says_so() {
-        let parsed = parse("パン屋のWebサイトをHTMLでなるべく安く作りたい");
-        assert_eq!(parsed.resources, [Resource::StaticSite]);
-        assert!(parsed.wants_cheapest);
-        assert_eq!(parse("東京リージョンで静的サイト").region.as_deref(), Some("ap-northeast-1"));
+    fn regions_as_written() {
+        let region = |text: &str| parse(text).region;
+        assert!(matches!(
+            region("2 t3.medium in Frankfurt"),
+            RegionRead::Named { code: "eu-central-1", .. }
+        ));
+        assert!(matches!(
+            region("東京でt3.small"),
+            RegionRead::Named { code: "ap-northeast-1", .. }
+        ));
+        assert!(matches!(region("t3.small in eu-central-9"), RegionRead::Unknown { .. }));
+        assert!(matches!(
+            region("t3.small in Frankfort"),
+            RegionRead::Named { code: "eu-central-1", .. }
+        ));
+        assert!(matches!(region("火星リージョンでt3.small"), RegionRead::Unknown { .. }));
+        assert!(matches!(region("Tokyo or Osaka"), RegionRead::Several { .. }));
+        assert_eq!(region("2 t3.micro"), RegionRead::Unnamed);
     }
 
     #[test]
-    fn serverless_means_lambda_api_gateway_and_dynamodb() {
+    fn databases_with_and_without_a_class() {
+        let parsed = parse("RDS PostgreSQL db.m5.large in us-east-1");
         assert_eq!(
-            parse("a serverless API").resources,
-            [Resource::Lambda, Resource::ApiGateway, Resource::DynamoDb]
+            parsed.resources[0].resource,
+            Resource::Rds {
+                engine: "postgresql",
+                class: Some("db.m5.large".into()),
+                count: 1,
+                multi_az: false,
+                storage_gb: None
+            }
         );
-        assert_eq!(
-            parse("API Gateway in front of DynamoDB").resources,
-            [Resource::ApiGateway, Resource::DynamoDb]
+        let parsed = parse("MySQL マルチAZ、ストレージ100GB");
+        assert!(
+            matches!(
+                &parsed.resources[0].resource,
+                Resource::Rds { engine: "mysql", class: None, multi_az: true, .. }
+            ),
+            "{:?}",
+            parsed.resources
         );
-        assert_eq!(parse("サーバーレスで作りたい").resources.len(), 3);
     }
 
     #[test]
-    fn caches_queues_and_topics() {
-        let parsed = parse("2 cache.t3.small nodes, an SQS queue and SNS in ap-northeast-1");
+    fn schedules_sizes_and_requests() {
+        let parsed = parse("平日9時〜18時だけ t3.medium を動かす");
+        let schedule = parsed.schedule.expect("schedule");
+        assert_eq!(schedule.hours.to_string(), "195.54");
+        let parsed = parse("500GB of S3 and 0.5TB EBS gp2");
         assert!(
-            parsed
-                .resources
-                .contains(&Resource::Cache { class: "cache.t3.small".into(), nodes: 2 })
+            parsed.resources.iter().any(
+                |asked| asked.resource == Resource::S3 { gigabytes: "500".parse().expect("d") }
+            ),
+            "{:?}",
+            parsed.resources
         );
-        assert!(parsed.resources.contains(&Resource::Queue));
-        assert!(parsed.resources.contains(&Resource::Notifications));
-        let japanese = parse("Redis のキャッシュとキューを使いたい");
-        assert!(
-            japanese
-                .resources
-                .contains(&Resource::Cache { class: "cache.t4g.micro".into(), nodes: 1 })
-        );
-        assert!(japanese.resources.contains(&Resource::Queue));
+        let parsed = parse("サーバーレスで1日1万リクエスト");
+        assert!(parsed.resources.iter().any(|asked| matches!(&asked.resource, Resource::Lambda { requests: Some(r) } if r.to_string() == "304167")), "{:?}", parsed.resources);
     }
 
     #[test]
-    fn databases_balancers_and_unpriced_services() {
-        let parsed = parse(
-            "ALB, 2 t3.small, RDS PostgreSQL db.t3.medium Multi-AZ, SQS and Aurora in us-east-1",
+    fn typos_are_read_and_said() {
+        let parsed = parse("a lamda function and dynamdb");
+        assert!(
+            parsed.resources.iter().any(|asked| matches!(asked.resource, Resource::Lambda { .. }))
         );
-        assert!(parsed.resources.contains(&Resource::Rds {
-            engine: "postgresql",
-            class: "db.t3.medium".into(),
-            multi_az: true
-        }));
-        assert!(parsed.resources.contains(&Resource::LoadBalancer { network: false }));
-        assert!(parsed.resources.contains(&Resource::Queue));
-        assert_eq!(parsed.unrecognized, ["Aurora"]);
-        assert_eq!(parsed.region.as_deref(), Some("us-east-1"));
+        assert!(
+            parsed.read_as.contains(&("lamda".into(), "lambda".into())),
+            "{:?}",
+            parsed.read_as
+        );
+    }
+
+    #[test]
+    fn pricing_models_and_services_outside_the_catalog_are_named() {
+        let parsed = parse("EKS with 3 m5.large reserved instances");
+        let asked: Vec<&str> =
+            parsed.unpriced.iter().map(|unpriced| unpriced.asked.as_str()).collect();
+        assert_eq!(asked, ["EKS", "Reserved Instances"]);
     }
 }

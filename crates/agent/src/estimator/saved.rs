@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use agentdesk_pricing::Decimal;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::Estimate;
+use super::{Estimate, NotPriced};
 
 /// An estimate as saved, with what it was asked for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -46,7 +47,9 @@ pub struct ComparedEstimate {
     /// Its region.
     pub region: String,
     /// Its monthly total.
-    pub monthly_total: f64,
+    #[serde(with = "rust_decimal::serde::float")]
+    #[ts(type = "number")]
+    pub monthly_total: Decimal,
 }
 
 /// Why saved estimates cannot be read or written.
@@ -105,9 +108,17 @@ impl EstimateStore {
                 .map_or(0, |elapsed| elapsed.as_millis()),
         )
         .unwrap_or(u64::MAX);
-        let unique = uuid::Uuid::now_v7().simple().to_string();
+        // Time-ordered, with random bits after the millisecond: two estimates saved in the
+        // same millisecond must not share an id (the second would replace the first).
+        let id = loop {
+            let unique = uuid::Uuid::now_v7().simple().to_string();
+            let id = format!("est-{}", &unique[..24]);
+            if !self.folder.join(format!("{id}.json")).exists() {
+                break id;
+            }
+        };
         let saved = SavedEstimate {
-            id: format!("est-{}", &unique[..16]),
+            id,
             description: description.to_owned(),
             created_ms,
             estimate: estimate.clone(),
@@ -157,12 +168,12 @@ impl EstimateStore {
             return Err(SavedError::TooFew);
         }
         let saved = ids.iter().map(|id| self.get(id)).collect::<Result<Vec<_>, _>>()?;
-        let mut by_service: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        let mut sums: BTreeMap<String, Vec<Decimal>> = BTreeMap::new();
         for (index, one) in saved.iter().enumerate() {
             for item in &one.estimate.items {
-                let column = by_service
+                let column = sums
                     .entry(item.service.clone())
-                    .or_insert_with(|| vec![0.0; saved.len()]);
+                    .or_insert_with(|| vec![Decimal::ZERO; saved.len()]);
                 column[index] += item.monthly;
             }
         }
@@ -175,7 +186,20 @@ impl EstimateStore {
                 monthly_total: one.estimate.monthly_total,
             })
             .collect();
-        let report_markdown = comparison_table(&estimates, &by_service, japanese);
+        let report_markdown = comparison_table(&estimates, &sums, japanese);
+        // Summed in decimals; the wire carries them as JSON numbers for the chart.
+        let by_service = sums
+            .into_iter()
+            .map(|(service, amounts)| {
+                (
+                    service,
+                    amounts
+                        .iter()
+                        .map(|amount| amount.to_string().parse().unwrap_or(0.0))
+                        .collect(),
+                )
+            })
+            .collect();
         Ok(Comparison { estimates, by_service, report_markdown })
     }
 }
@@ -183,15 +207,33 @@ impl EstimateStore {
 fn read(path: &Path) -> Result<SavedEstimate, SavedError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| SavedError::Io { path: path.to_owned(), source })?;
-    serde_json::from_str(&text).map_err(|error| SavedError::Unreadable {
+    let unreadable = |error: serde_json::Error| SavedError::Unreadable {
         path: path.to_owned(),
         detail: error.to_string(),
-    })
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(unreadable)?;
+    // Estimates saved before `not_priced` listed what was not priced as `unrecognized`.
+    let legacy: Vec<NotPriced> = value["estimate"]["unrecognized"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|asked| asked.as_str())
+        .map(|asked| NotPriced {
+            asked: asked.to_owned(),
+            reason: String::new(),
+            alternatives: Vec::new(),
+        })
+        .collect();
+    let mut saved: SavedEstimate = serde_json::from_value(value).map_err(unreadable)?;
+    if saved.estimate.not_priced.is_empty() {
+        saved.estimate.not_priced = legacy;
+    }
+    Ok(saved)
 }
 
 fn comparison_table(
     estimates: &[ComparedEstimate],
-    by_service: &BTreeMap<String, Vec<f64>>,
+    by_service: &BTreeMap<String, Vec<Decimal>>,
     japanese: bool,
 ) -> String {
     let (title, service, total) = if japanese {
@@ -207,13 +249,13 @@ fn comparison_table(
     for (name, amounts) in by_service {
         out.push_str(&format!("| {name} |"));
         for amount in amounts {
-            out.push_str(&format!(" ${amount:.2} |"));
+            out.push_str(&format!(" {} |", super::report::money(*amount)));
         }
         out.push('\n');
     }
     out.push_str(&format!("| **{total}** |"));
     for estimate in estimates {
-        out.push_str(&format!(" **${:.2}** |", estimate.monthly_total));
+        out.push_str(&format!(" **{}** |", super::report::money(estimate.monthly_total)));
     }
     out.push_str("\n\n");
     for (index, estimate) in estimates.iter().enumerate() {
@@ -226,6 +268,7 @@ fn comparison_table(
 mod tests {
     use super::{EstimateStore, SavedError};
     use crate::estimator::estimate;
+    use agentdesk_pricing::Catalog;
 
     #[test]
     fn estimates_are_saved_listed_newest_first_and_compared() {
@@ -234,10 +277,12 @@ mod tests {
         assert!(store.list().expect("empty list").is_empty());
         let servers = "2 EC2 t3.medium and an ALB in us-east-1";
         let graviton = "2 EC2 t4g.medium and an ALB in us-east-1";
-        let first =
-            store.save(servers, &estimate(servers, "us-east-1").expect("estimate")).expect("save");
+        let catalog = Catalog::bundled().expect("catalog");
+        let first = store
+            .save(servers, &estimate(&catalog, servers, "us-east-1").expect("estimate"))
+            .expect("save");
         let second = store
-            .save(graviton, &estimate(graviton, "us-east-1").expect("estimate"))
+            .save(graviton, &estimate(&catalog, graviton, "us-east-1").expect("estimate"))
             .expect("save");
         let listed: Vec<String> =
             store.list().expect("list").into_iter().map(|saved| saved.id).collect();
@@ -245,15 +290,16 @@ mod tests {
         assert_eq!(store.get(&first.id).expect("get").estimate, first.estimate);
 
         let comparison = store.compare(&[first.id, second.id], false).expect("compare");
-        // t3.medium 2×730×0.0416 = 60.736 against t4g.medium 2×730×0.0336 = 49.056.
-        assert_eq!(comparison.by_service["ec2"], [60.736, 49.056]);
-        assert!(
-            (comparison.estimates[0].monthly_total - comparison.estimates[1].monthly_total - 11.68)
-                .abs()
-                < 0.011
+        // t3.medium 2×730×0.0416 = 60.736 → 60.74 against t4g.medium 2×730×0.0336 = 49.056
+        // → 49.06; ALB 16.43 + 5.84 and EBS 1.28 in both.
+        assert_eq!(comparison.by_service["ec2"], [60.74, 49.06]);
+        assert_eq!(
+            (comparison.estimates[0].monthly_total - comparison.estimates[1].monthly_total)
+                .to_string(),
+            "11.68"
         );
         assert!(
-            comparison.report_markdown.contains("| **Total** | **$84.28** | **$72.60** |"),
+            comparison.report_markdown.contains("| **Total** | **$84.29** | **$72.61** |"),
             "{}",
             comparison.report_markdown
         );

@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use agentdesk_agent::estimator::{LivePrices, OfflineTurn, answer_offline};
+use agentdesk_agent::estimator::{LivePrices, OfflineTurn, answer_offline, catalog_for};
 use agentdesk_agent::{
     Agent, AgentEvent, Approval, Approver, BoxFuture, EstimatorParts, MemoryLink, Narrowing,
     SetupError, ToolCall, connect_configured, cost_estimator, mcp_connections, mcp_tools,
@@ -96,6 +96,7 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
             estimates: super::estimate::store(started),
             sandbox: Some(sandbox),
             region: settings.estimate.region.clone(),
+            catalog: catalog_for(&started.loaded.locations.data_dir)?,
             python: settings.tools.execute_python,
             // One message narrows a large gateway's tools to what it needs; a conversation on
             // standard input is offered them all.
@@ -192,12 +193,14 @@ fn offline(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode> {
         let connections =
             mcp_connections(&started.loaded.settings, Arc::new(super::auth::Terminal));
         let live_prices = LivePrices::find(&connections).await;
+        let catalog = catalog_for(&started.loaded.locations.data_dir)?;
         let turn = OfflineTurn {
             memory: (&store, &memory_id, LOCAL_ACTOR),
             session_id: &session,
             estimates: &estimates,
             sandbox: Some(&sandbox),
             default_region: &started.loaded.settings.estimate.region,
+            catalog: &catalog,
             live_prices: live_prices.as_ref(),
         };
         for message in messages.iter().filter(|message| !message.trim().is_empty()) {

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use agentdesk_agent::estimator::{
-    EstimateStore, LivePrices, SavedEstimate, calculate_in_sandbox, estimate, estimate_spec,
-    is_japanese,
+    EstimateStore, LivePrices, SavedEstimate, calculate_in_sandbox, catalog_for, estimate,
+    estimate_spec, is_japanese,
 };
 use agentdesk_agent::{
     AgentEvent, EstimatorParts, MemoryLink, SetupError, connect_configured, cost_estimator,
@@ -72,6 +72,7 @@ fn with_model(
             estimates: self::store(started),
             sandbox: Some(open_sandbox(started)?),
             region,
+            catalog: catalog_for(&started.loaded.locations.data_dir)?,
             python: settings.tools.execute_python,
             // MCP tools join the conversation in `chat`; here only a pricing server is asked.
             mcp: Vec::new(),
@@ -106,12 +107,18 @@ fn with_model(
 
 fn offline(started: &Started, args: &EstimateArgs) -> anyhow::Result<ExitCode> {
     let region = args.region.as_deref().unwrap_or(&started.loaded.settings.estimate.region);
+    let catalog = catalog_for(&started.loaded.locations.data_dir)?;
+    for skipped in catalog.skipped() {
+        eprintln!(
+            "warning: {skipped}; its prices are not used (`agentdesk prices update` writes it again)"
+        );
+    }
     let (description, mut result) = match &args.spec {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            let result =
-                estimate_spec(&text, region).with_context(|| path.display().to_string())?;
+            let result = estimate_spec(&catalog, &text, region)
+                .with_context(|| path.display().to_string())?;
             (format!("spec {}", path.display()), result)
         }
         None => {
@@ -121,7 +128,7 @@ fn offline(started: &Started, args: &EstimateArgs) -> anyhow::Result<ExitCode> {
                     "describe the architecture, for example: agentdesk estimate \"an ALB and 2 EC2 t3.medium in us-east-1\" (or give --spec FILE)"
                 );
             }
-            let result = estimate(&description, region)?;
+            let result = estimate(&catalog, &description, region)?;
             (description, result)
         }
     };
@@ -167,9 +174,10 @@ pub(crate) fn saved(started: &Started, command: EstimatesCommand) -> anyhow::Res
                 println!("no saved estimates yet (agentdesk estimate \"…\" makes one)");
             } else {
                 for one in saved {
+                    let total = format!("{:.2}", one.estimate.monthly_total);
                     println!(
-                        "{}  {:>14}  ${:>10.2}  {}",
-                        one.id, one.estimate.region, one.estimate.monthly_total, one.description
+                        "{}  {:>14}  ${total:>10}  {}",
+                        one.id, one.estimate.region, one.description
                     );
                 }
             }

@@ -9,6 +9,7 @@ mod gateway;
 mod mcp;
 mod memory;
 mod model;
+mod prices;
 mod sandbox;
 
 use std::process::ExitCode;
@@ -40,6 +41,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gateway(command) => gateway::run(command),
         Command::Estimate(args) => estimate::run(&context, &args),
         Command::Estimates(command) => estimate::saved(&context, command),
+        Command::Prices(command) => prices::run(&context, command, cli.global.quiet),
     }
 }
 

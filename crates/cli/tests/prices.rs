@@ -1,0 +1,146 @@
+//! `agentdesk prices update|status` against the Price List excerpts of the pricing crate's
+//! tests, served from 127.0.0.1 (`AGENTDESK_PRICE_LIST_URL`).
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Shutdown, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../pricing/tests/fixtures/price-list")
+}
+
+/// Serves the fixtures until the test ends; returns the base URL.
+fn price_list() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut request = String::new();
+            let _ = reader.read_line(&mut request);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                line.clear();
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("/");
+            let answer = match std::fs::read(fixtures().join(path.trim_start_matches('/'))) {
+                Ok(body) => {
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    [head.into_bytes(), body].concat()
+                }
+                Err(_) => {
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .to_vec()
+                }
+            };
+            let _ = stream.write_all(&answer);
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    });
+    base
+}
+
+fn prices(folder: &Path, base: &str, args: &[&str]) -> Output {
+    let mut command = support::command(folder, args);
+    command.env("AGENTDESK_PRICE_LIST_URL", base);
+    command.output().expect("run agentdesk")
+}
+
+#[test]
+fn update_builds_catalogs_that_status_lists_and_a_second_run_keeps() {
+    let folder = tempfile::tempdir().expect("temp");
+    let base = price_list();
+    let output = prices(
+        folder.path(),
+        &base,
+        &["prices", "update", "--service", "ec2,elb", "--region", "us-east-1", "--json"],
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.stderr.is_empty(),
+        "--json shows no progress: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(report[0]["offer"], "AmazonEC2");
+    assert_eq!(report[0]["status"], "written");
+    assert_eq!(report[0]["rows"], 11);
+    assert_eq!(report[0]["date"], "2026-12-01");
+    assert_eq!(report[0]["version"], "20261201120000");
+    assert_eq!(report[0]["counts"]["unmatched"], 10);
+    assert_eq!(report[1]["offer"], "AWSELB");
+    let catalog = folder.path().join("data/prices/AmazonEC2-us-east-1.tsv");
+    assert_eq!(report[0]["path"], catalog.to_str().expect("utf-8"));
+
+    let output = prices(folder.path(), &base, &["prices", "status", "--json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(listed[1]["file"], "AmazonEC2-us-east-1.tsv");
+    assert_eq!(listed[1]["source"], "AWS Price List bulk files");
+    assert_eq!(listed[1]["rows"], 11);
+    assert_eq!(listed[0]["rows"], 4);
+
+    // Without --json: progress on standard error, a line per catalog on standard output.
+    let output = prices(
+        folder.path(),
+        &base,
+        &["prices", "update", "--service", "ec2", "--region", "us-east-1,ap-northeast-1"],
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stdout.contains("AmazonEC2 us-east-1: up to date (offer version 20261201120000)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("AmazonEC2 ap-northeast-1: 5 prices of 2026-12-01 written to"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "AmazonEC2 ap-northeast-1: downloading {base}/offers/v1.0/aws/AmazonEC2/20261201120000/ap-northeast-1/index.json"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("AmazonEC2 us-east-1: downloading"), "{stderr}");
+
+    let output = prices(folder.path(), &base, &["prices", "status"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("AmazonEC2-ap-northeast-1.tsv"), "{stdout}");
+    assert!(stdout.contains("2026-12-01      5 prices  AWS Price List bulk files"), "{stdout}");
+}
+
+#[test]
+fn unknown_services_and_regions_are_refused_with_what_exists() {
+    let folder = tempfile::tempdir().expect("temp");
+    let base = price_list();
+    let output = prices(folder.path(), &base, &["prices", "update", "--service", "glacier"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no catalog can be built for \"glacier\" yet; the services are ec2, rds"),
+        "{stderr}"
+    );
+
+    let output = prices(
+        folder.path(),
+        &base,
+        &["prices", "update", "--service", "rds", "--region", "mars-north-1"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error: AmazonRDS mars-north-1: AmazonRDS has no prices for region \"mars-north-1\" (it has us-east-1)"),
+        "{stderr}"
+    );
+
+    // Status needs no Price List.
+    let output = support::agentdesk(folder.path(), &["prices", "status"], "");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("no catalogs built"));
+}

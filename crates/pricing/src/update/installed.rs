@@ -1,0 +1,88 @@
+//! The catalogs already in a folder: their headers and row counts, read a line at a time.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::UpdateError;
+use super::writer::COLUMNS;
+
+/// A catalog file found in the catalogs folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstalledCatalog {
+    /// The file.
+    pub path: PathBuf,
+    /// Its header's `source`.
+    pub source: Option<String>,
+    /// Its header's `date` (`YYYY-MM-DD`).
+    pub date: Option<String>,
+    /// Its header's `url`: for a catalog built from the Price List, the offer file it was
+    /// built from, whose path carries the offer's version.
+    pub url: Option<String>,
+    /// How many prices it has.
+    pub rows: u64,
+    /// What is wrong with it, when it is not a catalog file.
+    pub problem: Option<String>,
+}
+
+/// The `*.tsv` catalogs in `folder`, by file name. A folder that does not exist has none.
+pub fn installed_catalogs(folder: &Path) -> Result<Vec<InstalledCatalog>, UpdateError> {
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(UpdateError::io("list", folder, error)),
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "tsv"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| read_catalog(&path, true).map_err(|error| UpdateError::io("read", path, error)))
+        .collect()
+}
+
+/// Reads `path`'s header, and counts its rows when `count` is set.
+pub(crate) fn read_catalog(path: &Path, count: bool) -> std::io::Result<InstalledCatalog> {
+    let file = std::fs::File::open(path)?;
+    let mut found = InstalledCatalog {
+        path: path.to_owned(),
+        source: None,
+        date: None,
+        url: None,
+        rows: 0,
+        problem: Some("it has no column line".into()),
+    };
+    let mut lines = BufReader::new(file).lines();
+    for line in lines.by_ref() {
+        let line = line?;
+        if line == COLUMNS {
+            found.problem = None;
+            break;
+        }
+        let Some(comment) = line.strip_prefix('#') else {
+            found.problem = Some(format!("{line:?} is neither a header line nor the column line"));
+            return Ok(found);
+        };
+        if let Some((key, value)) = comment.trim().split_once(": ") {
+            let value = Some(value.trim().to_owned());
+            match key {
+                "source" => found.source = value,
+                "date" => found.date = value,
+                "url" => found.url = value,
+                _ => {}
+            }
+        }
+    }
+    if found.problem.is_none() && count {
+        for line in lines {
+            if !line?.is_empty() {
+                found.rows += 1;
+            }
+        }
+    }
+    Ok(found)
+}
