@@ -94,8 +94,9 @@ pub(crate) struct PricesUpdateArgs {
     /// A region to build catalogs for (repeatable or comma-separated; default: estimate.region)
     #[arg(long = "region", value_name = "REGION", value_delimiter = ',')]
     pub(crate) regions: Vec<String>,
-    /// A service: ec2, rds, elasticache, elb, s3, lambda, sqs, dynamodb, data-transfer, or an
-    /// offer code such as AmazonEC2 (repeatable or comma-separated; default: all of them)
+    /// A service: ec2, rds, elasticache, elb, s3, lambda, sqs, dynamodb, data-transfer,
+    /// api-gateway, sns, cloudwatch, or an offer code such as AmazonEC2 (repeatable or
+    /// comma-separated; default: all of them)
     #[arg(long = "service", value_name = "SERVICE", value_delimiter = ',')]
     pub(crate) services: Vec<String>,
     /// Print the outcome as JSON (see docs/cli.md) instead of progress and a summary

@@ -70,7 +70,7 @@ fn update_builds_catalogs_that_status_lists_and_a_second_run_keeps() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(report[0]["offer"], "AmazonEC2");
     assert_eq!(report[0]["status"], "written");
-    assert_eq!(report[0]["rows"], 11);
+    assert_eq!(report[0]["rows"], 12);
     assert_eq!(report[0]["date"], "2026-12-01");
     assert_eq!(report[0]["version"], "20261201120000");
     assert_eq!(report[0]["counts"]["unmatched"], 10);
@@ -82,7 +82,7 @@ fn update_builds_catalogs_that_status_lists_and_a_second_run_keeps() {
     let listed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(listed[1]["file"], "AmazonEC2-us-east-1.tsv");
     assert_eq!(listed[1]["source"], "AWS Price List bulk files");
-    assert_eq!(listed[1]["rows"], 11);
+    assert_eq!(listed[1]["rows"], 12);
     assert_eq!(listed[0]["rows"], 4);
 
     // Without --json: progress on standard error, a line per catalog on standard output.

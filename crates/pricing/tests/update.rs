@@ -50,6 +50,7 @@ fn ec2_keeps_linux_and_windows_on_demand_shared_prices_and_nothing_else() {
             "ebs io2 us-east-1 GB-month 0.125 storage",
             "ebs standard us-east-1 GB-month 0.05 storage",
             "ec2 m5.large us-east-1 instance-hour 0.096 Linux, shared tenancy",
+            "ec2 m5.metal us-east-1 instance-hour 4.608 Linux, shared tenancy",
             "ec2 m7i.xlarge us-east-1 instance-hour 0.2016 Linux, shared tenancy",
             "ec2 t3.medium us-east-1 instance-hour 0.0416 Linux, shared tenancy",
             "ec2 t3.micro us-east-1 instance-hour 0.0104 Linux, shared tenancy",
@@ -61,8 +62,8 @@ fn ec2_keeps_linux_and_windows_on_demand_shared_prices_and_nothing_else() {
     let prices =
         read_offer_file(&offer_file("AmazonEC2", "us-east-1"), "AmazonEC2", "us-east-1", "x")
             .expect("reads");
-    assert_eq!(prices.counts.products, 21);
-    assert_eq!(prices.counts.kept, 11);
+    assert_eq!(prices.counts.products, 22);
+    assert_eq!(prices.counts.kept, 12);
     assert_eq!(
         prices.counts.unmatched, 10,
         "RHEL, Dedicated, reservations, SQL, BYOL, Local Zone…"
@@ -159,6 +160,46 @@ fn elasticache_elb_lambda_sqs_and_s3_map_to_the_catalog_keys() {
             "s3 put-requests us-east-1 1000 requests 0.005 PUT, COPY, POST, LIST (S3 Standard)",
             "s3 standard-ia-storage us-east-1 GB-month 0.0125 ",
             "s3 standard-storage us-east-1 GB-month 0.023 first 50 TB a month",
+        ]
+    );
+}
+
+#[test]
+fn dynamodb_data_transfer_api_gateway_sns_and_cloudwatch_map_to_the_catalog_keys() {
+    assert_eq!(
+        rows("AmazonDynamoDB", "us-east-1"),
+        [
+            "dynamodb read-request-units us-east-1 1000000 units 0.125 on-demand capacity",
+            "dynamodb storage us-east-1 GB-month 0.25 Standard table class, from 25 GB a month",
+            "dynamodb write-request-units us-east-1 1000000 units 0.625 on-demand capacity",
+        ]
+    );
+    assert_eq!(
+        rows("AWSDataTransfer", "us-east-1"),
+        ["data-transfer internet-out us-east-1 GB 0.09 to the internet, 100 GB to 10 TB a month"]
+    );
+    assert_eq!(
+        rows("AmazonApiGateway", "us-east-1"),
+        [
+            "api-gateway http-api-requests us-east-1 1000000 requests 1 HTTP APIs, first 300000000 requests a month",
+            "api-gateway rest-api-requests us-east-1 1000000 requests 3.5 REST APIs, first 333000000 requests a month",
+        ]
+    );
+    assert_eq!(
+        rows("AmazonSNS", "us-east-1"),
+        [
+            "sns email-deliveries us-east-1 1000000 notifications 20 email, from 1000 notifications a month",
+            "sns http-deliveries us-east-1 1000000 notifications 0.6 HTTP/S, from 100000 notifications a month",
+            "sns publish-requests us-east-1 1000000 requests 0.5 standard topics, from 1000000 requests a month",
+        ]
+    );
+    assert_eq!(
+        rows("AmazonCloudWatch", "us-east-1"),
+        [
+            "cloudwatch custom-metrics us-east-1 metric-month 0.3 first 10000 metrics a month",
+            "cloudwatch logs-ingestion us-east-1 GB 0.5 Logs, Standard class",
+            "cloudwatch logs-storage us-east-1 GB-month 0.03 Logs archive",
+            "cloudwatch standard-alarms us-east-1 alarm-month 0.1 standard resolution",
         ]
     );
 }
@@ -339,7 +380,7 @@ async fn the_index_leads_to_the_offer_file_and_a_catalog_is_written_with_progres
     };
     assert_eq!(
         (*rows, date.as_str(), version.as_str(), *downloaded),
-        (11, "2026-12-01", VERSION, size)
+        (12, "2026-12-01", VERSION, size)
     );
     assert_eq!(url, &format!("{}{}", server.base, ec2_path("us-east-1")));
     assert_eq!(path, &folder.path().join("data/prices/AmazonEC2-us-east-1.tsv"));
@@ -381,7 +422,7 @@ async fn the_index_leads_to_the_offer_file_and_a_catalog_is_written_with_progres
         .collect();
     assert_eq!(
         listed,
-        [("AWSELB-us-east-1.tsv".to_owned(), 4), ("AmazonEC2-us-east-1.tsv".to_owned(), 11)]
+        [("AWSELB-us-east-1.tsv".to_owned(), 4), ("AmazonEC2-us-east-1.tsv".to_owned(), 12)]
     );
     assert_eq!(installed[1].date.as_deref(), Some("2026-12-01"));
 
@@ -456,7 +497,7 @@ async fn a_cut_download_is_resumed_within_the_run_a_bounded_number_of_times() {
     let (reports, _) =
         update(&updater(folder.path(), &server), &["AmazonEC2"], &["us-east-1"]).await;
     assert!(
-        matches!(reports[0].outcome, Ok(Done::Written { rows: 11, .. })),
+        matches!(reports[0].outcome, Ok(Done::Written { rows: 12, .. })),
         "{:?}",
         reports[0].outcome
     );

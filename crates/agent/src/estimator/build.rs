@@ -227,31 +227,46 @@ fn price_resources(parsed: &Parsed, lines: &mut Lines<'_>, assumptions: &mut Vec
             Resource::DataTransfer { gigabytes } => {
                 lines.add("data-transfer", "internet-out", *gigabytes, written);
             }
-            Resource::Lambda { requests: Some(requests) } => {
-                let millions = *requests / Decimal::from(1_000_000);
-                lines.add("lambda", "requests", millions, written);
-                // 128 MB for 200 ms each: 0.0256 GB-seconds a request.
-                lines.add("lambda", "x86-compute", *requests * Decimal::new(256, 4), written);
+            Resource::Lambda { requests, memory_mb, seconds } => {
+                let requests = requests.unwrap_or(Decimal::from(1_000_000));
+                let memory_mb = memory_mb.unwrap_or(Decimal::from(128));
+                let seconds = seconds.unwrap_or(Decimal::new(2, 1));
+                lines.add("lambda", "requests", requests / Decimal::from(1_000_000), written);
+                let gb_seconds = requests * memory_mb / Decimal::from(1024) * seconds;
+                lines.add("lambda", "x86-compute", gb_seconds, written);
                 assumptions.push(say.pick(
-                    &format!("Lambda: {requests} requests a month, 128 MB, 200 ms each."),
+                    &format!("Lambda: {requests} requests a month, {memory_mb} MB, {seconds} s each (no free tier)."),
+                    &format!("Lambda は月 {requests} リクエスト、{memory_mb} MB、1回 {seconds} 秒(無料枠なし)で計算しています。"),
+                ));
+            }
+            Resource::ApiGateway { requests, rest } => {
+                let requests = requests.unwrap_or(Decimal::from(1_000_000));
+                let (resource, kind) = if *rest {
+                    ("rest-api-requests", "REST")
+                } else {
+                    ("http-api-requests", "HTTP")
+                };
+                lines.add("api-gateway", resource, requests / Decimal::from(1_000_000), written);
+                assumptions.push(say.pick(
+                    &format!("API Gateway: a {kind} API with {requests} requests a month."),
                     &format!(
-                        "Lambda は月 {requests} リクエスト、128 MB、1回 200 ms と仮定しています。"
+                        "API Gateway は {kind} API で月 {requests} リクエストと仮定しています。"
                     ),
                 ));
             }
-            Resource::ApiGateway { requests: Some(requests) } => {
-                lines.add(
-                    "api-gateway",
-                    "http-api-requests",
-                    *requests / Decimal::from(1_000_000),
-                    written,
-                );
-                assumptions.push(say.pick(
-                    &format!("API Gateway: an HTTP API with {requests} requests a month."),
-                    &format!(
-                        "API Gateway は HTTP API で月 {requests} リクエストと仮定しています。"
-                    ),
-                ));
+            Resource::NatGateway { data_gb } => {
+                lines.add("vpc", "nat-gateway", HOURS_PER_MONTH, written);
+                let gigabytes = data_gb.unwrap_or_else(|| {
+                    assumptions.push(say.pick(
+                        "10 GB a month through the NAT gateway.",
+                        "NAT ゲートウェイの通信量は月 10 GB と仮定しています。",
+                    ));
+                    Decimal::from(10)
+                });
+                lines.add("vpc", "nat-gateway-data", gigabytes, written);
+            }
+            Resource::Cdn { gigabytes } => {
+                lines.add("cloudfront", "transfer-out", *gigabytes, written);
             }
             other => {
                 if let Some(usage) = typical_usage(other) {
@@ -356,11 +371,6 @@ fn typical_usage(resource: &Resource) -> Option<TypicalUsage> {
             "The load balancer uses 1 capacity unit (LCU) on average.",
             "ロードバランサーの平均使用量は 1 LCU と仮定しています。",
         ),
-        Resource::NatGateway => usage(
-            &[("vpc", "nat-gateway", "730"), ("vpc", "nat-gateway-data", "10")],
-            "10 GB a month through the NAT gateway.",
-            "NAT ゲートウェイの通信量は月 10 GB と仮定しています。",
-        ),
         Resource::StaticSite => usage(
             &[
                 ("s3", "standard-storage", "1"),
@@ -373,16 +383,6 @@ fn typical_usage(resource: &Resource) -> Option<TypicalUsage> {
             ],
             "A static site on S3 behind CloudFront: 1 GB of files, 100,000 page requests and 10 GB served a month, 10,000 requests reaching S3, 100 uploads, one Route 53 zone with 1 million queries.",
             "静的サイトを S3 + CloudFront で配信: ファイル 1 GB、月 10 万リクエスト・10 GB の配信、S3 へのリクエスト 1 万回、アップロード 100 回、Route 53 のホストゾーン 1 つ(100 万クエリ)と仮定しています。",
-        ),
-        Resource::Lambda { requests: None } => usage(
-            &[("lambda", "requests", "1"), ("lambda", "x86-compute", "25600")],
-            "Lambda: 1 million requests a month, 128 MB, 200 ms each.",
-            "Lambda は月 100 万リクエスト、128 MB、1回 200 ms と仮定しています。",
-        ),
-        Resource::ApiGateway { requests: None } => usage(
-            &[("api-gateway", "http-api-requests", "1")],
-            "API Gateway: an HTTP API with 1 million requests a month.",
-            "API Gateway は HTTP API で月 100 万リクエストと仮定しています。",
         ),
         Resource::DynamoDb => usage(
             &[

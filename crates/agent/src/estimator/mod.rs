@@ -367,14 +367,15 @@ mod tests {
             ("東京で t3.micro を3台、NAT ゲートウェイ付き", "ap-northeast-1", "77.96"),
             // Multi-AZ: 1460×0.072 = 105.12 + 40×0.115 = 4.60.
             ("RDS PostgreSQL db.t3.medium Multi-AZ in us-east-1", "us-east-1", "109.72"),
-            // Lambda 0.20 + 25600×0.0000166667 = 0.4267 → 0.43; S3 50×0.023 = 1.15.
-            ("A Lambda function storing 50 GB in S3", "us-east-1", "1.78"),
-            // Lambda 0.20 + 0.43; HTTP API 1.29; DynamoDB 0.715 → 0.72, 0.7125 → 0.71, 0.285 →
+            // Lambda 0.20 + 1M × 0.125 GB × 0.2 s = 25000 GB-s × 0.0000166667 = 0.4167 → 0.42
+            // (128 MB is 0.125 GB, as AWS counts); S3 50×0.023 = 1.15.
+            ("A Lambda function storing 50 GB in S3", "us-east-1", "1.77"),
+            // Lambda 0.20 + 0.42; HTTP API 1.29; DynamoDB 0.715 → 0.72, 0.7125 → 0.71, 0.285 →
             // 0.29; CloudWatch Logs 3.80 + 0.165 → 0.17.
             (
                 "東京リージョンでサーバーレスのAPI、CloudWatch でログを監視",
                 "ap-northeast-1",
-                "7.61",
+                "7.60",
             ),
             // ElastiCache 1460×0.052 = 75.92; SQS 0.40; SNS 0.50 + 0.60.
             (

@@ -31,16 +31,17 @@ pub(crate) enum Resource {
     Ebs { volume: String, gigabytes: Decimal },
     /// An Application or Network Load Balancer.
     LoadBalancer { network: bool },
-    /// A NAT gateway.
-    NatGateway,
+    /// A NAT gateway, with the data it processes a month when given.
+    NatGateway { data_gb: Option<Decimal> },
     /// A static website: S3 behind CloudFront with a Route 53 zone.
     StaticSite,
     /// S3 storage of a given size.
     S3 { gigabytes: Decimal },
-    /// A Lambda function, with its requests a month when given.
-    Lambda { requests: Option<Decimal> },
-    /// An API Gateway HTTP API, with its requests a month when given.
-    ApiGateway { requests: Option<Decimal> },
+    /// A Lambda function, with its requests a month, memory (MB) and duration (seconds)
+    /// when given.
+    Lambda { requests: Option<Decimal>, memory_mb: Option<Decimal>, seconds: Option<Decimal> },
+    /// An API Gateway HTTP (or REST) API, with its requests a month when given.
+    ApiGateway { requests: Option<Decimal>, rest: bool },
     /// A DynamoDB table, on-demand.
     DynamoDb,
     /// CloudWatch Logs.
@@ -51,6 +52,8 @@ pub(crate) enum Resource {
     Notifications,
     /// Data transferred out to the internet.
     DataTransfer { gigabytes: Decimal },
+    /// CloudFront serving this much a month.
+    Cdn { gigabytes: Decimal },
 }
 
 /// A resource with the words it was read from.
@@ -112,6 +115,8 @@ macro_rules! pattern {
 // An instance type or class: a family with a digit (t3, m7i, c6gn, x2iedn, u-6tb1) and a size
 // that begins with a letter or is a multiple of xlarge (`mirco` is caught here and reported).
 pattern!(TYPE, r"(db\.|cache\.)?([a-z]{1,4}[0-9][a-z0-9-]*)\.([0-9]*[a-z][a-z0-9-]*)");
+pattern!(LAMBDA_MEMORY, r"([0-9]+(?:\.[0-9]+)?)\s*(mb\b|gb\s*(?:of\s+)?(?:memory|ram|メモリ))");
+pattern!(LAMBDA_DURATION, r"([0-9]+(?:\.[0-9]+)?)\s*(ms|seconds?|secs?|ミリ秒|秒)\b");
 pattern!(SIZE, r"([0-9]+(?:\.[0-9]+)?)\s*(gb|gib|tb|tib|ギガ|テラ)");
 pattern!(
     CHEAP,
@@ -123,7 +128,7 @@ pattern!(
 );
 pattern!(
     TIME_RANGE,
-    r"([0-9]{1,2})(?::00)?\s*(時|am|pm)?\s*(?:-|~|to|から|〜)\s*([0-9]{1,2})(?::00)?\s*(時|am|pm)?"
+    r"([0-9]{1,2})\s*(時|am|pm|:00)?\s*(?:-|~|to|から|〜)\s*([0-9]{1,2})\s*(時|am|pm|:00)?"
 );
 
 /// Words for services the catalog has no way to price, with their names.
@@ -284,6 +289,10 @@ const BEFORE_FILLER: &[&str] = &[
     "linux",
     "windows",
     "on-demand",
+    "spot",
+    "reserved",
+    "dedicated",
+    "(",
     "new",
     "rds",
     "mysql",
@@ -334,7 +343,7 @@ const COUNTERS: &[&str] = &[
 
 /// The count written around the words at `start..end` of `clause`, if any.
 fn count_around(clause: &str, start: usize, end: usize) -> Option<u32> {
-    let mut after = clause[end..].trim_start();
+    let mut after = clause[end..].trim_start().trim_start_matches(')').trim_start();
     let mut timed = false;
     loop {
         let before = after;
@@ -355,7 +364,8 @@ fn count_around(clause: &str, start: usize, end: usize) -> Option<u32> {
     }
     if let Some((length, count)) = count_at_start(after) {
         let rest = &after[length..];
-        if timed || COUNTERS.iter().any(|counter| rest.starts_with(counter)) {
+        let rest = rest.trim_start();
+        if timed || COUNTERS.iter().any(|counter| rest.starts_with(counter.trim_start())) {
             return Some(count);
         }
     }
@@ -368,6 +378,12 @@ fn count_around(clause: &str, start: usize, end: usize) -> Option<u32> {
             {
                 before = rest.trim_end();
             }
+        }
+        // "2x", "6×": a multiplier glued to its count.
+        if let Some(rest) = before.strip_suffix(['x', '×', '*'])
+            && rest.ends_with(|c: char| c.is_ascii_digit())
+        {
+            before = rest;
         }
         if before == previous {
             break;
@@ -592,7 +608,11 @@ fn read_types(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes: &
     let Some(regex) = TYPE.as_ref() else { return };
     for capture in regex.captures_iter(text) {
         let Some(whole) = capture.get(0) else { continue };
-        if !region::stands_alone(text, whole.start(), whole.end()) {
+        let glued_before = text[..whole.start()].ends_with('.');
+        let glued_after = text[whole.end()..]
+            .strip_prefix('.')
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphanumeric()));
+        if !region::stands_alone(text, whole.start(), whole.end()) || glued_before || glued_after {
             continue;
         }
         let (clause_start, clause) = clause_at(parts, whole.start());
@@ -606,7 +626,8 @@ fn read_types(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes: &
                 class: Some(name),
                 count: count.unwrap_or(1),
                 multi_az: multi_az(clause) || multi_az(text),
-                storage_gb: size_in((clause_start, clause), DATABASE_WORDS, sizes),
+                storage_gb: size_in((clause_start, clause), DATABASE_WORDS, sizes)
+                    .or_else(|| database_storage(text, parts, sizes)),
             },
             Some(_) => Resource::Cache { class: Some(name), nodes: count.unwrap_or(1) },
             None => Resource::Ec2 {
@@ -639,6 +660,28 @@ fn multi_az(text: &str) -> bool {
         .any(|word| text.contains(word))
 }
 
+/// Storage named apart from the database (`100 GB General Purpose (gp2) storage`,
+/// `ストレージは100GB`) is the database's when nothing else in the text stores objects.
+fn database_storage(
+    text: &str,
+    parts: &[(usize, &str)],
+    sizes: &mut Vec<usize>,
+) -> Option<Decimal> {
+    let objects = |clause: &str| {
+        any(clause, &["s3", "bucket", "object", "objects", "files"])
+            || ["バケット", "オブジェクト", "ファイル"].iter().any(|word| clause.contains(word))
+    };
+    let named_elsewhere =
+        objects(text) && !any(text, &["rds", "db", "database"]) && !text.contains("データベース");
+    if named_elsewhere {
+        return None;
+    }
+    parts
+        .iter()
+        .filter(|part| !objects(part.1))
+        .find_map(|part| size_in(*part, &["storage", "ストレージ", "容量", "gp2", "gp3"], sizes))
+}
+
 /// Databases named without a class (`RDS PostgreSQL`, `MySQL`).
 fn read_databases(
     text: &str,
@@ -651,12 +694,14 @@ fn read_databases(
     let engine = engine_in(text);
     let named = engine.is_some()
         || has(text, "rds")
+        || has(text, "db")
         || text.contains("データベース")
         || has(text, "database");
-    if has_class || !named {
+    let unpriced_engine = any(text, &["oracle", "sql server", "sqlserver"]);
+    if has_class || !named || (engine.is_none() && unpriced_engine) {
         return;
     }
-    let at = ["rds", "mysql", "postgres", "mariadb", "aurora", "database", "データベース"]
+    let at = ["rds", "mysql", "postgres", "mariadb", "aurora", "database", "データベース", "db"]
         .iter()
         .filter_map(|word| text.find(word))
         .min()
@@ -669,7 +714,8 @@ fn read_databases(
             count: 1,
             multi_az: multi_az(text),
             storage_gb: size_in((clause_start, clause), DATABASE_WORDS, sizes)
-                .or_else(|| parts.iter().find_map(|part| size_in(*part, DATABASE_WORDS, sizes))),
+                .or_else(|| parts.iter().find_map(|part| size_in(*part, DATABASE_WORDS, sizes)))
+                .or_else(|| database_storage(text, parts, sizes)),
         },
         written: clause.trim().to_owned(),
     });
@@ -679,6 +725,7 @@ fn read_databases(
 fn requests_in(text: &str) -> Option<Decimal> {
     let request_words = [
         "requests",
+        "times",
         "request",
         "リクエスト",
         "calls",
@@ -765,8 +812,19 @@ fn read_services(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes
             );
         }
     }
-    if any(text, &["alb", "application load balancer", "load balancer", "elb"])
-        || text.contains("ロードバランサ")
+    let network_balancer =
+        any(text, &["nlb", "network load balancer"]) || text.contains("ネットワークロードバランサ");
+    if any(
+        text,
+        &[
+            "alb",
+            "application load balancer",
+            "load balancer",
+            "elb",
+            "load balanced",
+            "load-balanced",
+        ],
+    ) || text.contains("ロードバランサ")
     {
         push(
             parsed,
@@ -774,7 +832,7 @@ fn read_services(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes
             &["alb", "load balancer", "elb", "ロードバランサ"],
         );
     }
-    if any(text, &["nlb", "network load balancer"]) {
+    if network_balancer {
         parsed.resources.retain(|asked| {
             asked.resource != Resource::LoadBalancer { network: false }
                 || any(text, &["alb", "application load balancer"])
@@ -785,7 +843,15 @@ fn read_services(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes
         || text.contains("natゲートウェイ")
         || text.contains("nat ゲートウェイ")
     {
-        push(parsed, Resource::NatGateway, &["nat"]);
+        let at = text.find("nat").unwrap_or(0);
+        let data_gb =
+            size_in(clause_at(parts, at), &["nat", "data", "データ", "processing", "処理"], sizes)
+                .or_else(|| {
+                    parts.iter().find_map(|part| {
+                        size_in(*part, &["processing", "processed", "処理"], sizes)
+                    })
+                });
+        push(parsed, Resource::NatGateway { data_gb }, &["nat"]);
     }
     let has_servers = parsed
         .resources
@@ -809,8 +875,8 @@ fn read_services(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes
         }
     }
     for part in parts {
-        if let Some(gigabytes) = size_in(*part, STORAGE_WORDS, sizes) {
-            push(parsed, Resource::S3 { gigabytes }, STORAGE_WORDS);
+        if let Some(gigabytes) = size_in(*part, &["cloudfront", "cdn"], sizes) {
+            push(parsed, Resource::Cdn { gigabytes }, &["cloudfront", "cdn"]);
         }
     }
     for part in parts {
@@ -823,14 +889,30 @@ fn read_services(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes
             push(parsed, Resource::Ebs { volume: volume.to_owned(), gigabytes }, VOLUME_WORDS);
         }
     }
+    for part in parts {
+        if let Some(gigabytes) = size_in(*part, STORAGE_WORDS, sizes) {
+            push(parsed, Resource::S3 { gigabytes }, STORAGE_WORDS);
+        }
+    }
+    attach_volume(parsed);
     let serverless =
         has(text, "serverless") || text.contains("サーバーレス") || text.contains("サーバレス");
     let requests = requests_in(text);
     if has(text, "lambda") || text.contains("ラムダ") || serverless {
-        push(parsed, Resource::Lambda { requests }, &["lambda", "serverless", "サーバーレス"]);
+        let (memory_mb, seconds) = lambda_size(text);
+        push(
+            parsed,
+            Resource::Lambda { requests, memory_mb, seconds },
+            &["lambda", "serverless", "サーバーレス"],
+        );
     }
     if any(text, &["api gateway", "apigateway", "api-gateway", "api gw"]) || serverless {
-        push(parsed, Resource::ApiGateway { requests }, &["api", "serverless", "サーバーレス"]);
+        let rest = has(text, "rest");
+        push(
+            parsed,
+            Resource::ApiGateway { requests, rest },
+            &["api", "serverless", "サーバーレス"],
+        );
     }
     if any(text, &["dynamodb", "dynamo db", "dynamo"]) || serverless {
         push(parsed, Resource::DynamoDb, &["dynamo", "serverless", "サーバーレス"]);
@@ -862,8 +944,76 @@ fn read_services(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes
     }
 }
 
+/// An EBS size given apart from the only EC2 type named (`1 x t3.micro, …, 30 GB gp3
+/// storage`) is that instance's volume.
+fn attach_volume(parsed: &mut Parsed) {
+    let ec2: Vec<usize> = parsed
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(_, asked)| matches!(asked.resource, Resource::Ec2 { volume_gb: None, .. }))
+        .map(|(index, _)| index)
+        .collect();
+    let volumes: Vec<usize> = parsed
+        .resources
+        .iter()
+        .enumerate()
+        .filter(
+            |(_, asked)| matches!(&asked.resource, Resource::Ebs { volume, .. } if volume == "gp3"),
+        )
+        .map(|(index, _)| index)
+        .collect();
+    if let ([instance], [volume]) = (ec2.as_slice(), volumes.as_slice())
+        && let Resource::Ebs { gigabytes, .. } = parsed.resources[*volume].resource.clone()
+        && let Resource::Ec2 { volume_gb, .. } = &mut parsed.resources[*instance].resource
+    {
+        *volume_gb = Some(gigabytes);
+        parsed.resources.remove(*volume);
+    }
+}
+
+/// A Lambda function's memory (MB) and duration (seconds), when the text gives them.
+fn lambda_size(text: &str) -> (Option<Decimal>, Option<Decimal>) {
+    let memory =
+        LAMBDA_MEMORY.as_ref().and_then(|regex| regex.captures(text)).and_then(|capture| {
+            let amount: Decimal = capture[1].parse().ok()?;
+            Some(if capture[2].starts_with('g') { amount * Decimal::from(1024) } else { amount })
+        });
+    let duration =
+        LAMBDA_DURATION.as_ref().and_then(|regex| regex.captures(text)).and_then(|capture| {
+            let amount: Decimal = capture[1].parse().ok()?;
+            Some(if &capture[2] == "ms" || &capture[2] == "ミリ秒" {
+                amount / Decimal::from(1000)
+            } else {
+                amount
+            })
+        });
+    (memory, duration)
+}
+
 /// What is named but has no price: services outside the catalog and pricing models it lacks.
 fn read_unpriced(text: &str, parsed: &mut Parsed) {
+    let priced = |parsed: &Parsed, wanted: fn(&Resource) -> bool| {
+        parsed.resources.iter().any(|asked| wanted(&asked.resource))
+    };
+    if has(text, "s3")
+        && !priced(parsed, |r| matches!(r, Resource::S3 { .. } | Resource::StaticSite))
+    {
+        parsed.unpriced.push(Unpriced {
+            asked: "S3".into(),
+            english: "S3 is named without a size: say how much it stores (\"50 GB of S3\")".into(),
+            japanese: "S3 の容量の指定がありません(例:「S3 に 50GB」)".into(),
+        });
+    }
+    if any(text, &["cloudfront", "cdn"])
+        && !priced(parsed, |r| matches!(r, Resource::Cdn { .. } | Resource::StaticSite))
+    {
+        parsed.unpriced.push(Unpriced {
+            asked: "CloudFront".into(),
+            english: "CloudFront is named without the data it serves: say how much (\"CloudFront for 100 GB a month\")".into(),
+            japanese: "CloudFront の配信量の指定がありません(例:「CloudFront で月 100GB」)".into(),
+        });
+    }
     for (word, name) in NOT_IN_CATALOG {
         if has(text, word) && !parsed.unpriced.iter().any(|unpriced| unpriced.asked == *name) {
             parsed.unpriced.push(Unpriced {
@@ -1004,7 +1154,7 @@ mod tests {
             parsed.resources
         );
         let parsed = parse("サーバーレスで1日1万リクエスト");
-        assert!(parsed.resources.iter().any(|asked| matches!(&asked.resource, Resource::Lambda { requests: Some(r) } if r.to_string() == "304167")), "{:?}", parsed.resources);
+        assert!(parsed.resources.iter().any(|asked| matches!(&asked.resource, Resource::Lambda { requests: Some(r), .. } if r.to_string() == "304167")), "{:?}", parsed.resources);
     }
 
     #[test]

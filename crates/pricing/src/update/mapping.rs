@@ -262,6 +262,24 @@ static EC2: &[Rule] = &[
         "Windows (licence included), shared tenancy",
     ),
     rule(
+        "Compute Instance (bare metal)",
+        EC2_SHARED,
+        &["ec2"],
+        Resource::Attribute("instanceType"),
+        HOURS,
+        "instance-hour",
+        "Linux, shared tenancy",
+    ),
+    rule(
+        "Compute Instance (bare metal)",
+        EC2_WINDOWS,
+        &["ec2-windows"],
+        Resource::Attribute("instanceType"),
+        HOURS,
+        "instance-hour",
+        "Windows (licence included), shared tenancy",
+    ),
+    rule(
         "Storage",
         &[
             OneOf("volumeApiName", &["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"]),
