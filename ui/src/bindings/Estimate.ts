@@ -39,41 +39,61 @@ by_service: { [key in string]: Array<number> },
 report_markdown: string, };
 
 /**
- * An estimate, as `agentdesk estimate --json` prints it.
+ * An estimate, as `agentdesk estimate --json` prints it (docs/cli.md shows the shape).
  */
 export type Estimate = { 
 /**
- * The region priced.
+ * The region priced (a code).
  */
 region: string, 
+/**
+ * The region as the description wrote it, when it named one (`Frankfurt`, `東京`).
+ */
+region_asked: string | null, 
+/**
+ * The priced region's name, in the description's language.
+ */
+region_name: string, 
+/**
+ * Why the region priced is not the one asked for, when it is not.
+ */
+region_note: string | null, 
 /**
  * Always `USD`.
  */
 currency: string, 
 /**
- * The monthly total, to the cent.
+ * The monthly total: the sum of the lines, to the cent.
  */
 monthly_total: number, 
 /**
- * The lines.
+ * One sentence: what was priced, where, for how much, and what was not.
+ */
+headline: string, 
+/**
+ * The priced lines.
  */
 items: Array<EstimateItem>, 
 /**
- * What was assumed where the description was silent.
+ * What was asked for but not priced.
+ */
+not_priced: Array<NotPriced>, 
+/**
+ * What was assumed or read where the description was silent or unclear.
  */
 assumptions: Array<string>, 
 /**
- * What was named but could not be priced.
- */
-unrecognized: Array<string>, 
-/**
- * Where the prices came from.
+ * Where the prices came from, in short (each line names its own).
  */
 price_source: string, 
 /**
- * The date of those prices.
+ * The oldest date among the prices used.
  */
 price_date: string, 
+/**
+ * Every catalog the lines used.
+ */
+price_sources: Array<PriceSource>, 
 /**
  * How live prices from a pricing MCP server went, when one was asked: how many lines
  * they priced, or the server's error and that the catalog's prices stand.
@@ -84,6 +104,10 @@ price_note: string | null,
  */
 calculated_in: string, 
 /**
+ * Why it ran on the host, when it did and there was something to calculate.
+ */
+calculation_note: string | null, 
+/**
  * The Python that does the arithmetic.
  */
 calculation_script: string, 
@@ -93,7 +117,7 @@ calculation_script: string,
 report_markdown: string, };
 
 /**
- * One line of an estimate.
+ * One priced line of an estimate.
  */
 export type EstimateItem = { 
 /**
@@ -117,9 +141,51 @@ unit: string,
  */
 unit_price: number, 
 /**
- * USD a month.
+ * USD a month, rounded to the cent.
  */
-monthly: number, };
+monthly: number, 
+/**
+ * The catalog (or live server) this line's price came from.
+ */
+price_source: string, 
+/**
+ * The date of that price (`YYYY-MM-DD`; `live` for a price asked just now).
+ */
+price_date: string, 
+/**
+ * The Price List SKU, where the price has one.
+ */
+sku?: string, };
+
+/**
+ * Something the description asks for that is not priced: what, why, and what is.
+ */
+export type NotPriced = { 
+/**
+ * The words it was asked with.
+ */
+asked: string, 
+/**
+ * Why it has no price, in the description's language.
+ */
+reason: string, 
+/**
+ * The nearest priced alternatives, with their prices.
+ */
+alternatives: Array<string>, };
+
+/**
+ * A catalog an estimate's prices came from.
+ */
+export type PriceSource = { 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * The date of its prices.
+ */
+date: string, };
 
 /**
  * An estimate as saved, with what it was asked for.

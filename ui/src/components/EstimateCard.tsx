@@ -1,8 +1,11 @@
-// A saved estimate as a real table with a bar chart by service, its assumptions and what
-// was not priced; and estimates compared side by side.
+// A saved estimate: its headline (what was and was not priced), a real table with a bar chart
+// by service, what was not priced with the alternatives, its assumptions, where each price came
+// from and where the arithmetic ran; an estimate that priced nothing shows only the guidance.
+// And estimates compared side by side.
 import { useState } from "react";
 import type { Comparison, Estimate, SavedEstimate } from "../bindings/Estimate";
 import { useT } from "../i18n";
+import "./EstimateCard.css";
 
 export function usd(amount: number): string {
   return amount !== 0 && Math.abs(amount) < 0.01 ? `$${amount.toFixed(4)}` : `$${amount.toFixed(2)}`;
@@ -22,13 +25,55 @@ export function byService(estimate: Estimate): [string, number][] {
   return [...totals.entries()].sort((a, b) => b[1] - a[1]);
 }
 
-/** The estimate's lines as CSV, for a spreadsheet. */
+/** The estimate's lines as CSV, for a spreadsheet: each line with where its price came from. */
 export function toCsv(estimate: Estimate): string {
   const quote = (text: string) => (/[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
   const rows = estimate.items.map((item) =>
-    [item.service, item.resource, String(item.quantity), item.unit, String(item.unit_price), item.monthly.toFixed(6)].map(quote).join(","),
+    [
+      item.service,
+      item.resource,
+      String(item.quantity),
+      item.unit,
+      String(item.unit_price),
+      item.monthly.toFixed(6),
+      item.price_source ?? "",
+      item.price_date ?? "",
+    ].map(quote).join(","),
   );
-  return ["service,resource,quantity,unit,unit_price_usd,monthly_usd", ...rows, `total,,,,,${estimate.monthly_total.toFixed(2)}`].join("\n") + "\n";
+  return (
+    [
+      "service,resource,quantity,unit,unit_price_usd,monthly_usd,price_source,price_date",
+      ...rows,
+      `total,,,,,${estimate.monthly_total.toFixed(2)},,`,
+    ].join("\n") + "\n"
+  );
+}
+
+/** Text with `code` spans (commands in reasons and notes) shown as code. */
+function withCode(text: string) {
+  return text.split("`").map((part, index) => (index % 2 === 1 ? <code key={index}>{part}</code> : part));
+}
+
+/** Each catalog the lines used, with the date of its prices. */
+function sourcesText(estimate: Estimate, live: string): string {
+  return (estimate.price_sources ?? [])
+    .map((source) => `${source.name} (${source.date === "live" ? live : source.date})`)
+    .join("; ");
+}
+
+/** Where the arithmetic ran, and why when it ran on the host (only what the estimate says). */
+function whereCalculated(estimate: Estimate, t: ReturnType<typeof useT>) {
+  if (estimate.calculated_in === "sandbox") return t("chat.calculatedInSandbox");
+  const note = estimate.calculation_note?.trim();
+  if (!note) return t("chat.calculatedOnHost");
+  const [before, after] = t("chat.calculatedOnHostBecause").split("{note}");
+  return (
+    <>
+      {before}
+      {withCode(note)}
+      {after}
+    </>
+  );
 }
 
 /** One estimate; `selected`/`onSelect` add the "compare" check box. */
@@ -38,6 +83,10 @@ export function EstimateCard({ saved, selected, onSelect }: { saved: SavedEstima
   const [copied, setCopied] = useState(false);
   const services = byService(estimate);
   const largest = services[0]?.[1] ?? 0;
+  const priced = estimate.items.length > 0;
+  const notPriced = estimate.not_priced ?? [];
+  const sources = sourcesText(estimate, t("chat.prices.live"));
+  const title = t("chat.estimate.title", { region: estimate.region, total: usd(estimate.monthly_total) });
 
   const copy = async () => {
     try {
@@ -57,40 +106,49 @@ export function EstimateCard({ saved, selected, onSelect }: { saved: SavedEstima
   };
 
   return (
-    <article className="estimate" data-estimate-id={saved.id}>
-      <h2>{t("chat.estimate.title", { region: estimate.region, total: usd(estimate.monthly_total) })}</h2>
-      {estimate.items.length > 0 && (
+    <article className="estimate" data-estimate-id={saved.id} data-priced={priced}>
+      {/* The headline says what was and was not priced; estimates saved before it existed have none. */}
+      <h2 className="estimate-headline" data-testid="estimate-headline">{estimate.headline || (priced ? title : `${estimate.region}: ${t("chat.notPriced")}`)}</h2>
+      {estimate.region_note && (
+        <p className="estimate-warning" role="note" data-testid="region-note">
+          <span aria-hidden="true">⚠ </span>
+          <strong>{t("chat.regionNote")}</strong> {estimate.region_note}
+        </p>
+      )}
+      {priced && (
         <>
-          <table className="estimate-table" data-testid="estimate-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("chat.col.service")}</th>
-                <th scope="col">{t("chat.col.resource")}</th>
-                <th scope="col" className="number">{t("chat.col.quantity")}</th>
-                <th scope="col">{t("chat.col.unit")}</th>
-                <th scope="col" className="number">{t("chat.col.unitPrice")}</th>
-                <th scope="col" className="number">{t("chat.col.monthly")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {estimate.items.map((item, index) => (
-                <tr key={index}>
-                  <td>{item.service}</td>
-                  <td>{item.resource}</td>
-                  <td className="number">{Number(item.quantity.toFixed(2))}</td>
-                  <td>{item.unit}</td>
-                  <td className="number">{unitUsd(item.unit_price)}</td>
-                  <td className="number">{usd(item.monthly)}</td>
+          <div className="estimate-table-scroll">
+            <table className="estimate-table" data-testid="estimate-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t("chat.col.service")}</th>
+                  <th scope="col">{t("chat.col.resource")}</th>
+                  <th scope="col" className="number">{t("chat.col.quantity")}</th>
+                  <th scope="col">{t("chat.col.unit")}</th>
+                  <th scope="col" className="number">{t("chat.col.unitPrice")}</th>
+                  <th scope="col" className="number">{t("chat.col.monthly")}</th>
                 </tr>
-              ))}
-            </tbody>
-            <tfoot>
-              <tr>
-                <th scope="row" colSpan={5}>{t("chat.total")}</th>
-                <td className="number total">{usd(estimate.monthly_total)}</td>
-              </tr>
-            </tfoot>
-          </table>
+              </thead>
+              <tbody>
+                {estimate.items.map((item, index) => (
+                  <tr key={index} title={item.price_source ? `${item.price_source} (${item.price_date})${item.sku ? ` SKU ${item.sku}` : ""}` : undefined}>
+                    <td>{item.service}</td>
+                    <td>{item.resource}</td>
+                    <td className="number">{Number(item.quantity.toFixed(2))}</td>
+                    <td>{item.unit}</td>
+                    <td className="number">{unitUsd(item.unit_price)}</td>
+                    <td className="number">{usd(item.monthly)}</td>
+                  </tr>
+                ))}
+              </tbody>
+              <tfoot>
+                <tr>
+                  <th scope="row" colSpan={5}>{t("chat.total")}</th>
+                  <td className="number total">{usd(estimate.monthly_total)}</td>
+                </tr>
+              </tfoot>
+            </table>
+          </div>
           <svg className="estimate-chart" data-testid="estimate-chart" role="img" aria-label={t("chat.chart")} viewBox={`0 0 400 ${services.length * 24}`} width="100%">
             {services.map(([service, amount], index) => (
               <g key={service} transform={`translate(0 ${index * 24})`}>
@@ -102,23 +160,49 @@ export function EstimateCard({ saved, selected, onSelect }: { saved: SavedEstima
           </svg>
         </>
       )}
-      {estimate.assumptions.length > 0 && (
+      {notPriced.length > 0 && (
+        <section aria-label={t("chat.notPriced")}>
+          <h3>{t("chat.notPriced")}</h3>
+          <ul className="not-priced" data-testid="not-priced">
+            {notPriced.map((entry, index) => (
+              <li key={index} data-testid="not-priced-entry">
+                <strong className="asked">{entry.asked}</strong>
+                {entry.reason && <>: {withCode(entry.reason)}</>}
+                {entry.alternatives.length > 0 && (
+                  <>
+                    <div className="muted">{t("chat.notPriced.alternatives")}</div>
+                    <ul className="alternatives" data-testid="alternatives">
+                      {entry.alternatives.map((alternative, at) => <li key={at}>{alternative}</li>)}
+                    </ul>
+                  </>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {!priced && (
+        <div className="nothing-priced" data-testid="nothing-priced">
+          <p>{t("chat.nothingPriced.help")}</p>
+          <ul className="examples">
+            {t("chat.nothingPriced.examples").split("|").map((example) => <li key={example}><q>{example}</q></li>)}
+          </ul>
+        </div>
+      )}
+      {priced && estimate.assumptions.length > 0 && (
         <>
           <h3>{t("chat.assumptions")}</h3>
           <ul>{estimate.assumptions.map((text, index) => <li key={index}>{text}</li>)}</ul>
         </>
       )}
-      {estimate.unrecognized.length > 0 && (
-        <>
-          <h3>{t("chat.unrecognized")}</h3>
-          <ul>{estimate.unrecognized.map((text, index) => <li key={index}>{text}</li>)}</ul>
-        </>
+      {priced && (
+        <p className="muted price-source">
+          <span data-testid="price-sources">{sources ? t("chat.prices", { sources }) : t("chat.pricesUnknown", { source: `${estimate.price_source} (${estimate.price_date})` })}</span>{" "}
+          <span data-testid="calculated-in" data-where={estimate.calculated_in}>{whereCalculated(estimate, t)}</span>
+        </p>
       )}
-      <p className="muted price-source">
-        {t("chat.source", { date: estimate.price_date })} {estimate.calculated_in === "sandbox" ? t("chat.calculatedInSandbox") : t("chat.calculatedOnHost")}
-      </p>
       {estimate.price_note && <p className="muted price-note" data-testid="price-note">{estimate.price_note}</p>}
-      {estimate.calculation_script !== "" && (
+      {priced && estimate.calculation_script !== "" && (
         <details className="calculation">
           <summary>{t("chat.script")}</summary>
           <pre className="code-block" data-testid="calculation-script">{estimate.calculation_script}</pre>
@@ -126,8 +210,8 @@ export function EstimateCard({ saved, selected, onSelect }: { saved: SavedEstima
       )}
       <div className="actions">
         <button type="button" onClick={() => void copy()}>{copied ? t("chat.copied") : t("chat.copyMarkdown")}</button>
-        <button type="button" onClick={exportCsv}>{t("chat.exportCsv")}</button>
-        {onSelect && (
+        {priced && <button type="button" onClick={exportCsv}>{t("chat.exportCsv")}</button>}
+        {priced && onSelect && (
           <label className="compare-toggle">
             <input type="checkbox" data-testid="compare-toggle" checked={selected ?? false} onChange={(event) => onSelect(event.target.checked)} />
             {t("chat.compare.select")}
@@ -173,33 +257,35 @@ export function ComparisonCard({ comparison }: { comparison: Comparison }) {
   return (
     <article className="estimate comparison" data-testid="comparison">
       <h2>{t("chat.compare.title", { count: columns.length })}</h2>
-      <table className="estimate-table" data-testid="comparison-table">
-        <thead>
-          <tr>
-            <th scope="col">{t("chat.col.service")}</th>
-            {columns.map((column, index) => (
-              <th key={column.id} scope="col" className="number" title={column.description}>
-                {`${index + 1}. ${column.description.length > 24 ? `${column.description.slice(0, 24)}…` : column.description}`}
-                <div className="muted">{column.region}</div>
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {services.map(([service, amounts]) => (
-            <tr key={service}>
-              <td>{service}</td>
-              {amounts.map((amount, index) => <td key={index} className="number">{amount === 0 ? "—" : usd(amount)}</td>)}
+      <div className="estimate-table-scroll">
+        <table className="estimate-table" data-testid="comparison-table">
+          <thead>
+            <tr>
+              <th scope="col">{t("chat.col.service")}</th>
+              {columns.map((column, index) => (
+                <th key={column.id} scope="col" className="number" title={column.description}>
+                  {`${index + 1}. ${column.description.length > 24 ? `${column.description.slice(0, 24)}…` : column.description}`}
+                  <div className="muted">{column.region}</div>
+                </th>
+              ))}
             </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr>
-            <th scope="row">{t("chat.total")}</th>
-            {columns.map((column) => <td key={column.id} className="number total">{usd(column.monthly_total)}</td>)}
-          </tr>
-        </tfoot>
-      </table>
+          </thead>
+          <tbody>
+            {services.map(([service, amounts]) => (
+              <tr key={service}>
+                <td>{service}</td>
+                {amounts.map((amount, index) => <td key={index} className="number">{amount === 0 ? "—" : usd(amount)}</td>)}
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row">{t("chat.total")}</th>
+              {columns.map((column) => <td key={column.id} className="number total">{usd(column.monthly_total)}</td>)}
+            </tr>
+          </tfoot>
+        </table>
+      </div>
       <svg className="estimate-chart" role="img" aria-label={t("chat.compare.chart")} viewBox={`0 0 400 ${services.length * rowHeight}`} width="100%">
         {services.map(([service, amounts], row) => (
           <g key={service} transform={`translate(0 ${row * rowHeight})`}>

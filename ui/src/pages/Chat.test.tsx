@@ -29,16 +29,18 @@ describe("the chat page, offline", () => {
     expect(await screen.findByText("オフライン見積もり")).toBeTruthy();
     await user.type(screen.getByLabelText("メッセージ"), "2 t3.medium");
     await user.keyboard("{Control>}{Enter}{/Control}");
-    expect(await screen.findByText("ap-northeast-1: 月額 $1.67")).toBeTruthy();
+    expect((await screen.findByTestId("estimate-headline")).textContent).toBe("ap-northeast-1 (アジアパシフィック (東京)) で月額 $1.67(3 項目)。");
+    expect(screen.getByTestId("price-sources").textContent).toBe("価格: AgentDesk hand-compiled list prices (2026-11-25)。AWS の定価は変わります。利用前に確認してください。");
+    expect(screen.getByTestId("calculated-in").textContent).toBe("計算は Python サンドボックスで実行しました。");
   });
 
   it("charts and exports what the estimate holds", () => {
     const estimate = sampleEstimate("x").estimate;
     expect(byService(estimate).map(([service]) => service)).toEqual(["cloudfront", "route53", "s3"]);
     const csv = toCsv(estimate).split("\n");
-    expect(csv[0]).toBe("service,resource,quantity,unit,unit_price_usd,monthly_usd");
-    expect(csv[1]).toBe("cloudfront,transfer-out,10,GB,0.114,1.140000");
-    expect(csv[4]).toBe("total,,,,,1.67");
+    expect(csv[0]).toBe("service,resource,quantity,unit,unit_price_usd,monthly_usd,price_source,price_date");
+    expect(csv[1]).toBe("cloudfront,transfer-out,10,GB,0.114,1.140000,AgentDesk hand-compiled list prices,2026-11-25");
+    expect(csv[4]).toBe("total,,,,,1.67,,");
     expect([unitUsd(0.023), unitUsd(0.0416), unitUsd(0.5), unitUsd(0.0000166667)]).toEqual(["$0.023", "$0.0416", "$0.50", "$0.0000166667"]);
   });
 });

@@ -29,10 +29,22 @@ pub(crate) fn headline(estimate: &Estimate, japanese: bool) -> String {
         );
     }
     let total = money(estimate.monthly_total);
-    let count = estimate.items.len();
+    let mut priced: Vec<String> = Vec::new();
+    for item in &estimate.items {
+        let name = format!("{} {}", super::lines::service_name(&item.service), item.resource);
+        if !priced.contains(&name) {
+            priced.push(name);
+        }
+    }
+    let more = priced.len().saturating_sub(6);
+    priced.truncate(6);
+    let mut listed = priced.join(", ");
+    if more > 0 {
+        listed.push_str(&say.pick(&format!(" and {more} more"), &format!(" ほか {more} 件")));
+    }
     say.pick(
-        &format!("{total} a month for {count} priced line(s) in {region}.{missing}{region_note}"),
-        &format!("{region} で月額 {total}({count} 項目)。{missing}{region_note}"),
+        &format!("{total} a month in {region}: {listed}.{missing}{region_note}"),
+        &format!("{region} で月額 {total}: {listed}。{missing}{region_note}"),
     )
 }
 
