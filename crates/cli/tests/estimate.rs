@@ -103,10 +103,7 @@ fn estimates_are_saved_listed_shown_and_compared() {
     assert_eq!(listed[1]["estimate"]["monthly_total"], 84.29);
 
     let script = agentdesk(folder.path(), &["estimates", "show", &first_id, "--script"]);
-    assert!(
-        String::from_utf8_lossy(&script.stdout)
-            .contains("(\"ec2\", \"t3.medium\", \"1460\", \"0.0416\")")
-    );
+    assert!(String::from_utf8_lossy(&script.stdout).contains("# 1460 × 0.0416"));
 
     let compared = agentdesk(folder.path(), &["estimates", "compare", &first_id, &second_id]);
     let table = String::from_utf8_lossy(&compared.stdout);

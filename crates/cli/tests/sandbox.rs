@@ -152,7 +152,7 @@ fn an_offline_estimate_does_its_arithmetic_in_the_sandbox() {
     assert!(
         estimate["calculation_script"]
             .as_str()
-            .is_some_and(|script| script.contains("(\"ec2\", \"t3.medium\", \"1460\", \"0.0416\")"))
+            .is_some_and(|script| script.contains("# 1460 × 0.0416"))
     );
 
     let (code, out, err) = run(&["estimate", "パン屋のWebサイトをHTMLでなるべく安く作りたい"]);

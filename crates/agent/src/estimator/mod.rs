@@ -304,26 +304,39 @@ pub fn catalog_for(data_dir: &std::path::Path) -> Result<std::sync::Arc<Catalog>
     Ok(Catalog::for_folder(&data_dir.join("prices"))?)
 }
 
-/// The arithmetic as Python, in decimals rounded to the cent line by line: what runs in the
-/// sandbox, kept with the estimate.
+/// The arithmetic as Python, in whole numbers (each figure as digits and a decimal scale, so
+/// nothing is a float and no module has to be imported), rounded to the cent half away from
+/// zero line by line: what runs in the sandbox, kept with the estimate.
 fn script(items: &[EstimateItem]) -> String {
     let mut text = String::from(
-        "import json\nfrom decimal import Decimal, ROUND_HALF_UP\n\n\
-         # (service, resource, quantity per month, USD per unit)\nitems = [\n",
+        "import json\n\n\
+         # (service, resource, quantity per month, USD per unit), each as (digits, decimal places)\n\
+         items = [\n",
     );
     for item in items {
+        let (quantity, price) = (item.quantity.normalize(), item.unit_price.normalize());
         text.push_str(&format!(
-            "    ({:?}, {:?}, \"{}\", \"{}\"),\n",
+            "    ({:?}, {:?}, ({}, {}), ({}, {})),  # {quantity} × {price}\n",
             item.service,
             item.resource,
-            item.quantity.normalize(),
-            item.unit_price.normalize()
+            quantity.mantissa(),
+            quantity.scale(),
+            price.mantissa(),
+            price.scale()
         ));
     }
     text.push_str(
-        "]\ncent = Decimal(\"0.01\")\n\
-         monthly = [(Decimal(quantity) * Decimal(price)).quantize(cent, rounding=ROUND_HALF_UP) for _, _, quantity, price in items]\n\
-         print(json.dumps({\"monthly\": [str(m) for m in monthly], \"total\": str(sum(monthly, Decimal(\"0.00\")))}))\n",
+        "]\n\n\
+         def cents(quantity, price):\n\
+         \x20   digits = quantity[0] * price[0]\n\
+         \x20   places = quantity[1] + price[1]\n\
+         \x20   if places <= 2:\n\
+         \x20       return digits * 10 ** (2 - places)\n\
+         \x20   unit = 10 ** (places - 2)\n\
+         \x20   return (2 * digits + unit) // (2 * unit)\n\n\
+         monthly = [cents(quantity, price) for _, _, quantity, price in items]\n\
+         money = lambda c: \"%d.%02d\" % (c // 100, c % 100)\n\
+         print(json.dumps({\"monthly\": [money(c) for c in monthly], \"total\": money(sum(monthly))}))\n",
     );
     text
 }
@@ -456,7 +469,7 @@ mod tests {
         assert_eq!(english.not_priced[0].asked, "EKS");
         assert!(english.report_markdown.contains("Graviton (t4g)"));
         assert!(
-            english.calculation_script.contains("(\"ec2\", \"t3.medium\", \"1460\", \"0.0416\")"),
+            english.calculation_script.contains("# 1460 × 0.0416"),
             "{}",
             english.calculation_script
         );
