@@ -12,6 +12,7 @@
 //!
 //! [`oidc`] starts a real OpenID Provider and completes its browser pages over HTTP;
 //! [`gateway`] AgentDesk's gateway in front of server-everything.
+//! [`serve_folder`] serves a folder of files over HTTP (the Price List's bulk files).
 //! [`ScriptedModel`] stands in for a model API (none can run here): it replays scripted
 //! answers in OpenAI's streamed wire format and keeps the requests it received.
 //!
@@ -24,6 +25,8 @@ pub mod gateway;
 pub mod mcp_servers;
 pub mod oidc;
 mod scripted_model;
+mod static_files;
 
 pub use driver::{App, Element, Launch, Result};
 pub use scripted_model::{Reply, ScriptedModel};
+pub use static_files::serve_folder;

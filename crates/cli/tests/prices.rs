@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{Shutdown, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -14,36 +12,7 @@ fn fixtures() -> PathBuf {
 
 /// Serves the fixtures until the test ends; returns the base URL.
 fn price_list() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut request = String::new();
-            let _ = reader.read_line(&mut request);
-            let mut line = String::new();
-            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
-                line.clear();
-            }
-            let path = request.split_whitespace().nth(1).unwrap_or("/");
-            let answer = match std::fs::read(fixtures().join(path.trim_start_matches('/'))) {
-                Ok(body) => {
-                    let head = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        body.len()
-                    );
-                    [head.into_bytes(), body].concat()
-                }
-                Err(_) => {
-                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                        .to_vec()
-                }
-            };
-            let _ = stream.write_all(&answer);
-            let _ = stream.shutdown(Shutdown::Both);
-        }
-    });
-    base
+    agentdesk_e2e::serve_folder(&fixtures()).expect("serve the fixtures")
 }
 
 fn prices(folder: &Path, base: &str, args: &[&str]) -> Output {

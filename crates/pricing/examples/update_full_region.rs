@@ -9,9 +9,8 @@
 //!
 //! `cargo run -p agentdesk-pricing --example update_full_region [MB]`
 
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
-use std::net::{Shutdown, TcpListener};
-use std::path::{Path, PathBuf};
+use std::io::{BufWriter, Write};
+use std::path::Path;
 use std::time::Instant;
 
 use agentdesk_pricing::update::{Done, Progress, Updater};
@@ -22,7 +21,9 @@ const OFFER_PATH: &str = "/offers/v1.0/aws/AmazonEC2/20261201120000/us-east-1/in
 fn main() {
     let megabytes: u64 = std::env::args().nth(1).and_then(|mb| mb.parse().ok()).unwrap_or(300);
     let folder = tempfile::tempdir().expect("a temporary folder");
-    let offer = folder.path().join("offer.json");
+    let site = folder.path().join("site");
+    let offer = site.join(OFFER_PATH.trim_start_matches('/'));
+    write_indexes(&site).expect("the indexes written");
 
     let started = Instant::now();
     let (products, kept) = write_offer_file(&offer, megabytes << 20).expect("written");
@@ -33,7 +34,7 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    let base = serve(offer);
+    let base = agentdesk_e2e::serve_folder(&site).expect("served");
     let updater = Updater::new(&folder.path().join("prices"), &folder.path().join("cache"))
         .expect("updater")
         .base_url(&base)
@@ -142,52 +143,22 @@ fn term(sku: &str, code: &str, hourly: &str, upfront: Option<&str>) -> String {
     text
 }
 
-/// Serves the offer index, the region index and `offer` from 127.0.0.1.
-fn serve(offer: PathBuf) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut request = String::new();
-            let _ = reader.read_line(&mut request);
-            let mut line = String::new();
-            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
-                line.clear();
-            }
-            let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
-            let small = match path.as_str() {
-                "/offers/v1.0/aws/index.json" => Some(
-                    "{\"offers\" : {\"AmazonEC2\" : {\"offerCode\" : \"AmazonEC2\", \"currentRegionIndexUrl\" : \"/offers/v1.0/aws/AmazonEC2/current/region_index.json\"}}}".to_owned(),
-                ),
-                "/offers/v1.0/aws/AmazonEC2/current/region_index.json" => Some(format!(
-                    "{{\"regions\" : {{\"us-east-1\" : {{\"regionCode\" : \"us-east-1\", \"currentVersionUrl\" : \"{OFFER_PATH}\"}}}}}}"
-                )),
-                _ => None,
-            };
-            if let Some(body) = small {
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            } else if let Ok(mut file) = std::fs::File::open(&offer) {
-                let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n"
-                );
-                let mut buffer = vec![0; 1 << 16];
-                while let Ok(read) = file.read(&mut buffer) {
-                    if read == 0 || stream.write_all(&buffer[..read]).is_err() {
-                        break;
-                    }
-                }
-            }
-            let _ = stream.shutdown(Shutdown::Both);
-        }
-    });
-    base
+/// The offer index and the EC2 region index, pointing at [`OFFER_PATH`].
+fn write_indexes(site: &Path) -> std::io::Result<()> {
+    let aws = site.join("offers/v1.0/aws");
+    std::fs::create_dir_all(aws.join("AmazonEC2/current"))?;
+    std::fs::write(
+        aws.join("index.json"),
+        "{\"offers\" : {\"AmazonEC2\" : {\"offerCode\" : \"AmazonEC2\", \"currentRegionIndexUrl\" : \"/offers/v1.0/aws/AmazonEC2/current/region_index.json\"}}}",
+    )?;
+    std::fs::write(
+        aws.join("AmazonEC2/current/region_index.json"),
+        format!(
+            "{{\"regions\" : {{\"us-east-1\" : {{\"regionCode\" : \"us-east-1\", \"currentVersionUrl\" : \"{OFFER_PATH}\"}}}}}}"
+        ),
+    )?;
+    let offer = site.join(OFFER_PATH.trim_start_matches('/'));
+    std::fs::create_dir_all(offer.parent().unwrap_or(site))
 }
 
 /// Resets the peak resident size the kernel reports (Linux 4.0 and later).

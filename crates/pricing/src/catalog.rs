@@ -279,17 +279,14 @@ impl Catalog {
 
 /// The catalog files in a folder, with their modification times and sizes, sorted by name.
 fn catalog_files(folder: &Path) -> Vec<(PathBuf, SystemTime, u64)> {
-    let Ok(entries) = std::fs::read_dir(folder) else { return Vec::new() };
-    let mut files: Vec<_> = entries
-        .flatten()
-        .filter(|entry| entry.path().extension().is_some_and(|extension| extension == "tsv"))
-        .filter_map(|entry| {
-            let metadata = entry.metadata().ok()?;
-            Some((entry.path(), metadata.modified().ok()?, metadata.len()))
+    file::catalog_paths(folder)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|path| {
+            let metadata = std::fs::metadata(&path).ok()?;
+            Some((path, metadata.modified().ok()?, metadata.len()))
         })
-        .collect();
-    files.sort();
-    files
+        .collect()
 }
 
 /// How far apart two resource names are, for suggesting alternatives: names of the shape
@@ -357,18 +354,8 @@ fn family_distance(asked: &str, family: &str) -> u32 {
 }
 
 /// Levenshtein distance, for short names.
-pub(crate) fn edit_distance(a: &str, b: &str) -> u32 {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<u32> = (0..=u32::try_from(b.len()).unwrap_or(u32::MAX)).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![u32::try_from(i + 1).unwrap_or(u32::MAX)];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + u32::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous.last().copied().unwrap_or(0)
+fn edit_distance(a: &str, b: &str) -> u32 {
+    u32::try_from(strsim::levenshtein(a, b)).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

@@ -30,6 +30,36 @@ pub(crate) struct Row<'a> {
     pub(crate) note: &'a str,
 }
 
+/// What one line of a file's header is.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum HeaderLine {
+    /// A `# …` line (a `# key: value` one is kept in the header).
+    Comment,
+    /// The column line: the header ends here.
+    Columns,
+    /// Neither: the file is not a catalog.
+    Other,
+}
+
+/// Reads one header line into `header`.
+pub(crate) fn read_header_line(header: &mut Header, line: &str) -> HeaderLine {
+    if line == COLUMNS {
+        return HeaderLine::Columns;
+    }
+    let Some(comment) = line.strip_prefix('#') else { return HeaderLine::Other };
+    if let Some((key, value)) = comment.trim().split_once(": ") {
+        let value = Some(value.trim().to_owned());
+        match key {
+            "source" => header.source = value,
+            "date" => header.date = value,
+            "url" => header.url = value,
+            "licence" => header.licence = value,
+            _ => {}
+        }
+    }
+    HeaderLine::Comment
+}
+
 /// Reads a file's text: its header and rows, or what is wrong, with the line number.
 pub(crate) fn read(text: &str) -> Result<(Header, Vec<Row<'_>>), String> {
     let mut header = Header::default();
@@ -38,23 +68,14 @@ pub(crate) fn read(text: &str) -> Result<(Header, Vec<Row<'_>>), String> {
         let Some((index, line)) = lines.next() else {
             return Err(format!("no `{}` column line", COLUMNS.replace('\t', " ")));
         };
-        if line == COLUMNS {
-            break;
-        }
-        let Some(comment) = line.strip_prefix('#') else {
-            return Err(format!(
-                "line {}: expected a `# key: value` header line or the column line",
-                index + 1
-            ));
-        };
-        if let Some((key, value)) = comment.trim().split_once(": ") {
-            let value = Some(value.trim().to_owned());
-            match key {
-                "source" => header.source = value,
-                "date" => header.date = value,
-                "url" => header.url = value,
-                "licence" => header.licence = value,
-                _ => {}
+        match read_header_line(&mut header, line) {
+            HeaderLine::Columns => break,
+            HeaderLine::Comment => {}
+            HeaderLine::Other => {
+                return Err(format!(
+                    "line {}: expected a `# key: value` header line or the column line",
+                    index + 1
+                ));
             }
         }
     }
@@ -95,6 +116,22 @@ fn row(line: &str) -> Result<Row<'_>, String> {
         return Err("service, resource and region must not be empty".into());
     }
     Ok(Row { service, resource, region, unit, usd, sku, note })
+}
+
+/// The catalog files (`*.tsv`) in `folder`, sorted by name; none when it does not exist.
+pub(crate) fn catalog_paths(folder: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(error),
+    };
+    let mut paths: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "tsv"))
+        .collect();
+    paths.sort();
+    Ok(paths)
 }
 
 /// Whether `text` is a `YYYY-MM-DD` date.

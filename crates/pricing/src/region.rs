@@ -62,6 +62,16 @@ static REGIONS: LazyLock<Vec<Region>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Every name of every region, longest first, so that a longer name wins where names overlap.
+static VOCABULARY: LazyLock<Vec<(&'static str, &'static Region)>> = LazyLock::new(|| {
+    let mut vocabulary: Vec<(&'static str, &'static Region)> = REGIONS
+        .iter()
+        .flat_map(|region| region.names.iter().map(move |name| (name.as_str(), region)))
+        .collect();
+    vocabulary.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+    vocabulary
+});
+
 /// Every commercial region, in the table's order.
 pub fn all() -> &'static [Region] {
     &REGIONS
@@ -90,12 +100,7 @@ pub struct Mention {
 pub fn mentions(text: &str) -> Vec<Mention> {
     let mut found: Vec<Mention> = Vec::new();
     let mut taken = vec![false; text.len()];
-    let mut vocabulary: Vec<(&str, &'static Region)> = REGIONS
-        .iter()
-        .flat_map(|region| region.names.iter().map(move |name| (name.as_str(), region)))
-        .collect();
-    vocabulary.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
-    for (name, region) in vocabulary {
+    for (name, region) in VOCABULARY.iter().copied() {
         for (start, _) in text.match_indices(name) {
             let end = start + name.len();
             if taken[start..end].iter().any(|taken| *taken) || !stands_alone(text, start, end) {

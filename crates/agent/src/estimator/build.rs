@@ -197,16 +197,14 @@ fn price_resources(parsed: &Parsed, lines: &mut Lines<'_>, assumptions: &mut Vec
                 );
             }
             Resource::Rds { engine, class, count, multi_az, storage_gb } => {
-                price_database(
-                    lines,
-                    assumptions,
-                    written,
+                let database = Database {
                     engine,
-                    class.as_deref(),
-                    *count,
-                    *multi_az,
-                    *storage_gb,
-                );
+                    class: class.as_deref(),
+                    count: *count,
+                    multi_az: *multi_az,
+                    storage_gb: *storage_gb,
+                };
+                price_database(lines, assumptions, written, &database);
             }
             Resource::Cache { class, nodes } => {
                 let class = class.clone().unwrap_or_else(|| {
@@ -285,17 +283,21 @@ fn price_resources(parsed: &Parsed, lines: &mut Lines<'_>, assumptions: &mut Vec
     }
 }
 
+/// A database as asked for.
+struct Database<'a> {
+    engine: &'a str,
+    class: Option<&'a str>,
+    count: u32,
+    multi_az: bool,
+    storage_gb: Option<Decimal>,
+}
+
 /// A database's instance and storage lines.
-#[allow(clippy::too_many_arguments)]
 fn price_database(
     lines: &mut Lines<'_>,
     assumptions: &mut Vec<String>,
     written: &str,
-    engine: &str,
-    class: Option<&str>,
-    count: u32,
-    multi_az: bool,
-    storage_gb: Option<Decimal>,
+    &Database { engine, class, count, multi_az, storage_gb }: &Database<'_>,
 ) {
     let say = lines.say;
     let service = format!("rds-{engine}");

@@ -98,8 +98,14 @@ impl<'a> Lines<'a> {
                 &format!("{name} は {region} のオフライン価格がありません(カタログにあるのは {listed}{more})"),
             )
         } else if nearest.is_empty() {
-            // Nothing of the service here: what the catalog prices nearest in the regions it covers.
-            for other in ["us-east-1", "ap-northeast-1"] {
+            // Nothing of the service here: what the catalog prices nearest in the first regions
+            // it covers the service in.
+            let covered = self
+                .catalog
+                .regions()
+                .into_iter()
+                .filter(|other| self.catalog.covers(service, other));
+            for other in covered.take(2) {
                 for price in self.catalog.nearest(service, resource, other, 2) {
                     alternatives.push(describe(price, self.say));
                 }

@@ -141,7 +141,7 @@ pub struct Estimate {
 pub enum EstimateError {
     /// The default region (or a spec's region) is not an AWS region.
     #[error(
-        "{region:?} is not an AWS region code; use one such as us-east-1, eu-central-1 or ap-northeast-1 (`agentdesk prices regions` lists them)"
+        "{region:?} is not an AWS region code; use one such as us-east-1, eu-central-1 or ap-northeast-1"
     )]
     UnknownRegion {
         /// The region asked for.

@@ -222,7 +222,7 @@ fn correct_typos(text: &str) -> (String, Vec<(String, String)>) {
         if word.len() >= 5 && !KEYWORDS.contains(&word.as_str()) {
             let allowed = if word.len() >= 8 { 2 } else { 1 };
             if let Some(keyword) =
-                KEYWORDS.iter().find(|keyword| edit_distance(word, keyword) <= allowed)
+                KEYWORDS.iter().find(|keyword| strsim::levenshtein(word, keyword) <= allowed)
             {
                 read_as.push((word.clone(), (*keyword).to_owned()));
                 out.push_str(keyword);
@@ -250,20 +250,6 @@ fn correct_typos(text: &str) -> (String, Vec<(String, String)>) {
     }
     flush(&mut word, &mut out, &mut read_as);
     (out, read_as)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = previous[j] + usize::from(ca != *cb);
-            current.push(cost.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous.last().copied().unwrap_or(0)
 }
 
 /// Filler between a count and what it counts (`2 ec2 instances of`, `3台の`).
@@ -330,66 +316,57 @@ const COUNTERS: &[&str] = &[
     "個",
     "ノード",
     "インスタンス",
-    " instances",
-    " instance",
-    " nodes",
-    " node",
-    " servers",
-    " server",
-    " units",
-    " replicas",
-    " vms",
+    "instances",
+    "instance",
+    "nodes",
+    "node",
+    "servers",
+    "server",
+    "units",
+    "replicas",
+    "vms",
 ];
 
-/// The count written around the words at `start..end` of `clause`, if any.
-fn count_around(clause: &str, start: usize, end: usize) -> Option<u32> {
-    let mut after = clause[end..].trim_start().trim_start_matches(')').trim_start();
-    let mut timed = false;
+/// `text` without the `words` it starts with, in any order and number.
+fn skip_leading<'a>(mut text: &'a str, words: &[&str]) -> &'a str {
+    while let Some(rest) = words.iter().find_map(|word| text.strip_prefix(word)) {
+        text = rest.trim_start();
+    }
+    text
+}
+
+/// `text` without the whole `words` it ends with, in any order and number, nor a multiplier
+/// glued to a count (`2x`, `6×`).
+fn skip_trailing<'a>(mut text: &'a str, words: &[&str]) -> &'a str {
     loop {
-        let before = after;
-        for word in AFTER_FILLER {
-            if let Some(rest) = after.strip_prefix(word) {
-                after = rest.trim_start();
-            }
-        }
-        for word in TIMES {
-            if let Some(rest) = after.strip_prefix(word) {
-                after = rest.trim_start();
-                timed = true;
-            }
-        }
-        if after == before {
-            break;
+        let word = words.iter().find_map(|word| {
+            text.strip_suffix(word)
+                .filter(|rest| region::stands_alone(text, rest.len(), text.len()))
+        });
+        let glued = text
+            .strip_suffix(['x', '×', '*'])
+            .filter(|rest| rest.ends_with(|c: char| c.is_ascii_digit()));
+        match word.or(glued) {
+            Some(rest) => text = rest.trim_end(),
+            None => return text,
         }
     }
+}
+
+/// The count written around the words at `start..end` of `clause`, if any: after them when
+/// a multiplier or a counter marks it (`x 3`, `を2台`), else right before them (`3 x`, `three`).
+fn count_around(clause: &str, start: usize, end: usize) -> Option<u32> {
+    let after =
+        skip_leading(clause[end..].trim_start().trim_start_matches(')').trim_start(), AFTER_FILLER);
+    let timed = TIMES.iter().find_map(|times| after.strip_prefix(times));
+    let after = skip_leading(timed.unwrap_or(after).trim_start(), AFTER_FILLER);
     if let Some((length, count)) = count_at_start(after) {
-        let rest = &after[length..];
-        let rest = rest.trim_start();
-        if timed || COUNTERS.iter().any(|counter| rest.starts_with(counter.trim_start())) {
+        let rest = after[length..].trim_start();
+        if timed.is_some() || COUNTERS.iter().any(|counter| rest.starts_with(counter)) {
             return Some(count);
         }
     }
-    let mut before = clause[..start].trim_end();
-    loop {
-        let previous = before;
-        for word in BEFORE_FILLER {
-            if let Some(rest) = before.strip_suffix(word)
-                && region::stands_alone(before, rest.len(), before.len())
-            {
-                before = rest.trim_end();
-            }
-        }
-        // "2x", "6×": a multiplier glued to its count.
-        if let Some(rest) = before.strip_suffix(['x', '×', '*'])
-            && rest.ends_with(|c: char| c.is_ascii_digit())
-        {
-            before = rest;
-        }
-        if before == previous {
-            break;
-        }
-    }
-    count_at_end(before).map(|(_, count)| count)
+    count_at_end(skip_trailing(clause[..start].trim_end(), BEFORE_FILLER)).map(|(_, count)| count)
 }
 
 /// The clause (offset and text) that holds byte `at` of the text.
@@ -798,13 +775,8 @@ fn read_services(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes
             || text.contains("サーバーレス")
             || text.contains("サーバレス");
         if let Some(at) = at.filter(|_| !serverless) {
-            let (_, clause) = clause_at(parts, at);
-            let word_end = clause.len();
-            let count = count_around(clause, 0, 0).or_else(|| {
-                // "3台のサーバー", "3 servers": the count before the word.
-                let index = at - clause_at(parts, at).0;
-                count_around(clause, index, index.min(word_end))
-            });
+            let (start, clause) = clause_at(parts, at);
+            let count = count_around(clause, at - start, at - start);
             push(
                 parsed,
                 Resource::Server { count: count.unwrap_or(1) },

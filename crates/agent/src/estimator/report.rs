@@ -98,7 +98,7 @@ pub(crate) fn report(estimate: &Estimate, japanese: bool, wants_cheapest: bool) 
         let old: Vec<&str> = estimate
             .price_sources
             .iter()
-            .filter(|source| source.date.as_str() < "2026-01-01" && source.date != "live")
+            .filter(|source| is_a_year_old(&source.date))
             .map(|source| source.date.as_str())
             .collect();
         if !old.is_empty() {
@@ -165,6 +165,22 @@ fn where_calculated(estimate: &Estimate, say: Say) -> String {
         ),
         None => say.pick("Calculated on this machine.", "計算はこのマシン上で実行しました。"),
     }
+}
+
+/// Whether a `YYYY-MM-DD` date is more than a year before today (`live` never is).
+fn is_a_year_old(date: &str) -> bool {
+    let part =
+        |range: std::ops::Range<usize>| date.get(range).and_then(|text| text.parse::<u16>().ok());
+    let (Some(year), Some(month), Some(day)) = (part(0..4), part(5..7), part(8..10)) else {
+        return false;
+    };
+    let Ok(month) = time::Month::try_from(u8::try_from(month).unwrap_or(0)) else { return false };
+    let Ok(date) =
+        time::Date::from_calendar_date(i32::from(year), month, u8::try_from(day).unwrap_or(0))
+    else {
+        return false;
+    };
+    date < time::OffsetDateTime::now_utc().date() - time::Duration::days(365)
 }
 
 /// Dollars to the cent.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::UpdateError;
-use super::writer::COLUMNS;
+use crate::file::{Header, HeaderLine, read_header_line};
 
 /// A catalog file found in the catalogs folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -28,17 +28,8 @@ pub struct InstalledCatalog {
 
 /// The `*.tsv` catalogs in `folder`, by file name. A folder that does not exist has none.
 pub fn installed_catalogs(folder: &Path) -> Result<Vec<InstalledCatalog>, UpdateError> {
-    let entries = match std::fs::read_dir(folder) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => return Err(UpdateError::io("list", folder, error)),
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|extension| extension == "tsv"))
-        .collect();
-    paths.sort();
+    let paths = crate::file::catalog_paths(folder)
+        .map_err(|error| UpdateError::io("list", folder, error))?;
     paths
         .into_iter()
         .map(|path| read_catalog(&path, true).map_err(|error| UpdateError::io("read", path, error)))
@@ -57,26 +48,25 @@ pub(crate) fn read_catalog(path: &Path, count: bool) -> std::io::Result<Installe
         problem: Some("it has no column line".into()),
     };
     let mut lines = BufReader::new(file).lines();
+    let mut header = Header::default();
     for line in lines.by_ref() {
         let line = line?;
-        if line == COLUMNS {
-            found.problem = None;
-            break;
-        }
-        let Some(comment) = line.strip_prefix('#') else {
-            found.problem = Some(format!("{line:?} is neither a header line nor the column line"));
-            return Ok(found);
-        };
-        if let Some((key, value)) = comment.trim().split_once(": ") {
-            let value = Some(value.trim().to_owned());
-            match key {
-                "source" => found.source = value,
-                "date" => found.date = value,
-                "url" => found.url = value,
-                _ => {}
+        match read_header_line(&mut header, &line) {
+            HeaderLine::Columns => {
+                found.problem = None;
+                break;
+            }
+            HeaderLine::Comment => {}
+            HeaderLine::Other => {
+                found.problem =
+                    Some(format!("{line:?} is neither a header line nor the column line"));
+                break;
             }
         }
     }
+    found.source = header.source;
+    found.date = header.date;
+    found.url = header.url;
     if found.problem.is_none() && count {
         for line in lines {
             if !line?.is_empty() {

@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::UpdateError;
 use super::parse::CatalogRow;
-
-/// The column line every catalog file has after its header.
-pub(crate) const COLUMNS: &str = "service\tresource\tregion\tunit\tusd\tsku\tnote";
+use crate::file::COLUMNS;
 
 /// What a catalog file's header says.
 #[derive(Debug)]
