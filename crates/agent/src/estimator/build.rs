@@ -28,15 +28,19 @@ pub fn estimate(
             &format!("「{written}」を「{keyword}」と読みました。"),
         ));
     }
-    if let Some(schedule) = &parsed.schedule {
-        assumptions.push(say.pick(&schedule.english, &schedule.japanese));
-    } else {
-        assumptions.push(say.pick(
+    price_resources(&parsed, &mut lines, &mut assumptions);
+    let hourly = lines.items.iter().any(|item| item.unit.ends_with("-hour"));
+    let schedule = match &parsed.schedule {
+        Some(schedule) => Some(say.pick(&schedule.english, &schedule.japanese)),
+        None if hourly => Some(say.pick(
             "Every resource runs all month: 730 hours.",
             "すべてのリソースが1か月(730時間)稼働すると仮定しています。",
-        ));
+        )),
+        None => None,
+    };
+    if let Some(schedule) = schedule {
+        assumptions.insert(parsed.read_as.len(), schedule);
     }
-    price_resources(&parsed, &mut lines, &mut assumptions);
     for unpriced in &parsed.unpriced {
         lines.refuse(&unpriced.asked, say.pick(&unpriced.english, &unpriced.japanese), Vec::new());
     }
@@ -50,7 +54,8 @@ pub fn estimate(
             Vec::new(),
         );
     }
-    assumptions.dedup();
+    let mut seen = std::collections::HashSet::new();
+    assumptions.retain(|assumption| seen.insert(assumption.clone()));
     assumptions.push(say.pick(
         "No free tier, Savings Plans or reserved pricing.",
         "無料利用枠、Savings Plans、リザーブドの割引は含めていません。",
@@ -165,12 +170,17 @@ fn price_resources(parsed: &Parsed, lines: &mut Lines<'_>, assumptions: &mut Vec
                         &format!("{instance_type} × {count} の gp3 ボリューム(各 {gigabytes} GB)"),
                     );
                     lines.add("ebs", "gp3", gigabytes * count, &volume);
-                    if volume_gb.is_none() {
-                        assumptions.push(say.pick(
+                    assumptions.push(if volume_gb.is_none() {
+                        say.pick(
                             "An 8 GB gp3 root volume per EC2 instance.",
                             "EC2 インスタンスごとに 8 GB の gp3 ルートボリュームを想定しています。",
-                        ));
-                    }
+                        )
+                    } else {
+                        say.pick(
+                            &format!("A {gigabytes} GB gp3 volume per {instance_type}, as written."),
+                            &format!("{instance_type} ごとに {gigabytes} GB の gp3 ボリューム(記載のとおり)。"),
+                        )
+                    });
                 }
             }
             Resource::Server { count } => {
@@ -190,7 +200,11 @@ fn price_resources(parsed: &Parsed, lines: &mut Lines<'_>, assumptions: &mut Vec
                 lines.refuse(
                     written,
                     say.pick(
-                        &format!("{count} server(s) with no instance type: name one (t3.small, m7i.large…) to price them"),
+                        &format!(
+                            "{count} {} with no instance type: name one (t3.small, m7i.large…) to price {}",
+                            if *count == 1 { "server" } else { "servers" },
+                            if *count == 1 { "it" } else { "them" }
+                        ),
                         &format!("インスタンスタイプの指定がないサーバー {count} 台: タイプ(t3.small、m7i.large など)を指定すると計算できます"),
                     ),
                     alternatives,
@@ -219,8 +233,50 @@ fn price_resources(parsed: &Parsed, lines: &mut Lines<'_>, assumptions: &mut Vec
             Resource::Ebs { volume, gigabytes } => {
                 lines.add("ebs", volume, *gigabytes, written);
             }
-            Resource::S3 { gigabytes } => {
-                lines.add("s3", "standard-storage", *gigabytes, written);
+            Resource::S3 { gigabytes, class } => {
+                lines.add("s3", class, *gigabytes, written);
+            }
+            Resource::DynamoDb { reads, writes, storage_gb } => {
+                let million = Decimal::from(1_000_000);
+                let reads = reads.unwrap_or(Decimal::from(5_000_000));
+                let writes = writes.unwrap_or(million);
+                let stored = storage_gb.unwrap_or(Decimal::ONE);
+                lines.add("dynamodb", "write-request-units", writes / million, written);
+                lines.add("dynamodb", "read-request-units", reads / million, written);
+                lines.add("dynamodb", "storage", stored, written);
+                assumptions.push(say.pick(
+                    &format!("DynamoDB on-demand: {writes} writes and {reads} reads a month (one request unit each), {stored} GB stored."),
+                    &format!("DynamoDB はオンデマンドで月 {writes} 回の書き込み、{reads} 回の読み込み(各 1 リクエストユニット)、保存 {stored} GB で計算しています。"),
+                ));
+            }
+            Resource::CloudWatchLogs { gigabytes } => {
+                let gigabytes = gigabytes.unwrap_or(Decimal::from(5));
+                lines.add("cloudwatch", "logs-ingestion", gigabytes, written);
+                lines.add("cloudwatch", "logs-storage", gigabytes, written);
+                assumptions.push(say.pick(
+                    &format!("CloudWatch Logs: {gigabytes} GB ingested and kept a month."),
+                    &format!(
+                        "CloudWatch Logs は月 {gigabytes} GB の取り込みと保存で計算しています。"
+                    ),
+                ));
+            }
+            Resource::CloudWatchAlarms { count } => {
+                lines.add("cloudwatch", "standard-alarms", *count, written);
+            }
+            Resource::Queue { messages } => {
+                let requests = messages
+                    .map_or(Decimal::from(1_000_000), |messages| messages * Decimal::from(3));
+                lines.add("sqs", "standard-requests", requests / Decimal::from(1_000_000), written);
+                assumptions.push(match messages {
+                    Some(messages) => say.pick(
+                        &format!("SQS: {messages} messages a month, each sent, received and deleted (3 requests), beyond the free million."),
+                        &format!("SQS は月 {messages} 件のメッセージを送信・受信・削除(1 件 3 リクエスト)、無料枠を超える分で計算しています。"),
+                    ),
+                    None => say.pick(
+                        "SQS: a standard queue with 1 million requests a month beyond the free million.",
+                        "SQS は標準キューで、無料枠を超えるリクエストが月 100 万回と仮定しています。",
+                    ),
+                });
             }
             Resource::DataTransfer { gigabytes } => {
                 lines.add("data-transfer", "internet-out", *gigabytes, written);
@@ -268,7 +324,15 @@ fn price_resources(parsed: &Parsed, lines: &mut Lines<'_>, assumptions: &mut Vec
             }
             other => {
                 if let Some(usage) = typical_usage(other) {
-                    for (service, resource, quantity) in usage.lines {
+                    // A static site's CloudFront traffic is what the description says, when it does.
+                    let served = parsed
+                        .resources
+                        .iter()
+                        .any(|asked| matches!(asked.resource, Resource::Cdn { .. }));
+                    let lines_used = usage.lines.iter().filter(|(service, resource, _)| {
+                        !(served && *service == "cloudfront" && *resource == "transfer-out")
+                    });
+                    for (service, resource, quantity) in lines_used {
                         lines.add(
                             service,
                             resource,
@@ -301,17 +365,19 @@ fn price_database(
 ) {
     let say = lines.say;
     let service = format!("rds-{engine}");
+    let aurora = engine.starts_with("aurora");
     let class = class.map_or_else(
         || {
+            // Aurora's smallest class is db.t3.medium; the other engines' db.t3.micro.
+            let smallest = if aurora { "db.t3.medium" } else { "db.t3.micro" };
             assumptions.push(say.pick(
-                "No instance class named for the database: assumed db.t3.micro.",
-                "データベースのインスタンスクラスの指定がないため、db.t3.micro と仮定しています。",
+                &format!("No instance class named for the database: assumed {smallest}."),
+                &format!("データベースのインスタンスクラスの指定がないため、{smallest} と仮定しています。"),
             ));
-            "db.t3.micro".to_owned()
+            smallest.to_owned()
         },
         str::to_owned,
     );
-    let aurora = engine.starts_with("aurora");
     let multi_az_service = format!("{service}-multi-az");
     let (instance_service, factor) = if multi_az
         && !aurora
@@ -385,25 +451,6 @@ fn typical_usage(resource: &Resource) -> Option<TypicalUsage> {
             ],
             "A static site on S3 behind CloudFront: 1 GB of files, 100,000 page requests and 10 GB served a month, 10,000 requests reaching S3, 100 uploads, one Route 53 zone with 1 million queries.",
             "静的サイトを S3 + CloudFront で配信: ファイル 1 GB、月 10 万リクエスト・10 GB の配信、S3 へのリクエスト 1 万回、アップロード 100 回、Route 53 のホストゾーン 1 つ(100 万クエリ)と仮定しています。",
-        ),
-        Resource::DynamoDb => usage(
-            &[
-                ("dynamodb", "write-request-units", "1"),
-                ("dynamodb", "read-request-units", "5"),
-                ("dynamodb", "storage", "1"),
-            ],
-            "DynamoDB on-demand: 1 million writes and 5 million reads a month, 1 GB stored.",
-            "DynamoDB はオンデマンドで月 100 万回の書き込み、500 万回の読み込み、保存 1 GB と仮定しています。",
-        ),
-        Resource::CloudWatchLogs => usage(
-            &[("cloudwatch", "logs-ingestion", "5"), ("cloudwatch", "logs-storage", "5")],
-            "CloudWatch Logs: 5 GB ingested and kept a month.",
-            "CloudWatch Logs は月 5 GB の取り込みと保存と仮定しています。",
-        ),
-        Resource::Queue => usage(
-            &[("sqs", "standard-requests", "1")],
-            "SQS: a standard queue with 1 million requests a month beyond the free million.",
-            "SQS は標準キューで、無料枠を超えるリクエストが月 100 万回と仮定しています。",
         ),
         Resource::Notifications => usage(
             &[("sns", "publish-requests", "1"), ("sns", "http-deliveries", "1")],

@@ -35,19 +35,21 @@ pub(crate) enum Resource {
     NatGateway { data_gb: Option<Decimal> },
     /// A static website: S3 behind CloudFront with a Route 53 zone.
     StaticSite,
-    /// S3 storage of a given size.
-    S3 { gigabytes: Decimal },
+    /// S3 storage of a given size, in a storage class (the catalog's resource).
+    S3 { gigabytes: Decimal, class: &'static str },
     /// A Lambda function, with its requests a month, memory (MB) and duration (seconds)
     /// when given.
     Lambda { requests: Option<Decimal>, memory_mb: Option<Decimal>, seconds: Option<Decimal> },
     /// An API Gateway HTTP (or REST) API, with its requests a month when given.
     ApiGateway { requests: Option<Decimal>, rest: bool },
-    /// A DynamoDB table, on-demand.
-    DynamoDb,
-    /// CloudWatch Logs.
-    CloudWatchLogs,
-    /// An SQS standard queue.
-    Queue,
+    /// A DynamoDB table, on-demand, with its reads and writes a month and storage when given.
+    DynamoDb { reads: Option<Decimal>, writes: Option<Decimal>, storage_gb: Option<Decimal> },
+    /// CloudWatch Logs, with the GB ingested and kept a month when given.
+    CloudWatchLogs { gigabytes: Option<Decimal> },
+    /// CloudWatch alarms (standard resolution).
+    CloudWatchAlarms { count: Decimal },
+    /// An SQS standard queue, with its messages a month when given.
+    Queue { messages: Option<Decimal> },
     /// An SNS topic.
     Notifications,
     /// Data transferred out to the internet.
@@ -125,6 +127,10 @@ pattern!(
 pattern!(
     HOURS_A_DAY,
     r"([0-9]{1,2})\s*(?:hours?|hrs?|h|時間)\s*(?:a|per|/|each)\s*(?:day|日)|1日\s*([0-9]{1,2})\s*時間"
+);
+pattern!(
+    BETWEEN,
+    r"(?:between|from)\s+([0-9]{1,2})(?::00)?\s*(am|pm)?\s+(?:and|to|until|till|-)\s+([0-9]{1,2})(?::00)?\s*(am|pm)?"
 );
 pattern!(
     TIME_RANGE,
@@ -304,6 +310,7 @@ const AFTER_FILLER: &[&str] = &[
     "は",
     "で",
     ":",
+    "with",
     "linux",
     "windows",
 ];
@@ -329,7 +336,14 @@ const COUNTERS: &[&str] = &[
 
 /// `text` without the `words` it starts with, in any order and number.
 fn skip_leading<'a>(mut text: &'a str, words: &[&str]) -> &'a str {
-    while let Some(rest) = words.iter().find_map(|word| text.strip_prefix(word)) {
+    // A word in Latin letters is skipped whole (`read`, not the start of `reads`).
+    let whole = |word: &str, rest: &str| {
+        !(word.ends_with(|c: char| c.is_ascii_alphanumeric())
+            && rest.starts_with(|c: char| c.is_ascii_alphanumeric()))
+    };
+    while let Some(rest) =
+        words.iter().find_map(|word| text.strip_prefix(word).filter(|rest| whole(word, rest)))
+    {
         text = rest.trim_start();
     }
     text
@@ -374,8 +388,17 @@ fn clause_at<'a>(parts: &[(usize, &'a str)], at: usize) -> (usize, &'a str) {
     parts.iter().rev().find(|(start, _)| *start <= at).copied().unwrap_or((0, ""))
 }
 
-const STORAGE_WORDS: &[&str] =
-    &["s3", "storage", "ストレージ", "bucket", "バケット", "保存", "オブジェクト", "object"];
+const STORAGE_WORDS: &[&str] = &[
+    "s3",
+    "storage",
+    "ストレージ",
+    "bucket",
+    "バケット",
+    "保存",
+    "オブジェクト",
+    "object",
+    "glacier",
+];
 const DATABASE_WORDS: &[&str] = &[
     "rds",
     "db",
@@ -390,6 +413,10 @@ const DATABASE_WORDS: &[&str] = &[
 const VOLUME_WORDS: &[&str] =
     &["ebs", "volume", "ボリューム", "disk", "ディスク", "gp3", "gp2", "io1", "io2", "st1", "sc1"];
 const TRANSFER_WORDS: &[&str] = &[
+    "download",
+    "downloads",
+    "downloaded",
+    "ダウンロード",
     "transfer",
     "転送",
     "egress",
@@ -483,11 +510,16 @@ fn unknown_region(text: &str) -> Option<String> {
 /// Hours a month compute runs, when the description says (24/7, business hours, a range on
 /// weekdays, hours a day).
 fn read_schedule(text: &str) -> Option<Schedule> {
+    let business_hours = any(text, &["business hours", "office hours", "working hours"])
+        || text.contains("営業時間")
+        || text.contains("業務時間");
+    // Business hours are on weekdays.
     let weekdays =
         any(text, &["weekdays", "weekday", "mon-fri", "monday to friday", "business days"])
             || text.contains("平日")
             || text.contains("月~金")
-            || text.contains("営業日");
+            || text.contains("営業日")
+            || business_hours;
     let mut hours_a_day: Option<u32> = None;
     let mut range = String::new();
     if let Some(regex) = HOURS_A_DAY.as_ref()
@@ -499,10 +531,15 @@ fn read_schedule(text: &str) -> Option<Schedule> {
     if hours_a_day.is_none()
         && let Some(regex) = TIME_RANGE.as_ref()
     {
-        for capture in regex.captures_iter(text) {
+        let between = BETWEEN.as_ref().into_iter().flat_map(|between| between.captures_iter(text));
+        for (spelled, capture) in
+            between.map(|c| (true, c)).chain(regex.captures_iter(text).map(|c| (false, c)))
+        {
             let marker = |index| capture.get(index).map(|m| m.as_str());
-            // A bare "2-3" is a count, not a time: a time has 時, am or pm on one side.
-            if marker(2).is_none() && marker(4).is_none() {
+            // A bare "2-3" is a count, not a time: a time has 時, am or pm on one side, is
+            // spelled "between 9 and 5", or goes with weekdays.
+            let bare = marker(2).is_none() && marker(4).is_none();
+            if bare && !spelled && !weekdays {
                 continue;
             }
             let hour = |index: usize, marker: Option<&str>| -> Option<u32> {
@@ -513,18 +550,16 @@ fn read_schedule(text: &str) -> Option<Schedule> {
             else {
                 continue;
             };
+            // "9 to 5": the end is in the afternoon.
+            let to = if bare && to <= from && to < 12 { to + 12 } else { to };
             if from < to && to <= 24 {
                 hours_a_day = Some(to - from);
-                range = capture.get(0).map_or_else(String::new, |m| m.as_str().to_owned());
+                range = capture.get(0).map_or_else(String::new, |m| m.as_str().trim().to_owned());
                 break;
             }
         }
     }
-    if hours_a_day.is_none()
-        && (any(text, &["business hours", "office hours", "working hours"])
-            || text.contains("営業時間")
-            || text.contains("業務時間"))
-    {
+    if hours_a_day.is_none() && business_hours {
         hours_a_day = Some(9);
         range = "9-18".into();
     }
@@ -698,46 +733,48 @@ fn read_databases(
     });
 }
 
-/// Requests a month written in `text` (`1万リクエスト/日`, `2 million requests a month`).
-fn requests_in(text: &str) -> Option<Decimal> {
-    let request_words = [
-        "requests",
-        "times",
-        "request",
-        "リクエスト",
-        "calls",
-        "invocations",
-        "回",
-        "アクセス",
-        "pv",
-        "page views",
-    ];
+/// Words that may stand between an amount and what it counts (`10 million Lambda
+/// invocations`, `3 million SQS messages`).
+const COUNTED_FILLER: &[&str] = &[
+    "lambda",
+    "api",
+    "http",
+    "rest",
+    "function",
+    "functions",
+    "gateway",
+    "sqs",
+    "sns",
+    "queue",
+    "cloudwatch",
+    "dynamodb",
+    "read",
+    "write",
+    "page",
+    "の",
+    "件の",
+];
+
+/// An amount a month written before one of `words` (`1万リクエスト/日` → 304,167,
+/// `2 million requests a month`, `50 million reads`), per day or per second turned into a
+/// month of 730 hours.
+fn monthly_amount(text: &str, words: &[&str]) -> Option<Decimal> {
     for (start, _) in text.char_indices() {
         let Some((length, amount)) = amount_at_start(&text[start..]) else { continue };
         if start > 0 && text[..start].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '.') {
             continue;
         }
-        let rest = text[start + length..].trim_start();
-        let Some(word) = request_words.iter().find(|word| rest.starts_with(*word)) else {
-            continue;
+        let rest = skip_leading(text[start + length..].trim_start(), COUNTED_FILLER);
+        let Some(word) = words.iter().find(|word| rest.starts_with(*word)) else { continue };
+        let after: String = rest[word.len()..].chars().take(14).collect();
+        let before: String =
+            text[..start].chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
+        let near = |markers: &[&str]| {
+            markers.iter().any(|marker| after.contains(marker) || before.contains(marker))
         };
-        let after = rest[word.len()..].trim_start();
-        let window: String = text[..start]
-            .chars()
-            .rev()
-            .take(6)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<String>()
-            + after;
         let per_day =
-            ["/day", "/日", "per day", "a day", "each day", "日に", "毎日", "1日", "daily"]
-                .iter()
-                .any(|marker| window.contains(marker));
-        let per_second = ["/s", "per second", "a second", "毎秒", "/秒", "rps"]
-            .iter()
-            .any(|marker| after.starts_with(marker) || window.contains(marker));
+            near(&["/day", "/日", "per day", "a day", "each day", "日に", "毎日", "1日", "daily"]);
+        let per_second = near(&["/s", "per second", "a second", "毎秒", "/秒", "rps"]);
         let days = Decimal::from(730) / Decimal::from(24);
         return Some(if per_second {
             amount * Decimal::from(730 * 3600)
@@ -750,12 +787,29 @@ fn requests_in(text: &str) -> Option<Decimal> {
     None
 }
 
+/// Requests a month written in `text`.
+fn requests_in(text: &str) -> Option<Decimal> {
+    monthly_amount(
+        text,
+        &[
+            "requests",
+            "times",
+            "request",
+            "リクエスト",
+            "calls",
+            "invocations",
+            "回",
+            "アクセス",
+            "pv",
+            "views",
+        ],
+    )
+}
+
 /// Services named by keyword.
 fn read_services(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes: &mut Vec<usize>) {
     let push = |parsed: &mut Parsed, resource, words: &[&str]| {
-        let at = words.iter().filter_map(|word| text.find(word)).min().unwrap_or(0);
-        let written = clause_at(parts, at).1.trim().to_owned();
-        parsed.resources.push(Asked { resource, written });
+        parsed.resources.push(Asked { resource, written: written_near(text, parts, words) });
     };
     let has_servers =
         parsed.resources.iter().any(|asked| matches!(asked.resource, Resource::Ec2 { .. }));
@@ -834,13 +888,45 @@ fn read_services(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes
             || ["静的", "ホームページ", "webサイト", "web サイト", "ウェブサイト", "サイト"]
                 .iter()
                 .any(|word| text.contains(word));
-    if static_site && !has_servers {
+    let shop = any(text, &["e-commerce", "ecommerce", "online shop", "online store", "web shop"])
+        || ["ecサイト", "ec サイト", "通販", "ネットショップ", "ショッピングサイト"]
+            .iter()
+            .any(|word| text.contains(word));
+    if shop && !has_servers {
+        parsed.unpriced.push(Unpriced {
+            asked: written_near(text, parts, &["e-commerce", "ecommerce", "shop", "store", "ec", "通販", "ショップ"]),
+            english: "an online shop needs servers, a database and more, and none is named: say what it runs on (\"2 t3.medium behind an ALB with RDS MySQL\")".into(),
+            japanese: "EC サイトにはサーバーやデータベースが必要ですが、構成の指定がありません(例:「ALB の後ろに t3.medium を2台、RDS MySQL」)".into(),
+        });
+    }
+    if static_site && !has_servers && !shop {
         push(
             parsed,
             Resource::StaticSite,
             &["static", "html", "website", "静的", "サイト", "ホームページ"],
         );
     }
+    let dynamo = any(text, &["dynamodb", "dynamo db", "dynamo"]);
+    let dynamo_gb = dynamo
+        .then(|| {
+            parts.iter().find_map(|part| {
+                size_in(*part, &["dynamodb", "dynamo", "stored", "table", "テーブル"], sizes)
+            })
+        })
+        .flatten();
+    let alarms =
+        has(text, "cloudwatch") && (any(text, &["alarm", "alarms"]) || text.contains("アラーム"));
+    let logs = (has(text, "cloudwatch")
+        && (!alarms || any(text, &["log", "logs", "logging"]) || text.contains("ログ")))
+        || (text.contains("ログ") && text.contains("監視"))
+        || any(text, &["logs", "logging"]) && any(text, &["monitor", "monitoring"]);
+    let logs_gb = logs
+        .then(|| {
+            parts.iter().find_map(|part| {
+                size_in(*part, &["log", "logs", "logging", "ログ", "cloudwatch"], sizes)
+            })
+        })
+        .flatten();
     for part in parts {
         if let Some(gigabytes) = size_in(*part, TRANSFER_WORDS, sizes) {
             push(parsed, Resource::DataTransfer { gigabytes }, TRANSFER_WORDS);
@@ -863,7 +949,7 @@ fn read_services(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes
     }
     for part in parts {
         if let Some(gigabytes) = size_in(*part, STORAGE_WORDS, sizes) {
-            push(parsed, Resource::S3 { gigabytes }, STORAGE_WORDS);
+            push(parsed, Resource::S3 { gigabytes, class: storage_class(part.1) }, STORAGE_WORDS);
         }
     }
     attach_volume(parsed);
@@ -886,14 +972,25 @@ fn read_services(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes
             &["api", "serverless", "サーバーレス"],
         );
     }
-    if any(text, &["dynamodb", "dynamo db", "dynamo"]) || serverless {
-        push(parsed, Resource::DynamoDb, &["dynamo", "serverless", "サーバーレス"]);
+    if dynamo || serverless {
+        let reads = monthly_amount(text, &["reads", "read requests", "読み込み", "読み取り"]);
+        let writes = monthly_amount(text, &["writes", "write requests", "書き込み"]);
+        push(
+            parsed,
+            Resource::DynamoDb { reads, writes, storage_gb: dynamo_gb },
+            &["dynamo", "serverless", "サーバーレス"],
+        );
     }
-    if has(text, "cloudwatch")
-        || (text.contains("ログ") && text.contains("監視"))
-        || any(text, &["logs", "logging"]) && any(text, &["monitor", "monitoring"])
-    {
-        push(parsed, Resource::CloudWatchLogs, &["cloudwatch", "ログ", "logs"]);
+    if logs {
+        push(
+            parsed,
+            Resource::CloudWatchLogs { gigabytes: logs_gb },
+            &["cloudwatch", "ログ", "logs"],
+        );
+    }
+    if alarms {
+        let count = monthly_amount(text, &["alarms", "alarm", "アラーム"]).unwrap_or(Decimal::ONE);
+        push(parsed, Resource::CloudWatchAlarms { count }, &["alarm", "アラーム"]);
     }
     let has_cache =
         parsed.resources.iter().any(|asked| matches!(asked.resource, Resource::Cache { .. }));
@@ -908,12 +1005,41 @@ fn read_services(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes
         );
     }
     if has(text, "sqs") || any(text, &["queue", "queues"]) || text.contains("キュー") {
-        push(parsed, Resource::Queue, &["sqs", "queue", "キュー"]);
+        let messages = monthly_amount(text, &["messages", "message", "メッセージ"]);
+        push(parsed, Resource::Queue { messages }, &["sqs", "queue", "キュー"]);
     }
     if has(text, "sns") || any(text, &["notification", "notifications"]) || text.contains("通知")
     {
         push(parsed, Resource::Notifications, &["sns", "notification", "通知"]);
     }
+}
+
+/// The S3 storage class a clause names (the catalog's resource), Standard when none.
+fn storage_class(clause: &str) -> &'static str {
+    if clause.contains("deep archive") || clause.contains("deep-archive") {
+        "deep-archive-storage"
+    } else if clause.contains("glacier instant") {
+        "glacier-instant-storage"
+    } else if clause.contains("glacier") || clause.contains("グレイシャー") {
+        "glacier-flexible-storage"
+    } else if clause.contains("one zone") || clause.contains("onezone") {
+        "onezone-ia-storage"
+    } else if clause.contains("infrequent")
+        || clause.contains("standard-ia")
+        || clause.contains("standard ia")
+    {
+        "standard-ia-storage"
+    } else if clause.contains("intelligent") {
+        "intelligent-tiering-storage"
+    } else {
+        "standard-storage"
+    }
+}
+
+/// The clause holding the first of `words`, as written (normalised).
+fn written_near(text: &str, parts: &[(usize, &str)], words: &[&str]) -> String {
+    let at = words.iter().filter_map(|word| text.find(word)).min().unwrap_or(0);
+    clause_at(parts, at).1.trim().to_owned()
 }
 
 /// An EBS size given apart from the only EC2 type named (`1 x t3.micro, …, 30 GB gp3
@@ -923,7 +1049,9 @@ fn attach_volume(parsed: &mut Parsed) {
         .resources
         .iter()
         .enumerate()
-        .filter(|(_, asked)| matches!(asked.resource, Resource::Ec2 { volume_gb: None, .. }))
+        .filter(|(_, asked)| {
+            matches!(asked.resource, Resource::Ec2 { volume_gb: None, count: 1, .. })
+        })
         .map(|(index, _)| index)
         .collect();
     let volumes: Vec<usize> = parsed
@@ -1119,9 +1247,11 @@ mod tests {
         assert_eq!(schedule.hours.to_string(), "195.54");
         let parsed = parse("500GB of S3 and 0.5TB EBS gp2");
         assert!(
-            parsed.resources.iter().any(
-                |asked| asked.resource == Resource::S3 { gigabytes: "500".parse().expect("d") }
-            ),
+            parsed.resources.iter().any(|asked| asked.resource
+                == Resource::S3 {
+                    gigabytes: "500".parse().expect("d"),
+                    class: "standard-storage"
+                }),
             "{:?}",
             parsed.resources
         );

@@ -17,11 +17,14 @@ pub(crate) fn headline(estimate: &Estimate, japanese: bool) -> String {
     } else {
         say.pick(
             &format!(" Not priced: {}.", asked.join("; ")),
-            &format!(" 見積もりに含めていないもの: {}。", asked.join("、")),
+            &format!("見積もりに含めていないもの: {}。", asked.join("、")),
         )
     };
-    let region_note =
-        estimate.region_note.as_deref().map(|note| format!(" {note}")).unwrap_or_default();
+    let region_note = estimate
+        .region_note
+        .as_deref()
+        .map(|note| if japanese { note.to_owned() } else { format!(" {note}") })
+        .unwrap_or_default();
     if estimate.items.is_empty() {
         return say.pick(
             &format!("Nothing could be priced in {region}.{missing}{region_note}"),

@@ -244,9 +244,12 @@ fn status(folder: &Path, json: bool) -> anyhow::Result<ExitCode> {
         print_json(&listed)?;
         return Ok(ExitCode::SUCCESS);
     }
+    for source in agentdesk_pricing::Catalog::bundled()?.sources() {
+        println!("{:<36} {:<10} bundled  {}", source.file, source.date, source.name);
+    }
     if catalogs.is_empty() {
         println!(
-            "no catalogs built in {} yet (agentdesk prices update builds them); estimates use the bundled catalog",
+            "no catalogs built in {} yet (agentdesk prices update builds them)",
             folder.display()
         );
         return Ok(ExitCode::SUCCESS);

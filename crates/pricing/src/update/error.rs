@@ -8,7 +8,7 @@ use std::path::PathBuf;
 pub enum UpdateError {
     /// The Price List could not be reached or stopped answering.
     #[error(
-        "cannot fetch {url}: {source}; check the network connection (or AGENTDESK_PRICE_LIST_URL) and run the command again"
+        "cannot fetch {url}; check the network connection (or AGENTDESK_PRICE_LIST_URL) and run the command again"
     )]
     Http {
         /// What was asked for.
