@@ -103,11 +103,14 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
   const [save, setSave] = useState<SaveState>({ kind: "idle" });
   const [copied, setCopied] = useState(false);
 
-  // A save elsewhere (or this one) brings a new view: start again from what the file says.
+  // A save elsewhere (or this one) brings new settings: start again from what the file says.
+  // The same settings loaded again leave what is being typed alone.
+  const loaded = JSON.stringify(view.settings);
   useEffect(() => {
-    setDraft(view.settings);
-    setCounts(countTexts(view.settings));
-  }, [view]);
+    const settings = JSON.parse(loaded) as Settings;
+    setDraft(settings);
+    setCounts(countTexts(settings));
+  }, [loaded]);
 
   const maxFiles = parseCount(counts.maxFiles, 1, 365);
   const afterTurns = parseCount(counts.afterTurns, 1, 100);
