@@ -12,7 +12,7 @@ mod tests {
 
     use crate::{
         ApiError, AppInfo, AuthEvent, AuthView, CallView, ChatModel, ChatTurn, InstallProgress,
-        ServerView, SettingsView, ToolView,
+        PricesOutcome, PricesProgress, PricesStatus, ServerView, SettingsView, ToolView,
     };
 
     fn export_all(dir: &Path) {
@@ -46,6 +46,9 @@ mod tests {
             agentdesk_memory::ScoredRecord::export_all(&config),
             agentdesk_memory::ExtractionStatus::export_all(&config),
             agentdesk_memory::ExtractionReport::export_all(&config),
+            PricesStatus::export_all(&config),
+            PricesProgress::export_all(&config),
+            PricesOutcome::export_all(&config),
         ];
         for export in exports {
             export.expect("export TypeScript bindings");

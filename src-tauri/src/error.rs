@@ -35,6 +35,8 @@ pub enum ErrorCode {
     SignIn,
     /// An MCP server could not be reached, broke off or refused; the message says which and why.
     Mcp,
+    /// Prices could not be read or built; the message says why and what to do.
+    Prices,
     /// Something that should not happen; the message and the log say more.
     Internal,
 }
@@ -117,5 +119,23 @@ impl From<agentdesk_agent::estimator::OfflineError> for ApiError {
             OfflineError::Memory(_) => ErrorCode::Memory,
         };
         ApiError::new(code, error.to_string())
+    }
+}
+
+impl From<agentdesk_pricing::update::UpdateError> for ApiError {
+    fn from(error: agentdesk_pricing::update::UpdateError) -> ApiError {
+        use agentdesk_pricing::update::UpdateError;
+        let code = match error {
+            UpdateError::UnknownService { .. } | UpdateError::BaseUrl(_) => ErrorCode::InvalidValue,
+            UpdateError::Io { .. } => ErrorCode::Io,
+            _ => ErrorCode::Prices,
+        };
+        ApiError::new(code, error.to_string())
+    }
+}
+
+impl From<agentdesk_pricing::CatalogError> for ApiError {
+    fn from(error: agentdesk_pricing::CatalogError) -> ApiError {
+        ApiError::new(ErrorCode::Prices, error.to_string())
     }
 }

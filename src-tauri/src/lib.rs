@@ -28,6 +28,10 @@ pub use commands::app::AppInfo;
 pub use commands::auth::{AuthEvent, AuthView};
 pub use commands::chat::{ChatModel, ChatTurn, RunningTurns};
 pub use commands::connections::{CallView, ServerView, ToolView};
+pub use commands::prices::{
+    BuiltCatalog, BundledCatalog, PricesOutcome, PricesProgress, PricesRegion, PricesService,
+    PricesStatus,
+};
 pub use commands::sandbox::InstallProgress;
 pub use error::{ApiError, ErrorCode};
 pub use state::{AppState, MemoryDesk, Overridden, SettingsView};
@@ -119,6 +123,8 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::memory::memory_record_delete,
             commands::memory::memory_status,
             commands::memory::memory_extract,
+            commands::prices::prices_status,
+            commands::prices::prices_update,
             commands::chat::chat_offline,
             commands::chat::chat_model,
             commands::chat::chat_send,

@@ -216,3 +216,31 @@ fn chat_offline_answers_with_an_estimate_and_keeps_the_conversation() {
     assert_eq!(sessions[0]["sessionId"], json!("desk-1"));
     assert_eq!(sessions[0]["eventCount"], json!(2));
 }
+
+#[test]
+fn prices_status_lists_the_bundled_catalogs_regions_and_services() {
+    let h = harness(Some("[estimate]\nregion = \"eu-central-1\"\n"));
+    let status = h.invoke("prices_status", json!({})).expect("prices_status");
+    let bundled = status["bundled"].as_array().expect("bundled");
+    assert!(!bundled.is_empty(), "{status}");
+    assert!(
+        bundled.iter().all(|catalog| catalog["date"].as_str().is_some_and(|d| d.len() == 10)),
+        "{status}"
+    );
+    assert_eq!(status["built"], json!([]), "nothing built in a fresh data folder");
+    assert_eq!(status["regions"].as_array().map(Vec::len), Some(36));
+    assert!(
+        status["services"].as_array().expect("services").iter().any(|s| s["offer"] == "AmazonEC2")
+    );
+    assert_eq!(status["default_region"], json!("eu-central-1"));
+}
+
+#[test]
+fn prices_update_refuses_an_unknown_service() {
+    let h = harness(None);
+    let refused = h.invoke(
+        "prices_update",
+        json!({"regions": ["us-east-1"], "services": ["nope"], "onProgress": "__CHANNEL__:7"}),
+    );
+    assert_eq!(refused.expect_err("unknown service")["code"], json!("invalid_value"));
+}

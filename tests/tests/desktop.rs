@@ -46,19 +46,32 @@ fn launch_with(
     data: &Path,
     cache: &Path,
 ) -> std::result::Result<App, Box<dyn std::error::Error + Send + Sync>> {
+    launch_env(scratch, data, cache, &[])
+}
+
+/// Launches with `extra` environment variables besides the folders and the locale.
+fn launch_env(
+    scratch: &Scratch,
+    data: &Path,
+    cache: &Path,
+    extra: &[(&str, &str)],
+) -> std::result::Result<App, Box<dyn std::error::Error + Send + Sync>> {
     let path = |p: &Path| p.display().to_string();
+    let extra = extra.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned()));
     App::launch(&Launch {
         binary: Launch::workspace_binary(),
-        env: vec![
-            ("AGENTDESK_CONFIG".into(), path(&scratch.config)),
-            ("AGENTDESK_DATA_DIR".into(), path(data)),
-            ("AGENTDESK_CACHE_DIR".into(), path(cache)),
-            // "Follow the system" must resolve to English for the first half of the test.
-            ("LANG".into(), "C.UTF-8".into()),
-            ("LC_ALL".into(), "C.UTF-8".into()),
-            // Sign-in pages are completed by the tests, never in a real browser.
-            ("AGENTDESK_BROWSER".into(), "none".into()),
-        ],
+        env: extra
+            .chain([
+                ("AGENTDESK_CONFIG".into(), path(&scratch.config)),
+                ("AGENTDESK_DATA_DIR".into(), path(data)),
+                ("AGENTDESK_CACHE_DIR".into(), path(cache)),
+                // "Follow the system" must resolve to English for the first half of the test.
+                ("LANG".into(), "C.UTF-8".into()),
+                ("LC_ALL".into(), "C.UTF-8".into()),
+                // Sign-in pages are completed by the tests, never in a real browser.
+                ("AGENTDESK_BROWSER".into(), "none".into()),
+            ])
+            .collect(),
     })
 }
 
@@ -640,5 +653,29 @@ fn a_gateway_added_on_the_connections_page_signs_in_and_its_tools_are_called_and
     app.click(&app.find(&format!("{server} [data-testid='server-remove-confirm']"))?)?;
     app.wait_until_gone(&server)?;
     assert!(!fs::read_to_string(&s.config)?.contains(&name), "removed from the config file");
+    Ok(())
+}
+
+#[test]
+fn the_status_page_updates_prices_from_the_price_list_and_lists_the_catalog() -> Result {
+    let _turn = one_at_a_time();
+    let s = scratch(None);
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/pricing/tests/fixtures/price-list");
+    let base = agentdesk_e2e::serve_folder(&fixtures)?;
+    let app = launch_env(&s, &s.data, &s.cache, &[("AGENTDESK_PRICE_LIST_URL", &base)])?;
+
+    open(&app, "status")?;
+    assert_eq!(app.find_all("#prices-region option")?.len(), 36);
+    assert_eq!(app.execute("return document.querySelector('#prices-region').value")?, "us-east-1");
+    app.click(&app.find("#prices-update")?)?;
+    let ec2 = app.find(".prices-outcomes li[data-offer='AmazonEC2'][data-status='written']")?;
+    let text = app.text(&ec2)?;
+    assert!(text.contains("AmazonEC2 us-east-1: wrote 12 prices dated 2026-12-01"), "{text}");
+    app.find("tr[data-catalog='AmazonEC2-us-east-1.tsv']")?;
+    assert!(s.data.join("prices/AmazonEC2-us-east-1.tsv").exists());
+    app.find("#prices-update:not([disabled])")?;
+    scroll_to(&app, ".prices-outcomes")?;
+    app.screenshot(&shot("status-prices"))?;
     Ok(())
 }

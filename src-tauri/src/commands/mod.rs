@@ -6,5 +6,6 @@ pub(crate) mod chat;
 pub(crate) mod connections;
 pub(crate) mod doctor;
 pub(crate) mod memory;
+pub(crate) mod prices;
 pub(crate) mod sandbox;
 pub(crate) mod settings;

@@ -8,6 +8,7 @@ import type { Report } from "../bindings/Doctor";
 import type { McpServerSettings, ModelProvider, Settings } from "../bindings/Settings";
 import type { CallView, ServerView, ToolView } from "../bindings/Mcp";
 import type { SavedEstimate } from "../bindings/Estimate";
+import type { PricesOutcome, PricesProgress, PricesStatus } from "../bindings/Prices";
 import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
 
 export type { ApiError } from "../bindings/Api";
@@ -77,6 +78,16 @@ export interface Backend {
   authStoreSecret(provider: string, secret: string): Promise<ProviderStatus>;
   /** Calls `listener` on every sign-in change; returns the function that stops it. */
   onAuthChanged(listener: (event: AuthEvent) => void): Promise<() => void>;
+
+  /** The price catalogs in use (bundled and built here), and what an update can build. */
+  pricesStatus(): Promise<PricesStatus>;
+  /**
+   * Builds catalogs of `services` (offer codes) in `regions` from AWS's Price List, one file
+   * after another; each download and read reaches `onProgress` as it happens. Resolves with
+   * one outcome per offer and region (a failed one keeps its previous catalog); rejects with
+   * code prices when the Price List cannot be read at all.
+   */
+  pricesUpdate(regions: string[], services: string[], onProgress: (progress: PricesProgress) => void): Promise<PricesOutcome[]>;
 
   /** Calls `listener` whenever a server's state changes (also without any action here). */
   onMcpChanged(listener: (server: ServerView) => void): Promise<() => void>;

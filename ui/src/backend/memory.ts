@@ -9,6 +9,7 @@ import type { Settings } from "../bindings/Settings";
 import type { Event, ExtractionStatus, MemoryRecord, Session } from "../bindings/Memory";
 import type { SavedEstimate } from "../bindings/Estimate";
 import type { CallView, ServerView, ToolView } from "../bindings/Mcp";
+import type { PricesOutcome, PricesProgress, PricesStatus } from "../bindings/Prices";
 import type { Backend } from ".";
 
 export function defaultSettings(): Settings {
@@ -187,6 +188,38 @@ export interface MemoryBackend extends Backend {
   mcp: ServerView[];
   /** Changes a server's state as if it happened by itself (a server going away), announcing it. */
   mcpHappened(name: string, change: Partial<ServerView["status"]>): void;
+  /** What the Prices section sees, and what an update plays. */
+  prices: PricesScript;
+}
+
+/** A scripted price update: its progress, then (once `hold` resolves) its outcomes or error. */
+export interface PricesScript {
+  status: PricesStatus;
+  progress: PricesProgress[];
+  outcomes: PricesOutcome[] | ApiError;
+  /** When set, the update waits for it after its progress, so tests see it running. */
+  hold: Promise<void> | null;
+  /** The updates asked for: [regions, services]. */
+  updates: [string[], string[]][];
+}
+
+/** Three regions and three services, one bundled catalog and one built here. */
+export function samplePricesStatus(): PricesStatus {
+  return {
+    bundled: [{ file: "aws-hand-compiled.tsv", name: "AgentDesk hand-compiled list prices", date: "2026-11-25" }],
+    built: [{ file: "AmazonEC2-us-east-1.tsv", date: "2026-12-01", rows: 12, problem: null }],
+    regions: [
+      { code: "us-east-1", name_en: "US East (N. Virginia)", name_ja: "米国東部 (バージニア北部)" },
+      { code: "eu-central-1", name_en: "Europe (Frankfurt)", name_ja: "欧州 (フランクフルト)" },
+      { code: "ap-northeast-1", name_en: "Asia Pacific (Tokyo)", name_ja: "アジアパシフィック (東京)" },
+    ],
+    services: [
+      { offer: "AmazonEC2", name: "ec2" },
+      { offer: "AmazonRDS", name: "rds" },
+      { offer: "AmazonS3", name: "s3" },
+    ],
+    default_region: "us-east-1",
+  };
 }
 
 /** The tools every in-memory MCP server offers, shaped like server-everything's. */
@@ -293,6 +326,16 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     calls: [],
     memory: options.memory ?? sampleMemory(),
     mcp: [],
+    prices: { status: samplePricesStatus(), progress: [], outcomes: [], hold: null, updates: [] },
+    pricesStatus: async () => backend.prices.status,
+    pricesUpdate: async (regions, services, onProgress) => {
+      backend.prices.updates.push([regions, services]);
+      backend.prices.progress.forEach(onProgress);
+      if (backend.prices.hold) await backend.prices.hold;
+      const outcomes = backend.prices.outcomes;
+      if (!Array.isArray(outcomes)) throw outcomes;
+      return outcomes;
+    },
     mcpHappened: (name, change) => {
       const next = updateServer(name, change);
       mcpListeners.forEach((listener) => listener(next));

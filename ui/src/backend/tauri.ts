@@ -8,6 +8,7 @@ import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
 import type { SavedEstimate } from "../bindings/Estimate";
 import type { CallView, ServerView, ToolView } from "../bindings/Mcp";
+import type { PricesOutcome, PricesProgress, PricesStatus } from "../bindings/Prices";
 import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
 import type { Backend } from ".";
 
@@ -63,6 +64,12 @@ export const tauriBackend: Backend = {
   authSignOut: (provider) => invoke<ProviderStatus>("auth_sign_out", { provider }),
   authStoreSecret: (provider, secret) => invoke<ProviderStatus>("auth_store_secret", { provider, secret }),
   onAuthChanged: (listener) => listen<AuthEvent>(AUTH_CHANGED, (event) => listener(event.payload)),
+  pricesStatus: () => invoke<PricesStatus>("prices_status"),
+  pricesUpdate: (regions, services, onProgress) => {
+    const channel = new Channel<PricesProgress>();
+    channel.onmessage = onProgress;
+    return invoke<PricesOutcome[]>("prices_update", { regions, services, onProgress: channel });
+  },
   onMcpChanged: (listener) => listen<ServerView>(MCP_CHANGED, (event) => listener(event.payload)),
   mcpServers: () => invoke<ServerView[]>("mcp_servers"),
   mcpCheck: (name) => invoke<ServerView>("mcp_check", { name }),

@@ -84,7 +84,7 @@ hitStepLimit: boolean, };
 /**
  * What kind of failure it was; stable, so the UI can react without reading the message.
  */
-export type ErrorCode = "invalid_value" | "config_unparsable" | "io" | "not_installed" | "sandbox" | "not_found" | "memory" | "model_not_ready" | "model" | "busy" | "keyring" | "sign_in" | "mcp" | "internal";
+export type ErrorCode = "invalid_value" | "config_unparsable" | "io" | "not_installed" | "sandbox" | "not_found" | "memory" | "model_not_ready" | "model" | "busy" | "keyring" | "sign_in" | "mcp" | "prices" | "internal";
 
 /**
  * A step of a runtime install, as the UI receives it.

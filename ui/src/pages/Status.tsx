@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import type { Backend } from "../backend";
 import type { Check, Report, Status } from "../bindings/Doctor";
 import { useT, type Translate } from "../i18n";
+import { PricesSection } from "./Prices";
 
 type State = { kind: "running"; previous?: Report } | { kind: "done"; report: Report } | { kind: "failed"; message: string };
 
@@ -91,6 +92,7 @@ export function StatusPage({ backend }: { backend: Backend }) {
           </dl>
         </>
       )}
+      <PricesSection backend={backend} />
     </section>
   );
 }
