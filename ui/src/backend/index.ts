@@ -107,4 +107,17 @@ export interface Backend {
   mcpTools(name: string): Promise<ToolView[]>;
   /** Calls a tool; a failure of the tool itself resolves with isError, bad arguments reject with invalid_value. */
   mcpCall(name: string, tool: string, args: Record<string, unknown>): Promise<CallView>;
+
+  /**
+   * Asks where to save through the OS's native save dialog, then writes `contents` (base64)
+   * there. Resolves with the path written, or null when the user cancelled; rejects with
+   * code io naming the path when it cannot be written.
+   */
+  saveFile(suggestedName: string, contentsBase64: string, filter: SaveFilter): Promise<string | null>;
+}
+
+/** The file type offered in the save dialog, e.g. { name: "CSV", extensions: ["csv"] }. */
+export interface SaveFilter {
+  name: string;
+  extensions: string[];
 }

@@ -10,7 +10,7 @@ import type { Event, ExtractionStatus, MemoryRecord, Session } from "../bindings
 import type { SavedEstimate } from "../bindings/Estimate";
 import type { CallView, ServerView, ToolView } from "../bindings/Mcp";
 import type { PricesOutcome, PricesProgress, PricesStatus } from "../bindings/Prices";
-import type { Backend } from ".";
+import type { Backend, SaveFilter } from ".";
 
 export function defaultSettings(): Settings {
   return {
@@ -190,6 +190,9 @@ export interface MemoryBackend extends Backend {
   mcpHappened(name: string, change: Partial<ServerView["status"]>): void;
   /** What the Prices section sees, and what an update plays. */
   prices: PricesScript;
+  /** Every file "saved" through the save dialog, and where the next one goes (null: cancelled). */
+  saves: { suggestedName: string; contentsBase64: string; filter: SaveFilter }[];
+  saveTo: string | null;
 }
 
 /** A scripted price update: its progress, then (once `hold` resolves) its outcomes or error. */
@@ -530,6 +533,13 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     mcpCall: async (name, tool, args) => {
       findServer(name);
       return sampleCall(tool, args);
+    },
+    saves: [],
+    saveTo: "/home/user/Documents/saved",
+    saveFile: async (suggestedName, contentsBase64, filter) => {
+      if (backend.saveTo === null) return null;
+      backend.saves.push({ suggestedName, contentsBase64, filter });
+      return `${backend.saveTo}/${suggestedName}`;
     },
     modelKeyForget: async (provider) => {
       const had = provider in backend.keys;

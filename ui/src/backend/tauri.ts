@@ -80,4 +80,6 @@ export const tauriBackend: Backend = {
   mcpRemove: (name) => invoke<void>("mcp_remove", { name }),
   mcpTools: (name) => invoke<ToolView[]>("mcp_tools", { name }),
   mcpCall: (name, tool, args) => invoke<CallView>("mcp_call", { name, tool, arguments: args }),
+  saveFile: (suggestedName, contentsBase64, filter) =>
+    invoke<string | null>("save_file", { suggestedName, contentsBase64, filter }),
 };
