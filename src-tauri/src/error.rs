@@ -27,6 +27,17 @@ pub enum ErrorCode {
     ModelNotReady,
     /// The model failed or refused the turn (after its retries); the message is its own.
     Model,
+    /// Nothing listens at the model's address: its server is not running (`ollama serve`),
+    /// or the base URL names the wrong port.
+    ModelNotRunning,
+    /// The model's address gives no answer (a wrong host name, no network, no answer in time).
+    ModelUnreachable,
+    /// The base URL answers, but it is not the model API: check the base URL.
+    ModelBadUrl,
+    /// The provider refused the API key or credentials: store a valid one.
+    ModelBadKey,
+    /// The provider has no model by the configured name: choose or download another.
+    ModelMissing,
     /// The conversation is still answering; wait or stop it.
     Busy,
     /// The OS keyring cannot store or read secrets; the message says what to do.

@@ -17,6 +17,7 @@ mod bindings;
 #[allow(clippy::needless_pass_by_value, reason = "Tauri hands command arguments over by value")]
 mod commands;
 mod error;
+mod startup;
 mod state;
 
 use std::process::ExitCode;
@@ -24,7 +25,7 @@ use std::process::ExitCode;
 use agentdesk_config::{Environment, Overrides};
 use tauri::{Runtime, Wry};
 
-pub use commands::app::AppInfo;
+pub use commands::app::{AppInfo, StartupStep, StartupTimings};
 pub use commands::auth::{AuthEvent, AuthView};
 pub use commands::chat::{ChatModel, ChatTurn, RunningTurns};
 pub use commands::connections::{CallView, ServerView, ToolView};
@@ -33,6 +34,7 @@ pub use commands::prices::{
     PricesStatus,
 };
 pub use commands::sandbox::InstallProgress;
+pub use commands::settings::RegionChoice;
 pub use error::{ApiError, ErrorCode};
 pub use state::{AppState, MemoryDesk, Overridden, SettingsView};
 
@@ -54,6 +56,7 @@ pub const MCP_CHANGED: &str = "mcp-changed";
 
 /// Starts the desktop app and returns when its last window closes.
 pub fn run() -> ExitCode {
+    startup::begin();
     // The app takes its folders from the environment (AGENTDESK_CONFIG, AGENTDESK_DATA_DIR,
     // AGENTDESK_CACHE_DIR); a malformed config still starts it, and Settings shows why.
     let state = match AppState::load(Overrides::default(), Environment::from_process()) {
@@ -81,6 +84,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
     let mut mcp_events = state.mcp_events.subscribe();
     builder
         .manage(state)
+        .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             use tauri::Emitter;
             let handle = app.handle().clone();
@@ -106,6 +110,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
+            commands::app::app_started,
             commands::settings::settings_load,
             commands::settings::settings_save,
             commands::doctor::doctor_run,
@@ -114,7 +119,14 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::sandbox::sandbox_start,
             commands::sandbox::sandbox_stop,
             commands::sandbox::sandbox_invoke,
+            commands::sandbox::sandbox_sessions,
+            commands::sandbox::sandbox_cancel,
+            commands::sandbox::sandbox_usage,
+            commands::files::save_file,
             commands::memory::memory_sessions,
+            commands::memory::memory_sessions_search,
+            commands::memory::memory_session_rename,
+            commands::memory::memory_session_delete,
             commands::memory::memory_events,
             commands::memory::memory_event,
             commands::memory::memory_records,
@@ -126,6 +138,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::prices::prices_status,
             commands::prices::prices_update,
             commands::chat::chat_offline,
+            commands::chat::chat_history,
             commands::chat::chat_model,
             commands::chat::chat_send,
             commands::chat::chat_approve,
@@ -136,6 +149,10 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::auth::auth_sign_in,
             commands::auth::auth_sign_out,
             commands::auth::auth_store_secret,
+            commands::auth::auth_check_provider,
+            commands::auth::auth_save_provider,
+            commands::auth::auth_remove_provider,
+            commands::settings::settings_regions,
             commands::connections::mcp_servers,
             commands::connections::mcp_check,
             commands::connections::mcp_sign_in,
@@ -145,5 +162,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::connections::mcp_remove,
             commands::connections::mcp_tools,
             commands::connections::mcp_call,
+            commands::connections::mcp_import_preview,
+            commands::connections::mcp_import,
         ])
 }

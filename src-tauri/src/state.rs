@@ -149,6 +149,7 @@ impl AppState {
         // One warm spare: the next session of a runtime in use starts without a boot.
         let config = SandboxConfig::in_folders(&locations.data_dir, &locations.cache_dir, 1);
         let opened = Sandbox::open(&config)?;
+        opened.set_idle_timeout(crate::commands::sandbox::idle_timeout(&self.loaded().settings));
         Ok(self.sandbox.get_or_init(|| opened).clone())
     }
 
@@ -256,6 +257,9 @@ impl AppState {
         let view = SettingsView::from(&fresh);
         if let Some(identity) = self.identity.get() {
             identity.set_providers(fresh.settings.providers.clone());
+        }
+        if let Some(sandbox) = self.sandbox.get() {
+            sandbox.set_idle_timeout(crate::commands::sandbox::idle_timeout(&fresh.settings));
         }
         *self.loaded() = fresh;
         Ok(view)

@@ -244,3 +244,104 @@ fn prices_update_refuses_an_unknown_service() {
     );
     assert_eq!(refused.expect_err("unknown service")["code"], json!("invalid_value"));
 }
+
+#[test]
+fn settings_regions_mark_the_regions_without_catalogued_prices() {
+    let h = harness(None);
+    let regions = h.invoke("settings_regions", json!({})).expect("settings_regions");
+    let regions = regions.as_array().expect("a list");
+    assert_eq!(regions.len(), 36);
+    let region = |code: &str| {
+        regions.iter().find(|region| region["code"] == code).cloned().unwrap_or_default()
+    };
+    let tokyo = region("ap-northeast-1");
+    assert_eq!(tokyo["priced"], json!(true));
+    assert_eq!(tokyo["nameJa"], json!("アジアパシフィック (東京)"));
+    assert!(
+        tokyo["names"].as_array().is_some_and(|names| names.contains(&json!("東京"))),
+        "{tokyo}"
+    );
+    assert_eq!(region("mx-central-1")["priced"], json!(false), "no catalog has Mexico's prices");
+}
+
+#[test]
+fn a_provider_is_refused_with_its_problem_saved_and_removed() {
+    let h = harness(None);
+    let settings =
+        json!({"issuer": "https://idp.example", "client_id": "app", "scopes": ["openid"]});
+    let refused = h
+        .invoke(
+            "auth_save_provider",
+            json!({"name": "bad name", "settings": settings, "secret": null}),
+        )
+        .expect_err("a name with a space");
+    assert_eq!(refused["code"], json!("invalid_value"));
+    assert!(refused["message"].as_str().is_some_and(|m| m.contains("provider name")), "{refused}");
+    let no_client = json!({"issuer": "https://idp.example"});
+    let refused = h
+        .invoke(
+            "auth_save_provider",
+            json!({"name": "corp", "settings": no_client, "secret": null}),
+        )
+        .expect_err("no client id");
+    assert!(
+        refused["message"].as_str().is_some_and(|m| m.contains("client_id is empty")),
+        "{refused}"
+    );
+    assert_eq!(h.file(), None, "nothing was written");
+
+    let view = h
+        .invoke("auth_save_provider", json!({"name": "corp", "settings": settings, "secret": null}))
+        .expect("saved");
+    assert_eq!(view["settings"]["corp"]["client_id"], json!("app"));
+    assert_eq!(view["providers"][0]["state"], json!("needs-sign-in"));
+    let file = h.file().unwrap_or_default();
+    assert!(file.contains("[providers.corp]") && file.contains("client_id = \"app\""), "{file}");
+
+    let view = h.invoke("auth_remove_provider", json!({"name": "corp"})).expect("removed");
+    assert_eq!(view["providers"], json!([]));
+    assert!(!h.file().unwrap_or_default().contains("corp"));
+    let again = h.invoke("auth_remove_provider", json!({"name": "corp"})).expect_err("gone");
+    assert_eq!(again["code"], json!("not_found"));
+}
+
+#[test]
+fn claude_desktops_config_is_previewed_then_imported() {
+    let h = harness(Some("[mcp_servers.kept]\nurl = \"https://kept.example/mcp\"\n"));
+    let claude = h.dir.path().join("claude_desktop_config.json");
+    std::fs::write(
+        &claude,
+        r#"{"mcpServers": {
+            "files": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"]},
+            "kept": {"url": "https://elsewhere.example/mcp"}
+        }}"#,
+    )
+    .expect("write claude config");
+    let path = claude.display().to_string();
+    let preview = h.invoke("mcp_import_preview", json!({"path": path})).expect("preview");
+    assert_eq!((preview["found"].clone(), preview["done"].clone()), (json!(true), json!(false)));
+    let action = |view: &Value, name: &str| {
+        view["items"].as_array().and_then(|items| {
+            items.iter().find(|item| item["name"] == name).map(|item| item["action"].clone())
+        })
+    };
+    assert_eq!(action(&preview, "files"), Some(json!("add")));
+    assert_eq!(action(&preview, "kept"), Some(json!("already-configured")));
+    assert!(!h.file().unwrap_or_default().contains("files"), "a preview changes nothing");
+
+    let absent = h.dir.path().join("absent.json").display().to_string();
+    let missing = h.invoke("mcp_import_preview", json!({"path": absent})).expect("no file");
+    assert_eq!(missing["found"], json!(false));
+    for wrong in ["relative.json", "/etc/hostname"] {
+        let refused = h.invoke("mcp_import_preview", json!({"path": wrong})).expect_err(wrong);
+        assert_eq!(refused["code"], json!("invalid_value"), "{wrong}: {refused}");
+    }
+
+    let done = h.invoke("mcp_import", json!({"path": path})).expect("import");
+    assert_eq!(done["done"], json!(true));
+    assert_eq!(action(&done, "files"), Some(json!("add")));
+    let file = h.file().unwrap_or_default();
+    assert!(file.contains("[mcp_servers.files]") && file.contains("kept.example"), "{file}");
+    let servers = h.invoke("mcp_servers", json!({})).expect("servers");
+    assert_eq!(servers.as_array().map(Vec::len), Some(2), "{servers}");
+}

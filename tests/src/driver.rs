@@ -97,6 +97,15 @@ impl App {
         app.session_url = format!("http://127.0.0.1:{port}/session/{id}");
         let implicit = IMPLICIT_WAIT.as_millis() as u64;
         app.command("POST", "/timeouts", json!({"implicit": implicit, "script": 30_000}))?;
+        // One window size for every screenshot, when asked (scripts/readme-screenshots).
+        if let Ok(size) = std::env::var("AGENTDESK_E2E_WINDOW") {
+            let parsed =
+                size.split_once('x').and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)));
+            let (width, height) = parsed.ok_or_else(|| {
+                format!("AGENTDESK_E2E_WINDOW must be WIDTHxHEIGHT, such as 1280x800, not {size:?}")
+            })?;
+            app.set_window_size(width, height)?;
+        }
         Ok(app)
     }
 
@@ -169,6 +178,17 @@ impl App {
     /// (within the driver's 30-second script timeout).
     pub fn execute_async(&self, script: &str) -> Result<Value> {
         self.command("POST", "/execute/async", json!({"script": script, "args": []}))
+    }
+
+    /// The window's position and size: WebDriver's window rect (`x`, `y`, `width`, `height`).
+    pub fn window_rect(&self) -> Result<Value> {
+        self.command("GET", "/window/rect", Value::Null)
+    }
+
+    /// Asks for a window of `width` × `height` pixels and returns the rect it got, which the
+    /// screen's size or the app's minimum size may have limited.
+    pub fn set_window_size(&self, width: u32, height: u32) -> Result<Value> {
+        self.command("POST", "/window/rect", json!({"width": width, "height": height}))
     }
 
     /// Saves a PNG of the window to `path`, after the page has painted its current state.

@@ -25,6 +25,7 @@ pub mod gateway;
 pub mod mcp_servers;
 pub mod oidc;
 mod scripted_model;
+pub mod started;
 mod static_files;
 
 pub use driver::{App, Element, Launch, Result};

@@ -46,7 +46,7 @@ describe("the app shell", () => {
   });
 
   it("applies the theme setting to the document", async () => {
-    const settings = { ...defaultSettings(), ui: { language: "en" as const, theme: "dark" as const } };
+    const settings = { ...defaultSettings(), ui: { ...defaultSettings().ui, language: "en" as const, theme: "dark" as const } };
     render(<App backend={memoryBackend({ settings })} />);
     await screen.findByRole("navigation");
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe("dark"));
@@ -62,7 +62,7 @@ describe("the settings page", () => {
     await user.click(screen.getByRole("radio", { name: "Dark" }));
     await user.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(backend.saved).toHaveLength(1));
-    expect(backend.saved[0]?.ui).toEqual({ language: "ja", theme: "dark" });
+    expect(backend.saved[0]?.ui).toEqual({ language: "ja", theme: "dark", sendWith: "enter" });
     expect(await screen.findByRole("heading", { level: 1, name: "設定" })).toBeTruthy();
   });
 
@@ -135,7 +135,7 @@ describe("the settings page", () => {
     const user = userEvent.setup();
     const backend = memoryBackend();
     const needsSignIn = { provider: "corp", kind: "oauth", flow: "code", state: "needs-sign-in" as const, signedInAs: null, scopes: [], expiresIn: null, refreshable: false, error: null, persisted: true };
-    backend.auth = { providers: [needsSignIn], vaultProblem: null };
+    backend.auth = { providers: [needsSignIn], settings: {}, secretsStored: [], vaultProblem: null };
     render(<App backend={backend} initialPage="settings" />);
     expect(await screen.findByText("Needs sign-in")).toBeTruthy();
     await user.click(screen.getByRole("button", { name: "Sign in" }));
@@ -149,7 +149,7 @@ describe("the settings page", () => {
     const user = userEvent.setup();
     const backend = memoryBackend();
     const m2m = { provider: "gateway", kind: "oauth", flow: "client-credentials", state: "needs-sign-in" as const, signedInAs: null, scopes: [], expiresIn: null, refreshable: false, error: null, persisted: true };
-    backend.auth = { providers: [m2m], vaultProblem: null };
+    backend.auth = { providers: [m2m], settings: {}, secretsStored: [], vaultProblem: null };
     render(<App backend={backend} initialPage="settings" />);
     await user.type(await screen.findByLabelText("Client secret"), "s3cr3t");
     await user.click(screen.getAllByRole("button", { name: "Save key" })[0]!);
@@ -159,7 +159,7 @@ describe("the settings page", () => {
 
   it("says plainly when tokens cannot be kept", async () => {
     const backend = memoryBackend();
-    backend.auth = { providers: [], vaultProblem: "the Secret Service keyring is not usable" };
+    backend.auth = { providers: [], settings: {}, secretsStored: [], vaultProblem: "the Secret Service keyring is not usable" };
     render(<App backend={backend} initialPage="settings" />);
     expect((await screen.findByText(/Tokens are not kept between runs/)).textContent).toContain("Secret Service");
   });

@@ -11,6 +11,7 @@ import { SandboxPage } from "./pages/Sandbox";
 import { SettingsPage } from "./pages/Settings";
 import { StatusPage } from "./pages/Status";
 import { PAGES, type PageId } from "./pages";
+import { startupStep } from "./startup";
 import { useTheme } from "./theme";
 
 type Loading = { kind: "loading" } | { kind: "ready"; info: AppInfo; view: SettingsView } | { kind: "failed"; message: string };
@@ -21,12 +22,16 @@ export function App({ backend, initialPage = "chat" }: { backend: Backend; initi
   // Counts page changes made by the user, so focus moves only then (not at start-up).
   const [opened, setOpened] = useState(0);
   const mainRef = useRef<HTMLElement>(null);
+  // Where each page was scrolled to: <main> is one scrolling area shared by every page, so
+  // without this a page would open at the previous page's position.
+  const scrollTops = useRef(new Map<PageId, number>());
 
   useEffect(() => {
     let stop: (() => void) | undefined;
     let cancelled = false;
     Promise.all([backend.appInfo(), backend.loadSettings()])
       .then(([info, view]) => {
+        startupStep("settings");
         if (!cancelled) setState({ kind: "ready", info, view });
       })
       .catch((error: unknown) => {
@@ -49,9 +54,14 @@ export function App({ backend, initialPage = "chat" }: { backend: Backend; initi
     setOpened((count) => count + 1);
   }, []);
 
+  // Before paint, so a page never shows for a frame at another page's position.
+  useLayoutEffect(() => {
+    if (mainRef.current) mainRef.current.scrollTop = scrollTops.current.get(page) ?? 0;
+  }, [page]);
+
   // Move focus to the new page's heading so keyboard and screen-reader users land there.
   useEffect(() => {
-    if (opened > 0) mainRef.current?.querySelector<HTMLElement>("h1")?.focus();
+    if (opened > 0) mainRef.current?.querySelector<HTMLElement>("h1")?.focus({ preventScroll: true });
   }, [opened, page]);
 
   // Ctrl+1 … Ctrl+7 open the pages in sidebar order.
@@ -91,7 +101,7 @@ export function App({ backend, initialPage = "chat" }: { backend: Backend; initi
       <a className="skip-link" href="#main">{translator(locale)("app.skipToContent")}</a>
       <div className="layout">
         <Sidebar current={page} onOpen={open} backend={backend} />
-        <main id="main" ref={mainRef} data-current-page={page}>
+        <main id="main" ref={mainRef} data-current-page={page} onScroll={(event) => scrollTops.current.set(page, event.currentTarget.scrollTop)}>
           {page === "settings" ? (
             <SettingsPage backend={backend} view={state.view} />
           ) : page === "status" ? (

@@ -1,9 +1,14 @@
 //! The wasmtime engine every sandbox shares, and loading precompiled runtimes.
 
+use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, Module, PoolingAllocationConfig};
+use wasmtime::{
+    CacheStore, Config, Engine, InstanceAllocationStrategy, Module, PoolingAllocationConfig,
+};
 
 use crate::SandboxError;
 
@@ -38,11 +43,44 @@ impl Metering {
     }
 }
 
+/// Counts the functions Cranelift has compiled, as install progress.
+///
+/// wasmtime offers no progress callback for a compilation, but its incremental compilation
+/// cache is asked to store every function once it is compiled. This store keeps nothing (an
+/// install compiles each function once anyway) and only counts: the count against the
+/// module's known number of compile units is real progress, not a guess.
+#[derive(Debug, Default)]
+pub(crate) struct CompileCounter {
+    compiled: AtomicU64,
+}
+
+impl CompileCounter {
+    /// Functions compiled by this engine so far.
+    pub(crate) fn compiled(&self) -> u64 {
+        self.compiled.load(Ordering::Relaxed)
+    }
+}
+
+impl CacheStore for CompileCounter {
+    fn get(&self, _key: &[u8]) -> Option<Cow<'_, [u8]>> {
+        None
+    }
+
+    fn insert(&self, _key: &[u8], _value: Vec<u8>) -> bool {
+        self.compiled.fetch_add(1, Ordering::Relaxed);
+        false
+    }
+}
+
 /// Builds an engine: async (guests run as cancellable futures), epoch interruption, fuel when
 /// asked,
 /// exceptions (python-scientific's CPython needs them) and the pooling allocator with
 /// copy-on-write memory images so a new interpreter is a few page mappings, not a copy.
-pub(crate) fn new_engine(metering: Metering) -> Result<Engine, SandboxError> {
+/// `counter` counts the functions the engine compiles (see [`CompileCounter`]).
+pub(crate) fn new_engine(
+    metering: Metering,
+    counter: &Arc<CompileCounter>,
+) -> Result<Engine, SandboxError> {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_core_instances(MAX_INSTANCES)
         .total_memories(MAX_INSTANCES)
@@ -61,6 +99,7 @@ pub(crate) fn new_engine(metering: Metering) -> Result<Engine, SandboxError> {
         .async_stack_size(WASM_STACK + (1 << 20))
         .memory_init_cow(true)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    config.enable_incremental_compilation(Arc::clone(counter) as Arc<dyn CacheStore>)?;
     let engine = Engine::new(&config).map_err(SandboxError::from)?;
     start_ticker(&engine);
     Ok(engine)

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use tokio::io::{AsyncWrite, AsyncWriteExt, DuplexStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use wasmtime::{CallHook, InstancePre, ResourceLimiter, Store};
 use wasmtime_wasi::cli::{AsyncStdinStream, AsyncStdoutStream};
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -37,23 +38,71 @@ pub(crate) struct GuestState {
 }
 
 /// Caps linear memory and remembers whether the cap was reached, so a result can name it.
+///
+/// It lives in the guest's `Store` and is dropped with it, so it also keeps the sandbox's
+/// count of live interpreters and their memory ([`LiveMemory`]): a count that falls back
+/// when a session ends is proof that its store, and the memory behind it, is gone.
 struct MemoryLimiter {
     max_bytes: Arc<AtomicUsize>,
     hit: Arc<AtomicBool>,
-    /// The linear memory's size; it only grows, so this is also the peak.
+    /// The linear memory's size; it only grows, so this is also the peak. 0 once dropped.
     size: Arc<AtomicUsize>,
+    live: Arc<LiveMemory>,
+}
+
+/// The interpreters alive in one sandbox (sessions, spares, ones booting) and the linear
+/// memory they hold between them.
+#[derive(Debug, Default)]
+pub(crate) struct LiveMemory {
+    interpreters: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+impl LiveMemory {
+    /// How many interpreters' stores exist now.
+    pub(crate) fn interpreters(&self) -> usize {
+        self.interpreters.load(Ordering::Relaxed)
+    }
+
+    /// Their linear memory in bytes.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::Relaxed)
+    }
+}
+
+impl MemoryLimiter {
+    fn new(max_bytes: &Arc<AtomicUsize>, hit: &Arc<AtomicBool>, live: &Arc<LiveMemory>) -> Self {
+        live.interpreters.fetch_add(1, Ordering::Relaxed);
+        MemoryLimiter {
+            max_bytes: Arc::clone(max_bytes),
+            hit: Arc::clone(hit),
+            size: Arc::new(AtomicUsize::new(0)),
+            live: Arc::clone(live),
+        }
+    }
+}
+
+impl Drop for MemoryLimiter {
+    fn drop(&mut self) {
+        let size = self.size.swap(0, Ordering::Relaxed);
+        self.live.bytes.fetch_sub(size, Ordering::Relaxed);
+        self.live.interpreters.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl ResourceLimiter for MemoryLimiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let allowed = desired <= self.max_bytes.load(Ordering::Relaxed);
         if allowed {
-            self.size.fetch_max(desired, Ordering::Relaxed);
+            // Also called when the memory is made (current 0), so this counts it all.
+            let grown = desired.saturating_sub(current);
+            self.size.fetch_add(grown, Ordering::Relaxed);
+            self.live.bytes.fetch_add(grown, Ordering::Relaxed);
         } else {
             self.hit.store(true, Ordering::Relaxed);
         }
@@ -105,6 +154,8 @@ pub(crate) enum CellEnd {
 pub(crate) enum Stop {
     /// The deadline passed and the interpreter was stopped.
     Deadline,
+    /// The caller stopped the run (a Stop button, a closed session).
+    Cancelled,
     /// The interpreter ended: it exited (`os._exit`), ran out of fuel, or trapped.
     Ended { ending: Ending, memory_hit: bool },
     /// The reply was not the driver's (user code broke the protocol).
@@ -181,6 +232,7 @@ impl Interpreter {
         pre: &InstancePre<GuestState>,
         setup: &GuestSetup,
         startup: Duration,
+        live: &Arc<LiveMemory>,
     ) -> Result<Interpreter, SandboxError> {
         let token = random_token();
         let (replies_tx, replies) = mpsc::unbounded_channel();
@@ -231,15 +283,9 @@ impl Interpreter {
         }
         let memory_hit = Arc::new(AtomicBool::new(false));
         let memory_cap = Arc::new(AtomicUsize::new(defaults.memory_bytes));
-        let memory_size = Arc::new(AtomicUsize::new(0));
-        let state = GuestState {
-            wasi: builder.build_p1(),
-            limiter: MemoryLimiter {
-                max_bytes: Arc::clone(&memory_cap),
-                hit: Arc::clone(&memory_hit),
-                size: Arc::clone(&memory_size),
-            },
-        };
+        let limiter = MemoryLimiter::new(&memory_cap, &memory_hit, live);
+        let memory_size = Arc::clone(&limiter.size);
+        let state = GuestState { wasi: builder.build_p1(), limiter };
         let mut store = Store::new(pre.module().engine(), state);
         store.limiter(|state| &mut state.limiter);
         let fuel = Arc::new(FuelGate::default());
@@ -271,11 +317,11 @@ impl Interpreter {
             memory_size,
             fuel,
         };
-        match interpreter.next_reply(startup).await {
+        match interpreter.next_reply(startup, &CancellationToken::new()).await {
             CellEnd::Replied { .. } => Ok(interpreter),
-            CellEnd::Stopped(Stop::Deadline) => Err(SandboxError::Startup(format!(
-                "the interpreter did not start within {startup:?}"
-            ))),
+            CellEnd::Stopped(Stop::Deadline | Stop::Cancelled) => Err(SandboxError::Startup(
+                format!("the interpreter did not start within {startup:?}"),
+            )),
             CellEnd::Stopped(Stop::Ended { ending, .. }) => {
                 Err(SandboxError::Startup(ending.to_string()))
             }
@@ -283,14 +329,15 @@ impl Interpreter {
         }
     }
 
-    /// Runs one cell within `deadline`. After any end but [`CellEnd::Replied`] the
-    /// interpreter is gone and must be replaced.
+    /// Runs one cell within `deadline`, or until `cancel` fires. After any end but
+    /// [`CellEnd::Replied`] the interpreter is gone and must be replaced.
     pub(crate) async fn run_cell(
         &mut self,
         code: &str,
         clear: bool,
         limits: &Limits,
         live: Option<&OutputSink>,
+        cancel: &CancellationToken,
     ) -> CellEnd {
         self.memory_hit.store(false, Ordering::Relaxed);
         self.memory_cap.store(limits.memory_bytes, Ordering::Relaxed);
@@ -301,20 +348,32 @@ impl Interpreter {
             collector.raw_cap = limits.output_bytes;
             collector.live = live.cloned();
         }
-        let end = self.run_cell_inner(code, clear, limits).await;
+        let end = self.run_cell_inner(code, clear, limits, cancel).await;
         for collector in [&self.stdout, &self.stderr] {
             collector.lock().unwrap_or_else(PoisonError::into_inner).live = None;
         }
         end
     }
 
-    async fn run_cell_inner(&mut self, code: &str, clear: bool, limits: &Limits) -> CellEnd {
+    async fn run_cell_inner(
+        &mut self,
+        code: &str,
+        clear: bool,
+        limits: &Limits,
+        cancel: &CancellationToken,
+    ) -> CellEnd {
         let deadline = limits.deadline;
         let request = serde_json::json!({"code": code, "clear": clear, "cap": limits.output_bytes});
         let mut line = request.to_string().into_bytes();
         line.push(b'\n');
         let deadline_at = tokio::time::Instant::now() + deadline;
-        let written = tokio::time::timeout_at(deadline_at, self.stdin.write_all(&line)).await;
+        let written = tokio::select! {
+            written = tokio::time::timeout_at(deadline_at, self.stdin.write_all(&line)) => written,
+            () = cancel.cancelled() => {
+                self.guest.abort();
+                return CellEnd::Stopped(Stop::Cancelled);
+            }
+        };
         match written {
             Ok(Ok(())) => {}
             Ok(Err(_)) => return self.ended().await,
@@ -323,10 +382,11 @@ impl Interpreter {
                 return CellEnd::Stopped(Stop::Deadline);
             }
         }
-        self.next_reply(deadline_at.saturating_duration_since(tokio::time::Instant::now())).await
+        let within = deadline_at.saturating_duration_since(tokio::time::Instant::now());
+        self.next_reply(within, cancel).await
     }
 
-    async fn next_reply(&mut self, within: Duration) -> CellEnd {
+    async fn next_reply(&mut self, within: Duration, cancel: &CancellationToken) -> CellEnd {
         tokio::select! {
             reply = self.replies.recv() => match reply {
                 Some(frame) => self.parse(&frame),
@@ -339,6 +399,12 @@ impl Interpreter {
             () = tokio::time::sleep(within) => {
                 self.guest.abort();
                 CellEnd::Stopped(Stop::Deadline)
+            }
+            // The guest yields at every epoch tick, so the abort drops it (and its store)
+            // within a tick, wherever it is.
+            () = cancel.cancelled() => {
+                self.guest.abort();
+                CellEnd::Stopped(Stop::Cancelled)
             }
         }
     }
@@ -380,6 +446,12 @@ impl Interpreter {
     /// The interpreter's linear memory, in bytes: what it has used at its peak.
     pub(crate) fn memory_bytes(&self) -> usize {
         self.memory_size.load(Ordering::Relaxed)
+    }
+
+    /// The live count behind [`Interpreter::memory_bytes`], which reads 0 once the guest's
+    /// store is gone.
+    pub(crate) fn memory_counter(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.memory_size)
     }
 }
 

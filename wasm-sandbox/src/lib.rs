@@ -12,7 +12,13 @@
 //! through capped streams, an optional deterministic fuel budget through a call hook — so
 //! guest code cannot lift them, and a guest that breaks one is stopped and replaced without
 //! touching the process. What a cell prints streams to the caller as it is printed
-//! ([`Sandbox::invoke_streaming`]).
+//! ([`Sandbox::invoke_streaming`]); a caller can stop a running cell
+//! ([`Sandbox::stop_running`]).
+//!
+//! Sessions end when stopped, at their timeout, or after going unused for the sandbox's idle
+//! timeout ([`Sandbox::set_idle_timeout`]); an ended session's store is dropped, and
+//! [`Sandbox::usage`] counts the interpreters alive and their memory from the stores
+//! themselves, so a leak shows.
 //!
 //! Design decision: each interpreter runs as a future on tokio, not on a thread of its own.
 //! Waiting for the next cell costs nothing, and dropping the future stops the guest wherever
@@ -42,10 +48,10 @@ pub use runtime::{DEFAULT_INDEX, Progress, RuntimeId, RuntimeStatus, RuntimeStor
 pub use sandbox::{
     DEFAULT_SESSION_TIMEOUT, MAX_SESSION_TIMEOUT, Sandbox, SandboxConfig, StartSession,
 };
-pub use tools::{LIMIT_EXIT_CODE, MAX_CODE_BYTES};
+pub use tools::{LIMIT_EXIT_CODE, MAX_CODE_BYTES, STOPPED_EXIT_CODE};
 pub use wire::{
-    Content, EmbeddedResource, Execution, Limit, OutputChunk, OutputStream, SessionInfo,
-    SessionStatus, ToolCall, ToolResult,
+    Content, EmbeddedResource, EndReason, Execution, Limit, OutputChunk, OutputStream,
+    SandboxUsage, SessionInfo, SessionStatus, SessionUsage, ToolCall, ToolResult,
 };
 
 /// Where a call's output goes while it runs (see [`Sandbox::invoke_streaming`]).
@@ -88,7 +94,7 @@ pub enum SandboxError {
     #[error("{0}")]
     Invalid(String),
     /// No running session has this id.
-    #[error("no running session {0}; it was stopped or timed out")]
+    #[error("no running session {0}; it was stopped, timed out or ended unused")]
     NoSession(String),
 }
 

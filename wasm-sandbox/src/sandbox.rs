@@ -3,16 +3,24 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
 
+use tokio::sync::{Notify, watch};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use wasmtime::{Engine, InstancePre, Linker};
 
-use crate::engine::Metering;
+use crate::engine::{CompileCounter, Metering};
 use crate::files::{Snapshot, Workspace};
-use crate::interpreter::{GuestSetup, GuestState, Interpreter};
-use crate::runtime::{Progress, RuntimeId, RuntimeStatus, RuntimeStore, WheelSource};
-use crate::wire::{SessionInfo, SessionStatus, ToolCall, ToolResult};
+use crate::interpreter::{GuestSetup, GuestState, Interpreter, LiveMemory};
+use crate::runtime::{
+    CompileEngine, Progress, RuntimeId, RuntimeStatus, RuntimeStore, WheelSource,
+};
+use crate::wire::{
+    EndReason, SandboxUsage, SessionInfo, SessionStatus, SessionUsage, ToolCall, ToolResult,
+};
 use crate::{Limits, OutputSink, SandboxError, engine, tools};
 
 /// The longest a session may live, as in AgentCore.
@@ -71,14 +79,24 @@ pub struct Sandbox {
 
 struct Inner {
     engine: Engine,
-    /// The fuel-counting engine, made on first use.
-    metered_engine: std::sync::OnceLock<Engine>,
+    /// What `engine` has compiled, for install progress.
+    compiled: Arc<CompileCounter>,
+    /// The fuel-counting engine and its counter, made on first use.
+    metered_engine: std::sync::OnceLock<(Engine, Arc<CompileCounter>)>,
+    /// One install compiles at a time: compiling takes every core anyway, and each engine's
+    /// count of compiled functions then belongs to one install.
+    installing: tokio::sync::Mutex<()>,
     runtimes: RuntimeStore,
     sessions_dir: PathBuf,
     warm_spares: usize,
     loaded: Mutex<HashMap<(RuntimeId, Metering), Arc<Loaded>>>,
     sessions: Mutex<HashMap<String, Arc<Session>>>,
     ended: Mutex<VecDeque<SessionInfo>>,
+    /// Every interpreter alive (sessions, spares, boots) and its linear memory.
+    live: Arc<LiveMemory>,
+    /// How long a session may go unused before it ends; `None` for no limit. Watched by
+    /// every session's watchdog, so a change applies to the sessions already running.
+    idle_timeout: watch::Sender<Option<Duration>>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -108,7 +126,71 @@ pub(crate) struct Session {
     pub(crate) folder: PathBuf,
     pub(crate) runtime: Arc<LoadedHandle>,
     pub(crate) state: tokio::sync::Mutex<SessionState>,
-    expiry: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Ends the session at its timeout or when it has been idle too long.
+    watchdog: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// When calls start and end, for the idle timeout.
+    activity: Arc<Activity>,
+    /// Cancelled to stop the calls running now; replaced by a fresh token after each stop.
+    stop: Mutex<CancellationToken>,
+    /// The linear memory of the session's interpreter now (0 when it has none).
+    memory: Mutex<Arc<AtomicUsize>>,
+}
+
+/// A session's use: calls in flight and when the last one ended.
+struct Activity {
+    in_flight: AtomicUsize,
+    last: Mutex<Instant>,
+    /// Wakes the watchdog, which then works out the idle deadline again.
+    changed: Notify,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            in_flight: AtomicUsize::new(0),
+            last: Mutex::new(Instant::now()),
+            changed: Notify::new(),
+        }
+    }
+
+    /// Marks a call as running until the returned guard is dropped.
+    fn begin(&self) -> ActiveCall<'_> {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.changed.notify_one();
+        ActiveCall(self)
+    }
+
+    fn busy(&self) -> bool {
+        self.in_flight.load(Ordering::Acquire) > 0
+    }
+
+    /// Since when the session has been idle; `None` while a call runs.
+    fn idle_since(&self) -> Option<Instant> {
+        (!self.busy()).then(|| *lock(&self.last))
+    }
+}
+
+/// A call in flight; dropping it (however the call ends) records the end.
+struct ActiveCall<'a>(&'a Activity);
+
+impl Drop for ActiveCall<'_> {
+    fn drop(&mut self) {
+        *lock(&self.0.last) = Instant::now();
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        self.0.changed.notify_one();
+    }
+}
+
+impl Session {
+    /// The token that stops the calls running now.
+    pub(crate) fn stop_token(&self) -> CancellationToken {
+        lock(&self.stop).clone()
+    }
+
+    /// Records the interpreter the session runs now, for its memory figure.
+    pub(crate) fn now_runs(&self, interpreter: &Interpreter) {
+        *lock(&self.memory) = interpreter.memory_counter();
+    }
 }
 
 /// What it takes to boot an interpreter of one runtime.
@@ -117,6 +199,7 @@ pub(crate) struct LoadedHandle {
     read_only: Vec<(PathBuf, String)>,
     reactor: bool,
     metered: bool,
+    live: Arc<LiveMemory>,
 }
 
 impl LoadedHandle {
@@ -135,7 +218,7 @@ impl LoadedHandle {
             reactor: self.reactor,
             metered: self.metered,
         };
-        Interpreter::start(&self.pre, &setup, STARTUP).await
+        Interpreter::start(&self.pre, &setup, STARTUP, &self.live).await
     }
 }
 
@@ -164,16 +247,21 @@ impl Sandbox {
             path: sessions_dir.clone(),
             reason: error.to_string(),
         })?;
+        let compiled = Arc::new(CompileCounter::default());
         Ok(Sandbox {
             inner: Arc::new(Inner {
-                engine: engine::new_engine(Metering::Plain)?,
+                engine: engine::new_engine(Metering::Plain, &compiled)?,
+                compiled,
                 metered_engine: std::sync::OnceLock::new(),
+                installing: tokio::sync::Mutex::new(()),
                 runtimes: config.runtimes.clone(),
                 sessions_dir,
                 warm_spares: config.warm_spares,
                 loaded: Mutex::new(HashMap::new()),
                 sessions: Mutex::new(HashMap::new()),
                 ended: Mutex::new(VecDeque::new()),
+                live: Arc::new(LiveMemory::default()),
+                idle_timeout: watch::Sender::new(None),
             }),
         })
     }
@@ -190,19 +278,75 @@ impl Sandbox {
         source: &WheelSource,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<RuntimeStatus, SandboxError> {
-        let mut engines = vec![(Metering::Plain, self.inner.engine.clone())];
+        let mut engines = vec![CompileEngine {
+            metering: Metering::Plain,
+            engine: self.inner.engine.clone(),
+            counter: Arc::clone(&self.inner.compiled),
+        }];
         if id == METERED_RUNTIME {
-            engines.push((Metering::Fuel, self.metered_engine()?));
+            let (engine, counter) = self.metered_engine()?;
+            engines.push(CompileEngine { metering: Metering::Fuel, engine, counter });
         }
+        let _one_at_a_time = self.inner.installing.lock().await;
         self.inner.runtimes.install(id, source, &engines, progress).await
     }
 
-    fn metered_engine(&self) -> Result<Engine, SandboxError> {
-        if let Some(engine) = self.inner.metered_engine.get() {
-            return Ok(engine.clone());
+    fn metered_engine(&self) -> Result<(Engine, Arc<CompileCounter>), SandboxError> {
+        if let Some((engine, counter)) = self.inner.metered_engine.get() {
+            return Ok((engine.clone(), Arc::clone(counter)));
         }
-        let made = engine::new_engine(Metering::Fuel)?;
-        Ok(self.inner.metered_engine.get_or_init(|| made).clone())
+        let counter = Arc::new(CompileCounter::default());
+        let made = (engine::new_engine(Metering::Fuel, &counter)?, counter);
+        let (engine, counter) = self.inner.metered_engine.get_or_init(|| made);
+        Ok((engine.clone(), Arc::clone(counter)))
+    }
+
+    /// Ends sessions that go unused for `timeout` (`None`: only at their own timeout). It
+    /// applies to the sessions running now too, counted from their last call.
+    pub fn set_idle_timeout(&self, timeout: Option<Duration>) {
+        self.inner.idle_timeout.send_replace(timeout);
+    }
+
+    /// Stops the calls running in a session now (a Stop button): a running `executeCode`
+    /// ends within one epoch tick, its result says it was stopped, and the session stays,
+    /// with a fresh interpreter on its next call. Returns whether a call was running.
+    pub fn stop_running(&self, id: &str) -> Result<bool, SandboxError> {
+        let session = lock(&self.inner.sessions)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| SandboxError::NoSession(id.to_owned()))?;
+        let running = session.activity.busy();
+        let stop = std::mem::take(&mut *lock(&session.stop));
+        stop.cancel();
+        Ok(running)
+    }
+
+    /// The running sessions' memory and use, and every live interpreter's memory in all
+    /// (sessions and warm spares).
+    pub fn usage(&self) -> SandboxUsage {
+        let now = Instant::now();
+        let mut sessions: Vec<SessionUsage> = lock(&self.inner.sessions)
+            .values()
+            .map(|session| SessionUsage {
+                session_id: session.info.session_id.clone(),
+                name: session.info.name.clone(),
+                runtime: session.info.runtime.clone(),
+                created_at: session.info.created_at.clone(),
+                memory_bytes: lock(&session.memory).load(Ordering::Relaxed) as u64,
+                running: session.activity.busy(),
+                idle_seconds: session
+                    .activity
+                    .idle_since()
+                    .map_or(0, |since| now.saturating_duration_since(since).as_secs()),
+            })
+            .collect();
+        sessions.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        SandboxUsage {
+            sessions,
+            interpreters: self.inner.live.interpreters() as u64,
+            memory_bytes: self.inner.live.bytes() as u64,
+            idle_timeout_seconds: self.inner.idle_timeout.borrow().map(|idle| idle.as_secs()),
+        }
     }
 
     /// Loads a runtime and boots its spares ahead of the first session.
@@ -233,6 +377,7 @@ impl Sandbox {
             )));
         }
         let metering = if request.metered { Metering::Fuel } else { Metering::Plain };
+        let created = Instant::now();
         let loaded = self.loaded(request.runtime, metering)?;
         let spare = loaded.spares.lock().await.pop();
         let booted = match spare {
@@ -255,29 +400,33 @@ impl Sandbox {
             created_at: rfc3339(SystemTime::now()),
             session_timeout_seconds: request.timeout_seconds,
             runtime: request.runtime.to_string(),
+            ended: None,
         };
         let session = Arc::new(Session {
             info: info.clone(),
             metered: request.metered,
             folder: booted.folder,
             runtime: Arc::clone(&loaded.handle),
+            memory: Mutex::new(booted.interpreter.memory_counter()),
             state: tokio::sync::Mutex::new(SessionState {
                 interpreter: Some(booted.interpreter),
                 workspace,
                 snapshot: None,
             }),
-            expiry: Mutex::new(None),
+            watchdog: Mutex::new(None),
+            activity: Arc::new(Activity::new()),
+            stop: Mutex::new(CancellationToken::new()),
         });
         lock(&self.inner.sessions).insert(info.session_id.clone(), Arc::clone(&session));
-        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
-        let id = info.session_id.clone();
-        let lifetime = Duration::from_secs(u64::from(request.timeout_seconds));
-        *lock(&session.expiry) = Some(tokio::spawn(async move {
-            tokio::time::sleep(lifetime).await;
-            if let Some(inner) = weak.upgrade() {
-                Sandbox { inner }.end(&id);
-            }
-        }));
+        let ends_at = created + Duration::from_secs(u64::from(request.timeout_seconds));
+        let watchdog = watch_session(
+            Arc::downgrade(&self.inner),
+            info.session_id.clone(),
+            Arc::clone(&session.activity),
+            ends_at,
+            self.inner.idle_timeout.subscribe(),
+        );
+        *lock(&session.watchdog) = Some(tokio::spawn(watchdog));
         Ok(info)
     }
 
@@ -298,9 +447,10 @@ impl Sandbox {
         running
     }
 
-    /// Stops a session: its interpreter ends and its files are deleted.
+    /// Stops a session: a call running in it is stopped, its interpreter ends (its memory
+    /// is freed) and its files are deleted.
     pub fn stop_session(&self, id: &str) -> Result<SessionInfo, SandboxError> {
-        self.end(id).ok_or_else(|| SandboxError::NoSession(id.to_owned()))
+        self.end(id, EndReason::Stopped).ok_or_else(|| SandboxError::NoSession(id.to_owned()))
     }
 
     /// Runs one tool call in a session. Failures of the call (bad arguments, exceptions,
@@ -320,20 +470,24 @@ impl Sandbox {
     ) -> ToolResult {
         let session = lock(&self.inner.sessions).get(session_id).cloned();
         match session {
-            Some(session) => tools::invoke(&session, call, limits, live).await,
+            Some(session) => {
+                let _active = session.activity.begin();
+                tools::invoke(&session, call, limits, live).await
+            }
             None => ToolResult::error(format!(
                 "no running session {session_id}: it was stopped or timed out; start a new one"
             )),
         }
     }
 
-    fn end(&self, id: &str) -> Option<SessionInfo> {
+    fn end(&self, id: &str, reason: EndReason) -> Option<SessionInfo> {
         let session = lock(&self.inner.sessions).remove(id)?;
-        if let Some(expiry) = lock(&session.expiry).take() {
-            expiry.abort();
+        if let Some(watchdog) = lock(&session.watchdog).take() {
+            watchdog.abort();
         }
-        // Dropping the interpreter ends the guest; if a call holds the state, the guest ends
-        // when that call returns and the session is gone.
+        // Dropping the interpreter ends the guest. A call running now is stopped first: it
+        // returns within a tick, dropping the interpreter it holds, and the session is gone.
+        lock(&session.stop).cancel();
         if let Ok(mut state) = session.state.try_lock() {
             state.interpreter = None;
         }
@@ -341,6 +495,7 @@ impl Sandbox {
         let _ = std::fs::remove_dir_all(scratch_of(&session.folder));
         let mut info = session.info.clone();
         info.status = SessionStatus::Terminated;
+        info.ended = Some(reason);
         let mut ended = lock(&self.inner.ended);
         ended.push_front(info.clone());
         ended.truncate(ENDED_KEPT);
@@ -353,7 +508,7 @@ impl Sandbox {
         }
         let engine = match metering {
             Metering::Plain => self.inner.engine.clone(),
-            Metering::Fuel => self.metered_engine()?,
+            Metering::Fuel => self.metered_engine()?.0,
         };
         let module = self.inner.runtimes.load(id, metering, &engine)?;
         let mut linker = Linker::new(&engine);
@@ -364,6 +519,7 @@ impl Sandbox {
             read_only: self.inner.runtimes.read_only_mounts(id),
             reactor: id.is_reactor(),
             metered: metering == Metering::Fuel,
+            live: Arc::clone(&self.inner.live),
         };
         let loaded = Arc::new(Loaded {
             handle: Arc::new(handle),
@@ -395,6 +551,50 @@ impl Sandbox {
                 Ok(booted) => loaded.spares.lock().await.push(booted),
                 Err(error) => {
                     tracing::warn!("cannot boot a spare interpreter: {error}");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Ends a session at its timeout (`ends_at`), or once it has gone unused for the sandbox's
+/// idle timeout. It holds neither the session nor the sandbox, so it keeps neither alive;
+/// it returns when the sandbox is gone.
+async fn watch_session(
+    inner: Weak<Inner>,
+    id: String,
+    activity: Arc<Activity>,
+    ends_at: Instant,
+    mut idle_timeout: watch::Receiver<Option<Duration>>,
+) {
+    loop {
+        let idle_ends = match (*idle_timeout.borrow_and_update(), activity.idle_since()) {
+            (Some(timeout), Some(since)) => Some(since + timeout),
+            _ => None,
+        };
+        let now = Instant::now();
+        let reason = if now >= ends_at {
+            Some(EndReason::Timeout)
+        } else if idle_ends.is_some_and(|idle| now >= idle) {
+            Some(EndReason::Idle)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            if let Some(inner) = inner.upgrade() {
+                Sandbox { inner }.end(&id, reason);
+            }
+            return;
+        }
+        let wake = idle_ends.map_or(ends_at, |idle| idle.min(ends_at));
+        // Woken by a deadline, a call starting or ending (a notification sent while this
+        // task was busy is kept for it), or a new idle timeout: work the deadlines out again.
+        tokio::select! {
+            () = tokio::time::sleep_until(wake) => {}
+            () = activity.changed.notified() => {}
+            changed = idle_timeout.changed() => {
+                if changed.is_err() {
                     return;
                 }
             }

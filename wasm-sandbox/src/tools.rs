@@ -18,6 +18,9 @@ pub const MAX_CODE_BYTES: usize = 16 << 20;
 /// Exit code of a run that a limit stopped (the CLI uses it too).
 pub const LIMIT_EXIT_CODE: i32 = 3;
 
+/// Exit code of a run its caller stopped: 128 + SIGINT, as a shell reports Ctrl+C.
+pub const STOPPED_EXIT_CODE: i32 = 130;
+
 pub(crate) async fn invoke(
     session: &Session,
     call: &ToolCall,
@@ -160,11 +163,21 @@ async fn execute_code(
         );
     }
 
-    let mut state = session.state.lock().await;
+    // A stop reaches this call whether it is waiting for the session or running.
+    let stop = session.stop_token();
+    let mut state = tokio::select! {
+        state = session.state.lock() => state,
+        () = stop.cancelled() => {
+            return ToolResult::error("stopped before it started: nothing ran");
+        }
+    };
     let mut interpreter = match state.interpreter.take() {
         Some(interpreter) => interpreter,
         None => match session.runtime.boot(&session.folder).await {
-            Ok(interpreter) => interpreter,
+            Ok(interpreter) => {
+                session.now_runs(&interpreter);
+                interpreter
+            }
             Err(error) => {
                 return ToolResult::error(format!("cannot restart the interpreter: {error}"));
             }
@@ -176,7 +189,7 @@ async fn execute_code(
     };
     // The run's own time: a restart and the workspace scan are not part of it.
     let started = Instant::now();
-    let end = interpreter.run_cell(code, clear, limits, live).await;
+    let end = interpreter.run_cell(code, clear, limits, live, &stop).await;
     let elapsed = started.elapsed().as_secs_f64();
 
     let mut content = Vec::new();
@@ -216,11 +229,15 @@ async fn execute_code(
                 limit,
                 memory_bytes,
                 state_lost: false,
+                stopped: false,
             }
         }
         CellEnd::Stopped(stop) => {
             // The interpreter is gone: say why, keep what it printed, and note the restart.
             let (stdout, printed_errors) = interpreter.take_output();
+            // Dropped now, so its memory is freed before the result goes back.
+            drop(interpreter);
+            let stopped = matches!(stop, Stop::Cancelled);
             let (exit_code, limit, why) = match stop {
                 Stop::Deadline => (
                     LIMIT_EXIT_CODE,
@@ -245,6 +262,9 @@ async fn execute_code(
                     let limit = if memory_hit { Limit::Memory } else { Limit::Crash };
                     (LIMIT_EXIT_CODE, Some(limit), format!("{reason} (limit: {})", limit.as_str()))
                 }
+                Stop::Cancelled => {
+                    (STOPPED_EXIT_CODE, None, format!("stopped on request after {elapsed:.1} s"))
+                }
                 Stop::Garbled(reason) => (1, None, reason),
             };
             Execution {
@@ -258,6 +278,7 @@ async fn execute_code(
                 limit,
                 memory_bytes: None,
                 state_lost: true,
+                stopped,
             }
         }
     };

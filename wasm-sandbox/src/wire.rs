@@ -119,6 +119,11 @@ pub struct Execution {
     /// True when the interpreter had to be restarted, so variables and imports are gone.
     #[serde(default)]
     pub state_lost: bool,
+    /// True when the caller stopped the run (AgentDesk's addition; exit code 130, as for
+    /// Ctrl+C). Left out when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub stopped: bool,
 }
 
 /// A limit that stopped or cut a run.
@@ -181,6 +186,60 @@ pub struct SessionInfo {
     pub session_timeout_seconds: u32,
     /// The runtime it runs.
     pub runtime: String,
+    /// Why a terminated session ended (AgentDesk's addition; absent while it runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ended: Option<EndReason>,
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Sandbox.ts")]
+#[serde(rename_all = "kebab-case")]
+pub enum EndReason {
+    /// Someone stopped it.
+    Stopped,
+    /// It reached its `sessionTimeoutSeconds`.
+    Timeout,
+    /// It went unused for longer than the sandbox's idle timeout.
+    Idle,
+}
+
+/// What the sandbox holds now: its running sessions and the memory of every live
+/// interpreter (sessions and warm spares).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Sandbox.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct SandboxUsage {
+    /// The running sessions, newest first.
+    pub sessions: Vec<SessionUsage>,
+    /// Interpreters alive: one per session that has one, plus warm spares.
+    pub interpreters: u64,
+    /// Their linear memory in all, in bytes.
+    pub memory_bytes: u64,
+    /// How long a session may go unused before it ends, if there is a limit.
+    pub idle_timeout_seconds: Option<u64>,
+}
+
+/// One running session's use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Sandbox.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct SessionUsage {
+    /// The session's id.
+    pub session_id: String,
+    /// The name given at start.
+    pub name: String,
+    /// The runtime it runs.
+    pub runtime: String,
+    /// RFC 3339 time the session started.
+    pub created_at: String,
+    /// Its interpreter's linear memory in bytes (0 between a restart and the next call).
+    pub memory_bytes: u64,
+    /// Whether a call is running in it now.
+    pub running: bool,
+    /// Seconds since its last call ended (0 while one runs).
+    pub idle_seconds: u64,
 }
 
 /// Whether a session can still run code.

@@ -4,7 +4,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use agentdesk_wasm_sandbox::{Content, Limit, Limits, RuntimeId, SessionStatus, StartSession};
+use agentdesk_wasm_sandbox::{
+    Content, EndReason, Limit, Limits, RuntimeId, SessionStatus, StartSession, ToolCall,
+};
 use common::*;
 use serde_json::json;
 
@@ -308,4 +310,134 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 fn folders_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     walk(dir).into_iter().filter(|p| p.is_dir()).collect()
+}
+
+/// Polls `done` until it holds, failing after a generous deadline with `what`.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let give_up = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < give_up, "{what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_ends_an_endless_cell_and_the_session_runs_the_next_one() {
+    let (sandbox, _dir) = sandbox(0);
+    let id = session(&sandbox).await;
+    run(&sandbox, &id, "x = 1\nopen('kept.txt', 'w').write('still here')").await;
+    assert!(!sandbox.stop_running(&id).expect("stop"), "nothing runs yet");
+    for endless in ["while True: pass", "import time\ntime.sleep(3600)"] {
+        // The cell says when it runs, so Stop is pressed while the code itself runs.
+        let code = format!("print('started', flush=True)\n{endless}");
+        let (sink, mut printed) = tokio::sync::mpsc::unbounded_channel();
+        let running = {
+            let (sandbox, id) = (sandbox.clone(), id.clone());
+            let call = ToolCall { name: "executeCode".into(), arguments: json!({"code": code}) };
+            tokio::spawn(async move {
+                sandbox.invoke_streaming(&id, &call, &Limits::default(), Some(&sink)).await
+            })
+        };
+        let started = printed.recv().await.expect("the cell prints first");
+        assert!(started.text.starts_with("started"), "{started:?}");
+        let pressed = Instant::now();
+        assert!(sandbox.stop_running(&id).expect("stop"), "{endless} was running");
+        let stopped = running.await.expect("the run returns");
+        eprintln!("{endless:?} stopped {:?} after Stop", pressed.elapsed());
+        let execution = stopped.structured_content.as_ref().expect("structured");
+        assert!(execution.stopped && execution.state_lost && stopped.is_error, "{execution:?}");
+        assert_eq!(execution.exit_code, agentdesk_wasm_sandbox::STOPPED_EXIT_CODE);
+        assert_eq!(execution.limit, None, "a stop is not a limit");
+        assert!(execution.stderr.contains("stopped on request"), "{}", execution.stderr);
+        assert!(
+            execution.stderr.contains("variables and imports are gone"),
+            "{}",
+            execution.stderr
+        );
+    }
+    let after = run(&sandbox, &id, "print('x' in globals(), open('kept.txt').read())").await;
+    assert_eq!(stdout(&after), "False still here\n", "the session runs on, with its files");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unused_session_ends_after_the_idle_timeout_and_a_used_one_does_not() {
+    let (sandbox, _dir) = sandbox(0);
+    let used = session(&sandbox).await;
+    let unused = session(&sandbox).await;
+    sandbox.set_idle_timeout(Some(Duration::from_millis(600)));
+    // `used` keeps calling; each call restarts its idle time. `unused` only waits.
+    let status = |id: &str| sandbox.get_session(id).map(|s| (s.status, s.ended));
+    let mut calls = 0;
+    while status(&unused).is_some_and(|(status, _)| status == SessionStatus::Ready) {
+        calls += 1;
+        assert!(calls < 2_000, "the unused session never ended");
+        assert_eq!(stdout(&run(&sandbox, &used, "print(1)").await), "1\n");
+    }
+    assert_eq!(status(&unused), Some((SessionStatus::Terminated, Some(EndReason::Idle))));
+    assert_eq!(status(&used).map(|(status, _)| status), Some(SessionStatus::Ready));
+    // A long call is not idleness: a cell running longer than the idle timeout completes.
+    let slow = run(&sandbox, &used, "import time\ntime.sleep(1.2)\nprint('done')").await;
+    assert_eq!(stdout(&slow), "done\n");
+    eventually("the used session never ended once idle", || {
+        status(&used) == Some((SessionStatus::Terminated, Some(EndReason::Idle)))
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ending_a_session_drops_its_interpreter_and_frees_its_memory() {
+    let (sandbox, _dir) = sandbox(0);
+    assert_eq!(sandbox.usage().interpreters, 0);
+    let id = session(&sandbox).await;
+    let grown = run(&sandbox, &id, "block = bytearray(64 << 20)").await;
+    let reported = grown.structured_content.and_then(|e| e.memory_bytes).expect("memory");
+    let usage = sandbox.usage();
+    assert_eq!(usage.interpreters, 1);
+    assert_eq!(usage.sessions.len(), 1);
+    assert_eq!(usage.sessions[0].memory_bytes, reported, "the session's figure is its run's");
+    assert!(usage.memory_bytes >= 64 << 20, "{usage:?}");
+    eprintln!("one session holding a 64 MiB bytearray: {} MiB of linear memory", reported >> 20);
+
+    // A stopped cell's interpreter goes at once; the session's next call boots another.
+    let running = {
+        let (sandbox, id) = (sandbox.clone(), id.clone());
+        tokio::spawn(async move { run(&sandbox, &id, "while True: pass").await })
+    };
+    eventually("the cell never started", || sandbox.usage().sessions[0].running).await;
+    sandbox.stop_running(&id).expect("stop");
+    running.await.expect("run");
+    eventually("the stopped interpreter's store was not dropped", || {
+        sandbox.usage().interpreters == 0
+    })
+    .await;
+    assert_eq!(sandbox.usage().sessions[0].memory_bytes, 0);
+    assert_eq!(stdout(&run(&sandbox, &id, "print(2)").await), "2\n");
+    assert_eq!(sandbox.usage().interpreters, 1);
+
+    sandbox.stop_session(&id).expect("stop session");
+    eventually("the ended session's store was not dropped", || {
+        let usage = sandbox.usage();
+        usage.interpreters == 0 && usage.memory_bytes == 0 && usage.sessions.is_empty()
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_a_session_stops_its_running_cell_at_once() {
+    let (sandbox, _dir) = sandbox(0);
+    let id = session(&sandbox).await;
+    let running = {
+        let (sandbox, id) = (sandbox.clone(), id.clone());
+        tokio::spawn(async move { run(&sandbox, &id, "while True: pass").await })
+    };
+    eventually("the cell never started", || sandbox.usage().sessions[0].running).await;
+    let ended = sandbox.stop_session(&id).expect("stop");
+    assert_eq!(ended.ended, Some(EndReason::Stopped));
+    // Well within the run's 30 s deadline: the stop reached the running cell.
+    let stopped = tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("the cell kept running after its session ended")
+        .expect("run");
+    assert!(stopped.structured_content.is_some_and(|e| e.stopped));
+    eventually("the interpreter outlived its session", || sandbox.usage().interpreters == 0).await;
 }

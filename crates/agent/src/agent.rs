@@ -15,6 +15,7 @@ use crate::provider::{
     Usage,
 };
 use crate::tools::{Approval, ToolContext, ToolOutput, ToolRegistry};
+use crate::transcript::keys;
 
 /// A message starting with this is answered without tools, from what the model knows.
 pub const QUICK: &str = "[quick]";
@@ -169,7 +170,9 @@ impl Agent {
                     message: message.clone(),
                     code: "step_limit".into(),
                 });
-                self.store(session_id, Role::Other, &message, serde_json::Map::new()).await?;
+                let mut metadata = serde_json::Map::new();
+                metadata.insert(keys::NOTICE.into(), json!("step_limit"));
+                self.store(session_id, Role::Other, &message, metadata).await?;
                 return Ok(TurnOutcome { text: String::new(), steps, usage, hit_step_limit: true });
             }
             steps += 1;
@@ -182,8 +185,8 @@ impl Agent {
                 completion.stop_reason == StopReason::ToolUse && !completion.tool_calls.is_empty();
             if !wants_tools {
                 let mut metadata = serde_json::Map::new();
-                metadata.insert("model".into(), json!(self.model));
-                metadata.insert("usage".into(), json!(usage));
+                metadata.insert(keys::MODEL.into(), json!(self.model));
+                metadata.insert(keys::USAGE.into(), json!(usage));
                 self.store(session_id, Role::Assistant, &completion.text, metadata).await?;
                 return Ok(TurnOutcome {
                     text: completion.text,
@@ -191,6 +194,13 @@ impl Agent {
                     usage,
                     hit_step_limit: false,
                 });
+            }
+            if !completion.text.is_empty() {
+                // What the model said before its tool calls is kept apart from answers: the
+                // conversation's history (and memory extraction) reads only final answers,
+                // and the chat shows it again above the tool cards, where it was said.
+                self.store_blob(session_id, json!({ keys::ASSISTANT_TEXT: completion.text }))
+                    .await?;
             }
             messages.push(Message::Assistant {
                 text: completion.text.clone(),
@@ -269,9 +279,10 @@ impl Agent {
         on_event: &mut (dyn FnMut(AgentEvent) + Send),
         approver: &dyn Approver,
     ) -> Result<ToolOutput, AgentError> {
-        let metadata =
-            json!({"toolCallId": call.id, "toolName": call.name, "arguments": call.arguments});
-        self.store_blob(session_id, json!({"toolCall": metadata})).await?;
+        let metadata = json!({
+            keys::TOOL_CALL_ID: call.id, keys::TOOL_NAME: call.name, keys::ARGUMENTS: call.arguments
+        });
+        self.store_blob(session_id, json!({ keys::TOOL_CALL: metadata })).await?;
         let Some((tool, approval)) = self.tools.get(&call.name) else {
             let reason = format!("there is no tool named {:?}", call.name);
             return self.refuse(session_id, call, reason, on_event).await;
@@ -302,7 +313,15 @@ impl Agent {
         let context = ToolContext { conversation_id: session_id.to_owned() };
         let output = tool.call(&call.arguments, &context).instrument(span).await;
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.store(session_id, Role::Tool, &output.content, answering(call)).await?;
+        let mut metadata = answering(call);
+        metadata.insert(keys::IS_ERROR.into(), json!(output.is_error));
+        metadata.insert(keys::ELAPSED_MS.into(), json!(elapsed_ms));
+        let mut payload = vec![PayloadItem::message(Role::Tool, output.content.clone())];
+        if let Some(data) = &output.structured_content {
+            // The result as data (a saved estimate), so a reopened conversation shows its card.
+            payload.push(PayloadItem::Blob(json!({ keys::STRUCTURED_CONTENT: data })));
+        }
+        self.store_payload(session_id, payload, metadata).await?;
         on_event(AgentEvent::ToolFinished {
             call_id: call.id.clone(),
             output: output.clone(),
@@ -319,7 +338,10 @@ impl Agent {
         on_event: &mut (dyn FnMut(AgentEvent) + Send),
     ) -> Result<ToolOutput, AgentError> {
         let output = ToolOutput::error(format!("Not run: {reason}."));
-        self.store(session_id, Role::Tool, &output.content, answering(call)).await?;
+        let mut metadata = answering(call);
+        metadata.insert(keys::IS_ERROR.into(), json!(true));
+        metadata.insert(keys::REFUSED.into(), json!(reason));
+        self.store(session_id, Role::Tool, &output.content, metadata).await?;
         on_event(AgentEvent::ToolRefused { call_id: call.id.clone(), reason });
         Ok(output)
     }
@@ -352,11 +374,7 @@ impl Agent {
         text: &str,
         metadata: serde_json::Map<String, serde_json::Value>,
     ) -> Result<(), AgentError> {
-        let link = &self.memory;
-        let mut event = NewEvent::message(&link.actor_id, session_id, role, text);
-        event.metadata = metadata;
-        link.store.create_event(&link.memory_id, event).await?;
-        Ok(())
+        self.store_payload(session_id, vec![PayloadItem::message(role, text)], metadata).await
     }
 
     async fn store_blob(
@@ -364,14 +382,23 @@ impl Agent {
         session_id: &str,
         blob: serde_json::Value,
     ) -> Result<(), AgentError> {
+        self.store_payload(session_id, vec![PayloadItem::Blob(blob)], serde_json::Map::new()).await
+    }
+
+    async fn store_payload(
+        &self,
+        session_id: &str,
+        payload: Vec<PayloadItem>,
+        metadata: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), AgentError> {
         let link = &self.memory;
         let event = NewEvent {
             actor_id: link.actor_id.clone(),
             session_id: session_id.to_owned(),
             event_timestamp: None,
-            payload: vec![PayloadItem::Blob(blob)],
+            payload,
             branch: None,
-            metadata: serde_json::Map::new(),
+            metadata,
         };
         link.store.create_event(&link.memory_id, event).await?;
         Ok(())
@@ -381,6 +408,6 @@ impl Agent {
 /// The metadata of a tool result: the call it answers.
 fn answering(call: &ToolCall) -> serde_json::Map<String, serde_json::Value> {
     let mut metadata = serde_json::Map::new();
-    metadata.insert("toolCallId".into(), json!(call.id));
+    metadata.insert(keys::TOOL_CALL_ID.into(), json!(call.id));
     metadata
 }

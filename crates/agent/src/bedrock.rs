@@ -24,8 +24,8 @@ use tokio::sync::OnceCell;
 
 use crate::http::protocol;
 use crate::provider::{
-    BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,
-    ToolCall, Usage,
+    BoxFuture, ChatRequest, Completion, ConnectFailure, Message, Provider, ProviderError,
+    RetryPolicy, StopReason, ToolCall, Usage,
 };
 
 /// The provider's name in messages and traces (the GenAI conventions' `aws.bedrock`).
@@ -144,9 +144,17 @@ impl Bedrock {
                 self.service_error(request, context.err(), context.raw().status().as_u16())
             }
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+                let failure = if matches!(error, SdkError::TimeoutError(_)) {
+                    ConnectFailure::TimedOut
+                } else if crate::http::connection_refused(error) {
+                    ConnectFailure::NothingListening
+                } else {
+                    ConnectFailure::Other
+                };
                 ProviderError::Unreachable {
                     provider: NAME.to_owned(),
                     detail: DisplayErrorContext(error).to_string(),
+                    failure,
                 }
             }
             // Building the request failed: most often no credentials anywhere in the chain.
@@ -196,6 +204,7 @@ impl Bedrock {
                 attempts: self.options.retry.attempts,
                 detail,
             },
+            "ResourceNotFoundException" => ProviderError::ModelNotFound { provider, detail },
             "ValidationException" if is_context_overflow(&detail) => {
                 ProviderError::ContextOverflow { model: request.model.clone(), detail }
             }

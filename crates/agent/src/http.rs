@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::provider::{Completion, ProviderError, RetryPolicy};
+use crate::provider::{Completion, ConnectFailure, ProviderError, RetryPolicy};
 use crate::sse::{SseEvent, SseParser};
 
 /// Where a provider's API is, and how it is called.
@@ -71,9 +71,15 @@ impl Refusal {
     /// The error for this refusal, when it is not one the provider's adapter knows better.
     pub(crate) fn into_error(self, provider: &str) -> ProviderError {
         let provider = provider.to_owned();
-        let Refusal { status, attempts, message: detail, .. } = self;
+        let Refusal { status, attempts, message: detail, code } = self;
         match status {
             401 | 403 => ProviderError::Unauthorized { provider, status, detail },
+            // OpenAI says `model_not_found`; Ollama and Anthropic say `not_found_error`.
+            404 if matches!(code.as_deref(), Some("model_not_found" | "not_found_error")) => {
+                ProviderError::ModelNotFound { provider, detail }
+            }
+            // Any other 404 or 405 comes from a server that is not the model API there.
+            404 | 405 => ProviderError::NotAnApi { provider, status, detail },
             status if is_busy(status) => ProviderError::Busy { provider, status, attempts, detail },
             _ => ProviderError::Refused { provider, status, detail },
         }
@@ -95,10 +101,7 @@ pub(crate) async fn send(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let response = build().send().await.map_err(|error| ProviderError::Unreachable {
-            provider: provider.to_owned(),
-            detail: error.to_string(),
-        })?;
+        let response = build().send().await.map_err(|error| unreachable(provider, &error))?;
         if response.status().is_success() {
             return Ok(Ok(response));
         }
@@ -115,6 +118,46 @@ pub(crate) async fn send(
         let (message, code) = error_detail(response).await;
         return Ok(Err(Refusal { status, attempts: attempt, message, code }));
     }
+}
+
+/// The error for a request that got no answer: the whole chain of causes (reqwest's own
+/// message stops at "error sending request for url", which says nothing about why), and
+/// what kind of failure it was.
+pub(crate) fn unreachable(provider: &str, error: &reqwest::Error) -> ProviderError {
+    let mut detail = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !detail.contains(&said) {
+            detail.push_str(": ");
+            detail.push_str(&said);
+        }
+        source = cause.source();
+    }
+    let failure = if error.is_timeout() {
+        ConnectFailure::TimedOut
+    } else if connection_refused(error) {
+        ConnectFailure::NothingListening
+    } else {
+        ConnectFailure::Other
+    };
+    ProviderError::Unreachable { provider: provider.to_owned(), detail, failure }
+}
+
+/// Whether the operating system refused the connection (nothing listens at the address),
+/// anywhere down the chain of causes.
+pub(crate) fn connection_refused(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        let refused = current
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+        if refused {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
 }
 
 /// An error body's message and code, whatever shape the server used

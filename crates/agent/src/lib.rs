@@ -43,6 +43,7 @@ mod sandbox_tool;
 mod setup;
 mod sse;
 mod tools;
+mod transcript;
 
 pub use agent::{Agent, AgentError, AgentEvent, Approver, MemoryLink, QUICK, TurnOutcome};
 pub use agentdesk_identity::Secret;
@@ -54,11 +55,12 @@ pub use estimate_tools::{CompareEstimates, EstimateCosts, ProposeArchitecture};
 pub use mcp_tools::{McpServerTool, NARROW_ABOVE, Narrowing, mcp_tools};
 pub use openai::OpenAiCompatible;
 pub use provider::{
-    BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, RetryPolicy, StopReason,
-    ToolCall, ToolSpec, Usage,
+    BoxFuture, ChatRequest, Completion, ConnectFailure, Message, Provider, ProviderError,
+    RetryPolicy, StopReason, ToolCall, ToolSpec, Usage,
 };
 pub use sandbox_tool::ExecutePython;
 pub use setup::{
     ApiKey, Connected, SetupError, connect, connect_configured, mcp_connections, open_vault,
 };
 pub use tools::{Approval, Tool, ToolContext, ToolOutput, ToolRegistry};
+pub use transcript::{PastExchange, PastStep, PastToolState, conversation, transcript};

@@ -121,11 +121,37 @@ pub struct Completion {
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     /// The provider cannot be reached.
-    #[error("cannot reach {provider}: {detail}")]
+    #[error("cannot reach {provider}: {detail}. {}", failure.fix())]
     Unreachable {
         /// Which provider.
         provider: String,
-        /// What the connection said.
+        /// What the connection said, down to the operating system's reason.
+        detail: String,
+        /// Why, as far as the connection tells.
+        failure: ConnectFailure,
+    },
+    /// The base URL answers, but not as the model API (a 404 page that is no API error).
+    #[error(
+        "{provider}'s base URL answered HTTP {status} with no API error: it is not the model \
+         API. Check model.base_url (Ollama: http://127.0.0.1:11434/v1). The server said: {detail}"
+    )]
+    NotAnApi {
+        /// Which provider.
+        provider: String,
+        /// The status.
+        status: u16,
+        /// What the server sent, cut short.
+        detail: String,
+    },
+    /// The API answered that the model does not exist there.
+    #[error(
+        "{provider} has no model by that name: {detail}. Choose another model, or download it \
+         (Ollama: `ollama pull NAME`)"
+    )]
+    ModelNotFound {
+        /// Which provider.
+        provider: String,
+        /// The provider's message.
         detail: String,
     },
     /// The key was refused.
@@ -178,6 +204,31 @@ pub enum ProviderError {
         /// What was wrong.
         detail: String,
     },
+}
+
+/// Why a connection to a provider failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectFailure {
+    /// Nothing listens at the address (connection refused): the server is not running, or
+    /// the base URL names the wrong port.
+    NothingListening,
+    /// No answer in time.
+    TimedOut,
+    /// Anything else: a host name that does not resolve, TLS, no network.
+    Other,
+}
+
+impl ConnectFailure {
+    /// What to do about it, in a sentence.
+    pub fn fix(self) -> &'static str {
+        match self {
+            Self::NothingListening => {
+                "Nothing is listening there: start the model server (Ollama: `ollama serve`) \
+                 or check model.base_url"
+            }
+            Self::TimedOut | Self::Other => "Check model.base_url and the network connection",
+        }
+    }
 }
 
 /// When and how often to retry a busy provider. Only requests that have streamed nothing yet

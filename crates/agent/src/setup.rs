@@ -69,12 +69,13 @@ impl ApiKey {
     }
 
     /// The key from `vault`, else from the environment. A keyring that cannot be read is
-    /// logged (never the key) and the environment is tried.
+    /// logged (never the key) and the environment is tried; when neither has the key, the
+    /// caller's error says how to add one, and `model set-key` what is wrong with the keyring.
     pub fn lookup(&self, vault: Option<&Vault>) -> Option<String> {
         let stored = vault.and_then(|vault| match vault.secret(&self.entry()) {
             Ok(stored) => stored,
             Err(error) => {
-                tracing::warn!(provider = self.provider, %error, "cannot read the API key from the keyring");
+                tracing::info!(provider = self.provider, %error, "cannot read the API key from the keyring");
                 None
             }
         });

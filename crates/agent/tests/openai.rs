@@ -8,8 +8,8 @@ mod common;
 use std::time::Duration;
 
 use agentdesk_agent::{
-    ChatRequest, Message, OpenAiCompatible, Provider, ProviderError, RetryPolicy, Secret,
-    StopReason, ToolSpec,
+    ChatRequest, ConnectFailure, Message, OpenAiCompatible, Provider, ProviderError, RetryPolicy,
+    Secret, StopReason, ToolSpec,
 };
 use common::{Reply, serve};
 use serde_json::{Value, json};
@@ -233,6 +233,38 @@ async fn an_unreachable_server_is_named() {
     let provider = OpenAiCompatible::new("lm-studio", &format!("http://{address}/v1"), None);
     let error =
         provider.stream(&request("hi"), &mut |_: &str| {}).await.expect_err("nobody listens");
-    assert!(matches!(error, ProviderError::Unreachable { .. }), "{error}");
-    assert!(error.to_string().contains("lm-studio"), "{error}");
+    assert!(
+        matches!(
+            error,
+            ProviderError::Unreachable { failure: ConnectFailure::NothingListening, .. }
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("lm-studio"), "{message}");
+    // Not reqwest's bare "error sending request for url (…)": the reason, and what to do.
+    assert!(message.contains("Connection refused"), "{message}");
+    assert!(message.contains("`ollama serve`") && message.contains("model.base_url"), "{message}");
+}
+
+#[tokio::test]
+async fn a_base_url_that_is_not_the_api_is_told_from_a_missing_model() {
+    let not_found_page = Reply {
+        status: 404,
+        headers: vec![("content-type", "text/plain")],
+        pieces: vec![b"404 page not found".to_vec()],
+    };
+    // Ollama's answer for a model it has not pulled.
+    let no_model = Reply::error(
+        404,
+        &json!({"error": {"message": "model \"llama9\" not found, try pulling it first", "type": "not_found_error", "param": null, "code": null}}),
+    );
+    let server = serve(vec![not_found_page, no_model]).await;
+    let provider = OpenAiCompatible::new("ollama", &server.base_url, None);
+    let error = provider.stream(&request("hi"), &mut |_: &str| {}).await.expect_err("no API");
+    assert!(matches!(error, ProviderError::NotAnApi { status: 404, .. }), "{error:?}");
+    assert!(error.to_string().contains("model.base_url"), "{error}");
+    let error = provider.stream(&request("hi"), &mut |_: &str| {}).await.expect_err("no model");
+    assert!(matches!(error, ProviderError::ModelNotFound { .. }), "{error:?}");
+    assert!(error.to_string().contains("ollama pull"), "{error}");
 }

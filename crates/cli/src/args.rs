@@ -381,9 +381,33 @@ pub(crate) enum MemoryCommand {
         /// Only this actor's
         #[arg(long)]
         actor: Option<String>,
+        /// Only those whose title or messages contain every word of this (any language)
+        #[arg(long)]
+        search: Option<String>,
         /// Print as JSON
         #[arg(long)]
         json: bool,
+    },
+    /// Give a conversation a new title
+    Rename {
+        /// The session id
+        session: String,
+        /// The new title (one line, at most 200 characters)
+        title: String,
+        /// The actor, when several have a session with this id
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Delete a conversation and its events (memories extracted from it stay: see `records`)
+    Delete {
+        /// The session id
+        session: String,
+        /// The actor, when several have a session with this id
+        #[arg(long)]
+        actor: Option<String>,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
     },
     /// Print a conversation's events, oldest first
     Events {

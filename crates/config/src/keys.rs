@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use crate::settings::SendWith;
 use crate::settings::{
     KeyringStore, Language, LogLevel, ModelProvider, Settings, Theme, ToolPolicy,
 };
@@ -138,6 +139,13 @@ pub static KEYS: &[Key] = &[
         set: |s, v| Theme::parse(v).map(|value| s.ui.theme = value),
     },
     Key {
+        name: "ui.send_with",
+        kind: Kind::Choice(SendWith::NAMES),
+        summary: "Which key sends a chat message: enter (Shift+Enter for a new line) or ctrl-enter",
+        get: |s| s.ui.send_with.as_str().to_owned(),
+        set: |s, v| SendWith::parse(v).map(|value| s.ui.send_with = value),
+    },
+    Key {
         name: "log.level",
         kind: Kind::Choice(LogLevel::NAMES),
         summary: "The least severe level written to the log file",
@@ -217,6 +225,24 @@ pub static KEYS: &[Key] = &[
         summary: "Whether the agent runs Python in the sandbox: ask (each time), allow, deny",
         get: |s| s.tools.execute_python.as_str().to_owned(),
         set: |s, v| ToolPolicy::parse(v).map(|value| s.tools.execute_python = value),
+    },
+    Key {
+        name: "sandbox.idle_minutes",
+        kind: Kind::Count { min: 1, max: 480 },
+        summary: "Minutes a sandbox session may go unused before it ends and frees its memory",
+        get: |s| s.sandbox.idle_minutes.to_string(),
+        set: |s, v| v.parse().ok().map(|minutes| s.sandbox.idle_minutes = minutes),
+    },
+    Key {
+        name: "sandbox.index_url",
+        kind: Kind::Text,
+        summary: "The PyPI simple index Python runtimes are installed from; empty for pypi.org",
+        get: |s| s.sandbox.index_url.clone(),
+        set: |s, v| {
+            let url = one_line(v)?;
+            let valid = url.is_empty() || url.starts_with("http://") || url.starts_with("https://");
+            valid.then(|| s.sandbox.index_url = url)
+        },
     },
     Key {
         name: "estimate.region",

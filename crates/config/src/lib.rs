@@ -34,8 +34,9 @@ pub use file::{ConfigFile, Loaded, load};
 pub use locations::{Environment, Locations, Overrides};
 pub use mcp_servers::{DEFAULT_MCP_TIMEOUT_SECONDS, McpServerSettings};
 pub use providers::{AuthFlow, ProviderKind, ProviderSettings, is_provider_name, is_secure_url};
+pub use settings::SendWith;
 pub use settings::{
     EstimateSettings, KeyringSettings, KeyringStore, Language, LogLevel, LogSettings,
-    MemorySettings, ModelProvider, ModelSettings, Settings, Theme, ToolPolicy, ToolSettings,
-    UiSettings,
+    MemorySettings, ModelProvider, ModelSettings, SandboxSettings, Settings, Theme, ToolPolicy,
+    ToolSettings, UiSettings,
 };

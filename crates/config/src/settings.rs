@@ -86,6 +86,17 @@ choices! {
     }
 }
 
+choices! {
+    /// Which key sends a chat message (the other way round inserts a new line).
+    SendWith {
+        /// Enter sends; Shift+Enter starts a new line.
+        #[default]
+        Enter = "enter",
+        /// Ctrl+Enter (⌘+Enter) sends; Enter starts a new line.
+        CtrlEnter = "ctrl-enter",
+    }
+}
+
 /// Everything the config file can say, with defaults for what it does not.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -111,6 +122,8 @@ pub struct Settings {
     pub estimate: EstimateSettings,
     /// Which agent tools run without asking.
     pub tools: ToolSettings,
+    /// The Python sandbox's sessions.
+    pub sandbox: SandboxSettings,
     /// Credential providers by name (`[providers.NAME]`).
     pub providers: std::collections::BTreeMap<String, crate::providers::ProviderSettings>,
     /// MCP servers by name (`[mcp_servers.NAME]`).
@@ -126,6 +139,8 @@ pub struct UiSettings {
     pub language: Language,
     /// Light, dark, or following the system.
     pub theme: Theme,
+    /// Which key sends a chat message.
+    pub send_with: SendWith,
 }
 
 /// The log file's level and rotation.
@@ -231,6 +246,23 @@ choices! {
 pub struct ToolSettings {
     /// Running Python in the sandbox (`execute_python`).
     pub execute_python: ToolPolicy,
+}
+
+/// The Python sandbox's sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Settings.ts")]
+pub struct SandboxSettings {
+    /// Minutes a session may go unused before it ends and its memory is freed.
+    pub idle_minutes: u32,
+    /// The PyPI simple index runtimes are installed from (a mirror); empty for PyPI's.
+    pub index_url: String,
+}
+
+impl Default for SandboxSettings {
+    fn default() -> Self {
+        SandboxSettings { idle_minutes: 15, index_url: String::new() }
+    }
 }
 
 /// Cost estimates.

@@ -6,7 +6,9 @@
 //! refresh about a minute before an absolute expiry → interactive sign-in, with concurrent
 //! callers sharing one refresh and a refused refresh clearing the tokens and asking once.
 //! `oauth.rs` is the wire (discovery, PKCE, the grants, device authorization, revocation;
-//! HTTPS only, except on this machine); `loopback.rs` the RFC 8252 redirect listener;
+//! HTTPS only, except on this machine); `discovery.rs` checks a provider's settings against
+//! its published metadata before they are saved ([`check_discovery`]); `loopback.rs` the
+//! RFC 8252 redirect listener;
 //! `tokens.rs` how tokens are kept (absolute expiry, split over several entries where a
 //! keyring limits their size); `registration.rs` the metadata and dynamic client registration
 //! an MCP server's sign-in starts from; `vault.rs` the keyring itself, which is probed (write, read,
@@ -23,6 +25,7 @@
 //! Tauri, GTK or WebKit.
 #![deny(missing_docs)]
 
+mod discovery;
 mod error;
 mod loopback;
 mod oauth;
@@ -33,6 +36,9 @@ mod service;
 mod tokens;
 mod vault;
 
+pub use discovery::{
+    DiscoveredEndpoints, DiscoveryAttempt, DiscoveryFinding, DiscoveryReport, check_discovery,
+};
 pub use error::IdentityError;
 pub use oauth::DeviceCode;
 pub use providers::{AuthFlow, ProviderKind, ProviderSettings, is_provider_name, is_secure_url};

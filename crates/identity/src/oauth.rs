@@ -28,6 +28,19 @@ pub(crate) struct Endpoints {
 /// The time in seconds since the Unix epoch; tests move it forward instead of waiting.
 pub(crate) type Clock = std::sync::Arc<dyn Fn() -> u64 + Send + Sync>;
 
+/// What one place an issuer's metadata may be at answered.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum MetadataAnswer {
+    /// A JSON document.
+    Document(Value),
+    /// Success, but the body is not JSON (a web page, most likely).
+    NotJson(String),
+    /// An HTTP status other than success.
+    Status(u16),
+    /// No answer: the connection failed (refused, DNS, TLS, timeout).
+    Unreachable(String),
+}
+
 /// Talks OAuth to one provider.
 #[derive(Clone)]
 pub(crate) struct Client {
@@ -175,20 +188,42 @@ impl Client {
     pub(crate) async fn discover(&self, issuer: &str) -> Result<Value, IdentityError> {
         let issuer = self.checked("issuer", issuer.trim_end_matches('/'))?;
         let mut last = String::new();
-        for url in metadata_urls(&issuer) {
-            match self.http.get(&url).send().await {
-                Ok(response) if response.status().is_success() => {
-                    return response.json().await.map_err(|error| {
-                        self.unreachable(format!("{url} is not JSON metadata: {error}"))
-                    });
+        for (url, answer) in self.metadata_answers(&issuer).await {
+            match answer {
+                MetadataAnswer::Document(metadata) => return Ok(metadata),
+                MetadataAnswer::NotJson(error) => {
+                    return Err(self.unreachable(format!("{url} is not JSON metadata: {error}")));
                 }
-                Ok(response) => {
-                    last = format!("{url} answered HTTP {}", response.status().as_u16());
-                }
-                Err(error) => last = format!("{url}: {}", without_url_query(&error)),
+                MetadataAnswer::Status(status) => last = format!("{url} answered HTTP {status}"),
+                MetadataAnswer::Unreachable(error) => last = format!("{url}: {error}"),
             }
         }
         Err(self.unreachable(format!("discovery failed: {last}")))
+    }
+
+    /// Asks each place [`metadata_urls`] lists for `issuer` (already checked) in turn, up to
+    /// the first that answers with success: every place asked, with its answer. Both
+    /// [`Client::discover`] and the settings check (`discovery.rs`) read the issuer this way.
+    pub(crate) async fn metadata_answers(&self, issuer: &str) -> Vec<(String, MetadataAnswer)> {
+        let mut answers = Vec::new();
+        for url in metadata_urls(issuer) {
+            let answer = match self.http.get(&url).send().await {
+                Ok(response) if response.status().is_success() => {
+                    match response.json::<Value>().await {
+                        Ok(metadata) => MetadataAnswer::Document(metadata),
+                        Err(error) => MetadataAnswer::NotJson(error.to_string()),
+                    }
+                }
+                Ok(response) => MetadataAnswer::Status(response.status().as_u16()),
+                Err(error) => MetadataAnswer::Unreachable(without_url_query(&error)),
+            };
+            let done = matches!(answer, MetadataAnswer::Document(_) | MetadataAnswer::NotJson(_));
+            answers.push((url, answer));
+            if done {
+                break;
+            }
+        }
+        answers
     }
 
     /// Registers AgentDesk as a public native client (RFC 7591) at `endpoint`, for the

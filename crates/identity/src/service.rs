@@ -3,6 +3,7 @@
 //! every provider's status, announced on a channel whenever it changes.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -131,8 +132,13 @@ pub struct Identity {
     /// Providers added at run time ([`Identity::add_provider`]), which a new configuration
     /// does not replace.
     added: Mutex<BTreeMap<String, ProviderSettings>>,
-    vault: Option<Arc<Vault>>,
-    vault_problem: Option<String>,
+    /// The keyring as handed over, or why it could not be (with what to do).
+    given: Result<Arc<Vault>, String>,
+    /// The keyring once proved usable (write, read, delete), the first time tokens or secrets
+    /// are read or kept: a command that never needs it never touches it.
+    vault: tokio::sync::OnceCell<Result<Arc<Vault>, String>>,
+    /// Whether the log has said that tokens are not kept (once is enough).
+    said_unkept: AtomicBool,
     interaction: Arc<dyn Interaction>,
     cache: Mutex<HashMap<String, TokenSet>>,
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -144,7 +150,7 @@ pub struct Identity {
 
 impl std::fmt::Debug for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Identity").field("vault", &self.vault).finish_non_exhaustive()
+        f.debug_struct("Identity").field("vault", &self.given).finish_non_exhaustive()
     }
 }
 
@@ -154,26 +160,21 @@ fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Identity {
-    /// The service for `providers`, keeping tokens in `vault` (probed first: an unusable
-    /// keyring means tokens last only as long as the process, and statuses say so).
+    /// The service for `providers`, keeping tokens in `vault`. The keyring is probed when
+    /// first needed, not here: an unusable one means tokens last only as long as the process,
+    /// which statuses say and the log says once.
     pub fn new(
         providers: BTreeMap<String, ProviderSettings>,
         vault: Result<Vault, VaultError>,
         interaction: Arc<dyn Interaction>,
     ) -> Identity {
-        let (vault, vault_problem) = match vault.and_then(|vault| vault.probe().map(|()| vault)) {
-            Ok(vault) => (Some(Arc::new(vault)), None),
-            Err(error) => {
-                tracing::warn!(%error, "tokens will not be kept: the keyring is unusable");
-                (None, Some(format!("{error}. {}", error.fix())))
-            }
-        };
         let (events, _) = broadcast::channel(64);
         Identity {
             providers: Mutex::new(providers),
             added: Mutex::new(BTreeMap::new()),
-            vault,
-            vault_problem,
+            given: vault.map(Arc::new).map_err(|error| explained(&error)),
+            vault: tokio::sync::OnceCell::new(),
+            said_unkept: AtomicBool::new(false),
             interaction,
             cache: Mutex::new(HashMap::new()),
             flights: Mutex::new(HashMap::new()),
@@ -203,9 +204,37 @@ impl Identity {
         self
     }
 
-    /// Why tokens are not kept in the keyring, when they are not.
-    pub fn vault_problem(&self) -> Option<&str> {
-        self.vault_problem.as_deref()
+    /// Why tokens are not kept in the keyring, when they are not (the keyring is probed
+    /// now if it has not been yet).
+    pub async fn vault_problem(&self) -> Option<String> {
+        self.keyring().await.err()
+    }
+
+    /// The keyring once proved usable, or why it is not: logged once, on first need.
+    async fn keyring(&self) -> Result<Arc<Vault>, String> {
+        let probed = self.vault.get_or_init(|| async {
+            let probed = match &self.given {
+                Ok(vault) => {
+                    let probing = Arc::clone(vault);
+                    match tokio::task::spawn_blocking(move || probing.probe()).await {
+                        Ok(Ok(())) => Ok(Arc::clone(vault)),
+                        Ok(Err(error)) => Err(explained(&error)),
+                        Err(stopped) => Err(format!("the keyring check stopped: {stopped}")),
+                    }
+                }
+                Err(problem) => Err(problem.clone()),
+            };
+            if let Err(problem) = &probed {
+                tracing::debug!("no keyring: {problem}");
+            }
+            probed
+        });
+        probed.await.clone()
+    }
+
+    /// The keyring if it is known to work, without probing it (for statuses built in memory).
+    fn known_keyring(&self) -> Option<Arc<Vault>> {
+        self.vault.get().and_then(|probed| probed.as_ref().ok()).cloned()
     }
 
     /// Replaces the configured providers (after the config changed); those added with
@@ -356,7 +385,7 @@ impl Identity {
     /// in the keyring.
     pub async fn store_secret(&self, provider: &str, secret: Secret) -> Result<(), IdentityError> {
         let settings = self.settings(provider)?;
-        let vault = self.required_vault()?;
+        let vault = self.required_vault().await?;
         let name = secret_entry(provider, settings.kind);
         tokio::task::spawn_blocking(move || vault.set_secret(&name, secret.expose()))
             .await
@@ -374,10 +403,48 @@ impl Identity {
         self.read_secret(&secret_entry(provider, settings.kind)).await
     }
 
+    /// Whether the keyring holds the provider's client secret (OAuth) or API key; the value
+    /// itself is read and dropped, never returned.
+    pub async fn has_secret(&self, provider: &str) -> Result<bool, IdentityError> {
+        let settings = self.settings(provider)?;
+        Ok(self.read_secret(&secret_entry(provider, settings.kind)).await?.is_some())
+    }
+
+    /// Makes way for new settings of `provider`, before they are saved: tokens issued under
+    /// the current ones (another issuer, token endpoint, client, resource or audience) are
+    /// revoked and deleted, and when its kind changes (OAuth or API key) its secrets go too.
+    /// Nothing happens for a provider not configured yet.
+    pub async fn settings_changing(
+        &self,
+        provider: &str,
+        next: &ProviderSettings,
+    ) -> Result<(), IdentityError> {
+        let Ok(current) = self.settings(provider) else { return Ok(()) };
+        if current.kind != next.kind {
+            return self.forget_provider(provider).await;
+        }
+        let elsewhere = current.issuer != next.issuer
+            || current.token_endpoint != next.token_endpoint
+            || current.client_id != next.client_id
+            || current.resource != next.resource
+            || current.audience != next.audience;
+        if elsewhere {
+            self.sign_out(provider).await?;
+        }
+        Ok(())
+    }
+
+    /// Forgets `provider` for good, when it is removed: signs out (revoking its tokens where
+    /// the provider can) and deletes its tokens and secrets from the keyring.
+    pub async fn forget_provider(&self, provider: &str) -> Result<(), IdentityError> {
+        self.sign_out(provider).await?;
+        self.forget_everything(provider).await
+    }
+
     /// Deletes a provider's tokens and secrets (when the provider itself is removed).
     pub async fn forget_everything(&self, provider: &str) -> Result<(), IdentityError> {
         self.forget(provider).await?;
-        if let Some(vault) = self.vault.clone() {
+        if let Ok(vault) = self.keyring().await {
             let names = [
                 secret_entry(provider, ProviderKind::OAuth),
                 secret_entry(provider, ProviderKind::ApiKey),
@@ -477,14 +544,21 @@ impl Identity {
     /// Caches and stores new tokens, and announces the change.
     async fn keep(&self, provider: &str, tokens: TokenSet) -> Result<Secret, IdentityError> {
         let token = tokens.access_token.clone();
-        if let Some(vault) = self.vault.clone() {
-            let (name, stored) = (provider.to_owned(), tokens.clone());
-            tokio::task::spawn_blocking(move || tokens::store(&vault, &name, &stored))
-                .await
-                .map_err(|error| IdentityError::Unreachable {
+        match self.keyring().await {
+            Ok(vault) => {
+                let (name, stored) = (provider.to_owned(), tokens.clone());
+                tokio::task::spawn_blocking(move || tokens::store(&vault, &name, &stored))
+                    .await
+                    .map_err(|error| IdentityError::Unreachable {
                     provider: "keyring".into(),
                     detail: error.to_string(),
                 })??;
+            }
+            // Said once, where it matters: a sign-in that works now and is gone at exit.
+            Err(problem) if !self.said_unkept.swap(true, Ordering::Relaxed) => {
+                tracing::warn!("signed in to {provider} until AgentDesk exits only: {problem}");
+            }
+            Err(_) => {}
         }
         locked(&self.cache).insert(provider.to_owned(), tokens);
         self.announce(provider);
@@ -492,7 +566,7 @@ impl Identity {
     }
 
     async fn load(&self, provider: &str) -> Result<Option<TokenSet>, IdentityError> {
-        let Some(vault) = self.vault.clone() else {
+        let Ok(vault) = self.keyring().await else {
             return Ok(locked(&self.cache).get(provider).cloned());
         };
         let name = provider.to_owned();
@@ -506,7 +580,7 @@ impl Identity {
 
     async fn forget(&self, provider: &str) -> Result<(), IdentityError> {
         locked(&self.cache).remove(provider);
-        if let Some(vault) = self.vault.clone() {
+        if let Ok(vault) = self.keyring().await {
             let name = provider.to_owned();
             tokio::task::spawn_blocking(move || tokens::delete(&vault, &name)).await.map_err(
                 |error| IdentityError::Unreachable {
@@ -519,7 +593,7 @@ impl Identity {
     }
 
     async fn read_secret(&self, name: &str) -> Result<Option<Secret>, IdentityError> {
-        let Some(vault) = self.vault.clone() else { return Ok(None) };
+        let Ok(vault) = self.keyring().await else { return Ok(None) };
         let name = name.to_owned();
         let found =
             tokio::task::spawn_blocking(move || vault.secret(&name)).await.map_err(|error| {
@@ -528,13 +602,10 @@ impl Identity {
         Ok(found.map(Secret::new))
     }
 
-    fn required_vault(&self) -> Result<Arc<Vault>, IdentityError> {
-        self.vault.clone().ok_or_else(|| IdentityError::Config {
+    async fn required_vault(&self) -> Result<Arc<Vault>, IdentityError> {
+        self.keyring().await.map_err(|problem| IdentityError::Config {
             provider: "keyring".into(),
-            problem: format!(
-                "secrets are not saved because the keyring is unusable: {}",
-                self.vault_problem.as_deref().unwrap_or("unknown")
-            ),
+            problem: format!("secrets are not saved because the keyring is unusable: {problem}"),
         })
     }
 
@@ -591,9 +662,15 @@ impl Identity {
             expires_in: tokens.as_ref().and_then(|tokens| tokens.expires_in(at)),
             refreshable: tokens.as_ref().is_some_and(|tokens| tokens.refresh_token.is_some()),
             error,
-            persisted: self.vault.is_some(),
+            // Until the keyring is first needed, nothing says it will not keep them.
+            persisted: self.vault.get().is_none() || self.known_keyring().is_some(),
         }
     }
+}
+
+/// A keyring problem with what to do about it, in one line.
+fn explained(error: &VaultError) -> String {
+    format!("{error}. {}", error.fix())
 }
 
 /// The keyring entry of a provider's client secret or API key.

@@ -1,7 +1,7 @@
 //! The token vault: named secrets in the OS keyring.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use keyring_core::{CredentialStore, Entry};
@@ -80,20 +80,33 @@ pub enum VaultError {
         /// A human name of the backend.
         backend: &'static str,
     },
+    /// The keyring could not be reached when it was first used; a vault tries once, so every
+    /// later use gives the same reason.
+    #[error("the {backend} keyring is not usable: {reason}")]
+    Unreachable {
+        /// A human name of the backend.
+        backend: &'static str,
+        /// What the keyring said when it was first asked.
+        reason: String,
+    },
 }
 
 impl VaultError {
     /// What the user can do about it, in one sentence.
     pub fn fix(&self) -> &'static str {
         match self {
-            VaultError::Unavailable { .. } | VaultError::ReadBackMismatch { .. }
+            VaultError::Unavailable { .. }
+            | VaultError::ReadBackMismatch { .. }
+            | VaultError::Unreachable { .. }
                 if cfg!(target_os = "linux") =>
             {
                 "Start and unlock a Secret Service provider (GNOME Keyring or KWallet) in your \
                  desktop session, or set keyring.store = \"keyutils\" to keep secrets until the \
                  next reboot only."
             }
-            VaultError::Unavailable { .. } | VaultError::ReadBackMismatch { .. } => {
+            VaultError::Unavailable { .. }
+            | VaultError::ReadBackMismatch { .. }
+            | VaultError::Unreachable { .. } => {
                 "Unlock the system keychain and allow AgentDesk to use it."
             }
             VaultError::Unsupported { .. } => {
@@ -104,9 +117,14 @@ impl VaultError {
 }
 
 /// Secrets stored in one keyring under the `agentdesk` service, by name.
+///
+/// The keyring is reached on first use, not when the vault is made: a command that holds a
+/// vault but never reads a secret (an estimate with an MCP server configured) never touches
+/// the keyring, and never warns that it is missing.
 pub struct Vault {
     backend: KeyringBackend,
-    store: Arc<CredentialStore>,
+    /// The connection, made once on first use; a failure is kept, as its message.
+    store: OnceLock<Result<Arc<CredentialStore>, String>>,
 }
 
 impl fmt::Debug for Vault {
@@ -116,11 +134,14 @@ impl fmt::Debug for Vault {
 }
 
 impl Vault {
-    /// Connects to the keyring of `backend`. This may block briefly (a D-Bus round trip):
-    /// call it off async executor threads.
+    /// The keyring of `backend`, connected to on first use. Fails only when this platform
+    /// has no such keyring. The first read or write may block briefly (a D-Bus round trip):
+    /// make it off async executor threads.
     pub fn open(backend: KeyringBackend) -> Result<Vault, VaultError> {
-        let store = open_store(backend)?;
-        Ok(Vault { backend, store })
+        if !is_supported(backend) {
+            return Err(VaultError::Unsupported { backend: backend.display_name() });
+        }
+        Ok(Vault { backend, store: OnceLock::new() })
     }
 
     /// The backend this vault writes to.
@@ -171,11 +192,35 @@ impl Vault {
     }
 
     fn entry(&self, name: &str) -> Result<Entry, VaultError> {
-        Entry::new_in_store(&self.store, SERVICE, name).map_err(|e| self.unavailable(e))
+        let store = self
+            .store
+            .get_or_init(|| open_store(self.backend).map_err(|error| reason(&error)))
+            .as_ref()
+            .map_err(|reason| VaultError::Unreachable {
+                backend: self.backend.display_name(),
+                reason: reason.clone(),
+            })?;
+        Entry::new_in_store(store, SERVICE, name).map_err(|e| self.unavailable(e))
     }
 
     fn unavailable(&self, source: keyring_core::Error) -> VaultError {
         VaultError::Unavailable { backend: self.backend.display_name(), source }
+    }
+}
+
+/// What the keyring said, without the "not usable" the caller's message adds again.
+fn reason(error: &VaultError) -> String {
+    match error {
+        VaultError::Unavailable { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether this build can open `backend` here at all.
+fn is_supported(backend: KeyringBackend) -> bool {
+    match backend {
+        KeyringBackend::Os => cfg!(any(target_os = "linux", target_os = "macos", windows)),
+        KeyringBackend::Keyutils => cfg!(target_os = "linux"),
     }
 }
 
@@ -244,5 +289,17 @@ mod tests {
             assert_eq!(KeyringBackend::parse(backend.as_str()), Some(backend));
         }
         assert_eq!(KeyringBackend::parse("plaintext"), None);
+    }
+
+    /// Regression (issue 16): every command printed two zbus warnings on a machine without a
+    /// D-Bus session, because making a vault connected to the keyring.
+    #[test]
+    fn a_vault_reaches_the_keyring_on_first_use_and_keeps_the_reason() {
+        let vault = Vault::open(KeyringBackend::Os).expect("supported here");
+        assert!(vault.store.get().is_none(), "nothing is connected before a secret is asked for");
+        let first = vault.secret("never-stored").map(|_| ()).map_err(|e| e.to_string());
+        assert!(vault.store.get().is_some(), "the first use connects");
+        let second = vault.secret("never-stored").map(|_| ()).map_err(|e| e.to_string());
+        assert_eq!(first, second, "one attempt per vault: a failure is kept, not retried");
     }
 }

@@ -60,7 +60,8 @@ async fn code_flow_signs_in_survives_a_restart_refreshes_once_for_many_and_signs
     let browser = Browser::new("ann");
     let clock = Clock::default();
     let first = identity(&[(&provider, settings.clone())], &browser, &clock);
-    assert!(first.vault_problem().is_none(), "{:?}", first.vault_problem());
+    let problem = first.vault_problem().await;
+    assert!(problem.is_none(), "{problem:?}");
 
     let background = first.access_token(&provider, &TokenRequest::default()).await;
     assert!(
@@ -301,4 +302,59 @@ async fn plain_http_and_unreachable_providers_are_named_in_the_error() {
     let unknown =
         identity.access_token("nobody", &TokenRequest::default()).await.expect_err("unknown");
     assert!(unknown.to_string().contains("agentdesk auth add"), "{unknown}");
+}
+
+#[tokio::test]
+async fn the_settings_check_finds_the_real_discovery_document_and_names_a_wrong_issuer() {
+    let oidc = Oidc::start(300).await;
+    let mut settings = oidc.native(AuthFlow::Device);
+    settings.scopes.push("no-such-scope".into());
+    let report = agentdesk_identity::check_discovery("check", &settings).await;
+    assert!(report.usable(), "{:?}", report.problems);
+    let document = format!("{}/.well-known/openid-configuration", oidc.issuer);
+    assert_eq!(report.document_url.as_deref(), Some(document.as_str()));
+    assert_eq!(report.endpoints.token.as_deref(), Some(format!("{}/token", oidc.issuer).as_str()));
+    assert!(report.endpoints.device_authorization.is_some());
+    assert!(report.endpoints.registration.is_some());
+    assert_eq!(
+        report.notes,
+        [agentdesk_identity::DiscoveryFinding::ScopesNotAdvertised {
+            scopes: vec!["no-such-scope".into()]
+        }]
+    );
+
+    // A path under the issuer that is not the issuer: every place answers 404.
+    settings.issuer = format!("{}/tenant", oidc.issuer);
+    let report = agentdesk_identity::check_discovery("check", &settings).await;
+    assert_eq!(report.problems, [agentdesk_identity::DiscoveryFinding::NoDocument]);
+    assert_eq!(report.tried.len(), 3, "{:?}", report.tried);
+    assert!(report.tried.iter().all(|attempt| attempt.status == Some(404)), "{:?}", report.tried);
+}
+
+#[tokio::test]
+async fn new_settings_for_another_client_sign_out_and_another_kind_forgets_the_secret() {
+    let oidc = Oidc::start(120).await;
+    let provider = name("changing");
+    let browser = Browser::new("-");
+    let identity = identity(&[(&provider, oidc.m2m())], &browser, &Clock::default());
+    identity.store_secret(&provider, Secret::new(M2M_SECRET)).await.expect("store");
+    identity.access_token(&provider, &TokenRequest::default()).await.expect("token");
+    assert_eq!(identity.status(&provider).await.state, SignInState::SignedIn);
+
+    // More scopes from the same client: the tokens stay.
+    let mut wider = oidc.m2m();
+    wider.scopes.push("openid".into());
+    identity.settings_changing(&provider, &wider).await.expect("same client");
+    assert_eq!(identity.status(&provider).await.state, SignInState::SignedIn);
+
+    // Another client: its tokens were not issued to it, so they go; the secret stays.
+    let other_client = ProviderSettings { client_id: "another".into(), ..oidc.m2m() };
+    identity.settings_changing(&provider, &other_client).await.expect("other client");
+    assert_eq!(identity.status(&provider).await.state, SignInState::NeedsSignIn);
+    assert!(identity.has_secret(&provider).await.expect("read"), "the secret is kept");
+
+    // Another kind: the secret goes too.
+    let api_key = ProviderSettings { kind: agentdesk_identity::ProviderKind::ApiKey, ..oidc.m2m() };
+    identity.settings_changing(&provider, &api_key).await.expect("other kind");
+    assert!(!identity.has_secret(&provider).await.expect("read"), "the secret is gone");
 }

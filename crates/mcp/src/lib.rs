@@ -8,7 +8,8 @@
 //! call gets a timeout that restarts on each progress notification; a request that could not
 //! be delivered, or was refused as unauthorised, is sent once more on a new session.
 //! [`Connections`] holds every configured server; [`ToolNames`] (`names.rs`) gives their tools
-//! names a model API accepts; `import.rs` reads another client's `mcpServers` JSON;
+//! names a model API accepts; `import.rs` reads another client's `mcpServers` JSON and
+//! `import_plan.rs` previews and applies importing it;
 //! `spec_auth.rs` signs in by the MCP authorization spec alone; `session.rs` is the session
 //! type the gateway's upstream connections share.
 //!
@@ -19,6 +20,7 @@
 
 mod error;
 mod import;
+mod import_plan;
 mod names;
 mod schema;
 mod server;
@@ -35,6 +37,7 @@ pub use agentdesk_config::McpServerSettings;
 use agentdesk_identity::{Identity, Vault};
 pub use error::McpError;
 pub use import::{Imported, claude_config_path, read_client_config};
+pub use import_plan::{ImportAction, ImportItem, ImportPlan, ImportPreview};
 pub use names::{MAX_MODEL_NAME, ToolNames};
 pub use schema::Validators;
 pub use server::McpServer;

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use agentdesk_config::{DEFAULT_MCP_TIMEOUT_SECONDS, McpServerSettings};
-use agentdesk_identity::{Identity, IdentityError, Secret, TokenRequest, Vault};
+use agentdesk_identity::{Identity, IdentityError, Secret, TokenRequest, Vault, VaultError};
 use reqwest::header::{HeaderName, HeaderValue};
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResult, ClientRequest, ProtocolVersion,
@@ -453,8 +453,15 @@ impl McpServer {
         known
             .get_or_insert_with(|| {
                 let kept = KeptClient::load(vault, &self.name)
-                    .map_err(|error| {
-                        tracing::warn!(server = self.name, %error, "cannot read its sign-in");
+                    .map_err(|error| match error {
+                        // No keyring, so no sign-in was kept: the server's answer says whether
+                        // it wants one, and signing in says what is wrong with the keyring.
+                        VaultError::Unreachable { .. } | VaultError::Unsupported { .. } => {
+                            tracing::debug!(server = self.name, %error, "no kept sign-in");
+                        }
+                        error => {
+                            tracing::warn!(server = self.name, %error, "cannot read its sign-in");
+                        }
                     })
                     .ok()??;
                 let provider = spec_auth::provider_name(&self.name);
@@ -499,9 +506,10 @@ impl McpServer {
         match vault.secret(entry) {
             Ok(Some(value)) => Ok(value),
             Ok(None) => Err(missing()),
-            Err(error) => {
-                Err(McpError::Keyring { server: self.name.clone(), message: error.to_string() })
-            }
+            Err(error) => Err(McpError::Keyring {
+                server: self.name.clone(),
+                message: format!("{error}. {}", error.fix()),
+            }),
         }
     }
 

@@ -224,7 +224,7 @@ pub(crate) async fn sign_in(
         server: name.to_owned(),
         message: format!("cannot keep its sign-in in the keyring: {error}"),
     };
-    kept.store(vault, name).map_err(|error| keyring(&error))?;
+    kept.store(vault, name).map_err(|error| keyring(&format!("{error}. {}", error.fix())))?;
     let provider = provider_name(name);
     identity.add_provider(&provider, kept.provider());
     if let Some(secret) = client_secret {

@@ -13,6 +13,9 @@ const TURN_READS: usize = 2000;
 const RECORDS: usize = 100_000;
 const QUERIES: usize = 400;
 const SIZE_EVENTS: usize = 100_000;
+const SEARCH_SESSIONS: usize = 1000;
+const SEARCH_EVENTS: usize = 20;
+const SEARCHES: usize = 50;
 
 const ENGLISH: &[&str] = &[
     "cheap",
@@ -255,15 +258,49 @@ async fn bench_size() {
     );
 }
 
+/// The Chat page's search box: every conversation whose title or messages hold the words.
+async fn bench_session_search() {
+    let folder = tempfile::tempdir().expect("temp");
+    let (store, memory) = open(folder.path(), Durability::Normal).await;
+    let mut words = Lcg(23);
+    for index in 0..SEARCH_SESSIONS * SEARCH_EVENTS {
+        let role = if index % 2 == 0 { Role::User } else { Role::Assistant };
+        let session = format!("s{}", index / SEARCH_EVENTS);
+        let event = NewEvent::message("bench", &session, role, &words.sentence());
+        store.create_event(&memory, event).await.expect("write");
+    }
+    for query in ["和菓子店", "postgres backup", "zzz-no-such-word"] {
+        let mut samples = Vec::new();
+        let mut found = 0;
+        for _ in 0..SEARCHES {
+            let started = Instant::now();
+            found =
+                store.search_sessions(&memory, Some("bench"), query).await.expect("search").len();
+            samples.push(started.elapsed());
+        }
+        println!(
+            "search_sessions {query:?} over {SEARCH_SESSIONS} conversations of {SEARCH_EVENTS} events ({found} found): p50 {}  p95 {}",
+            ms(percentile(&mut samples, 0.5)),
+            ms(percentile(&mut samples, 0.95)),
+        );
+    }
+}
+
 fn main() {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    // `-- search` measures only the conversation search.
+    if std::env::args().any(|arg| arg == "search") {
+        runtime.block_on(bench_session_search());
+        return;
+    }
     runtime.block_on(async {
         bench_writes(Durability::Full).await;
         bench_writes(Durability::Normal).await;
         bench_turns().await;
         bench_retrieval().await;
         bench_size().await;
+        bench_session_search().await;
     });
     println!(
         "anchors: Zep retrieval p95 155 ms (published); AgentCore Memory: one network round trip per call"

@@ -1,12 +1,16 @@
 //! Sessions and actors: the conversations events belong to.
 
-use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::error::{Error, Result};
 use crate::events::count;
 use crate::model::{Actor, Session};
 use crate::store::MemoryStore;
 use crate::time_ms::from_ms;
+
+/// The longest title a conversation can be given.
+const MAX_TITLE_CHARS: usize = 200;
 
 impl MemoryStore {
     /// The actors with conversations, most recently active first (AgentCore `ListActors`).
@@ -46,17 +50,53 @@ impl MemoryStore {
         .bind(actor_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| Session {
-                actor_id: row.get("actor_id"),
-                session_id: row.get("session_id"),
-                title: row.get("title"),
-                created_at: from_ms(row.get("created_at")),
-                last_active_at: from_ms(row.get("last_active_at")),
-                event_count: count(&row, "event_count"),
-            })
-            .collect())
+        Ok(rows.iter().map(session_from_row).collect())
+    }
+
+    /// Conversations whose title or messages contain every word of `query` (case-insensitive
+    /// for Latin letters; Japanese matches as written, with no spaces needed), most recently
+    /// active first. An empty query lists them all.
+    ///
+    /// A scan rather than an index: a person's conversations on one machine number in the
+    /// thousands at most (BENCHMARKS.md has the time for 1,000 conversations).
+    pub async fn search_sessions(
+        &self,
+        memory_id: &str,
+        actor_id: Option<&str>,
+        query: &str,
+    ) -> Result<Vec<Session>> {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "SELECT s.actor_id, s.session_id, s.title, s.created_at, s.last_active_at,
+                (SELECT COUNT(*) FROM events e WHERE e.memory_id = s.memory_id
+                   AND e.actor_id = s.actor_id AND e.session_id = s.session_id) AS event_count
+             FROM sessions s WHERE s.memory_id = ",
+        );
+        sql.push_bind(memory_id);
+        if let Some(actor_id) = actor_id {
+            sql.push(" AND s.actor_id = ").push_bind(actor_id);
+        }
+        for word in query.split_whitespace() {
+            let pattern = like_pattern(&word.to_ascii_lowercase());
+            sql.push(" AND (lower(COALESCE(s.title, '')) LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\'");
+            sql.push(
+                " OR EXISTS (SELECT 1 FROM events e, json_each(e.payload) item
+                   WHERE e.memory_id = s.memory_id AND e.actor_id = s.actor_id
+                     AND e.session_id = s.session_id",
+            );
+            // The payload's JSON text holds the word as written unless JSON escapes it: a
+            // plain scan of that text passes over most events without parsing their JSON.
+            if !word.contains(['"', '\\']) && !word.contains(char::is_control) {
+                sql.push(" AND e.payload LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+            }
+            sql.push(" AND lower(json_extract(item.value, '$.conversational.content.text')) LIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\'))");
+        }
+        sql.push(" ORDER BY s.last_active_at DESC, s.session_id");
+        let rows = sql.build().fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(session_from_row).collect())
     }
 
     /// Finds the sessions with id `session_id` (any actor): the CLI names sessions by id alone.
@@ -81,6 +121,11 @@ impl MemoryStore {
         if title.is_empty() {
             return Err(Error::invalid("a session title cannot be empty"));
         }
+        if title.chars().count() > MAX_TITLE_CHARS || title.chars().any(char::is_control) {
+            return Err(Error::invalid(format!(
+                "a session title is one line of at most {MAX_TITLE_CHARS} characters"
+            )));
+        }
         let updated = sqlx::query(
             "UPDATE sessions SET title = ? WHERE memory_id = ? AND actor_id = ? AND session_id = ?",
         )
@@ -96,7 +141,13 @@ impl MemoryStore {
         Ok(())
     }
 
-    /// Deletes a conversation: its events, branches and session summary.
+    /// Deletes a conversation: its events, branches, extraction progress and the records
+    /// that summarise it (per-session strategies).
+    ///
+    /// Records a per-actor strategy extracted from it (preferences, facts) stay, as they do
+    /// in the chat apps people know: they may come from several conversations, and they are
+    /// the user's to review and delete on the Memory page (`forget_actor` deletes them all).
+    /// Their `source_event_ids` then name events that are gone.
     pub async fn delete_session(
         &self,
         memory_id: &str,
@@ -124,4 +175,28 @@ impl MemoryStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+fn session_from_row(row: &SqliteRow) -> Session {
+    Session {
+        actor_id: row.get("actor_id"),
+        session_id: row.get("session_id"),
+        title: row.get("title"),
+        created_at: from_ms(row.get("created_at")),
+        last_active_at: from_ms(row.get("last_active_at")),
+        event_count: count(row, "event_count"),
+    }
+}
+
+/// A `LIKE` pattern matching `word` anywhere, its own `%`, `_` and `\` taken literally.
+fn like_pattern(word: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }

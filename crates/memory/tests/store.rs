@@ -112,6 +112,72 @@ async fn sessions_are_titled_from_the_first_user_message_and_listed_by_activity(
 }
 
 #[tokio::test]
+async fn conversations_are_found_by_their_title_or_their_text_in_english_and_japanese() {
+    let f = fixture().await;
+    say(&f, "bakery", Role::User, "パン屋のWebサイトをHTMLでなるべく安く作りたい").await;
+    say(&f, "bakery", Role::Assistant, "S3 と CloudFront で月 $1.87 です").await;
+    say(&f, "web", Role::User, "A web app with an ALB and two EC2 t3.medium").await;
+    say(&f, "web", Role::Assistant, "About $75 a month with RDS_MySQL 100%").await;
+    let found = |query: &'static str| {
+        let f = &f;
+        async move {
+            let sessions = f.store.search_sessions(&f.memory, Some("alice"), query).await;
+            let sessions = sessions.expect("search");
+            sessions.into_iter().map(|session| session.session_id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("パン屋").await, ["bakery"], "a word of the title, with no spaces");
+    assert_eq!(found("cloudfront").await, ["bakery"], "the answer's text, any case");
+    assert_eq!(found("ALB t3.MEDIUM").await, ["web"], "every word, anywhere");
+    assert_eq!(found("alb パン屋").await, Vec::<String>::new(), "every word must match");
+    assert_eq!(found("100%").await, ["web"], "% is a character, not a wildcard");
+    assert_eq!(found("S_3").await, Vec::<String>::new(), "_ is a character, not a wildcard");
+    assert_eq!(found("  ").await, ["web", "bakery"], "no words: every conversation");
+    f.store.set_session_title(&f.memory, "alice", "web", "Shop on EC2").await.expect("rename");
+    assert_eq!(found("shop").await, ["web"], "the new title");
+    assert!(
+        f.store.search_sessions(&f.memory, Some("bob"), "").await.expect("search").is_empty(),
+        "only the actor's own"
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_conversation_keeps_what_was_remembered_about_the_user() {
+    let f = fixture().await;
+    let said = say(&f, "s1", Role::User, "My budget is $50 a month").await;
+    let record = |strategy: &str, session: Option<&str>, text: &str| NewRecord {
+        memory_strategy_id: strategy.into(),
+        actor_id: "alice".into(),
+        session_id: session.map(str::to_owned),
+        text: text.into(),
+        topic: None,
+        source_event_ids: vec![said.clone()],
+    };
+    let kept = f
+        .store
+        .create_record(&f.memory, record("preferences", None, "Budget: $50 a month"))
+        .await
+        .expect("preference");
+    f.store
+        .create_record(&f.memory, record("summaries", Some("s1"), "Asked about a budget"))
+        .await
+        .expect("summary");
+    f.store.delete_session(&f.memory, "alice", "s1").await.expect("delete");
+    assert!(f.store.find_session(&f.memory, "s1").await.expect("find").is_empty());
+    let error = f.store.get_event(&f.memory, &said).await.expect_err("its events went");
+    assert!(matches!(error, Error::NotFound { .. }), "{error}");
+    let records = f.store.list_records(&f.memory, &ListRecords::default()).await.expect("records");
+    let ids: Vec<&str> = records.items.iter().map(|r| r.memory_record_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [kept.memory_record_id.as_str()],
+        "the summary of it went; the preference stays"
+    );
+    let error = f.store.delete_session(&f.memory, "alice", "s1").await.expect_err("gone");
+    assert!(matches!(error, Error::NotFound { .. }), "{error}");
+}
+
+#[tokio::test]
 async fn a_branch_reads_with_the_conversation_it_forked_from() {
     let f = fixture().await;
     say(&f, "s", Role::User, "estimate two EC2 instances").await;

@@ -6,6 +6,12 @@
 //! user and go on. `AGENTDESK_LOG` (an `EnvFilter` directive such as
 //! `agentdesk_config=debug`) overrides both layers' levels for a focused investigation.
 //!
+//! Libraries that report their errors to AgentDesk's code as values, which then shows them as
+//! statuses and messages, also log them themselves ([`QUIET_ON_CONSOLE`]): on the console those
+//! lines are left out unless asked for (`-v`, or `AGENTDESK_LOG`), so an expected state such as
+//! "needs sign-in" is not printed again as a library's ERROR with a debug dump. The log file
+//! keeps them.
+//!
 //! Secrets must never reach a log; this crate cannot check that, so callers log names of
 //! keyring entries, never their values.
 //!
@@ -25,6 +31,12 @@ use tracing_subscriber::{Layer, fmt};
 
 /// The environment variable whose filter directives override the configured levels.
 pub const FILTER_VAR: &str = "AGENTDESK_LOG";
+
+/// Log targets left off the console at the default levels (warnings and errors): rmcp, the
+/// MCP SDK, logs every session that ends as an ERROR ("worker quit with fatal: … AuthRequired
+/// …" for a server that wants a sign-in), while AgentDesk's MCP client gets the same error as
+/// a value and reports it as the server's status.
+pub const QUIET_ON_CONSOLE: &[&str] = &["rmcp"];
 
 /// How to log.
 #[derive(Debug, Clone)]
@@ -70,7 +82,7 @@ pub fn init(options: &LogOptions) -> LogGuard {
         .with_ansi(std::io::stderr().is_terminal())
         .without_time()
         .with_target(false)
-        .with_filter(filter(options.console));
+        .with_filter(console_filter(options.console, directives.as_deref()));
 
     let (file, writer, file_problem) = match open_appender(options) {
         Ok(Some(appender)) => {
@@ -86,6 +98,23 @@ pub fn init(options: &LogOptions) -> LogGuard {
     // call); the first one stays in charge, which is what a caller wants.
     let _already_installed = tracing_subscriber::registry().with(console).with(file).try_init();
     LogGuard { _writer: writer, file_problem }
+}
+
+/// The console's filter: `level`, or the `AGENTDESK_LOG` directives when set; at warnings and
+/// errors only, without the [`QUIET_ON_CONSOLE`] targets.
+fn console_filter(level: LevelFilter, directives: Option<&str>) -> EnvFilter {
+    if let Some(directives) = directives {
+        return EnvFilter::builder().with_default_directive(level.into()).parse_lossy(directives);
+    }
+    let mut filter = EnvFilter::default().add_directive(level.into());
+    if level < LevelFilter::INFO {
+        for target in QUIET_ON_CONSOLE {
+            if let Ok(off) = format!("{target}=off").parse() {
+                filter = filter.add_directive(off);
+            }
+        }
+    }
+    filter
 }
 
 fn open_appender(options: &LogOptions) -> Result<Option<RollingFileAppender>, String> {
@@ -132,6 +161,55 @@ mod tests {
         assert!(name.starts_with("test.") && name.ends_with(".log"), "{name}");
         let text = std::fs::read_to_string(entries[0].path()).expect("read log");
         assert!(text.contains("hello from the test") && text.contains("answer=42"), "{text}");
+    }
+
+    /// What a console filtered by `filter` shows of rmcp's "session ended" error and of a
+    /// warning of AgentDesk's own.
+    fn console_shows(filter: EnvFilter) -> String {
+        let written = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let sink = std::sync::Arc::clone(&written);
+        let layer = fmt::layer()
+            .with_writer(move || Sink(std::sync::Arc::clone(&sink)))
+            .with_ansi(false)
+            .without_time()
+            .with_filter(filter);
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+            tracing::error!(
+                target: "rmcp::transport::worker",
+                "worker quit with fatal: Transport channel closed, when AuthRequired(AuthRequiredError {{ .. }})"
+            );
+            tracing::warn!(target: "agentdesk_mcp::server", "a warning of our own");
+        });
+        let bytes = written.lock().map(|bytes| bytes.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut bytes) = self.0.lock() {
+                bytes.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Regression (issue 16): `agentdesk mcp list` printed rmcp's "ERROR worker quit with
+    /// fatal: … AuthRequired(…)" for a server that wants a sign-in, beside its status.
+    #[test]
+    fn rmcp_errors_stay_off_the_console_unless_asked_for() {
+        let quiet = console_shows(console_filter(LevelFilter::WARN, None));
+        assert!(!quiet.contains("worker quit"), "{quiet}");
+        assert!(quiet.contains("a warning of our own"), "our own warnings still show: {quiet}");
+
+        let verbose = console_shows(console_filter(LevelFilter::INFO, None));
+        assert!(verbose.contains("worker quit"), "-v shows them: {verbose}");
+        let asked = console_shows(console_filter(LevelFilter::WARN, Some("rmcp=error")));
+        assert!(asked.contains("worker quit"), "AGENTDESK_LOG=rmcp=error shows them: {asked}");
     }
 
     #[test]

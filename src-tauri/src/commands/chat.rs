@@ -9,8 +9,9 @@ use agentdesk_agent::estimator::{
     EstimateStore, LivePrices, OfflineTurn, SavedEstimate, answer_offline, catalog_for,
 };
 use agentdesk_agent::{
-    AgentError, AgentEvent, ApiKey, Approver, BoxFuture, EstimatorParts, MemoryLink, Narrowing,
-    SetupError, ToolCall, Usage, connect, connect_configured, cost_estimator, open_vault,
+    AgentError, AgentEvent, ApiKey, Approver, BoxFuture, ConnectFailure, EstimatorParts,
+    MemoryLink, Narrowing, PastExchange, ProviderError, SetupError, ToolCall, Usage, connect,
+    connect_configured, conversation, cost_estimator, open_vault,
 };
 use agentdesk_config::{ModelProvider, Settings};
 use agentdesk_memory::LOCAL_ACTOR;
@@ -259,12 +260,40 @@ async fn build_agent(
     .map_err(|error| ApiError::new(ErrorCode::Internal, error.to_string()))
 }
 
+/// The turn's failure, with a code for each model failure the page explains and offers a
+/// fix for (and the offline estimator instead).
 fn agent_error(error: &AgentError) -> ApiError {
     let code = match error {
+        AgentError::Provider(ProviderError::Unreachable {
+            failure: ConnectFailure::NothingListening,
+            ..
+        }) => ErrorCode::ModelNotRunning,
+        AgentError::Provider(ProviderError::Unreachable { .. }) => ErrorCode::ModelUnreachable,
+        AgentError::Provider(ProviderError::NotAnApi { .. }) => ErrorCode::ModelBadUrl,
+        AgentError::Provider(ProviderError::Unauthorized { .. }) => ErrorCode::ModelBadKey,
+        AgentError::Provider(ProviderError::ModelNotFound { .. }) => ErrorCode::ModelMissing,
         AgentError::Provider(_) => ErrorCode::Model,
         AgentError::Memory(_) => ErrorCode::Memory,
     };
-    ApiError::new(code, error.to_string())
+    let key = match code {
+        ErrorCode::ModelNotRunning | ErrorCode::ModelUnreachable | ErrorCode::ModelBadUrl => {
+            Some("model.base_url")
+        }
+        ErrorCode::ModelMissing => Some("model.name"),
+        _ => None,
+    };
+    ApiError { code, message: error.to_string(), key: key.map(str::to_owned) }
+}
+
+/// A conversation as the chat showed it: questions, the model's text, tool calls with their
+/// results, and estimates.
+#[tauri::command]
+pub(crate) async fn chat_history(
+    state: State<'_, AppState>,
+    session_id: String,
+) -> Result<Vec<PastExchange>, ApiError> {
+    let desk = state.memory().await?;
+    Ok(conversation(&desk.store, &desk.memory_id, LOCAL_ACTOR, &session_id).await?)
 }
 
 /// Answers one message of conversation `session_id` offline.

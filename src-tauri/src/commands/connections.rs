@@ -1,12 +1,14 @@
 //! The Connections page: MCP servers with their live status, added, enabled, signed in to,
-//! signed out of and removed, and their tools listed and called. The sessions live in
+//! signed out of and removed, and their tools listed and called; Claude Desktop's servers
+//! previewed and imported (the GUI twin of `agentdesk mcp import-claude-config`). The sessions live in
 //! [`AppState::connections`], so a signed-in server stays connected between pages, and the
 //! chat offers the same servers' tools.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use agentdesk_config::{ConfigFile, McpServerSettings};
-use agentdesk_mcp::{McpError, McpServer, ServerStatus};
+use agentdesk_mcp::{ImportPlan, ImportPreview, McpError, McpServer, ServerStatus};
 use rmcp::model::{CallToolResult, ContentBlock, ResourceContents};
 use serde::Serialize;
 use serde_json::Value;
@@ -207,6 +209,75 @@ pub(crate) async fn mcp_remove(state: State<'_, AppState>, name: String) -> Resu
     file.remove_mcp_server(&name)?;
     state.reload()?;
     Ok(())
+}
+
+/// What importing Claude Desktop's config (or the `mcpServers` JSON file at `path`) would
+/// add, and what it would skip and why. Nothing is changed.
+#[tauri::command]
+pub(crate) async fn mcp_import_preview(
+    state: State<'_, AppState>,
+    path: Option<String>,
+) -> Result<ImportPreview, ApiError> {
+    Ok(import_plan(&state, path)?.preview())
+}
+
+/// Imports the servers the preview marks to add: their secrets into the keyring, their
+/// settings into the config file. Returns what became of each.
+#[tauri::command]
+pub(crate) async fn mcp_import(
+    state: State<'_, AppState>,
+    path: Option<String>,
+) -> Result<ImportPreview, ApiError> {
+    let plan = import_plan(&state, path)?;
+    let (store, config_file) = {
+        let loaded = state.loaded();
+        (loaded.settings.keyring.store, loaded.locations.config_file.clone())
+    };
+    let needs_keyring = plan.needs_keyring();
+    // The keyring and the file are blocking I/O: off the async threads.
+    let done = tokio::task::spawn_blocking(move || {
+        let vault = needs_keyring.then(|| agentdesk_agent::open_vault(store).ok()).flatten();
+        plan.apply(&ConfigFile::new(config_file), vault.as_ref())
+    })
+    .await
+    .map_err(|error| ApiError::new(ErrorCode::Internal, format!("the import stopped: {error}")))?;
+    state.reload()?;
+    Ok(done)
+}
+
+/// The import of `path` (Claude Desktop's config where none is given): an absolute path to
+/// a `.json` file, `~/` standing for the home folder.
+fn import_plan(state: &AppState, path: Option<String>) -> Result<ImportPlan, ApiError> {
+    let typed = path.map(|path| path.trim().to_owned()).filter(|path| !path.is_empty());
+    let path = match typed {
+        Some(typed) => match typed.strip_prefix("~/").zip(std::env::var_os("HOME")) {
+            Some((rest, home)) => PathBuf::from(home).join(rest),
+            None => PathBuf::from(typed),
+        },
+        None => agentdesk_mcp::claude_config_path().ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidValue,
+                "cannot tell where Claude Desktop keeps its config on this computer: give the file's path",
+            )
+        })?,
+    };
+    if !path.is_absolute() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidValue,
+            format!("{} is not a full path: give the file's whole path", path.display()),
+        ));
+    }
+    if path.extension().is_none_or(|extension| extension != "json") {
+        return Err(ApiError::new(
+            ErrorCode::InvalidValue,
+            format!(
+                "{} is not a .json file: give Claude Desktop's claude_desktop_config.json (or another client's mcpServers JSON)",
+                path.display()
+            ),
+        ));
+    }
+    let existing = state.loaded().settings.mcp_servers.clone();
+    ImportPlan::read(&path, &existing).map_err(|error| mcp_error(&error))
 }
 
 /// Server `name`'s tools.

@@ -14,6 +14,41 @@ pub(crate) async fn memory_sessions(state: State<'_, AppState>) -> Result<Vec<Se
     Ok(desk.store.list_sessions(&desk.memory_id, None).await?)
 }
 
+/// Conversations whose title or messages contain every word of `query` (any language),
+/// most recently active first.
+#[tauri::command]
+pub(crate) async fn memory_sessions_search(
+    state: State<'_, AppState>,
+    query: String,
+) -> Result<Vec<Session>, ApiError> {
+    let desk = state.memory().await?;
+    Ok(desk.store.search_sessions(&desk.memory_id, None, &query).await?)
+}
+
+/// Gives a conversation a new title.
+#[tauri::command]
+pub(crate) async fn memory_session_rename(
+    state: State<'_, AppState>,
+    actor_id: String,
+    session_id: String,
+    title: String,
+) -> Result<(), ApiError> {
+    let desk = state.memory().await?;
+    Ok(desk.store.set_session_title(&desk.memory_id, &actor_id, &session_id, &title).await?)
+}
+
+/// Deletes a conversation and its events; what was remembered about the user from it stays
+/// on the Memory page.
+#[tauri::command]
+pub(crate) async fn memory_session_delete(
+    state: State<'_, AppState>,
+    actor_id: String,
+    session_id: String,
+) -> Result<(), ApiError> {
+    let desk = state.memory().await?;
+    Ok(desk.store.delete_session(&desk.memory_id, &actor_id, &session_id).await?)
+}
+
 /// A conversation's events, oldest first.
 #[tauri::command]
 pub(crate) async fn memory_events(

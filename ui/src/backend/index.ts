@@ -1,12 +1,12 @@
 // The UI talks to AgentDesk through this interface only: the Tauri implementation in the
 // app, an in-memory one in component tests. Types come from Rust (see ../bindings).
-import type { AppInfo, ChatModel, ChatTurn, InstallProgress, SettingsView } from "../bindings/Api";
-import type { AgentEvent } from "../bindings/Agent";
-import type { AuthEvent, AuthView, ProviderStatus } from "../bindings/Identity";
-import type { Limits, OutputChunk, RuntimeId, RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
+import type { AppInfo, ChatModel, ChatTurn, InstallProgress, RegionChoice, SettingsView } from "../bindings/Api";
+import type { AgentEvent, PastExchange } from "../bindings/Agent";
+import type { AuthEvent, AuthView, DiscoveryReport, ProviderStatus } from "../bindings/Identity";
+import type { Limits, OutputChunk, RuntimeId, RuntimeStatus, SandboxUsage, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
-import type { McpServerSettings, ModelProvider, Settings } from "../bindings/Settings";
-import type { CallView, ServerView, ToolView } from "../bindings/Mcp";
+import type { McpServerSettings, ModelProvider, ProviderSettings, Settings } from "../bindings/Settings";
+import type { CallView, ImportPreview, ServerView, ToolView } from "../bindings/Mcp";
 import type { SavedEstimate } from "../bindings/Estimate";
 import type { PricesOutcome, PricesProgress, PricesStatus } from "../bindings/Prices";
 import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
@@ -21,6 +21,8 @@ export interface Backend {
   runDoctor(): Promise<Report>;
   /** Calls `listener` whenever the settings change; returns the function that stops it. */
   onSettingsChanged(listener: (view: SettingsView) => void): Promise<() => void>;
+  /** Every commercial region, in AWS's order, each marked with whether prices are catalogued for it. */
+  settingsRegions(): Promise<RegionChoice[]>;
 
   sandboxRuntimes(): Promise<RuntimeStatus[]>;
   /** Downloads, verifies and compiles a runtime; progress arrives through onInstallProgress. */
@@ -30,12 +32,25 @@ export interface Backend {
   sandboxStop(sessionId: string): Promise<SessionInfo>;
   /**
    * One AgentCore Code Interpreter tool call; failures of the code come back with isError.
-   * What the code prints reaches `onOutput` while it runs, before the result.
+   * What the code prints reaches `onOutput` while it runs, before the result. Rejects with
+   * code not_found when the session has ended (start a new one).
    */
   sandboxInvoke(sessionId: string, call: ToolCall, limits?: Limits, onOutput?: (chunk: OutputChunk) => void): Promise<ToolResult>;
+  /** The sandbox's running sessions (newest first), then the ones that ended lately, with why. */
+  sandboxSessions(): Promise<SessionInfo[]>;
+  /** Stops the run going on in a session (the session stays); false when nothing was running. */
+  sandboxCancel(sessionId: string): Promise<boolean>;
+  /** Running sessions with their memory, and the memory of every live interpreter. */
+  sandboxUsage(): Promise<SandboxUsage>;
 
   /** Conversations, most recently active first. */
   memorySessions(): Promise<Session[]>;
+  /** Conversations whose title or messages contain every word of `query` (any language). */
+  memorySessionsSearch(query: string): Promise<Session[]>;
+  /** Gives a conversation a new title; rejects with invalid_value when it is empty or too long. */
+  memorySessionRename(actorId: string, sessionId: string, title: string): Promise<void>;
+  /** Deletes a conversation and its events (what was remembered about the user stays). */
+  memorySessionDelete(actorId: string, sessionId: string): Promise<void>;
   /** A conversation's events, oldest first. */
   memoryEvents(actorId: string, sessionId: string): Promise<Event[]>;
   /** One event (a record's source); rejects with code not_found when it has expired. */
@@ -52,11 +67,15 @@ export interface Backend {
 
   /** Answers a chat message with the offline estimator (when no model is configured). */
   chatOffline(sessionId: string, message: string): Promise<SavedEstimate>;
+  /** A stored conversation as the chat showed it (text, tool calls with results, estimates). */
+  chatHistory(sessionId: string): Promise<PastExchange[]>;
   /** The model the chat uses, or why it cannot (provider "none": the offline estimator). */
   chatModel(): Promise<ChatModel>;
   /**
    * One turn with the model. Each step reaches `onEvent` as it happens (text deltas once, in
-   * order; tool calls; notices); rejects with code model_not_ready, model or busy.
+   * order; tool calls; notices); rejects with code model_not_ready, busy, model, or one naming
+   * why the model cannot be reached: model_not_running, model_unreachable, model_bad_url,
+   * model_bad_key, model_missing.
    */
   chatSend(sessionId: string, message: string, onEvent: (event: AgentEvent) => void): Promise<ChatTurn>;
   /** Answers a tool call waiting for approval (its event had approval "ask"). */
@@ -78,6 +97,15 @@ export interface Backend {
   authStoreSecret(provider: string, secret: string): Promise<ProviderStatus>;
   /** Calls `listener` on every sign-in change; returns the function that stops it. */
   onAuthChanged(listener: (event: AuthEvent) => void): Promise<() => void>;
+  /** Checks a provider's settings (saved or not) against the metadata its issuer publishes, fetched now. */
+  authCheckProvider(name: string, settings: ProviderSettings): Promise<DiscoveryReport>;
+  /**
+   * Adds or replaces a provider in the config file; `secret` (a client secret or an API key),
+   * when not null, goes to the keyring. Rejects with invalid_value naming what is wrong.
+   */
+  authSaveProvider(name: string, settings: ProviderSettings, secret: string | null): Promise<AuthView>;
+  /** Removes a provider: signs out, deletes its tokens and secrets, and its config table. */
+  authRemoveProvider(name: string): Promise<AuthView>;
 
   /** The price catalogs in use (bundled and built here), and what an update can build. */
   pricesStatus(): Promise<PricesStatus>;
@@ -107,6 +135,14 @@ export interface Backend {
   mcpTools(name: string): Promise<ToolView[]>;
   /** Calls a tool; a failure of the tool itself resolves with isError, bad arguments reject with invalid_value. */
   mcpCall(name: string, tool: string, args: Record<string, unknown>): Promise<CallView>;
+  /**
+   * What importing Claude Desktop's config (or the mcpServers JSON file at `path`) would add,
+   * and what it would skip and why; changes nothing. Rejects with invalid_value for a path
+   * that is not a full path to a .json file, with mcp when the file is not mcpServers JSON.
+   */
+  mcpImportPreview(path: string | null): Promise<ImportPreview>;
+  /** Imports what the preview marks to add (secrets into the keyring); resolves with what became of each. */
+  mcpImport(path: string | null): Promise<ImportPreview>;
 
   /**
    * Asks where to save through the OS's native save dialog, then writes `contents` (base64)

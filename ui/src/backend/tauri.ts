@@ -1,13 +1,13 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import type { AppInfo, ChatModel, ChatTurn, InstallProgress, SettingsView } from "../bindings/Api";
-import type { AgentEvent } from "../bindings/Agent";
-import type { AuthEvent, AuthView, ProviderStatus } from "../bindings/Identity";
-import type { OutputChunk, RuntimeStatus, SessionInfo, ToolResult } from "../bindings/Sandbox";
+import type { AppInfo, ChatModel, ChatTurn, InstallProgress, RegionChoice, SettingsView } from "../bindings/Api";
+import type { AgentEvent, PastExchange } from "../bindings/Agent";
+import type { AuthEvent, AuthView, DiscoveryReport, ProviderStatus } from "../bindings/Identity";
+import type { OutputChunk, RuntimeStatus, SandboxUsage, SessionInfo, ToolResult } from "../bindings/Sandbox";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
 import type { SavedEstimate } from "../bindings/Estimate";
-import type { CallView, ServerView, ToolView } from "../bindings/Mcp";
+import type { CallView, ImportPreview, ServerView, ToolView } from "../bindings/Mcp";
 import type { PricesOutcome, PricesProgress, PricesStatus } from "../bindings/Prices";
 import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
 import type { Backend } from ".";
@@ -28,6 +28,7 @@ export const tauriBackend: Backend = {
   runDoctor: () => invoke<Report>("doctor_run"),
   onSettingsChanged: (listener) =>
     listen<SettingsView>(SETTINGS_CHANGED, (event) => listener(event.payload)),
+  settingsRegions: () => invoke<RegionChoice[]>("settings_regions"),
   sandboxRuntimes: () => invoke<RuntimeStatus[]>("sandbox_runtimes"),
   sandboxInstall: (runtime) => invoke<RuntimeStatus>("sandbox_install", { runtime }),
   onInstallProgress: (listener) =>
@@ -39,7 +40,13 @@ export const tauriBackend: Backend = {
     channel.onmessage = (chunk) => onOutput?.(chunk);
     return invoke<ToolResult>("sandbox_invoke", { sessionId, call, limits: limits ?? null, onOutput: channel });
   },
+  sandboxSessions: () => invoke<SessionInfo[]>("sandbox_sessions"),
+  sandboxCancel: (sessionId) => invoke<boolean>("sandbox_cancel", { sessionId }),
+  sandboxUsage: () => invoke<SandboxUsage>("sandbox_usage"),
   memorySessions: () => invoke<Session[]>("memory_sessions"),
+  memorySessionsSearch: (query) => invoke<Session[]>("memory_sessions_search", { query }),
+  memorySessionRename: (actorId, sessionId, title) => invoke<void>("memory_session_rename", { actorId, sessionId, title }),
+  memorySessionDelete: (actorId, sessionId) => invoke<void>("memory_session_delete", { actorId, sessionId }),
   memoryEvents: (actorId, sessionId) => invoke<Event[]>("memory_events", { actorId, sessionId }),
   memoryEvent: (eventId) => invoke<Event>("memory_event", { eventId }),
   memoryRecords: () => invoke<MemoryRecord[]>("memory_records"),
@@ -49,6 +56,7 @@ export const tauriBackend: Backend = {
   memoryStatus: () => invoke<ExtractionStatus>("memory_status"),
   memoryExtract: () => invoke<ExtractionReport>("memory_extract"),
   chatOffline: (sessionId, message) => invoke<SavedEstimate>("chat_offline", { sessionId, message }),
+  chatHistory: (sessionId) => invoke<PastExchange[]>("chat_history", { sessionId }),
   chatModel: () => invoke<ChatModel>("chat_model"),
   chatSend: (sessionId, message, onEvent) => {
     const channel = new Channel<AgentEvent>();
@@ -64,6 +72,9 @@ export const tauriBackend: Backend = {
   authSignOut: (provider) => invoke<ProviderStatus>("auth_sign_out", { provider }),
   authStoreSecret: (provider, secret) => invoke<ProviderStatus>("auth_store_secret", { provider, secret }),
   onAuthChanged: (listener) => listen<AuthEvent>(AUTH_CHANGED, (event) => listener(event.payload)),
+  authCheckProvider: (name, settings) => invoke<DiscoveryReport>("auth_check_provider", { name, settings }),
+  authSaveProvider: (name, settings, secret) => invoke<AuthView>("auth_save_provider", { name, settings, secret }),
+  authRemoveProvider: (name) => invoke<AuthView>("auth_remove_provider", { name }),
   pricesStatus: () => invoke<PricesStatus>("prices_status"),
   pricesUpdate: (regions, services, onProgress) => {
     const channel = new Channel<PricesProgress>();
@@ -80,6 +91,8 @@ export const tauriBackend: Backend = {
   mcpRemove: (name) => invoke<void>("mcp_remove", { name }),
   mcpTools: (name) => invoke<ToolView[]>("mcp_tools", { name }),
   mcpCall: (name, tool, args) => invoke<CallView>("mcp_call", { name, tool, arguments: args }),
+  mcpImportPreview: (path) => invoke<ImportPreview>("mcp_import_preview", { path }),
+  mcpImport: (path) => invoke<ImportPreview>("mcp_import", { path }),
   saveFile: (suggestedName, contentsBase64, filter) =>
     invoke<string | null>("save_file", { suggestedName, contentsBase64, filter }),
 };

@@ -84,7 +84,7 @@ hitStepLimit: boolean, };
 /**
  * What kind of failure it was; stable, so the UI can react without reading the message.
  */
-export type ErrorCode = "invalid_value" | "config_unparsable" | "io" | "not_installed" | "sandbox" | "not_found" | "memory" | "model_not_ready" | "model" | "busy" | "keyring" | "sign_in" | "mcp" | "prices" | "internal";
+export type ErrorCode = "invalid_value" | "config_unparsable" | "io" | "not_installed" | "sandbox" | "not_found" | "memory" | "model_not_ready" | "model" | "model_not_running" | "model_unreachable" | "model_bad_url" | "model_bad_key" | "model_missing" | "busy" | "keyring" | "sign_in" | "mcp" | "prices" | "internal";
 
 /**
  * A step of a runtime install, as the UI receives it.
@@ -111,6 +111,33 @@ key: string,
  * The variable that overrides it.
  */
 variable: string, };
+
+/**
+ * A region `estimate.region` can be set to: one of AWS's commercial regions.
+ */
+export type RegionChoice = { 
+/**
+ * Its code (`ap-northeast-1`).
+ */
+code: string, 
+/**
+ * AWS's English name (`Asia Pacific (Tokyo)`).
+ */
+nameEn: string, 
+/**
+ * AWS's Japanese name (`アジアパシフィック (東京)`).
+ */
+nameJa: string, 
+/**
+ * Every other way of writing it that estimates recognise (`tokyo`, `東京`…), lower case,
+ * for searching.
+ */
+names: Array<string>, 
+/**
+ * Whether the price catalog in use (bundled, plus prices updated here) has any price in
+ * it; estimates in a region without are not priced.
+ */
+priced: boolean, };
 
 /**
  * What the Settings page shows: the file's settings to edit, what is in force, and why
@@ -150,3 +177,34 @@ cacheDir: string,
  * The folder of the log files.
  */
 logDir: string, };
+
+/**
+ * One step of the page's start.
+ */
+export type StartupStep = { 
+/**
+ * A short name (letters and digits).
+ */
+name: string, 
+/**
+ * Milliseconds from the page's navigation start.
+ */
+ms: number, };
+
+/**
+ * When the window became usable, as the page measured it (from its navigation start).
+ */
+export type StartupTimings = { 
+/**
+ * Milliseconds until the Chat page's message box had focus and had been drawn.
+ */
+pageMs: number, 
+/**
+ * Milliseconds until the first paint, when the web view reports it.
+ */
+firstPaintMs: number | null, 
+/**
+ * Steps on the way, in the order they happened (`script`: the bundle has run; `ready`:
+ * the settings have arrived and the pages are drawn), for finding where the time goes.
+ */
+steps: Array<StartupStep>, };

@@ -47,6 +47,58 @@ uri: string,
 text: string | null, };
 
 /**
+ * What becomes of one server in the file.
+ */
+export type ImportAction = "add" | "already-configured" | "unusable" | "failed";
+
+/**
+ * One server of the file, as the preview and the outcome show it. Holds no secret value.
+ */
+export type ImportItem = { 
+/**
+ * The server's name.
+ */
+name: string, 
+/**
+ * Where it is: its URL, or the command line that starts it.
+ */
+target: string, 
+/**
+ * What becomes of it.
+ */
+action: ImportAction, 
+/**
+ * The variables and headers whose values go to the keyring instead of the config file
+ * (their names only).
+ */
+secrets: Array<string>, 
+/**
+ * What could not be carried over, or why it cannot be used.
+ */
+notes: Array<string>, };
+
+/**
+ * Everything a file holds, and what importing it does (or did).
+ */
+export type ImportPreview = { 
+/**
+ * The file read.
+ */
+path: string, 
+/**
+ * Whether the file exists; when it does not, there is nothing to import.
+ */
+found: boolean, 
+/**
+ * Whether these are outcomes (the import ran) rather than a preview.
+ */
+done: boolean, 
+/**
+ * Every server in the file, by name.
+ */
+items: Array<ImportItem>, };
+
+/**
  * A server's state.
  */
 export type ServerState = "disabled" | "idle" | "connecting" | "connected" | "needs-sign-in" | "expired" | "failed";

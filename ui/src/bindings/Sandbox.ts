@@ -64,6 +64,11 @@ text?: string,
 blob?: string, };
 
 /**
+ * Why a session ended.
+ */
+export type EndReason = "stopped" | "timeout" | "idle";
+
+/**
  * `structuredContent` of an `executeCode` result.
  */
 export type Execution = { 
@@ -95,7 +100,12 @@ memoryBytes?: number,
 /**
  * True when the interpreter had to be restarted, so variables and imports are gone.
  */
-stateLost: boolean, };
+stateLost: boolean, 
+/**
+ * True when the caller stopped the run (AgentDesk's addition; exit code 130, as for
+ * Ctrl+C). Left out when false.
+ */
+stopped?: boolean, };
 
 /**
  * A limit that stopped or cut a run.
@@ -153,7 +163,15 @@ done: number,
 /**
  * The wheel's size, when the server said.
  */
-total: number | null, } | { "stage": "verifying" } | { "stage": "compiling" } | { "stage": "done" };
+total: number | null, } | { "stage": "verifying" } | { "stage": "compiling", 
+/**
+ * Units compiled.
+ */
+done: number, 
+/**
+ * Units to compile in all (for every engine the runtime is compiled for).
+ */
+total: number, } | { "stage": "done" };
 
 /**
  * A Python build the sandbox can run.
@@ -186,6 +204,28 @@ module: string | null,
 source: string, };
 
 /**
+ * What the sandbox holds now: its running sessions and the memory of every live
+ * interpreter (sessions and warm spares).
+ */
+export type SandboxUsage = { 
+/**
+ * The running sessions, newest first.
+ */
+sessions: Array<SessionUsage>, 
+/**
+ * Interpreters alive: one per session that has one, plus warm spares.
+ */
+interpreters: number, 
+/**
+ * Their linear memory in all, in bytes.
+ */
+memoryBytes: number, 
+/**
+ * How long a session may go unused before it ends, if there is a limit.
+ */
+idleTimeoutSeconds: number | null, };
+
+/**
  * A session as AgentCore describes it.
  */
 export type SessionInfo = { 
@@ -216,12 +256,49 @@ sessionTimeoutSeconds: number,
 /**
  * The runtime it runs.
  */
-runtime: string, };
+runtime: string, 
+/**
+ * Why a terminated session ended (AgentDesk's addition; absent while it runs).
+ */
+ended?: EndReason, };
 
 /**
  * Whether a session can still run code.
  */
 export type SessionStatus = "READY" | "TERMINATED";
+
+/**
+ * One running session's use.
+ */
+export type SessionUsage = { 
+/**
+ * The session's id.
+ */
+sessionId: string, 
+/**
+ * The name given at start.
+ */
+name: string, 
+/**
+ * The runtime it runs.
+ */
+runtime: string, 
+/**
+ * RFC 3339 time the session started.
+ */
+createdAt: string, 
+/**
+ * Its interpreter's linear memory in bytes (0 between a restart and the next call).
+ */
+memoryBytes: number, 
+/**
+ * Whether a call is running in it now.
+ */
+running: boolean, 
+/**
+ * Seconds since its last call ended (0 while one runs).
+ */
+idleSeconds: number, };
 
 /**
  * One tool call: `{name, arguments}`.

@@ -242,6 +242,24 @@ audience: string,
 flow: AuthFlow, };
 
 /**
+ * The Python sandbox's sessions.
+ */
+export type SandboxSettings = { 
+/**
+ * Minutes a session may go unused before it ends and its memory is freed.
+ */
+idleMinutes: number, 
+/**
+ * The PyPI simple index runtimes are installed from (a mirror); empty for PyPI's.
+ */
+indexUrl: string, };
+
+/**
+ * Which key sends a chat message (the other way round inserts a new line).
+ */
+export type SendWith = "enter" | "ctrl-enter";
+
+/**
  * Everything the config file can say, with defaults for what it does not.
  */
 export type Settings = { 
@@ -284,6 +302,10 @@ estimate: EstimateSettings,
  */
 tools: ToolSettings, 
 /**
+ * The Python sandbox's sessions.
+ */
+sandbox: SandboxSettings, 
+/**
  * Credential providers by name (`[providers.NAME]`).
  */
 providers: { [key in string]: ProviderSettings }, 
@@ -323,4 +345,8 @@ language: Language,
 /**
  * Light, dark, or following the system.
  */
-theme: Theme, };
+theme: Theme, 
+/**
+ * Which key sends a chat message.
+ */
+sendWith: SendWith, };

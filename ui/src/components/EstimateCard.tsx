@@ -3,6 +3,7 @@
 // from and where the arithmetic ran; an estimate that priced nothing shows only the guidance.
 // And estimates compared side by side.
 import { useState } from "react";
+import type { Backend } from "../backend";
 import type { Comparison, Estimate, SavedEstimate } from "../bindings/Estimate";
 import { useT } from "../i18n";
 import "./EstimateCard.css";
@@ -49,6 +50,21 @@ export function toCsv(estimate: Estimate): string {
   );
 }
 
+/** Saves a file through the OS's save dialog: the path written, or null when cancelled. */
+export type SaveFile = Backend["saveFile"];
+
+/** Text as base64 of its UTF-8 bytes, as saveFile takes it. */
+export function base64Utf8(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = "";
+  // In slices: spreading a large array into fromCharCode overflows the call stack.
+  for (let at = 0; at < bytes.length; at += 0x8000) binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+  return btoa(binary);
+}
+
+/** Where the last export went, or why it did not. */
+type Saved = { kind: "saved"; path: string } | { kind: "failed"; message: string } | null;
+
 /** Text with `code` spans (commands in reasons and notes) shown as code. */
 function withCode(text: string) {
   return text.split("`").map((part, index) => (index % 2 === 1 ? <code key={index}>{part}</code> : part));
@@ -77,10 +93,22 @@ function whereCalculated(estimate: Estimate, t: ReturnType<typeof useT>) {
 }
 
 /** One estimate; `selected`/`onSelect` add the "compare" check box. */
-export function EstimateCard({ saved, selected, onSelect }: { saved: SavedEstimate; selected?: boolean; onSelect?: (selected: boolean) => void }) {
+export function EstimateCard({
+  saved,
+  selected,
+  onSelect,
+  save,
+}: {
+  saved: SavedEstimate;
+  selected?: boolean;
+  onSelect?: (selected: boolean) => void;
+  /** Exports go through the OS's save dialog; without it there is no Export. */
+  save?: SaveFile;
+}) {
   const t = useT();
   const estimate = saved.estimate;
   const [copied, setCopied] = useState(false);
+  const [exported, setExported] = useState<Saved>(null);
   const services = byService(estimate);
   const largest = services[0]?.[1] ?? 0;
   const priced = estimate.items.length > 0;
@@ -96,13 +124,21 @@ export function EstimateCard({ saved, selected, onSelect }: { saved: SavedEstima
       setCopied(false);
     }
   };
-  const exportCsv = () => {
-    const url = URL.createObjectURL(new Blob([toCsv(estimate)], { type: "text/csv" }));
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = `${saved.id}.csv`;
-    link.click();
-    URL.revokeObjectURL(url);
+  const exportAs = async (kind: "csv" | "md") => {
+    if (!save) return;
+    const [contents, filter] =
+      kind === "csv"
+        ? [toCsv(estimate), { name: "CSV", extensions: ["csv"] }]
+        : [estimate.report_markdown, { name: "Markdown", extensions: ["md"] }];
+    setExported(null);
+    try {
+      const path = await save(`${saved.id}.${kind}`, base64Utf8(contents), filter);
+      // Cancelled in the dialog: nothing happened, so nothing is said.
+      setExported(path === null ? null : { kind: "saved", path });
+    } catch (error) {
+      const message = typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error);
+      setExported({ kind: "failed", message });
+    }
   };
 
   return (
@@ -210,7 +246,8 @@ export function EstimateCard({ saved, selected, onSelect }: { saved: SavedEstima
       )}
       <div className="actions">
         <button type="button" onClick={() => void copy()}>{copied ? t("chat.copied") : t("chat.copyMarkdown")}</button>
-        {priced && <button type="button" onClick={exportCsv}>{t("chat.exportCsv")}</button>}
+        {priced && save && <button type="button" data-testid="export-csv" onClick={() => void exportAs("csv")}>{t("chat.exportCsv")}</button>}
+        {priced && save && <button type="button" data-testid="export-markdown" onClick={() => void exportAs("md")}>{t("chat.exportMarkdown")}</button>}
         {priced && onSelect && (
           <label className="compare-toggle">
             <input type="checkbox" data-testid="compare-toggle" checked={selected ?? false} onChange={(event) => onSelect(event.target.checked)} />
@@ -218,6 +255,12 @@ export function EstimateCard({ saved, selected, onSelect }: { saved: SavedEstima
           </label>
         )}
       </div>
+      {exported?.kind === "saved" && (
+        <p className="muted export-result" role="status" data-testid="export-result">{t("chat.exported", { path: exported.path })}</p>
+      )}
+      {exported?.kind === "failed" && (
+        <p className="banner banner-error export-result" role="alert" data-testid="export-result">{t("chat.exportFailed", { message: exported.message })}</p>
+      )}
     </article>
   );
 }

@@ -30,7 +30,7 @@ export function Sidebar({ current, onOpen, backend }: { current: PageId; onOpen:
     <nav className="sidebar" aria-label={t("nav.label")}>
       <div className="brand">
         <img src="/icon.svg" alt="" width={28} height={28} />
-        <div>
+        <div className="brand-text">
           <div className="brand-name">{t("app.name")}</div>
           <div className="brand-tagline">{t("app.tagline")}</div>
         </div>
@@ -47,12 +47,12 @@ export function Sidebar({ current, onOpen, backend }: { current: PageId; onOpen:
               className={page === current ? "nav-item active" : "nav-item"}
               aria-current={page === current ? "page" : undefined}
               tabIndex={page === current ? 0 : -1}
-              title={t("nav.shortcut", { number: index + 1 })}
+              title={t("nav.tooltip", { page: t(pageLabel(page)), shortcut: t("nav.shortcut", { number: index + 1 }) })}
               onClick={() => onOpen(page)}
               onKeyDown={(event) => onKeyDown(event, index)}
             >
               <PageIcon page={page} />
-              <span>{t(pageLabel(page))}</span>
+              <span className="nav-label">{t(pageLabel(page))}</span>
             </button>
           </li>
         ))}
@@ -86,8 +86,12 @@ function AccountMenu({ backend, onOpen }: { backend: Backend; onOpen: () => void
   const label = signedIn.length === 0 ? t("accounts.menu.none") : signedIn[0]?.signedInAs ?? t("accounts.menu.some", { count: signedIn.length });
   return (
     <button type="button" className={attention ? "account-menu attention" : "account-menu"} data-testid="account-menu" title={t("accounts.title")} onClick={onOpen}>
-      <span aria-hidden="true">●</span> {label}
-      {signedIn.length > 1 && <span className="muted"> +{signedIn.length - 1}</span>}
+      <span aria-hidden="true">●</span>
+      <span className="account-label">
+        {" "}
+        {label}
+        {signedIn.length > 1 && <span className="muted"> +{signedIn.length - 1}</span>}
+      </span>
     </button>
   );
 }

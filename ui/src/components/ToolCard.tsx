@@ -3,9 +3,10 @@
 import type { Approval, ToolCall, ToolOutput } from "../bindings/Agent";
 import type { Comparison, SavedEstimate } from "../bindings/Estimate";
 import { useT } from "../i18n";
-import { ComparisonCard, EstimateCard } from "./EstimateCard";
+import { ComparisonCard, EstimateCard, type SaveFile } from "./EstimateCard";
 
-export type ToolState = "asking" | "running" | "done" | "failed" | "refused";
+/** Live states, and "stopped" for a call a reopened conversation shows unfinished. */
+export type ToolState = "asking" | "running" | "done" | "failed" | "refused" | "stopped";
 
 export interface ToolStep {
   kind: "tool";
@@ -38,11 +39,14 @@ export function ToolCard({
   onAnswer,
   selected,
   onSelect,
+  save,
 }: {
   step: ToolStep;
   onAnswer: (approved: boolean) => void;
   selected?: boolean;
   onSelect?: (selected: boolean) => void;
+  /** Saves an estimate's export through the OS's save dialog. */
+  save?: SaveFile;
 }) {
   const t = useT();
   const estimate = step.state === "done" ? estimateOf(step.output) : null;
@@ -69,7 +73,7 @@ export function ToolCard({
           <pre className={`code-block tool-output${step.output.isError ? " error" : ""}`} data-testid="tool-output">{step.output.content}</pre>
         </details>
       )}
-      {estimate !== null && <EstimateCard saved={estimate} selected={selected} onSelect={onSelect} />}
+      {estimate !== null && <EstimateCard saved={estimate} selected={selected} onSelect={onSelect} save={save} />}
       {comparison !== null && <ComparisonCard comparison={comparison} />}
     </article>
   );

@@ -1,19 +1,17 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
-import type { ApiError, Backend } from "../backend";
-import type { ChatModel, SettingsView } from "../bindings/Api";
-import type { AgentEvent, Usage } from "../bindings/Agent";
-import type { SavedEstimate } from "../bindings/Estimate";
-import type { Session } from "../bindings/Memory";
+import { useEffect, useLayoutEffect, useRef, useSyncExternalStore, type FormEvent, type KeyboardEvent } from "react";
+import type { Backend } from "../backend";
+import type { ChatModel } from "../bindings/Api";
 import type { ModelProvider } from "../bindings/Settings";
-import { ComparisonCard, EstimateCard, compareEstimates } from "../components/EstimateCard";
+import { ComparisonCard, EstimateCard, compareEstimates, type SaveFile } from "../components/EstimateCard";
 import { Markdown } from "../components/Markdown";
-import { ToolCard, estimateOf, type ToolStep } from "../components/ToolCard";
-import { useT } from "../i18n";
+import { ToolCard, estimateOf } from "../components/ToolCard";
+import { useT, type Translate } from "../i18n";
+import { MODEL_FAILURES, chatStoreFor, type Exchange, type Failure } from "../stores/chat";
+import { ChatConversations } from "./ChatConversations";
+import "./Chat.css";
 
 export { byService, toCsv, unitUsd } from "../components/EstimateCard";
-
-/** Whose conversations the app keeps (the memory crate's LOCAL_ACTOR). */
-const LOCAL_ACTOR = "local-user";
+export { applyEvent } from "../stores/chat";
 
 const PROVIDERS: ModelProvider[] = ["none", "openai", "anthropic", "bedrock", "ollama", "lmstudio", "openai-compatible"];
 
@@ -30,243 +28,191 @@ const SUGGESTED_MODELS: Partial<Record<ModelProvider, string[]>> = {
   ollama: ["qwen2.5:7b", "llama3.2", "gpt-oss:20b"],
 };
 
-type Step =
-  | { kind: "text"; text: string }
-  | ToolStep
-  | { kind: "notice"; message: string; code: string };
+/** Providers by the names people know them by (the same in English and Japanese). */
+const PROVIDER_NAMES: Partial<Record<ModelProvider, string>> = {
+  openai: "OpenAI",
+  anthropic: "Anthropic",
+  bedrock: "Amazon Bedrock",
+  ollama: "Ollama",
+  lmstudio: "LM Studio",
+};
 
-interface Exchange {
-  question: string;
-  /** The model's steps, in order (text, tools, notices). */
-  steps: Step[];
-  /** The offline estimator's answer. */
-  estimate: SavedEstimate | null;
-  error: string | null;
-  done: boolean;
-  stopped: boolean;
-  usage: Usage | null;
+/** Text with `code` spans (commands in fixes) shown as code. */
+function withCode(text: string) {
+  return text.split("`").map((part, index) => (index % 2 === 1 ? <code key={index}>{part}</code> : part));
 }
 
-function messageOf(error: unknown): string {
-  if (typeof error === "object" && error !== null && "message" in error) return String((error as ApiError).message);
-  return String(error);
+/** Distance from the end under which the list counts as at its end (and follows new text). */
+const END_SLACK_PX = 40;
+
+function atEnd(element: HTMLElement): boolean {
+  return element.scrollHeight - element.scrollTop - element.clientHeight < END_SLACK_PX;
 }
 
-/** Folds one streamed event into the exchange's steps. */
-export function applyEvent(steps: Step[], event: AgentEvent): Step[] {
-  switch (event.kind) {
-    case "text": {
-      const last = steps[steps.length - 1];
-      if (last?.kind === "text") return [...steps.slice(0, -1), { kind: "text", text: last.text + event.text }];
-      return [...steps, { kind: "text", text: event.text }];
-    }
-    case "toolRequested":
-      return [
-        ...steps,
-        {
-          kind: "tool",
-          call: event.call,
-          approval: event.approval,
-          state: event.approval === "ask" ? "asking" : "running",
-          output: null,
-          elapsedMs: null,
-          reason: null,
-        },
-      ];
-    case "toolFinished":
-      return steps.map((step) =>
-        step.kind === "tool" && step.call.id === event.callId
-          ? { ...step, state: event.output.isError ? "failed" : "done", output: event.output, elapsedMs: event.elapsedMs }
-          : step,
-      );
-    case "toolRefused":
-      return steps.map((step) =>
-        step.kind === "tool" && step.call.id === event.callId ? { ...step, state: "refused", reason: event.reason } : step,
-      );
-    case "notice":
-      return [...steps, { kind: "notice", message: event.message, code: event.code }];
-  }
-}
-
-function newSessionId(): string {
-  return `desktop-${Date.now()}`;
+/**
+ * Why the model did not answer, in plain words, what to do about it, and (when a model
+ * could not answer at all) the offline estimator instead, for the same message.
+ */
+function FailureNotice({ failure, model, t, onFallback }: { failure: Failure; model: ChatModel | null; t: Translate; onFallback?: () => void }) {
+  const provider = model?.provider ?? "none";
+  const params = { provider: PROVIDER_NAMES[provider] ?? t("chat.failure.server"), model: model?.model ?? "" };
+  const reason = t.maybe(`chat.failure.${failure.code}`, params);
+  const fix = t.maybe(`chat.fix.${failure.code}.${provider}`, params) ?? t.maybe(`chat.fix.${failure.code}`, params);
+  const network = ["model_not_running", "model_unreachable", "model_bad_url", "model_bad_key", "model_missing"].includes(failure.code);
+  return (
+    <div className="banner banner-error chat-failure" role="alert" data-testid="chat-failure" data-code={failure.code}>
+      <p className="chat-failure-reason">{reason ?? failure.message}</p>
+      {reason !== undefined && !network && <p className="chat-failure-message">{failure.message}</p>}
+      {fix !== undefined && <p className="chat-failure-fix" data-testid="chat-failure-fix">{withCode(fix)}</p>}
+      {network && (
+        <details className="chat-failure-details">
+          <summary>{t("chat.failure.details")}</summary>
+          <code>{failure.message}</code>
+        </details>
+      )}
+      {onFallback && (
+        <div className="actions">
+          <button type="button" className="primary" data-testid="chat-fallback" onClick={onFallback}>
+            {t("chat.fallback")}
+          </button>
+        </div>
+      )}
+    </div>
+  );
 }
 
 /** The chat: with the configured model (streamed, tools approved here), or offline. */
 export function ChatPage({ backend }: { backend: Backend }) {
   const t = useT();
-  const [session, setSession] = useState(newSessionId);
-  const [draft, setDraft] = useState("");
-  const [exchanges, setExchanges] = useState<Exchange[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [model, setModel] = useState<ChatModel | null>(null);
-  const [view, setView] = useState<SettingsView | null>(null);
-  const [conversations, setConversations] = useState<Session[]>([]);
-  const [selected, setSelected] = useState<Record<string, SavedEstimate>>({});
-  const [comparing, setComparing] = useState(false);
+  const store = chatStoreFor(backend);
+  const state = useSyncExternalStore(store.subscribe, store.getState);
   const input = useRef<HTMLTextAreaElement>(null);
+  const list = useRef<HTMLOListElement>(null);
+  // Whether the exchanges follow new text (the user is at the end, not reading further up).
+  const following = useRef(true);
 
-  const refreshModel = useCallback(async () => {
-    try {
-      setModel(await backend.chatModel());
-    } catch (error) {
-      setModel({ provider: "none", model: "", problem: messageOf(error), keySource: null });
-    }
-  }, [backend]);
-  const refreshConversations = useCallback(async () => {
-    try {
-      setConversations(await backend.memorySessions());
-    } catch {
-      setConversations([]);
-    }
-  }, [backend]);
-
-  useEffect(() => {
-    void refreshModel();
-    void refreshConversations();
-    void backend.loadSettings().then(setView, () => setView(null));
-    let stop: (() => void) | undefined;
-    void backend
-      .onSettingsChanged((next) => {
-        setView(next);
-        void refreshModel();
-      })
-      .then((unlisten) => {
-        stop = unlisten;
-      });
-    return () => stop?.();
-  }, [backend, refreshModel, refreshConversations]);
-
+  const sessionId = state.openId;
+  const thread = state.threads[sessionId];
+  const exchanges = thread?.exchanges ?? [];
+  const busy = thread?.busy ?? false;
+  const draft = state.drafts[sessionId] ?? "";
+  const model = state.model;
   const offline = model === null || model.provider === "none";
+  const sendWith = state.view?.settings.ui.sendWith ?? "enter";
+  const chosen = Object.values(state.selected);
+  // Looked up at each export, so a backend that changes its saveFile (tests) is followed.
+  const save: SaveFile = (name, contents, filter) => backend.saveFile(name, contents, filter);
 
-  const update = (index: number, change: (exchange: Exchange) => Exchange) =>
-    setExchanges((current) => current.map((exchange, at) => (at === index ? change(exchange) : exchange)));
+  // Back on the page, or in another conversation: where it was scrolled to, else its end.
+  useLayoutEffect(() => {
+    const element = list.current;
+    if (!element) return;
+    const position = store.scrollOf(sessionId);
+    following.current = position === undefined || position.atEnd;
+    element.scrollTop = following.current ? element.scrollHeight : position?.top ?? 0;
+  }, [store, sessionId]);
+
+  // New text while at the end stays in view.
+  useLayoutEffect(() => {
+    const element = list.current;
+    if (element && following.current) element.scrollTop = element.scrollHeight;
+  }, [exchanges]);
+
+  // Back on the page: the model may have changed meanwhile (an API key stored in Settings).
+  useEffect(() => {
+    void store.refreshModel();
+  }, [store]);
+
+  // Ctrl+N starts a new chat from anywhere on the page.
+  useEffect(() => {
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey || event.key.toLowerCase() !== "n") return;
+      event.preventDefault();
+      store.startNew();
+      input.current?.focus();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [store]);
 
   const send = async (event?: FormEvent) => {
     event?.preventDefault();
-    const question = draft.trim();
-    if (question === "" || busy) return;
-    setBusy(true);
-    setDraft("");
-    const index = exchanges.length;
-    setExchanges((current) => [...current, { question, steps: [], estimate: null, error: null, done: false, stopped: false, usage: null }]);
-    try {
-      if (offline) {
-        const estimate = await backend.chatOffline(session, question);
-        update(index, (exchange) => ({ ...exchange, estimate, done: true }));
-      } else {
-        const turn = await backend.chatSend(session, question, (streamed) =>
-          update(index, (exchange) => ({ ...exchange, steps: applyEvent(exchange.steps, streamed) })),
-        );
-        update(index, (exchange) => ({ ...exchange, done: true, stopped: turn.stopped, usage: turn.usage }));
-      }
-    } catch (error) {
-      update(index, (exchange) => ({ ...exchange, error: messageOf(error), done: true }));
-    }
-    setBusy(false);
-    void refreshConversations();
+    const sending = store.send();
     input.current?.focus();
+    await sending;
   };
-
-  const answer = (callId: string, approved: boolean) => {
-    setExchanges((current) =>
-      current.map((exchange) => ({
-        ...exchange,
-        steps: exchange.steps.map((step) =>
-          step.kind === "tool" && step.call.id === callId && step.state === "asking" ? { ...step, state: approved ? "running" : "refused" } : step,
-        ),
-      })),
-    );
-    void backend.chatApprove(session, callId, approved).catch(() => undefined);
-  };
-
-  const open = async (sessionId: string) => {
-    if (busy) return;
-    setSession(sessionId);
-    setComparing(false);
-    try {
-      const events = await backend.memoryEvents(LOCAL_ACTOR, sessionId);
-      const restored: Exchange[] = [];
-      for (const event of events) {
-        const said = event.payload.find((item) => "conversational" in item);
-        if (!said || !("conversational" in said)) continue;
-        const { role, content } = said.conversational;
-        if (role === "USER") {
-          restored.push({ question: content.text, steps: [], estimate: null, error: null, done: true, stopped: false, usage: null });
-        } else if (role === "ASSISTANT" && content.text !== "") {
-          restored[restored.length - 1]?.steps.push({ kind: "text", text: content.text });
-        }
-      }
-      setExchanges(restored);
-    } catch (error) {
-      setExchanges([{ question: "", steps: [], estimate: null, error: messageOf(error), done: true, stopped: false, usage: null }]);
-    }
-  };
-
-  const startNew = () => {
-    if (busy) return;
-    setSession(newSessionId());
-    setExchanges([]);
-    setComparing(false);
-  };
-
-  const pick = async (provider: ModelProvider, name: string) => {
-    if (view === null) return;
-    const settings = { ...view.settings, model: { ...view.settings.model, provider, name } };
-    try {
-      setView(await backend.saveSettings(settings));
-      await refreshModel();
-    } catch (error) {
-      setModel((current) => (current ? { ...current, problem: messageOf(error) } : current));
-    }
-  };
-
-  const toggle = (saved: SavedEstimate, on: boolean) =>
-    setSelected((current) => {
-      const next = { ...current };
-      if (on) next[saved.id] = saved;
-      else delete next[saved.id];
-      return next;
-    });
-  const chosen = Object.values(selected);
 
   const onKey = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) void send();
+    if (event.key !== "Enter") return;
+    // Enter that confirms a Japanese (IME) conversion is not a send.
+    if (event.nativeEvent.isComposing || event.keyCode === 229) return;
+    const withModifier = event.ctrlKey || event.metaKey;
+    const sends = sendWith === "ctrl-enter" ? withModifier : !event.shiftKey && !event.altKey;
+    if (sends) {
+      event.preventDefault();
+      void send();
+    }
   };
 
-  const configured = view?.settings.model;
+  const configured = state.view?.settings.model;
+  const renderExchange = (exchange: Exchange, index: number) => (
+    <li key={index} className="exchange">
+      {exchange.question !== "" && <p className="question">{exchange.question}</p>}
+      {exchange.steps.map((step, stepIndex) => {
+        if (step.kind === "text") return <Markdown key={stepIndex} text={step.text} />;
+        if (step.kind === "notice") return <p key={stepIndex} className="banner banner-info" role="status">{t.maybe(`chat.notice.${step.code}`) ?? step.message}</p>;
+        const estimate = estimateOf(step.output);
+        return (
+          <ToolCard
+            key={stepIndex}
+            step={step}
+            onAnswer={(approved) => store.approve(sessionId, step.call.id, approved)}
+            selected={estimate !== null && estimate.id in state.selected}
+            onSelect={estimate ? (on) => store.toggleSelected(estimate, on) : undefined}
+            save={save}
+          />
+        );
+      })}
+      {!exchange.done && exchange.steps.length === 0 && <p className="muted">{exchange.offline ? t("chat.estimating") : t("chat.thinking")}</p>}
+      {exchange.error !== null && (
+        <FailureNotice
+          failure={exchange.error}
+          model={model}
+          t={t}
+          onFallback={MODEL_FAILURES.includes(exchange.error.code) && !exchange.offline && !busy ? () => void store.answerOffline(sessionId, index) : undefined}
+        />
+      )}
+      {exchange.stopped && <p className="muted" data-testid="stopped">{t("chat.stopped")}</p>}
+      {exchange.estimate !== null && (
+        <EstimateCard
+          saved={exchange.estimate}
+          selected={exchange.estimate.id in state.selected}
+          onSelect={(on) => exchange.estimate && store.toggleSelected(exchange.estimate, on)}
+          save={save}
+        />
+      )}
+      {exchange.usage !== null && exchange.usage.inputTokens + exchange.usage.outputTokens > 0 && (
+        <p className="muted usage">{t("chat.usage", { input: exchange.usage.inputTokens, output: exchange.usage.outputTokens })}</p>
+      )}
+    </li>
+  );
+
   return (
     <section className="page chat-page" aria-labelledby="page-title">
-      <aside className="conversations" aria-label={t("chat.conversations")}>
-        <button type="button" id="chat-new" onClick={startNew} disabled={busy}>{t("chat.new")}</button>
-        <ul>
-          {conversations.map((conversation) => (
-            <li key={`${conversation.actorId}/${conversation.sessionId}`}>
-              <button
-                type="button"
-                className={conversation.sessionId === session ? "conversation current" : "conversation"}
-                aria-current={conversation.sessionId === session ? "true" : undefined}
-                onClick={() => void open(conversation.sessionId)}
-                title={conversation.lastActiveAt}
-              >
-                {conversation.title || conversation.sessionId}
-              </button>
-            </li>
-          ))}
-        </ul>
-      </aside>
-      <div className="chat-main">
+      <ChatConversations store={store} state={state} onOpened={() => input.current?.focus()} />
+      <div className="chat-main" data-session-id={sessionId}>
         <header className="page-header">
           <h1 id="page-title" tabIndex={-1}>{t("nav.chat")}</h1>
           {offline ? (
             <span className="badge badge-muted" data-testid="offline-badge" title={t("chat.offline.help")}>{t("chat.offline")}</span>
           ) : (
-            <span className="badge" data-testid="model-badge">{model?.model}</span>
+            // No badge while no model can answer: the problem says why.
+            model?.model && <span className="badge" data-testid="model-badge">{model.model}</span>
           )}
           {configured && (
             <div className="model-picker">
               <label htmlFor="chat-provider" className="visually-hidden">{t("chat.provider")}</label>
-              <select id="chat-provider" value={configured.provider} disabled={busy} onChange={(event) => void pick(event.target.value as ModelProvider, "")}>
+              <select id="chat-provider" value={configured.provider} disabled={busy} onChange={(event) => void store.pickModel(event.target.value as ModelProvider, "")}>
                 {PROVIDERS.map((provider) => <option key={provider} value={provider}>{t(`settings.modelProvider.${provider}`)}</option>)}
               </select>
               {configured.provider !== "none" && (
@@ -281,7 +227,7 @@ export function ChatPage({ backend }: { backend: Backend }) {
                     key={`${configured.provider}/${configured.name}`}
                     placeholder={model?.model || t("settings.default")}
                     onBlur={(event) => {
-                      if (event.target.value.trim() !== configured.name) void pick(configured.provider, event.target.value.trim());
+                      if (event.target.value.trim() !== configured.name) void store.pickModel(configured.provider, event.target.value.trim());
                     }}
                   />
                   <datalist id="chat-model-options">
@@ -296,41 +242,24 @@ export function ChatPage({ backend }: { backend: Backend }) {
         <p className="lead">{offline ? t("chat.intro") : t("chat.intro.model")}</p>
         {chosen.length >= 2 && (
           <div className="actions">
-            <button type="button" data-testid="compare-selected" onClick={() => setComparing((on) => !on)}>
-              {comparing ? t("chat.compare.hide") : t("chat.compare.show", { count: chosen.length })}
+            <button type="button" data-testid="compare-selected" onClick={() => store.setComparing(!state.comparing)}>
+              {state.comparing ? t("chat.compare.hide") : t("chat.compare.show", { count: chosen.length })}
             </button>
           </div>
         )}
-        {comparing && chosen.length >= 2 && <ComparisonCard comparison={compareEstimates(chosen)} />}
-        <ol className="exchanges" aria-live="polite">
-          {exchanges.map((exchange, index) => (
-            <li key={index} className="exchange">
-              {exchange.question !== "" && <p className="question">{exchange.question}</p>}
-              {exchange.steps.map((step, stepIndex) => {
-                if (step.kind === "text") return <Markdown key={stepIndex} text={step.text} />;
-                if (step.kind === "notice") return <p key={stepIndex} className="banner banner-info" role="status">{t.maybe(`chat.notice.${step.code}`) ?? step.message}</p>;
-                const estimate = estimateOf(step.output);
-                return (
-                  <ToolCard
-                    key={stepIndex}
-                    step={step}
-                    onAnswer={(approved) => answer(step.call.id, approved)}
-                    selected={estimate !== null && estimate.id in selected}
-                    onSelect={estimate ? (on) => toggle(estimate, on) : undefined}
-                  />
-                );
-              })}
-              {!exchange.done && exchange.steps.length === 0 && <p className="muted">{offline ? t("chat.estimating") : t("chat.thinking")}</p>}
-              {exchange.error !== null && <div className="banner banner-error" role="alert">{exchange.error}</div>}
-              {exchange.stopped && <p className="muted" data-testid="stopped">{t("chat.stopped")}</p>}
-              {exchange.estimate !== null && (
-                <EstimateCard saved={exchange.estimate} selected={exchange.estimate.id in selected} onSelect={(on) => exchange.estimate && toggle(exchange.estimate, on)} />
-              )}
-              {exchange.usage !== null && exchange.usage.inputTokens + exchange.usage.outputTokens > 0 && (
-                <p className="muted usage">{t("chat.usage", { input: exchange.usage.inputTokens, output: exchange.usage.outputTokens })}</p>
-              )}
-            </li>
-          ))}
+        {state.comparing && chosen.length >= 2 && <ComparisonCard comparison={compareEstimates(chosen)} />}
+        {thread?.status === "loading" && <p className="muted" role="status" data-testid="chat-loading">{t("chat.loading")}</p>}
+        {thread?.status === "failed" && <div className="banner banner-error" role="alert">{t("chat.loadFailed", { message: thread.loadError ?? "" })}</div>}
+        <ol
+          className="exchanges"
+          ref={list}
+          aria-live="polite"
+          onScroll={(event) => {
+            following.current = atEnd(event.currentTarget);
+            store.rememberScroll(sessionId, { top: event.currentTarget.scrollTop, atEnd: following.current });
+          }}
+        >
+          {exchanges.map(renderExchange)}
         </ol>
         <form className="composer" onSubmit={(event) => void send(event)}>
           <label htmlFor="chat-input" className="visually-hidden">{t("chat.inputLabel")}</label>
@@ -339,17 +268,22 @@ export function ChatPage({ backend }: { backend: Backend }) {
             ref={input}
             rows={3}
             value={draft}
+            // The first thing a person does here is type: the cursor starts in the box.
+            autoFocus
             placeholder={t("chat.placeholder")}
-            onChange={(event) => setDraft(event.target.value)}
+            aria-describedby="chat-send-hint"
+            data-send-with={sendWith}
+            onChange={(event) => store.setDraft(event.target.value)}
             onKeyDown={onKey}
           />
           {busy && !offline ? (
-            <button type="button" id="chat-stop" onClick={() => void backend.chatStop(session)}>{t("chat.stop")}</button>
+            <button type="button" id="chat-stop" onClick={() => store.stop(sessionId)}>{t("chat.stop")}</button>
           ) : (
             <button type="submit" id="chat-send" className="primary" disabled={busy || draft.trim() === ""}>
               {busy ? t("chat.estimating") : t("chat.send")}
             </button>
           )}
+          <p id="chat-send-hint" className="muted chat-send-hint">{t(`chat.hint.${sendWith}`)}</p>
         </form>
       </div>
     </section>

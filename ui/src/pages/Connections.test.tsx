@@ -73,4 +73,43 @@ describe("the connections page", () => {
     await user.click(screen.getByTestId("mcp-add"));
     expect((await screen.findByRole("alert")).textContent).toContain("a server's name uses letters, digits");
   });
+  it("previews Claude Desktop's servers, says why one is skipped, and imports the rest", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    render(<App backend={backend} initialPage="connections" />);
+    await user.click(await screen.findByTestId("import-open"));
+    const items = await screen.findByTestId("import-items");
+    expect((screen.getByLabelText("Config file") as HTMLInputElement).value).toBe("/home/user/.config/Claude/claude_desktop_config.json");
+    expect(screen.getByTestId("import-summary").textContent).toContain("1 to add, 1 to skip");
+    const github = within(items).getByText("github").closest("li")!;
+    expect(github.dataset.action).toBe("add");
+    expect(github.textContent).toContain("GITHUB_PERSONAL_ACCESS_TOKEN: kept in the OS keyring");
+    const broken = within(items).getByText("broken").closest("li")!;
+    expect(broken.textContent).toContain("Skipped: cannot be used");
+    expect(broken.textContent).toContain("expected a sequence");
+    expect(backend.mcp).toHaveLength(0);
+
+    await user.click(screen.getByTestId("import-run"));
+    await waitFor(() => expect(server("github")).toBeTruthy());
+    expect(screen.getByTestId("import-summary").textContent).toBe("Imported 1; skipped 1.");
+    expect(within(screen.getByTestId("import-items")).getByText("github").closest("li")!.textContent).toContain("moved to the OS keyring");
+
+    // Looked at again, the imported server is already here.
+    await user.click(screen.getByTestId("import-preview"));
+    await waitFor(() => expect(document.querySelector("li[data-import='github']")?.getAttribute("data-action")).toBe("already-configured"));
+    expect(screen.getByTestId("import-run").hasAttribute("disabled")).toBe(true);
+  });
+
+  it("says where it looked when there is no Claude Desktop config, and refuses a path that is not JSON", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    backend.claude = null;
+    render(<App backend={backend} initialPage="connections" />);
+    await user.click(await screen.findByTestId("import-open"));
+    expect((await screen.findByTestId("import-missing")).textContent).toContain("There is no file at /home/user/.config/Claude/claude_desktop_config.json");
+    const path = screen.getByLabelText("Config file");
+    await user.clear(path);
+    await user.type(path, "/home/user/notes.txt{Enter}");
+    expect((await screen.findByTestId("import-error")).textContent).toContain("is not a .json file");
+  });
 });

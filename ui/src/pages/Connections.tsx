@@ -1,11 +1,14 @@
 // The Connections page: MCP servers (remote gateways and local servers) with their live
 // status, added, tested, signed in to, signed out of, switched on or off and removed; each
-// server's tools with their schemas, and a form generated from a tool's schema to call it.
-import { useEffect, useRef, useState } from "react";
+// server's tools with their schemas, and a form generated from a tool's schema to call it;
+// Claude Desktop's servers imported (ConnectionsImport.tsx).
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { Backend } from "../backend";
 import type { CallView, ServerState, ServerView, ToolView } from "../bindings/Mcp";
 import type { McpServerSettings } from "../bindings/Settings";
 import { useT } from "../i18n";
+import { ImportClaude } from "./ConnectionsImport";
+import "./Connections.css";
 
 function messageOf(error: unknown): string {
   return typeof error === "object" && error !== null && "message" in error ? String((error as { message: unknown }).message) : String(error);
@@ -298,7 +301,7 @@ export function ConnectionsPage({ backend }: { backend: Backend }) {
     void backend.mcpCheck(server.status.name).then(replace, (error) => setFailure({ server: server.status.name, message: messageOf(error) }));
   };
 
-  useEffect(() => {
+  const load = useCallback(() => {
     void backend.mcpServers().then(
       (listed) => {
         setServers(listed);
@@ -310,6 +313,8 @@ export function ConnectionsPage({ backend }: { backend: Backend }) {
       (error) => setFailure({ server: "", message: messageOf(error) }),
     );
   }, [backend]);
+
+  useEffect(load, [load]);
 
   useEffect(() => {
     let stop: (() => void) | undefined;
@@ -431,6 +436,7 @@ export function ConnectionsPage({ backend }: { backend: Backend }) {
       </ul>
       {failure?.server === "" && <p className="field-error" role="alert">{failure.message}</p>}
       <AddServer backend={backend} onAdded={(server) => setServers((current) => [...(current ?? []).filter((one) => one.status.name !== server.status.name), server].sort((a, b) => a.status.name.localeCompare(b.status.name)))} />
+      <ImportClaude backend={backend} onImported={load} />
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { App } from "../App";
-import { memoryBackend } from "../backend/memory";
+import { memoryBackend, sampleMemory } from "../backend/memory";
 
 describe("the memory page", () => {
   it("groups records by strategy and shows where each came from", async () => {
@@ -65,5 +65,64 @@ describe("the memory page", () => {
     await user.click(screen.getByRole("button", { name: "今すぐ抽出" }));
     expect(await screen.findByText(/新しいイベント 2 件を読みました/)).toBeTruthy();
     expect(await screen.findByText(/抽出は最新です/)).toBeTruthy();
+  });
+
+  it("renders a conversation's Markdown: headings and tables, no pipes or hashes", async () => {
+    const user = userEvent.setup();
+    const memory = sampleMemory();
+    const answer = memory.events[1];
+    if (answer === undefined) throw new Error("the sample has an answer");
+    answer.payload = [
+      {
+        conversational: {
+          role: "ASSISTANT",
+          content: { text: "### Monthly estimate\n\n| Service | Monthly |\n|---|---|\n| EC2 | $60.74 |\n| **Total** | $60.74 |" },
+        },
+      },
+    ];
+    render(<App backend={memoryBackend({ memory })} initialPage="memory" />);
+    await user.click(await screen.findByRole("button", { name: /パン屋のWebサイト/ }));
+    const events = await screen.findByRole("list", { name: "Events" });
+    expect(within(events).getByRole("heading", { name: "Monthly estimate" })).toBeTruthy();
+    const table = within(events).getByRole("table");
+    expect(within(table).getByRole("columnheader", { name: "Monthly" })).toBeTruthy();
+    expect(within(table).getAllByRole("row")).toHaveLength(3);
+    expect(events.textContent).not.toMatch(/###|\|/);
+  });
+
+  it("shortens a long memory at a word, and shows it whole on request", async () => {
+    const user = userEvent.setup();
+    const memory = sampleMemory();
+    const words = Array.from({ length: 60 }, (_, index) => `word${index}`).join(" ");
+    const fact = memory.records[1];
+    if (fact === undefined) throw new Error("the sample has a fact");
+    fact.content.text = `Fact: ${words}`;
+    render(<App backend={memoryBackend({ memory })} initialPage="memory" />);
+    const facts = await screen.findByRole("region", { name: "Facts" });
+    const text = facts.querySelector(".record-text");
+    const shown = text?.firstChild?.textContent ?? "";
+    expect(shown.endsWith("…")).toBe(true);
+    // Cut after a whole word: what is shown, less the ellipsis, ends with a complete "wordN".
+    expect(/ word\d+…$/.test(shown)).toBe(true);
+    expect(fact.content.text.startsWith(`${shown.slice(0, -1)} `)).toBe(true);
+    const more = within(facts).getByRole("button", { name: "Show all" });
+    expect(more.getAttribute("aria-expanded")).toBe("false");
+    await user.click(more);
+    expect(text?.firstChild?.textContent).toBe(fact.content.text);
+    expect(within(facts).getByRole("button", { name: "Show less" }).getAttribute("aria-expanded")).toBe("true");
+  });
+
+  it("shortens a long Japanese memory between characters, in Japanese", async () => {
+    const memory = sampleMemory();
+    const preference = memory.records[0];
+    if (preference === undefined) throw new Error("the sample has a preference");
+    preference.content.text = `コスト重視: ${"東京リージョンで𠮷野家のサイトを安く動かしたい。".repeat(12)}`;
+    render(<App backend={memoryBackend({ memory, locale: "ja-JP" })} initialPage="memory" />);
+    const preferences = await screen.findByRole("region", { name: "好み" });
+    const shown = preferences.querySelector(".record-text")?.firstChild?.textContent ?? "";
+    expect(shown.endsWith("…")).toBe(true);
+    expect(preference.content.text.startsWith(shown.slice(0, -1))).toBe(true);
+    expect(/[\uD800-\uDBFF]…$/.test(shown)).toBe(false);
+    expect(within(preferences).getByRole("button", { name: "すべて表示" })).toBeTruthy();
   });
 });

@@ -1,7 +1,12 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import type { ApiError, Backend } from "../backend";
 import type { Event, ExtractionStatus, MemoryRecord, Role, Session } from "../bindings/Memory";
+import { Markdown } from "../components/Markdown";
 import { useT, type Translate } from "../i18n";
+import { shorten } from "../shorten";
+
+/** How much of a long memory shows before "Show all": about three lines at the page's width. */
+const RECORD_PREVIEW_CHARACTERS = 240;
 
 /** The built-in strategies in the order the page shows them; others follow by name. */
 const STRATEGY_ORDER = ["preferences", "facts", "summaries"];
@@ -260,7 +265,7 @@ function RecordItem(props: {
   return (
     <li className="record" data-record-id={record.memoryRecordId}>
       {editing === null ? (
-        <p className="record-text">{record.content.text}</p>
+        <RecordText text={record.content.text} />
       ) : (
         <form onSubmit={(event) => void save(event)} className="record-edit">
           <label className="visually-hidden" htmlFor={`edit-${record.memoryRecordId}`}>{t("memory.record.editLabel")}</label>
@@ -299,6 +304,26 @@ function RecordItem(props: {
         </ul>
       )}
     </li>
+  );
+}
+
+/** A memory's text, cut at a word or character boundary when long, with a way to read it all. */
+function RecordText({ text }: { text: string }) {
+  const t = useT();
+  const [whole, setWhole] = useState(false);
+  const preview = shorten(text, RECORD_PREVIEW_CHARACTERS, t.locale);
+  return (
+    <p className="record-text">
+      {whole || !preview.cut ? text : preview.text}
+      {preview.cut && (
+        <>
+          {" "}
+          <button type="button" className="link record-more" aria-expanded={whole} onClick={() => setWhole((on) => !on)}>
+            {whole ? t("memory.record.showLess") : t("memory.record.showAll")}
+          </button>
+        </>
+      )}
+    </p>
   );
 }
 
@@ -343,9 +368,10 @@ function EventText({ event }: { event: Event }) {
     <>
       {event.payload.map((item, index) =>
         "conversational" in item ? (
-          <p key={index} className={`message role-${item.conversational.role.toLowerCase()}`}>
-            <strong>{t(`memory.role.${item.conversational.role}` as `memory.role.${Role}`)}</strong> {item.conversational.content.text}
-          </p>
+          <div key={index} className={`message role-${item.conversational.role.toLowerCase()}`}>
+            <strong className="message-role">{t(`memory.role.${item.conversational.role}` as `memory.role.${Role}`)}</strong>{" "}
+            <Markdown text={item.conversational.content.text} />
+          </div>
         ) : (
           <pre key={index} className="message role-blob">{JSON.stringify(item.blob, null, 2)}</pre>
         ),

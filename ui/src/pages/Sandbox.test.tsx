@@ -1,6 +1,6 @@
-import { render, screen, waitFor } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { App } from "../App";
 import { memoryBackend } from "../backend/memory";
 import { tokenize } from "../components/CodeEditor";
@@ -9,6 +9,9 @@ import { tokenize } from "../components/CodeEditor";
 async function runtimesListed() {
   await screen.findByRole("option", { name: /^python-scientific/ });
 }
+
+// The page keeps its session and code in sessionStorage for a reload: each test starts clean.
+beforeEach(() => sessionStorage.clear());
 
 describe("the sandbox page", () => {
   it("runs the editor's code with Ctrl+Enter and shows the output and exit code", async () => {
@@ -47,6 +50,90 @@ describe("the sandbox page", () => {
     expect((screen.getByRole("button", { name: "Run" }) as HTMLButtonElement).disabled).toBe(true);
     await user.click(screen.getByRole("button", { name: "Install" }));
     await waitFor(() => expect(screen.queryByTestId("runtime-missing")).toBeNull());
+  });
+});
+
+describe("the sandbox page across pages", () => {
+  it("keeps the code, the output and the session's variables when the user leaves and comes back", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    render(<App backend={backend} initialPage="sandbox" />);
+    await runtimesListed();
+    const editor = await screen.findByLabelText("Python code");
+    await user.clear(editor);
+    await user.type(editor, "y = 2");
+    await user.click(screen.getByRole("button", { name: "Run" }));
+    await waitFor(() => expect(document.querySelectorAll("li.run[data-status='ok']")).toHaveLength(1));
+    await user.clear(editor);
+    await user.type(editor, "print(y)");
+
+    await user.click(screen.getByRole("button", { name: /^Status/ }));
+    await screen.findByRole("heading", { level: 1, name: "Status" });
+    await user.click(screen.getByRole("button", { name: /^Sandbox/ }));
+    await runtimesListed();
+
+    expect((screen.getByLabelText("Python code") as HTMLTextAreaElement).value).toBe("print(y)");
+    expect(document.querySelectorAll("li.run")).toHaveLength(1);
+    await user.click(screen.getByRole("button", { name: "Run" }));
+    const printed = await screen.findByText("2");
+    expect(printed.closest("li")?.dataset.status).toBe("ok");
+    expect(backend.sandbox.sessions).toHaveLength(1);
+  });
+
+  it("has a Stop button while a cell runs, and shows that it stopped", async () => {
+    const user = userEvent.setup();
+    render(<App backend={memoryBackend()} initialPage="sandbox" />);
+    await runtimesListed();
+    const editor = await screen.findByLabelText("Python code");
+    await user.clear(editor);
+    await user.type(editor, "while True: pass");
+    await user.click(screen.getByRole("button", { name: "Run" }));
+    await user.click(await screen.findByRole("button", { name: "Stop" }));
+    expect((await screen.findByTestId("run-stopped")).textContent).toContain("Stopped after 0.0 s");
+    expect(document.querySelector("li.run")?.getAttribute("data-status")).toBe("stopped");
+    expect(screen.queryByRole("button", { name: "Stop" })).toBeNull();
+  });
+
+  it("saves a session file through the save dialog and names where it went", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    render(<App backend={backend} initialPage="sandbox" />);
+    await runtimesListed();
+    await user.click(screen.getByRole("button", { name: "Run" }));
+    const file = await screen.findByText("notes.txt");
+    await user.click(within(file.closest("li") as HTMLElement).getByRole("button", { name: "Download" }));
+    await waitFor(() => expect(document.querySelector("[data-notice='saved']")?.textContent).toContain("Saved notes.txt to /home/user/Documents/saved/notes.txt"));
+    expect(backend.saves[0]?.suggestedName).toBe("notes.txt");
+  });
+});
+
+describe("the sandbox on the Status page", () => {
+  it("shows the live sessions and their memory", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    render(<App backend={backend} initialPage="sandbox" />);
+    await runtimesListed();
+    await user.click(screen.getByRole("button", { name: "Run" }));
+    await waitFor(() => expect(backend.sandbox.sessions).toHaveLength(1));
+    await user.click(screen.getByRole("button", { name: /^Status/ }));
+    const section = await screen.findByTestId("sandbox-usage");
+    await waitFor(() => expect(within(section).getByTestId("sandbox-memory-total").textContent).toContain("24.0 MB in 2 interpreters"));
+    expect(section.textContent).toContain("of which 12.0 MB in 1 spare interpreters");
+    expect(section.textContent).toContain("sandbox page");
+    expect(section.textContent).toContain("after 15 min unused");
+  });
+});
+
+describe("the sandbox's idle time in Settings", () => {
+  it("is chosen from a list and saved as sandbox.idleMinutes", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    render(<App backend={backend} initialPage="settings" />);
+    const select = await screen.findByLabelText("End a session after it goes unused for");
+    expect((select as HTMLSelectElement).value).toBe("15");
+    await user.selectOptions(select, "60");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(backend.saved.at(-1)?.sandbox).toEqual({ idleMinutes: 60, indexUrl: "" }));
   });
 });
 

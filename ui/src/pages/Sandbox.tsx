@@ -1,148 +1,35 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useSyncExternalStore } from "react";
 import type { Backend } from "../backend";
-import type { InstallProgress } from "../bindings/Api";
-import type { Content, OutputChunk, RuntimeId, RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
+import type { Content, RuntimeId } from "../bindings/Sandbox";
 import { CodeEditor } from "../components/CodeEditor";
-import { useT } from "../i18n";
+import { useT, type Translate } from "../i18n";
+import { bytesToBase64, installEstimate, LIMITS, sandboxStoreFor, type Install, type Notice, type Run } from "../stores/sandbox";
+import "./Sandbox.css";
 
-const EXAMPLE = `# Monthly cost of two t3.medium instances in us-east-1
-hours = 730
-price = 0.0416
-print(f"{2 * hours * price:.2f} USD")`;
-
-/** The limits every run gets (the sandbox's defaults). */
-const LIMITS = { deadline: 30, memoryBytes: 512 << 20, outputBytes: 1 << 20 };
-
-type Run = { id: number; code: string; result: ToolResult };
-
-function errorMessage(error: unknown): string {
-  return typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error);
-}
-
-function toBase64(bytes: ArrayBuffer): string {
-  let binary = "";
-  new Uint8Array(bytes).forEach((b) => (binary += String.fromCharCode(b)));
-  return btoa(binary);
-}
-
+/**
+ * The Sandbox page. Everything it shows lives in the sandbox store (../stores/sandbox), so
+ * leaving the page and coming back finds the same code, runs and session.
+ */
 export function SandboxPage({ backend }: { backend: Backend }) {
   const t = useT();
-  const [runtimes, setRuntimes] = useState<RuntimeStatus[]>([]);
-  const [runtime, setRuntime] = useState<RuntimeId>("python");
-  const [session, setSession] = useState<SessionInfo | null>(null);
-  const [code, setCode] = useState(EXAMPLE);
-  const [runs, setRuns] = useState<Run[]>([]);
-  const [running, setRunning] = useState(false);
-  /** What the running cell has printed so far. */
-  const [live, setLive] = useState<OutputChunk[]>([]);
-  const [files, setFiles] = useState<Content[]>([]);
-  const [installing, setInstalling] = useState<InstallProgress | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  const nextRun = useRef(1);
+  const store = sandboxStoreFor(backend);
+  const state = useSyncExternalStore(store.subscribe, store.getState);
   const upload = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
-    backend.sandboxRuntimes().then(setRuntimes, (e: unknown) => setProblem(errorMessage(e)));
-    const stop = backend.onInstallProgress(setInstalling);
-    return () => void stop.then((unlisten) => unlisten());
-  }, [backend]);
+    void store.attach();
+  }, [store]);
 
-  const status = runtimes.find((r) => r.id === runtime);
-
-  const call = useCallback(
-    async (id: string, request: ToolCall, onOutput?: (chunk: OutputChunk) => void) =>
-      backend.sandboxInvoke(id, request, LIMITS, onOutput),
-    [backend],
-  );
-
-  const refreshFiles = useCallback(async (id: string) => {
-    const listed = await call(id, { name: "listFiles", arguments: { directoryPath: "." } });
-    if (!listed.isError) setFiles(listed.content);
-  }, [call]);
-
-  const ensureSession = async (): Promise<SessionInfo> => {
-    if (session && session.runtime === runtime) return session;
-    if (session) await backend.sandboxStop(session.sessionId).catch(() => undefined);
-    const started = await backend.sandboxStart(runtime);
-    setSession(started);
-    return started;
-  };
-
-  const run = async () => {
-    if (running || !status?.installed) return;
-    setRunning(true);
-    setProblem(null);
-    try {
-      const active = await ensureSession();
-      setLive([]);
-      const result = await call(
-        active.sessionId,
-        { name: "executeCode", arguments: { code, language: "python" } },
-        (chunk) => setLive((chunks) => [...chunks, chunk]),
-      );
-      setLive([]);
-      setRuns((previous) => [...previous, { id: nextRun.current++, code, result }]);
-      await refreshFiles(active.sessionId);
-    } catch (error) {
-      setProblem(errorMessage(error));
-    } finally {
-      setRunning(false);
-    }
-  };
-
-  const newSession = async () => {
-    if (session) await backend.sandboxStop(session.sessionId).catch(() => undefined);
-    setSession(null);
-    setRuns([]);
-    setFiles([]);
-  };
-
-  const install = async () => {
-    setProblem(null);
-    try {
-      const done = await backend.sandboxInstall(runtime);
-      setRuntimes((list) => list.map((r) => (r.id === done.id ? done : r)));
-    } catch (error) {
-      setProblem(errorMessage(error));
-    } finally {
-      setInstalling(null);
-    }
-  };
+  const { runtimes, runtime, session, running, files, install, problem, notice } = state;
+  const status = runtimes?.find((r) => r.id === runtime);
 
   const onUpload = async (list: FileList | null) => {
     if (!list || list.length === 0) return;
-    try {
-      const active = await ensureSession();
-      const content = await Promise.all(
-        Array.from(list).map(async (file) => ({ path: file.name, blob: toBase64(await file.arrayBuffer()) })),
-      );
-      const written = await call(active.sessionId, { name: "writeFiles", arguments: { content } });
-      if (written.isError) setProblem(textOf(written));
-      await refreshFiles(active.sessionId);
-    } catch (error) {
-      setProblem(errorMessage(error));
-    }
-  };
-
-  const download = async (name: string) => {
-    if (!session) return;
-    const read = await call(session.sessionId, { name: "readFiles", arguments: { paths: [name] } });
-    const item = read.content[0];
-    if (read.isError || !item || item.type !== "resource") return setProblem(textOf(read));
-    const { text, blob, mimeType } = item.resource;
-    const data = blob !== undefined ? Uint8Array.from(atob(blob), (c) => c.charCodeAt(0)) : new TextEncoder().encode(text ?? "");
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(new Blob([data], { type: mimeType ?? "application/octet-stream" }));
-    link.download = name.split("/").pop() ?? name;
-    link.click();
-    URL.revokeObjectURL(link.href);
-  };
-
-  const remove = async (name: string) => {
-    if (!session) return;
-    const removed = await call(session.sessionId, { name: "removeFiles", arguments: { paths: [name] } });
-    if (removed.isError) setProblem(textOf(removed));
-    await refreshFiles(session.sessionId);
+    const content = await Promise.all(
+      Array.from(list).map(async (file) => ({ path: file.name, blob: bytesToBase64(new Uint8Array(await file.arrayBuffer())) })),
+    );
+    await store.upload(content);
+    if (upload.current) upload.current.value = "";
   };
 
   return (
@@ -151,14 +38,16 @@ export function SandboxPage({ backend }: { backend: Backend }) {
         <h1 id="page-title" tabIndex={-1}>{t("nav.sandbox")}</h1>
         <div className="toolbar">
           <label htmlFor="sandbox-runtime" className="label">{t("sandbox.runtime")}</label>
-          <select id="sandbox-runtime" value={runtime} onChange={(e) => setRuntime(e.target.value as RuntimeId)}>
-            {runtimes.map((r) => (
+          <select id="sandbox-runtime" value={runtime} onChange={(e) => store.setRuntime(e.target.value as RuntimeId)}>
+            {(runtimes ?? []).map((r) => (
               <option key={r.id} value={r.id}>
                 {r.id} (Python {r.python}){r.installed ? "" : ` — ${t("sandbox.notInstalled")}`}
               </option>
             ))}
           </select>
-          <button type="button" onClick={() => void newSession()} disabled={!session}>{t("sandbox.newSession")}</button>
+          <button type="button" id="sandbox-new-session" onClick={() => void store.newSession()} disabled={!session && state.runs.length === 0}>
+            {t("sandbox.newSession")}
+          </button>
         </div>
       </header>
       <p className="lead">{t("page.sandbox.about")}</p>
@@ -166,33 +55,43 @@ export function SandboxPage({ backend }: { backend: Backend }) {
       {status && !status.installed && (
         <div className="banner banner-warning" data-testid="runtime-missing">
           <p>{t("sandbox.installPrompt", { runtime: status.id })}</p>
-          <button type="button" className="primary" onClick={() => void install()} disabled={installing !== null}>
+          <button type="button" className="primary" onClick={() => void store.install()} disabled={install !== null}>
             {t("sandbox.install")}
           </button>
-          {installing && <InstallBar progress={installing} />}
+          {install && <InstallBar install={install} />}
         </div>
       )}
       {problem && <div className="banner banner-error" role="alert">{problem}</div>}
+      {notice && <NoticeBanner notice={notice} onDismiss={store.dismissNotice} />}
 
       <div className="sandbox-grid">
         <div className="sandbox-main">
-          <CodeEditor value={code} onChange={setCode} onRun={() => void run()} label={t("sandbox.code")} />
+          <CodeEditor value={state.code} onChange={store.setCode} onRun={() => void store.run()} label={t("sandbox.code")} />
           <div className="actions">
-            <button type="button" id="sandbox-run" className="primary" onClick={() => void run()} disabled={running || !status?.installed}>
-              {running ? t("sandbox.running") : t("sandbox.run")}
-            </button>
+            {running ? (
+              <>
+                <button type="button" id="sandbox-run" className="primary" disabled>{t("sandbox.running")}</button>
+                <button type="button" id="sandbox-stop" className="danger" onClick={() => void store.stop()} disabled={running.stopping}>
+                  {running.stopping ? t("sandbox.stopping") : t("sandbox.stop")}
+                </button>
+              </>
+            ) : (
+              <button type="button" id="sandbox-run" className="primary" onClick={() => void store.run()} disabled={!status?.installed}>
+                {t("sandbox.run")}
+              </button>
+            )}
             <span className="muted">{t("sandbox.runHint")}</span>
-            {session && <span className="muted session-id">{t("sandbox.session", { id: session.sessionId })}</span>}
+            {session && <span className="muted session-id" data-session-id={session.sessionId}>{t("sandbox.session", { id: session.sessionId })}</span>}
           </div>
           <ol className="runs" aria-live="polite">
-            {runs.map((entry) => <RunOutput key={entry.id} entry={entry} />)}
+            {state.runs.map((entry) => <RunOutput key={entry.id} entry={entry} />)}
             {running && (
               <li className="run run-live" data-status="running">
-                <pre className="run-code">{code}</pre>
-                {live.map((chunk, i) => (
+                <pre className="run-code">{running.code}</pre>
+                {running.live.map((chunk, i) => (
                   <pre key={i} className={chunk.stream === "stderr" ? "stderr live" : "stdout live"}>{chunk.text}</pre>
                 ))}
-                <p className="run-meta">{t("sandbox.running")}</p>
+                <p className="run-meta">{running.stopping ? t("sandbox.stopping") : t("sandbox.running")}</p>
               </li>
             )}
           </ol>
@@ -205,18 +104,7 @@ export function SandboxPage({ backend }: { backend: Backend }) {
             <p className="muted">{t("sandbox.noFiles")}</p>
           ) : (
             <ul className="file-list">
-              {files.map((file) =>
-                file.type === "resource_link" ? (
-                  <li key={file.name} data-file={file.name}>
-                    <span className="file-name">{file.name}</span>
-                    {file.size !== undefined && <span className="muted">{formatBytes(file.size)}</span>}
-                    {file.description !== "directory" && (
-                      <button type="button" className="ghost" onClick={() => void download(file.name)}>{t("sandbox.download")}</button>
-                    )}
-                    <button type="button" className="ghost" onClick={() => void remove(file.name)}>{t("sandbox.delete")}</button>
-                  </li>
-                ) : null,
-              )}
+              {files.map((file) => (file.type === "resource_link" ? <FileRow key={file.name} file={file} onDownload={store.download} onRemove={store.remove} /> : null))}
             </ul>
           )}
           <h2>{t("sandbox.limits")}</h2>
@@ -232,22 +120,71 @@ export function SandboxPage({ backend }: { backend: Backend }) {
   );
 }
 
-function textOf(result: ToolResult): string {
-  return result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
+function FileRow({ file, onDownload, onRemove }: { file: Extract<Content, { type: "resource_link" }>; onDownload: (name: string) => Promise<void>; onRemove: (name: string) => Promise<void> }) {
+  const t = useT();
+  return (
+    <li data-file={file.name}>
+      <span className="file-name">{file.name}</span>
+      {file.size !== undefined && <span className="muted">{formatBytes(file.size)}</span>}
+      {file.description !== "directory" && (
+        <button type="button" className="ghost" data-action="download" onClick={() => void onDownload(file.name)}>{t("sandbox.download")}</button>
+      )}
+      <button type="button" className="ghost" data-action="delete" onClick={() => void onRemove(file.name)}>{t("sandbox.delete")}</button>
+    </li>
+  );
 }
 
-function formatBytes(size: number): string {
+function NoticeBanner({ notice, onDismiss }: { notice: Notice; onDismiss: () => void }) {
+  const t = useT();
+  const text =
+    notice.kind === "saved"
+      ? t("sandbox.saved", { name: notice.name, path: notice.path })
+      : notice.kind === "reattached"
+        ? t("sandbox.reattached", { id: notice.sessionId })
+        : `${t(`sandbox.ended.${notice.reason}`, { id: notice.sessionId })} ${notice.restarted ? t("sandbox.ended.restarted") : t("sandbox.ended.next")}`;
+  return (
+    <div className="banner banner-info sandbox-notice" role="status" data-notice={notice.kind}>
+      <p>{text}</p>
+      <button type="button" className="ghost" onClick={onDismiss}>{t("sandbox.dismiss")}</button>
+    </div>
+  );
+}
+
+export function formatBytes(size: number): string {
   return size < 1024 ? `${size} B` : size < 1 << 20 ? `${(size / 1024).toFixed(1)} KB` : `${(size / (1 << 20)).toFixed(1)} MB`;
 }
 
-function InstallBar({ progress }: { progress: InstallProgress }) {
+/** "1 min 10 s", "45 s": time left, in the page's language. */
+export function formatDuration(t: Translate, seconds: number): string {
+  if (seconds < 60) return t("sandbox.seconds", { seconds });
+  return t("sandbox.minutes", { minutes: Math.floor(seconds / 60), seconds: seconds % 60 });
+}
+
+function InstallBar({ install }: { install: Install }) {
   const t = useT();
-  const p = progress.progress;
-  const percent = p.stage === "downloading" && p.total ? Math.round((p.done / p.total) * 100) : undefined;
+  const estimate = installEstimate(install);
+  const details: string[] = [];
+  if (estimate.stage === "downloading" && estimate.done !== null) {
+    details.push(
+      estimate.total
+        ? t("sandbox.downloaded", { done: formatBytes(estimate.done), total: formatBytes(estimate.total) })
+        : formatBytes(estimate.done),
+    );
+  }
+  if (estimate.stage === "compiling" && estimate.done !== null && estimate.total) {
+    details.push(t("sandbox.compiled", { done: estimate.done.toLocaleString(t.locale), total: estimate.total.toLocaleString(t.locale) }));
+  }
+  if (estimate.percent !== null) details.push(`${estimate.percent}%`);
+  if (estimate.secondsLeft !== null) details.push(t("sandbox.timeLeft", { time: formatDuration(t, estimate.secondsLeft) }));
+  else if (estimate.percent !== null && estimate.percent < 100) details.push(t("sandbox.estimating"));
   return (
-    <div className="install-progress" role="status">
-      <progress max={100} value={percent} />
-      <span>{t(`sandbox.stage.${p.stage}`)}{percent !== undefined ? ` ${percent}%` : ""}</span>
+    <div className="install-progress" role="status" data-stage={estimate.stage}>
+      <progress max={100} value={estimate.percent ?? undefined} aria-label={t(`sandbox.stage.${estimate.stage}`)} />
+      <span>
+        <strong>{t(`sandbox.stage.${estimate.stage}`)}</strong>
+        {details.length > 0 && ` · ${details.join(" · ")}`}
+      </span>
+      {estimate.stage === "compiling" && <p className="muted install-note">{t("sandbox.compileNote")}</p>}
     </div>
   );
 }
@@ -258,11 +195,25 @@ function RunOutput({ entry }: { entry: Run }) {
   const images = entry.result.content.filter((c): c is Extract<Content, { type: "image" }> => c.type === "image");
   const links = entry.result.content.filter((c): c is Extract<Content, { type: "resource_link" }> => c.type === "resource_link");
   const message = execution ? undefined : entry.result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
+  const status = execution?.stopped ? "stopped" : entry.result.isError ? "error" : "ok";
   return (
-    <li className={entry.result.isError ? "run run-error" : "run"} data-run={entry.id} data-status={entry.result.isError ? "error" : "ok"}>
+    <li className={entry.result.isError ? "run run-error" : "run"} data-run={entry.id} data-status={status}>
       <pre className="run-code">{entry.code}</pre>
       {execution?.stdout && <pre className="stdout">{execution.stdout}</pre>}
-      {execution?.stderr && <pre className="stderr">{execution.stderr}</pre>}
+      {execution?.stopped ? (
+        <>
+          <p className="run-stopped" data-testid="run-stopped">{t("sandbox.stoppedNote", { seconds: execution.executionTime.toFixed(1) })}</p>
+          {/* What it wrote to stderr before the stop, and the sandbox's own note. */}
+          {execution.stderr && (
+            <details className="run-details">
+              <summary>{t("sandbox.details")}</summary>
+              <pre className="stderr">{execution.stderr}</pre>
+            </details>
+          )}
+        </>
+      ) : (
+        execution?.stderr && <pre className="stderr">{execution.stderr}</pre>
+      )}
       {message && <pre className="stderr">{message}</pre>}
       {images.map((image, i) => (
         <img key={i} className="figure" alt={t("sandbox.figure", { number: i + 1 })} src={`data:${image.mimeType};base64,${image.data}`} />
@@ -273,7 +224,7 @@ function RunOutput({ entry }: { entry: Run }) {
           {t("sandbox.meta", { code: execution.exitCode, seconds: execution.executionTime.toFixed(3) })}
           {execution.memoryBytes !== undefined && ` · ${t("sandbox.memoryUsed", { megabytes: Math.round(execution.memoryBytes / (1 << 20)), limit: LIMITS.memoryBytes >> 20 })}`}
           {execution.limit && ` · ${t("sandbox.limitHit", { limit: execution.limit })}`}
-          {execution.stateLost && ` · ${t("sandbox.stateLost")}`}
+          {execution.stateLost && !execution.stopped && ` · ${t("sandbox.stateLost")}`}
         </p>
       )}
     </li>

@@ -2,9 +2,12 @@ import { useEffect, useState, type ReactNode } from "react";
 import type { ApiError, Backend } from "../backend";
 import type { SettingsView } from "../bindings/Api";
 import type { KeyringStore, Language, LogLevel, ModelProvider, Settings, Theme, ToolPolicy } from "../bindings/Settings";
+import type { SendWith } from "../bindings/Settings";
 import { useT, type MessageKey } from "../i18n";
 import { describeProblem } from "../problems";
 import { Accounts } from "../components/Accounts";
+import { RegionPicker, useRegions } from "../components/RegionPicker";
+import { SecretField } from "../components/SecretField";
 
 const LANGUAGES: Language[] = ["system", "en", "ja"];
 const THEMES: Theme[] = ["system", "light", "dark"];
@@ -54,25 +57,31 @@ function ApiKeyField({ backend, provider, saved }: { backend: Backend; provider:
     }
   };
   return (
-    <div className="field" data-key="api-key">
-      <label htmlFor="setting-api-key">{t("settings.apiKey")}</label>
-      <div className="inline-controls">
-        <input id="setting-api-key" type="password" autoComplete="off" spellCheck={false} value={key} onChange={(e) => setKey(e.target.value)} />
+    <div data-key="api-key">
+      <SecretField
+        id="setting-api-key"
+        label={t("settings.apiKey")}
+        value={key}
+        onChange={setKey}
+        stored={source === "keyring"}
+        onEnter={() => key.trim() !== "" && void store()}
+        help={
+          <span id="api-key-source">
+            {source === "environment" ? `${t("settings.apiKey.fromEnvironment", { variable })} ` : source === "keyring" ? "" : `${t("settings.apiKey.missing")} `}
+            {t("settings.apiKey.help", { variable })}
+          </span>
+        }
+      >
         <button type="button" id="api-key-save" disabled={key.trim() === ""} onClick={() => void store()}>{t("settings.apiKey.save")}</button>
         {source === "keyring" && <button type="button" className="ghost" id="api-key-forget" onClick={() => void forget()}>{t("settings.apiKey.forget")}</button>}
-      </div>
-      <p className="help" id="api-key-source">
-        {source === "keyring"
-          ? t("settings.apiKey.stored")
-          : source === "environment"
-            ? t("settings.apiKey.fromEnvironment", { variable })
-            : t("settings.apiKey.missing")}{" "}
-        {t("settings.apiKey.help", { variable })}
-      </p>
+      </SecretField>
       {status && <p className={status.ok ? "help" : "field-error"} role={status.ok ? "status" : "alert"}>{status.text}</p>}
     </div>
   );
 }
+
+/** The idle times offered for sandbox sessions (the config file takes any from 1 to 480). */
+const SANDBOX_IDLE_MINUTES = [5, 10, 15, 30, 60, 120, 240, 480];
 
 type SaveState = { kind: "idle" } | { kind: "saving" } | { kind: "saved" } | { kind: "failed"; error: ApiError };
 
@@ -102,6 +111,7 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
   const [counts, setCounts] = useState<CountTexts>(countTexts(view.settings));
   const [save, setSave] = useState<SaveState>({ kind: "idle" });
   const [copied, setCopied] = useState(false);
+  const regions = useRegions(backend);
 
   // A save elsewhere (or this one) brings new settings: start again from what the file says.
   // The same settings loaded again leave what is being typed alone.
@@ -160,7 +170,7 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
       <div className="field" data-key={key}>
         <label htmlFor={id}>{t(label)}</label>
         {control}
-        {help && <p className="help">{help}</p>}
+        {help && <p className="help" id={`${id}-help`}>{help}</p>}
         {override && <p className="help note">{t("settings.overridden", { variable: override })}</p>}
         {error && <p className="field-error" role="alert" id={`${id}-error`}>{error}</p>}
       </div>
@@ -237,6 +247,21 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
               <p className="help note">{t("settings.overridden", { variable: overriddenBy("ui.theme") })}</p>
             )}
           </div>
+          {/* chat: which key sends a message */}
+          {field(
+            "setting-ui-send-with",
+            "ui.send_with",
+            "settings.sendWith",
+            <select
+              id="setting-ui-send-with"
+              value={draft.ui.sendWith}
+              onChange={(e) => setDraft({ ...draft, ui: { ...draft.ui, sendWith: e.target.value as SendWith } })}
+            >
+              {(["enter", "ctrl-enter"] as const).map((key) => (
+                <option key={key} value={key}>{t(`settings.sendWith.${key}`)}</option>
+              ))}
+            </select>,
+          )}
         </fieldset>
 
         <fieldset>
@@ -364,12 +389,12 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
             "setting-estimate-region",
             "estimate.region",
             "settings.estimateRegion",
-            <input
+            <RegionPicker
               id="setting-estimate-region"
-              type="text"
-              spellCheck={false}
+              regions={regions}
               value={draft.estimate.region}
-              onChange={(e) => setDraft({ ...draft, estimate: { region: e.target.value.trim() } })}
+              describedBy="setting-estimate-region-help"
+              onChange={(region) => setDraft({ ...draft, estimate: { ...draft.estimate, region } })}
             />,
             t("settings.estimateRegion.help"),
           )}
@@ -453,6 +478,25 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
                 </>
               )}
             </>
+          )}
+        </fieldset>
+
+        <fieldset>
+          <legend>{t("settings.section.sandbox")}</legend>
+          {field(
+            "setting-sandbox-idle",
+            "sandbox.idle_minutes",
+            "settings.sandboxIdle",
+            <select
+              id="setting-sandbox-idle"
+              value={draft.sandbox.idleMinutes}
+              onChange={(e) => setDraft({ ...draft, sandbox: { ...draft.sandbox, idleMinutes: Number(e.target.value) } })}
+            >
+              {[...new Set([...SANDBOX_IDLE_MINUTES, draft.sandbox.idleMinutes])].sort((a, b) => a - b).map((minutes) => (
+                <option key={minutes} value={minutes}>{t("settings.sandboxIdle.minutes", { minutes })}</option>
+              ))}
+            </select>,
+            t("settings.sandboxIdle.help"),
           )}
         </fieldset>
 

@@ -3,6 +3,7 @@ import type { Backend } from "../backend";
 import type { Check, Report, Status } from "../bindings/Doctor";
 import { useT, type Translate } from "../i18n";
 import { PricesSection } from "./Prices";
+import { SandboxUsageSection } from "./SandboxUsage";
 
 type State = { kind: "running"; previous?: Report } | { kind: "done"; report: Report } | { kind: "failed"; message: string };
 
@@ -92,6 +93,7 @@ export function StatusPage({ backend }: { backend: Backend }) {
           </dl>
         </>
       )}
+      <SandboxUsageSection backend={backend} />
       <PricesSection backend={backend} />
     </section>
   );

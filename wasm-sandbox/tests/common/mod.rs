@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use agentdesk_wasm_sandbox::{
-    Limits, RuntimeId, RuntimeStore, Sandbox, SandboxConfig, StartSession, ToolCall, ToolResult,
-    WheelSource,
+    Limits, Progress, RuntimeId, RuntimeStore, Sandbox, SandboxConfig, StartSession, ToolCall,
+    ToolResult, WheelSource,
 };
 use serde_json::{Value, json};
 
@@ -51,16 +51,42 @@ fn install(id: RuntimeId, wheel_name: &str) -> RuntimeStore {
     assert!(wheel.is_file(), "{} is missing: `make test-assets` downloads it", wheel.display());
     let installer = store.clone();
     // Installing needs a runtime of its own; the calling test may be inside one.
-    std::thread::spawn(move || {
+    let reports = std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         let (sandbox, _sessions) = sandbox_over(installer, 0);
+        let reports = std::sync::Mutex::new(Vec::new());
+        let record = |progress: Progress| reports.lock().expect("reports").push(progress);
         runtime
-            .block_on(sandbox.install(id, &WheelSource::File(wheel), &|_| {}))
+            .block_on(sandbox.install(id, &WheelSource::File(wheel), &record))
             .expect("install the runtime");
+        reports.into_inner().expect("reports")
     })
     .join()
     .expect("installer thread");
+    check_compile_progress(id, &reports);
     store
+}
+
+/// An install reports compile progress that only grows and ends at its total: the units
+/// the runtime's pin promises (`Pin::compile_units`, which this checks is up to date).
+fn check_compile_progress(id: RuntimeId, reports: &[Progress]) {
+    let compiling: Vec<(u64, u64)> = reports
+        .iter()
+        .filter_map(|p| match p {
+            Progress::Compiling { done, total } => Some((*done, *total)),
+            _ => None,
+        })
+        .collect();
+    let Some(&(done, total)) = compiling.last() else {
+        panic!("{id}: no compile progress in {reports:?}");
+    };
+    assert!(compiling.windows(2).all(|w| w[0].0 <= w[1].0), "{id}: progress went back");
+    assert_eq!(
+        done, total,
+        "{id} compiled {done} units, its pin says {total} (with the engines it compiles for): \
+         update the pin's compile_units in src/runtime.rs"
+    );
+    assert_eq!(reports.last(), Some(&Progress::Done));
 }
 
 /// A sandbox of this test's own, and the temporary folder its sessions live in.

@@ -2,10 +2,12 @@
 //! connected pricing server first), do the arithmetic in the sandbox when it is installed,
 //! keep the conversation and the estimate.
 
-use agentdesk_memory::{MemoryStore, NewEvent, Role};
+use agentdesk_memory::{ListEvents, MemoryStore, NewEvent, PayloadItem, Role};
 use agentdesk_pricing::Catalog;
 use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox, StartSession, ToolCall};
 use serde_json::json;
+
+use crate::transcript::keys;
 
 use super::{
     Estimate, EstimateError, EstimateStore, LivePrices, SavedError, SavedEstimate, estimate,
@@ -62,11 +64,44 @@ pub async fn answer_offline(
             message,
         ),
     }
+    let saved = turn.estimates.save(message, &answer)?;
     let (store, memory_id, actor_id) = turn.memory;
-    let say = |role, text: &str| NewEvent::message(actor_id, turn.session_id, role, text);
-    store.create_event(memory_id, say(Role::User, message)).await?;
-    store.create_event(memory_id, say(Role::Assistant, &answer.report_markdown)).await?;
-    Ok(turn.estimates.save(message, &answer)?)
+    if !asked_last(store, memory_id, actor_id, turn.session_id, message).await? {
+        store
+            .create_event(
+                memory_id,
+                NewEvent::message(actor_id, turn.session_id, Role::User, message),
+            )
+            .await?;
+    }
+    let mut said =
+        NewEvent::message(actor_id, turn.session_id, Role::Assistant, &answer.report_markdown);
+    // The estimate itself goes with the answer, so a reopened conversation shows its card.
+    // (Plain data always converts; were it not to, the answer would show as its Markdown.)
+    if let Ok(estimate) = serde_json::to_value(&saved) {
+        said.payload.push(PayloadItem::Blob(json!({ keys::SAVED_ESTIMATE: estimate })));
+    }
+    store.create_event(memory_id, said).await?;
+    Ok(saved)
+}
+
+/// Whether the conversation ends with `message` from the user, unanswered: the model could
+/// not be reached and the user asked the offline estimator to answer the same message, which
+/// must not appear twice.
+async fn asked_last(
+    store: &MemoryStore,
+    memory_id: &str,
+    actor_id: &str,
+    session_id: &str,
+    message: &str,
+) -> Result<bool, agentdesk_memory::Error> {
+    let newest = ListEvents { max_results: Some(1), ..ListEvents::default() };
+    let page = store.list_events(memory_id, actor_id, session_id, &newest).await?;
+    Ok(page.items.first().is_some_and(|event| {
+        let mut said = event.messages();
+        said.next().is_some_and(|first| first.role == Role::User && first.content.text == message)
+            && said.next().is_none()
+    }))
 }
 
 /// Runs the estimate's script in a fresh sandbox session and takes its figures; leaves the

@@ -70,8 +70,8 @@ pub(crate) fn run(started: &Started, command: AuthCommand) -> anyhow::Result<Exi
                 for status in &statuses {
                     println!("{}", describe(status));
                 }
-                if let Some(problem) = identity.vault_problem() {
-                    println!("note: tokens are not kept between runs: {problem}");
+                if let Some(problem) = identity.vault_problem().await {
+                    println!("note: sign-ins are not kept between runs: {problem}");
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -197,6 +197,13 @@ fn add(started: &Started, args: &AuthAddArgs) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
+    if started.loaded.settings.providers.contains_key(&args.provider) {
+        // Replacing a provider: tokens issued under its old settings go first.
+        let identity = identity(started, started.loaded.settings.providers.clone());
+        super::block_on(async {
+            Ok(identity.settings_changing(&args.provider, &provider).await?)
+        })?;
+    }
     let file = ConfigFile::new(started.loaded.locations.config_file.clone());
     file.save_provider(&args.provider, &provider)?;
     if let Some(secret) = secret {
@@ -216,11 +223,7 @@ fn add(started: &Started, args: &AuthAddArgs) -> anyhow::Result<ExitCode> {
 fn remove(started: &Started, name: &str) -> anyhow::Result<ExitCode> {
     known(started, name)?;
     let identity = identity(started, started.loaded.settings.providers.clone());
-    super::block_on(async {
-        identity.sign_out(name).await?;
-        identity.forget_everything(name).await?;
-        anyhow::Ok(())
-    })?;
+    super::block_on(async { Ok(identity.forget_provider(name).await?) })?;
     ConfigFile::new(started.loaded.locations.config_file.clone()).remove_provider(name)?;
     eprintln!("removed provider {name}, its tokens and its secrets");
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,5 @@
 //! `agentdesk mcp`: MCP servers in the config file, their status, tools and calls.
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -94,8 +93,11 @@ fn add(started: &Started, args: &McpAddArgs) -> anyhow::Result<ExitCode> {
             bail!("no usable keyring for the secret (see `agentdesk doctor`); nothing was saved");
         };
         for (entry, value) in &secrets {
-            vault.set_secret(entry, value.expose()).with_context(|| {
-                format!("cannot keep {entry} in the keyring; nothing was saved")
+            vault.set_secret(entry, value.expose()).map_err(|error| {
+                anyhow::anyhow!(
+                    "nothing was saved: cannot keep {entry} in the keyring: {}",
+                    super::keyring_problem(&error)
+                )
             })?;
         }
     }
@@ -263,60 +265,46 @@ fn remove(started: &Started, name: &str) -> anyhow::Result<ExitCode> {
 }
 
 fn import(started: &Started, path: Option<std::path::PathBuf>) -> anyhow::Result<ExitCode> {
+    use agentdesk_mcp::{ImportAction, ImportPlan};
     let Some(path) = path.or_else(agentdesk_mcp::claude_config_path) else {
         bail!("cannot tell where Claude Desktop's config is: give its path");
     };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let imported = agentdesk_mcp::read_client_config(&text)
-        .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
-    let existing: BTreeMap<_, _> = started.loaded.settings.mcp_servers.iter().collect();
-    let file = config_file(started);
-    let mut vault = None;
-    let (mut added, mut skipped) = (0, 0);
-    for server in imported {
-        if existing.contains_key(&server.name) {
-            println!("{}: already configured here; left as it is", server.name);
-            skipped += 1;
-            continue;
-        }
-        if !server.usable {
+    let plan = ImportPlan::read(&path, &started.loaded.settings.mcp_servers)?;
+    if !plan.found() {
+        bail!("there is no {}: give the path of Claude Desktop's config file", path.display());
+    }
+    let vault = if plan.needs_keyring() { vault(started) } else { None };
+    let done = plan.apply(&config_file(started), vault.as_ref());
+    let (mut added, mut skipped, mut failed) = (0, 0, 0);
+    for server in &done.items {
+        if server.action != ImportAction::AlreadyConfigured {
             for note in &server.notes {
                 println!("{note}");
             }
-            skipped += 1;
-            continue;
         }
-        if !server.secrets.is_empty() {
-            if vault.is_none() {
-                vault = Some(super::vault(&started.loaded.settings).context(
-                    "no usable keyring for the servers' secrets (see `agentdesk doctor`)",
-                )?);
+        match server.action {
+            ImportAction::Add => {
+                let moved = server.secrets.len();
+                let secrets = if moved > 0 {
+                    format!(" ({moved} secrets moved to the keyring)")
+                } else {
+                    String::new()
+                };
+                println!("{}: imported{secrets}", server.name);
+                added += 1;
             }
-            if let Some(vault) = &vault {
-                for (entry, value) in &server.secrets {
-                    vault
-                        .set_secret(entry, value)
-                        .with_context(|| format!("cannot keep {entry} in the keyring"))?;
-                }
+            ImportAction::AlreadyConfigured => {
+                println!("{}: already configured here; left as it is", server.name);
+                skipped += 1;
             }
+            ImportAction::Unusable => skipped += 1,
+            ImportAction::Failed => failed += 1,
         }
-        file.save_mcp_server(&server.name, &server.settings)?;
-        for note in &server.notes {
-            println!("{note}");
-        }
-        let moved = server.secrets.len();
-        println!(
-            "{}: imported{}",
-            server.name,
-            if moved > 0 {
-                format!(" ({moved} secrets moved to the keyring)")
-            } else {
-                String::new()
-            }
-        );
-        added += 1;
     }
     println!("{added} imported, {skipped} skipped, from {}", path.display());
+    if failed > 0 {
+        eprintln!("{failed} could not be imported (see above)");
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -36,8 +36,11 @@ async fn dispatch(
     command: MemoryCommand,
 ) -> anyhow::Result<ExitCode> {
     match command {
-        MemoryCommand::Sessions { actor, json } => {
-            let sessions = store.list_sessions(memory, actor.as_deref()).await?;
+        MemoryCommand::Sessions { actor, search, json } => {
+            let sessions = match search {
+                Some(query) => store.search_sessions(memory, actor.as_deref(), &query).await?,
+                None => store.list_sessions(memory, actor.as_deref()).await?,
+            };
             if json {
                 print_json(&sessions)?;
             } else {
@@ -146,6 +149,24 @@ async fn dispatch(
                     store.size_on_disk() as f64 / 1e6
                 );
             }
+        }
+        MemoryCommand::Rename { session, title, actor } => {
+            let actor = actor_of(store, memory, &session, actor).await?;
+            store.set_session_title(memory, &actor, &session, &title).await?;
+            println!("renamed {session}: {}", title.trim());
+        }
+        MemoryCommand::Delete { session, actor, yes } => {
+            let actor = actor_of(store, memory, &session, actor).await?;
+            if !yes
+                && !confirm(&format!(
+                    "Delete conversation {session:?} and its events? Memories extracted from it \
+                     stay (`agentdesk memory records`). This cannot be undone."
+                ))?
+            {
+                bail!("nothing deleted (pass --yes to skip the question)");
+            }
+            store.delete_session(memory, &actor, &session).await?;
+            println!("deleted {session}");
         }
         MemoryCommand::Forget { actor, yes, json } => {
             if !yes

@@ -28,7 +28,7 @@ pub(crate) struct Started {
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let context = start(&cli.global)?;
+    let context = start(&cli.global, !matches!(cli.command, Command::Gateway(_)))?;
     match cli.command {
         Command::Doctor { json } => doctor::run(&context, json),
         Command::Config(command) => config::run(&context, command),
@@ -45,9 +45,12 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn start(global: &Global) -> anyhow::Result<Started> {
+/// Loads the configuration and starts the log. The gateway has its own config file, which
+/// `gateway serve --config` names (clap hands that value to the global `--config` too): it
+/// reads nothing of the app's configuration but where to log, and says nothing about it.
+fn start(global: &Global, reads_app_config: bool) -> anyhow::Result<Started> {
     let overrides = Overrides {
-        config_file: global.config.clone(),
+        config_file: global.config.clone().filter(|_| reads_app_config),
         data_dir: global.data_dir.clone(),
         cache_dir: global.cache_dir.clone(),
     };
@@ -70,7 +73,7 @@ fn start(global: &Global) -> anyhow::Result<Started> {
     if let Some(problem) = log.file_problem() {
         tracing::warn!("{problem}; logging to the terminal only");
     }
-    for problem in &loaded.problems {
+    for problem in loaded.problems.iter().filter(|_| reads_app_config) {
         tracing::warn!("{problem}");
     }
     Ok(Started { loaded, _log: log })
@@ -95,6 +98,11 @@ fn vault(settings: &agentdesk_config::Settings) -> Option<agentdesk_identity::Va
             None
         }
     }
+}
+
+/// What is wrong with the keyring and what to do about it, in one sentence pair.
+fn keyring_problem(error: &agentdesk_identity::VaultError) -> String {
+    format!("{error}. {}", error.fix())
 }
 
 /// Reads a secret typed at `prompt` without echo, or piped on standard input.

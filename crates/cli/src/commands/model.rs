@@ -91,9 +91,10 @@ fn set_key(started: &Started, provider: &str) -> anyhow::Result<ExitCode> {
     let api_key = api_key(provider)?;
     let vault = open_vault(started.loaded.settings.keyring.store)
         .and_then(|vault| vault.probe().map(|()| vault))
-        .with_context(|| {
-            format!(
-                "the keyring cannot store secrets, so the key was not saved; set {} in the environment instead, or run `agentdesk doctor`",
+        .map_err(|error| {
+            anyhow::anyhow!(
+                "the key was not saved: {} Or set {} in the environment instead.",
+                super::keyring_problem(&error),
                 api_key.variable
             )
         })?;
@@ -109,7 +110,10 @@ fn forget_key(started: &Started, provider: &str) -> anyhow::Result<ExitCode> {
     let api_key = api_key(provider)?;
     let vault =
         open_vault(started.loaded.settings.keyring.store).context("cannot open the keyring")?;
-    if vault.delete_secret(&api_key.entry()).context("cannot delete the key")? {
+    let deleted = vault.delete_secret(&api_key.entry()).map_err(|error| {
+        anyhow::anyhow!("cannot delete the key: {}", super::keyring_problem(&error))
+    })?;
+    if deleted {
         eprintln!("deleted the {} key from the keyring", api_key.provider);
     } else {
         eprintln!("the keyring had no {} key", api_key.provider);

@@ -53,6 +53,8 @@ async fn install(
         None => WheelSource::Index(index_url),
     };
     let interactive = std::io::stderr().is_terminal();
+    // Compiling reports each unit Cranelift finishes: a log gets its first line only.
+    let said_compiling = std::sync::atomic::AtomicBool::new(false);
     let show = move |progress: Progress| {
         let line = match progress {
             Progress::Downloading { done, total: Some(total) } if total > 0 => {
@@ -65,16 +67,29 @@ async fn install(
             }
             Progress::Downloading { done, .. } => format!("downloading {:.1} MB", mb(done)),
             Progress::Verifying => "verifying and unpacking".to_owned(),
-            Progress::Compiling => "compiling for this machine (once per install)".to_owned(),
+            Progress::Compiling { done, total } if total > 0 => {
+                format!("compiling for this machine (once per install) {:>3}%", done * 100 / total)
+            }
+            Progress::Compiling { .. } => {
+                "compiling for this machine (once per install)".to_owned()
+            }
             Progress::Done => "done".to_owned(),
         };
-        let downloading = matches!(progress, Progress::Downloading { .. });
+        let ongoing = match progress {
+            Progress::Downloading { .. } => true,
+            Progress::Compiling { .. } => {
+                said_compiling.swap(true, std::sync::atomic::Ordering::Relaxed)
+            }
+            Progress::Verifying | Progress::Done => false,
+        };
+        let counting =
+            matches!(progress, Progress::Downloading { .. } | Progress::Compiling { .. });
         if interactive {
             eprint!("\r\x1b[2K{id}: {line}");
-            if !downloading {
+            if !counting {
                 eprintln!();
             }
-        } else if !downloading {
+        } else if !ongoing {
             eprintln!("{id}: {line}");
         }
     };

@@ -65,10 +65,26 @@ fn user_sentences(events: &[Event], find: fn(&str) -> Vec<Finding>) -> Vec<Extra
     found
 }
 
+/// The sentences of `text`: it splits after 。！？ and line breaks, and after `.`, `!` or `?`
+/// only where a sentence ends (before a space or the end), so `t3.medium`, `$0.0416` and
+/// `example.com` stay whole instead of being remembered in pieces.
 fn sentences(text: &str) -> impl Iterator<Item = &str> {
-    text.split(['.', '!', '?', '。', '！', '？', '\n'])
-        .map(str::trim)
-        .filter(|sentence| sentence.chars().count() >= 3)
+    let mut found = Vec::new();
+    let mut start = 0;
+    let mut characters = text.char_indices().peekable();
+    while let Some((index, character)) = characters.next() {
+        let ends = match character {
+            '。' | '！' | '？' | '\n' => true,
+            '.' | '!' | '?' => characters.peek().is_none_or(|(_, next)| next.is_whitespace()),
+            _ => false,
+        };
+        if ends {
+            found.push(&text[start..index]);
+            start = index + character.len_utf8();
+        }
+    }
+    found.push(&text[start..]);
+    found.into_iter().map(str::trim).filter(|sentence| sentence.chars().count() >= 3)
 }
 
 fn is_japanese(text: &str) -> bool {
@@ -221,18 +237,26 @@ fn summary(request: &ExtractionRequest<'_>) -> Option<Extracted> {
     })
 }
 
+/// The first non-empty line of `text` without Markdown's heading or quote marks, cut to `limit` characters at the end of a word (at a
+/// character where the line has no space near the limit, as Japanese has none) and marked `…`.
 fn first_line(text: &str, limit: usize) -> String {
-    let line = text.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or("");
+    // A model's answer often opens with a Markdown heading: its text is what was said.
+    let line = text
+        .lines()
+        .map(|line| line.trim().trim_start_matches(['#', '>']).trim())
+        .find(|line| !line.is_empty())
+        .unwrap_or("");
     if line.chars().count() <= limit {
-        line.to_owned()
-    } else {
-        format!("{}…", line.chars().take(limit).collect::<String>())
+        return line.to_owned();
     }
+    let cut: String = line.chars().take(limit).collect();
+    let at_word = cut.rfind(char::is_whitespace).filter(|&index| index > cut.len() / 2);
+    format!("{}…", cut[..at_word.unwrap_or(cut.len())].trim_end())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{facts, preferences, region_in};
+    use super::{facts, first_line, preferences, region_in, sentences};
 
     fn topics(sentence: &str) -> Vec<Option<&'static str>> {
         preferences(sentence).into_iter().map(|(_, topic)| topic).collect()
@@ -273,5 +297,29 @@ mod tests {
         assert_eq!(facts("We run a small bakery in Kyoto").len(), 1);
         assert_eq!(facts("弊社は京都でパン屋を営んでいます").len(), 1);
         assert_eq!(region_in("Tokyo please"), Some("ap-northeast-1".to_owned()));
+    }
+
+    #[test]
+    fn a_long_answer_is_cut_at_a_word_or_between_characters() {
+        let english =
+            "Two t3.medium instances in Tokyo running all month come to about sixty dollars";
+        assert_eq!(first_line(english, 40), "Two t3.medium instances in Tokyo…");
+        let japanese = "東京リージョンでt3.mediumを2台、24時間稼働させると月額約60ドルです";
+        assert_eq!(first_line(japanese, 10), "東京リージョンでt3…");
+        assert_eq!(first_line("\n  short answer  \nmore", 40), "short answer");
+        assert_eq!(
+            first_line("## AWS cost estimate (ap-northeast-1)\n| a |", 60),
+            "AWS cost estimate (ap-northeast-1)"
+        );
+    }
+
+    #[test]
+    fn instance_types_prices_and_addresses_are_not_split_as_sentences() {
+        let split: Vec<&str> =
+            sentences("2 t3.medium in Tokyo 24/7. Budget is $80.50! Use example.com?").collect();
+        assert_eq!(split, ["2 t3.medium in Tokyo 24/7", "Budget is $80.50", "Use example.com"]);
+        let japanese: Vec<&str> =
+            sentences("東京リージョンでt3.mediumを2台。予算は月1万円です").collect();
+        assert_eq!(japanese, ["東京リージョンでt3.mediumを2台", "予算は月1万円です"]);
     }
 }

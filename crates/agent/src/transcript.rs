@@ -1,0 +1,259 @@
+//! A stored conversation read back as the chat showed it: each question with the model's
+//! text, its tool calls with their arguments and results (a saved estimate as data, so its
+//! card shows again), notices, and the offline estimator's estimate.
+//!
+//! The agent (`agent.rs`) and the offline turn (`estimator/offline.rs`) write what this reads;
+//! the names they share are in [`keys`]. Conversations stored before a name existed still
+//! read: a missing name only means less to show (a tool result without its data shows as
+//! text, an offline answer without its estimate shows its Markdown report).
+
+use agentdesk_memory::{Event, ListEvents, MemoryStore, PayloadItem, Role};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use ts_rs::TS;
+
+use crate::estimator::SavedEstimate;
+use crate::provider::{ToolCall, Usage};
+use crate::tools::ToolOutput;
+
+/// The names of blobs and metadata the agent stores with a conversation's events.
+pub(crate) mod keys {
+    /// Blob: what the model said before its tool calls (`{"assistantText": "…"}`).
+    pub(crate) const ASSISTANT_TEXT: &str = "assistantText";
+    /// Blob: a tool call (`{"toolCall": {toolCallId, toolName, arguments}}`).
+    pub(crate) const TOOL_CALL: &str = "toolCall";
+    /// In a tool call, and in a tool result's metadata: the call's id.
+    pub(crate) const TOOL_CALL_ID: &str = "toolCallId";
+    /// In a tool call: the tool's name.
+    pub(crate) const TOOL_NAME: &str = "toolName";
+    /// In a tool call: its arguments.
+    pub(crate) const ARGUMENTS: &str = "arguments";
+    /// Blob beside a tool result: the result as data (`{"structuredContent": …}`).
+    pub(crate) const STRUCTURED_CONTENT: &str = "structuredContent";
+    /// A tool result's metadata: whether the tool failed.
+    pub(crate) const IS_ERROR: &str = "isError";
+    /// A tool result's metadata: how long it ran.
+    pub(crate) const ELAPSED_MS: &str = "elapsedMs";
+    /// A tool result's metadata: why the call was not run.
+    pub(crate) const REFUSED: &str = "refused";
+    /// A note's metadata: which notice it is (`step_limit`).
+    pub(crate) const NOTICE: &str = "notice";
+    /// An answer's metadata: the model.
+    pub(crate) const MODEL: &str = "model";
+    /// An answer's metadata: the turn's tokens.
+    pub(crate) const USAGE: &str = "usage";
+    /// Blob beside an offline answer: the estimate it shows (`{"savedEstimate": …}`).
+    pub(crate) const SAVED_ESTIMATE: &str = "savedEstimate";
+}
+
+/// One question and what answered it, as the chat shows it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Agent.ts")]
+pub struct PastExchange {
+    /// What the user asked (empty when the conversation starts without a question).
+    pub question: String,
+    /// The model's steps, in order.
+    pub steps: Vec<PastStep>,
+    /// The offline estimator's answer.
+    pub estimate: Option<SavedEstimate>,
+    /// The turn's tokens, when a model answered.
+    pub usage: Option<Usage>,
+}
+
+/// One step of a past answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[ts(export_to = "Agent.ts")]
+pub enum PastStep {
+    /// Text from the model.
+    Text {
+        /// The text (Markdown).
+        text: String,
+    },
+    /// A tool call and how it ended.
+    Tool {
+        /// The call, with its arguments.
+        call: ToolCall,
+        /// How it ended.
+        state: PastToolState,
+        /// What it returned (none when it never finished).
+        output: Option<ToolOutput>,
+        /// How long it ran, when known.
+        elapsed_ms: Option<u64>,
+        /// Why it was not run.
+        reason: Option<String>,
+    },
+    /// Something the user was told (the step limit).
+    Notice {
+        /// The message, in English.
+        message: String,
+        /// Its stable name for translation; empty when unknown.
+        code: String,
+    },
+}
+
+/// How a past tool call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Agent.ts")]
+pub enum PastToolState {
+    /// It ran and answered.
+    Done,
+    /// It ran and failed.
+    Failed,
+    /// It was not run (declined, switched off, unknown tool).
+    Refused,
+    /// It never finished: the turn was stopped.
+    Stopped,
+}
+
+/// A conversation's events, oldest first, read back as its exchanges.
+pub fn transcript(events: &[Event]) -> Vec<PastExchange> {
+    let mut exchanges: Vec<PastExchange> = Vec::new();
+    for event in events {
+        for item in &event.payload {
+            match item {
+                PayloadItem::Conversational(message) => {
+                    let text = &message.content.text;
+                    match message.role {
+                        Role::User => exchanges.push(PastExchange {
+                            question: text.clone(),
+                            steps: Vec::new(),
+                            estimate: None,
+                            usage: None,
+                        }),
+                        Role::Assistant => answered(current(&mut exchanges), event, text),
+                        Role::Tool => tool_result(current(&mut exchanges), event, text),
+                        Role::Other => current(&mut exchanges).steps.push(PastStep::Notice {
+                            message: text.clone(),
+                            code: string(&event.metadata, keys::NOTICE).unwrap_or_default(),
+                        }),
+                    }
+                }
+                PayloadItem::Blob(blob) => blob_step(current(&mut exchanges), blob),
+            }
+        }
+    }
+    exchanges
+}
+
+/// Reads a whole conversation (every page of its events) and returns its exchanges.
+pub async fn conversation(
+    store: &MemoryStore,
+    memory_id: &str,
+    actor_id: &str,
+    session_id: &str,
+) -> Result<Vec<PastExchange>, agentdesk_memory::Error> {
+    let mut request =
+        ListEvents { oldest_first: true, max_results: Some(1000), ..ListEvents::default() };
+    let mut events = Vec::new();
+    loop {
+        let page = store.list_events(memory_id, actor_id, session_id, &request).await?;
+        events.extend(page.items);
+        match page.next_token {
+            Some(token) => request.next_token = Some(token),
+            None => return Ok(transcript(&events)),
+        }
+    }
+}
+
+/// The exchange being read; one without a question when the conversation starts otherwise.
+fn current(exchanges: &mut Vec<PastExchange>) -> &mut PastExchange {
+    if exchanges.is_empty() {
+        exchanges.push(PastExchange {
+            question: String::new(),
+            steps: Vec::new(),
+            estimate: None,
+            usage: None,
+        });
+    }
+    let last = exchanges.len() - 1;
+    &mut exchanges[last]
+}
+
+/// An answer: the offline estimator's estimate (its card says what the text says), or the
+/// model's text and the turn's tokens.
+fn answered(exchange: &mut PastExchange, event: &Event, text: &str) {
+    let estimate = event.payload.iter().find_map(|item| match item {
+        PayloadItem::Blob(blob) => blob
+            .get(keys::SAVED_ESTIMATE)
+            .and_then(|saved| serde_json::from_value::<SavedEstimate>(saved.clone()).ok()),
+        PayloadItem::Conversational(_) => None,
+    });
+    if let Some(estimate) = estimate {
+        exchange.estimate = Some(estimate);
+        return;
+    }
+    if !text.is_empty() {
+        exchange.steps.push(PastStep::Text { text: text.to_owned() });
+    }
+    exchange.usage = event
+        .metadata
+        .get(keys::USAGE)
+        .and_then(|usage| serde_json::from_value(usage.clone()).ok());
+}
+
+/// A blob of a model's turn: its text before tool calls, or a tool call. Anything else (the
+/// data beside a result or an answer) is read with that result or answer.
+fn blob_step(exchange: &mut PastExchange, blob: &Value) {
+    if let Some(text) = blob.get(keys::ASSISTANT_TEXT).and_then(Value::as_str) {
+        match exchange.steps.last_mut() {
+            // Consecutive texts read as one, as they were shown while streaming.
+            Some(PastStep::Text { text: previous }) => previous.push_str(text),
+            _ => exchange.steps.push(PastStep::Text { text: text.to_owned() }),
+        }
+    } else if let Some(call) = blob.get(keys::TOOL_CALL) {
+        let field = |name: &str| call.get(name).and_then(Value::as_str).unwrap_or_default();
+        exchange.steps.push(PastStep::Tool {
+            call: ToolCall {
+                id: field(keys::TOOL_CALL_ID).to_owned(),
+                name: field(keys::TOOL_NAME).to_owned(),
+                arguments: call.get(keys::ARGUMENTS).cloned().unwrap_or(Value::Null),
+            },
+            state: PastToolState::Stopped,
+            output: None,
+            elapsed_ms: None,
+            reason: None,
+        });
+    }
+}
+
+/// A tool's result, put on the call it answers.
+fn tool_result(exchange: &mut PastExchange, event: &Event, content: &str) {
+    let call_id = string(&event.metadata, keys::TOOL_CALL_ID);
+    let data = event.payload.iter().find_map(|item| match item {
+        PayloadItem::Blob(blob) => blob.get(keys::STRUCTURED_CONTENT).cloned(),
+        PayloadItem::Conversational(_) => None,
+    });
+    let refused = string(&event.metadata, keys::REFUSED);
+    let is_error =
+        event.metadata.get(keys::IS_ERROR).and_then(Value::as_bool).unwrap_or(refused.is_some());
+    let elapsed = event.metadata.get(keys::ELAPSED_MS).and_then(Value::as_u64);
+    let step = exchange.steps.iter_mut().rev().find(|step| {
+        matches!(step, PastStep::Tool { call, output: None, .. }
+            if call_id.as_deref().is_none_or(|id| id == call.id))
+    });
+    let Some(PastStep::Tool { state, output, elapsed_ms, reason, .. }) = step else {
+        // A result whose call was not kept: shown as what it said.
+        exchange.steps.push(PastStep::Text { text: content.to_owned() });
+        return;
+    };
+    *state = match (&refused, is_error) {
+        (Some(_), _) => PastToolState::Refused,
+        (None, true) => PastToolState::Failed,
+        (None, false) => PastToolState::Done,
+    };
+    // A call that was not run shows why, as it did live, and no output.
+    *output = refused.is_none().then(|| ToolOutput {
+        content: content.to_owned(),
+        is_error,
+        structured_content: data,
+    });
+    *elapsed_ms = elapsed;
+    *reason = refused;
+}
+
+fn string(metadata: &Map<String, Value>, key: &str) -> Option<String> {
+    metadata.get(key).and_then(Value::as_str).map(str::to_owned)
+}

@@ -1,0 +1,54 @@
+// Start-up timing. The app is usable when the Chat page's message box has focus and has been
+// drawn: this waits for that moment and reports it once, with the page's own clock (from its
+// navigation start), so the desktop app can log how long its start took and the start-up
+// benchmark (`make bench-start`) can read it.
+import type { StartupStep, StartupTimings } from "./bindings/Api";
+
+/** The Chat page's message box. */
+export const MESSAGE_BOX = "#chat-input";
+
+const STEP = "startup:";
+
+/** Notes a step of the start (a letters-and-digits name), reported with the timings. */
+export function startupStep(name: string) {
+  if (typeof performance.mark === "function") performance.mark(STEP + name);
+}
+
+function steps(): StartupStep[] {
+  const marks = typeof performance.getEntriesByType === "function" ? performance.getEntriesByType("mark") : [];
+  return marks
+    .filter((mark) => mark.name.startsWith(STEP))
+    .map((mark) => ({ name: mark.name.slice(STEP.length), ms: mark.startTime }));
+}
+
+/** The first paint from the page's performance entries, when the web view records one. */
+function firstPaint(): number | null {
+  const entries = typeof performance.getEntriesByType === "function" ? performance.getEntriesByType("paint") : [];
+  const paint = entries.find((entry) => entry.name === "first-paint") ?? entries[0];
+  return paint ? paint.startTime : null;
+}
+
+/**
+ * Calls `report` once, two frames after the message box first has focus (the first frame
+ * runs before the paint that shows it focused, the second after). Returns a function that
+ * stops waiting.
+ */
+export function whenInteractive(report: (timings: StartupTimings) => void, doc: Document = document): () => void {
+  let waiting = true;
+  const stop = () => {
+    waiting = false;
+    doc.removeEventListener("focusin", onFocus, true);
+  };
+  const reached = () => {
+    stop();
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => report({ pageMs: performance.now(), firstPaintMs: firstPaint(), steps: steps() })),
+    );
+  };
+  function onFocus(event: FocusEvent) {
+    if (waiting && event.target instanceof Element && event.target.matches(MESSAGE_BOX)) reached();
+  }
+  doc.addEventListener("focusin", onFocus, true);
+  if (doc.activeElement?.matches(MESSAGE_BOX)) reached();
+  return stop;
+}
