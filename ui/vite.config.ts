@@ -11,5 +11,8 @@ export default defineConfig({
     environment: "jsdom",
     globals: true,
     setupFiles: ["src/test/setup.ts"],
+    // Page tests render the whole page in jsdom: on a loaded 2-core machine one took 9 s
+    // while passing in 0.5 s alone, so the limit only catches a hang.
+    testTimeout: 30_000,
   },
 });

@@ -66,7 +66,10 @@ fn settings_load_names_the_config_file_and_gives_defaults() {
     let h = harness(None);
     let view = h.invoke("settings_load", json!({})).expect("settings_load");
     assert_eq!(view["configFile"], json!(h.config.display().to_string()));
-    assert_eq!(view["settings"]["ui"], json!({"language": "system", "theme": "system"}));
+    assert_eq!(
+        view["settings"]["ui"],
+        json!({"language": "system", "theme": "system", "sendWith": "enter"})
+    );
     assert_eq!(view["problems"], json!([]));
 }
 

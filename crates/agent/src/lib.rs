@@ -14,6 +14,7 @@
 //! [`estimator`] is the offline cost estimator (parser, pricing from `agentdesk-pricing`,
 //! report, saved estimates); `setup.rs` turns the `[model]` settings into a provider and
 //! finds its key, and `assemble.rs` builds the cost-estimator agent from its parts.
+//! [`transcript`] (`transcript.rs`) reads a stored conversation back as the chat showed it.
 //!
 //! Design decisions:
 //! - Deltas are delivered once, in order, through a callback, and the completion is built

@@ -1,6 +1,9 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
+
+/** How long one of these many-step tests may take: on a busy 2-core machine they ran over 5 s. */
+const SLOW_MACHINE_LIMIT = 30_000;
 import { App } from "../App";
 import { memoryBackend } from "../backend/memory";
 
@@ -59,7 +62,7 @@ describe("the provider form", () => {
     // The secret is stored, and nowhere on the page.
     expect(within(provider("corp")).getByText("Stored in the OS keyring.")).toBeTruthy();
     expect(document.body.textContent).not.toContain("m2m-secret");
-  });
+  }, SLOW_MACHINE_LIMIT);
 
   it("edits a provider from its saved settings, keeping its secret, and removes it after confirming", async () => {
     const user = userEvent.setup();
@@ -96,7 +99,7 @@ describe("the provider form", () => {
     expect(backend.auth.providers).toHaveLength(0);
     expect(backend.keys.corp).toBeUndefined();
     expect(screen.getByTestId("accounts-done").textContent).toBe("Removed corp, its tokens and its secrets.");
-  });
+  }, SLOW_MACHINE_LIMIT);
 
   it("adds an API-key provider and names a refused name", async () => {
     const user = userEvent.setup();
@@ -116,7 +119,7 @@ describe("the provider form", () => {
     await waitFor(() => expect(provider("openai").dataset.state).toBe("key-stored"));
     expect(backend.keys.openai).toBe("sk-123");
     expect(backend.auth.settings.openai?.kind).toBe("api-key");
-  });
+  }, SLOW_MACHINE_LIMIT);
 
   it("reads in Japanese", async () => {
     const user = userEvent.setup();
@@ -128,5 +131,5 @@ describe("the provider form", () => {
     await user.type(add.getByLabelText("クライアント ID"), "app");
     await user.click(add.getByRole("button", { name: "確認" }));
     expect((await add.findByRole("alert")).textContent).toContain("ディスカバリー文書がありません");
-  });
+  }, SLOW_MACHINE_LIMIT);
 });

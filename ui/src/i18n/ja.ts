@@ -133,7 +133,7 @@ export const ja: Record<MessageKey, string> = {
   "sandboxUsage.memory": "メモリ",
   "sandboxUsage.state": "状態",
   "sandboxUsage.running": "セルを実行中",
-  "sandboxUsage.idleFor": "{time} 未使用",
+  "sandboxUsage.idleFor": "最後の使用から {time}",
   "sandboxUsage.refresh": "更新",
   "sandboxUsage.failed": "サンドボックスに問い合わせられませんでした: {message}",
   "settings.section.sandbox": "Python サンドボックス",

@@ -110,6 +110,10 @@ export function ChatPage({ backend }: { backend: Backend }) {
     const position = store.scrollOf(sessionId);
     following.current = position === undefined || position.atEnd;
     element.scrollTop = following.current ? element.scrollHeight : position?.top ?? 0;
+    // Leaving it: where it is now (a scroll event may not have reported the last move yet).
+    return () => {
+      if (element.isConnected) store.rememberScroll(sessionId, { top: element.scrollTop, atEnd: atEnd(element) });
+    };
   }, [store, sessionId]);
 
   // New text while at the end stays in view.

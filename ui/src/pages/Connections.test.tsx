@@ -1,6 +1,9 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
+
+/** How long one of these many-step tests may take: on a busy 2-core machine they ran over 5 s. */
+const SLOW_MACHINE_LIMIT = 30_000;
 import { App } from "../App";
 import { memoryBackend } from "../backend/memory";
 
@@ -43,7 +46,7 @@ describe("the connections page", () => {
     const result = await within(form).findByTestId("tool-result");
     expect(result.textContent).toContain("The sum of 2 and 3 is 5.");
     expect(result.textContent).toContain('"result": 5');
-  });
+  }, SLOW_MACHINE_LIMIT);
 
   it("signs in to a server that asks, showing where to finish, and removes it after confirming", async () => {
     const user = userEvent.setup();
@@ -63,7 +66,7 @@ describe("the connections page", () => {
     await user.click(within(server("gateway")).getByTestId("server-remove-confirm"));
     await waitFor(() => expect(document.querySelector("li[data-server='gateway']")).toBeNull());
     expect(backend.mcp).toHaveLength(0);
-  });
+  }, SLOW_MACHINE_LIMIT);
 
   it("names the problem when a server cannot be added", async () => {
     const user = userEvent.setup();
@@ -72,7 +75,7 @@ describe("the connections page", () => {
     await user.type(screen.getByLabelText("URL"), "https://x.example/mcp");
     await user.click(screen.getByTestId("mcp-add"));
     expect((await screen.findByRole("alert")).textContent).toContain("a server's name uses letters, digits");
-  });
+  }, SLOW_MACHINE_LIMIT);
   it("previews Claude Desktop's servers, says why one is skipped, and imports the rest", async () => {
     const user = userEvent.setup();
     const backend = memoryBackend();
@@ -98,7 +101,7 @@ describe("the connections page", () => {
     await user.click(screen.getByTestId("import-preview"));
     await waitFor(() => expect(document.querySelector("li[data-import='github']")?.getAttribute("data-action")).toBe("already-configured"));
     expect(screen.getByTestId("import-run").hasAttribute("disabled")).toBe(true);
-  });
+  }, SLOW_MACHINE_LIMIT);
 
   it("says where it looked when there is no Claude Desktop config, and refuses a path that is not JSON", async () => {
     const user = userEvent.setup();
@@ -111,5 +114,5 @@ describe("the connections page", () => {
     await user.clear(path);
     await user.type(path, "/home/user/notes.txt{Enter}");
     expect((await screen.findByTestId("import-error")).textContent).toContain("is not a .json file");
-  });
+  }, SLOW_MACHINE_LIMIT);
 });
