@@ -45,6 +45,7 @@ struct Run {
     page_ms: f64,
     first_paint_ms: Option<f64>,
     steps: std::collections::BTreeMap<String, f64>,
+    cpu: Vec<agentdesk_e2e::started::ProcessCpu>,
     footprint: Footprint,
 }
 
@@ -123,6 +124,23 @@ fn main() -> Result<(), Error> {
         }
     }
     for (subject, runs) in subjects.iter().zip(&measured) {
+        println!(
+            "\n{} CPU time used by each process until interactive (ms, median):",
+            subject.name
+        );
+        let names: std::collections::BTreeSet<&String> =
+            runs.iter().flat_map(|run| run.cpu.iter().map(|process| &process.name)).collect();
+        for name in names {
+            let values = runs
+                .iter()
+                .map(|run| {
+                    run.cpu.iter().filter(|p| &p.name == name).map(|p| p.ms as f64).sum::<f64>()
+                })
+                .collect();
+            println!("  {name:<16} {}", spread(values));
+        }
+    }
+    for (subject, runs) in subjects.iter().zip(&measured) {
         if let Some(last) = runs.last() {
             println!("\n{} processes in the last run (RSS / PSS, MiB):", subject.name);
             for process in &last.footprint.processes {
@@ -154,6 +172,7 @@ fn measure(subject: &Subject) -> Result<Run, Error> {
         page_ms: started.mark.page_ms,
         first_paint_ms: started.mark.first_paint_ms,
         steps: started.mark.steps.clone(),
+        cpu: started.cpu_at_interactive.clone(),
         footprint,
     })
 }

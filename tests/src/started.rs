@@ -54,6 +54,17 @@ pub struct Started {
     pub to_interactive: Duration,
     /// The line itself.
     pub mark: Mark,
+    /// CPU time each process had used when the line was read (its own start included).
+    pub cpu_at_interactive: Vec<ProcessCpu>,
+}
+
+/// CPU time one process has used, user and system together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessCpu {
+    /// Its command name.
+    pub name: String,
+    /// Milliseconds (the kernel counts in ticks of 10 ms).
+    pub ms: u64,
 }
 
 /// Starts `binary` with `env` added to this process's environment and its standard error
@@ -96,6 +107,7 @@ pub fn start(
             first_paint_ms: None,
             steps: BTreeMap::new(),
         },
+        cpu_at_interactive: Vec::new(),
     };
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -104,6 +116,7 @@ pub fn start(
                 if let Some(mark) = Mark::parse(&line) {
                     started.to_interactive = at - exec;
                     started.mark = mark;
+                    started.cpu_at_interactive = cpu_times(started.pid());
                     return Ok(started);
                 }
             }
@@ -206,6 +219,24 @@ pub fn footprint(root: u32) -> Footprint {
         })
         .collect();
     Footprint { processes }
+}
+
+/// The CPU time `root` and every process below it have used.
+pub fn cpu_times(root: u32) -> Vec<ProcessCpu> {
+    // Clock ticks per second: 100 on Linux for every architecture this runs on.
+    const TICK_MS: u64 = 10;
+    let mut pids = vec![root];
+    pids.extend(descendants(root));
+    pids.into_iter()
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let name = stat[stat.find('(')? + 1..stat.rfind(')')?].to_owned();
+            // After "PID (COMMAND)": state is field 3, utime 14 and stime 15.
+            let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+            let ticks = |index: usize| fields.get(index)?.parse::<u64>().ok();
+            Some(ProcessCpu { name, ms: (ticks(11)? + ticks(12)?) * TICK_MS })
+        })
+        .collect()
 }
 
 /// Every process below `root` (children, their children, …), from `/proc/*/stat`.

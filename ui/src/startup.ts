@@ -41,6 +41,7 @@ export function whenInteractive(report: (timings: StartupTimings) => void, doc: 
   };
   const reached = () => {
     stop();
+    startupStep("focus");
     requestAnimationFrame(() =>
       requestAnimationFrame(() => report({ pageMs: performance.now(), firstPaintMs: firstPaint(), steps: steps() })),
     );
