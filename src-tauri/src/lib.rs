@@ -68,7 +68,10 @@ pub fn run() -> ExitCode {
     };
     let _log = state.start_logging("agentdesk-desktop");
     let context = tauri::generate_context!("../tauri.conf.json");
-    match configure(tauri::Builder::<Wry>::default(), state).run(context) {
+    let boot =
+        startup::boot_script(&commands::app::app_info(), &SettingsView::from(&*state.loaded()));
+    let boot = tauri::plugin::Builder::<Wry>::new("agentdesk-boot").js_init_script(boot).build();
+    match configure(tauri::Builder::<Wry>::default().plugin(boot), state).run(context) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("the desktop app stopped: {error}");

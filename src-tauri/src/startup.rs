@@ -1,13 +1,15 @@
-//! How long the app takes to become usable. [`begin`] notes the moment `run` starts; the page
-//! reports (`app_started`) once the Chat page's message box has focus and has been drawn, and
-//! [`interactive`] writes the time since then to the log and, when
-//! [`REPORT_VAR`] is set, one line to standard output, which the start-up benchmark
-//! (`make bench-start`) reads.
+//! How long the app takes to become usable, and what makes it quicker. [`begin`] notes the
+//! moment `run` starts; the page reports (`app_started`) once the Chat page's message box has
+//! focus and has been drawn, and [`interactive`] writes the time since then to the log and,
+//! when [`REPORT_VAR`] is set, one line to standard output, which the start-up benchmark
+//! (`make bench-start`) reads. [`boot_script`] hands the page what it would otherwise ask for
+//! before drawing anything.
 
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use crate::commands::app::StartupTimings;
+use crate::commands::app::{AppInfo, StartupTimings};
+use crate::state::SettingsView;
 
 /// Set it (to anything) to have the app print its start-up line on standard output.
 pub(crate) const REPORT_VAR: &str = "AGENTDESK_STARTUP_REPORT";
@@ -21,6 +23,19 @@ static STARTED: OnceLock<Instant> = OnceLock::new();
 /// Notes that the app's own code starts now (the first call counts).
 pub(crate) fn begin() {
     STARTED.get_or_init(Instant::now);
+}
+
+/// A script run before the page's own (a Tauri init script): it puts the app's facts and the
+/// settings in `window.__AGENTDESK_BOOT__`, so the first frame is the Chat page rather than a
+/// "Loading…" splash waiting for `app_info` and `settings_load`. The page uses it on its first
+/// load only (ui/src/startup.ts): a reload asks again, and so never sees settings older than
+/// ones saved since.
+pub(crate) fn boot_script(info: &AppInfo, view: &SettingsView) -> String {
+    let boot = serde_json::json!({ "info": info, "view": view });
+    // JSON is a JavaScript expression; `<` is escaped anyway, so no text in the settings
+    // could end a script element if the page ever inlined it.
+    let boot = boot.to_string().replace('<', "\\u003c");
+    format!("window.__AGENTDESK_BOOT__ = {boot};")
 }
 
 /// Records that the page became usable; only the first report counts (a reloaded window
@@ -66,6 +81,30 @@ fn report_line(since_start: Option<f64>, timings: &StartupTimings) -> String {
 mod tests {
     use super::*;
     use crate::commands::app::StartupStep;
+
+    #[test]
+    fn the_boot_script_is_the_facts_and_settings_as_one_assignment() {
+        let info = AppInfo { version: "1.2.3".into(), locale: Some("ja-JP".into()) };
+        let loaded = agentdesk_config::load(
+            &agentdesk_config::Overrides {
+                config_file: Some("/nonexistent/agentdesk/<script>.toml".into()),
+                data_dir: Some("/nonexistent/data".into()),
+                cache_dir: Some("/nonexistent/cache".into()),
+            },
+            &agentdesk_config::Environment::default(),
+        )
+        .expect("defaults");
+        let script = boot_script(&info, &SettingsView::from(&loaded));
+        let json = script
+            .strip_prefix("window.__AGENTDESK_BOOT__ = ")
+            .and_then(|rest| rest.strip_suffix(';'))
+            .expect("one assignment");
+        assert!(!json.contains('<'), "{json}");
+        let parsed: serde_json::Value = serde_json::from_str(json).expect("JSON");
+        assert_eq!(parsed["info"]["locale"], "ja-JP");
+        assert_eq!(parsed["view"]["configFile"], "/nonexistent/agentdesk/<script>.toml");
+        assert!(parsed["view"]["effective"]["ui"].is_object(), "{parsed}");
+    }
 
     #[test]
     fn the_report_line_names_each_known_figure() {

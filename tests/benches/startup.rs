@@ -16,7 +16,9 @@
 //!
 //! Run with `make bench-start` (release builds, Xvfb, a throwaway keyring session).
 //! `AGENTDESK_BENCH_RUNS` sets the number of measured starts per app (default 7);
-//! `AGENTDESK_BENCH_PROFILE=debug` measures the debug builds, for profiling only.
+//! `AGENTDESK_BENCH_PROFILE=debug` measures the debug builds, for profiling only;
+//! `AGENTDESK_BENCH_COMPARE=PATH` adds another build of the desktop app to the same rounds (an
+//! A/B comparison of a change).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -33,7 +35,7 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// One app under measurement.
 struct Subject {
-    name: &'static str,
+    name: String,
     binary: PathBuf,
     env: Vec<(String, String)>,
 }
@@ -57,24 +59,30 @@ fn main() -> Result<(), Error> {
     let release = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target").join(&profile);
     let scratch = tempfile::tempdir()?;
     let folder = |name: &str| scratch.path().join(name).display().to_string();
-    let subjects = [
+    let desktop_env: Vec<(String, String)> = vec![
+        ("AGENTDESK_CONFIG".into(), folder("config.toml")),
+        ("AGENTDESK_DATA_DIR".into(), folder("data")),
+        ("AGENTDESK_CACHE_DIR".into(), folder("cache")),
+        ("AGENTDESK_STARTUP_REPORT".into(), "1".into()),
+        ("LANG".into(), "C.UTF-8".into()),
+    ];
+    let mut subjects = vec![
         Subject {
-            name: "AgentDesk",
+            name: "AgentDesk".into(),
             binary: release.join("agentdesk-desktop"),
-            env: vec![
-                ("AGENTDESK_CONFIG".into(), folder("config.toml")),
-                ("AGENTDESK_DATA_DIR".into(), folder("data")),
-                ("AGENTDESK_CACHE_DIR".into(), folder("cache")),
-                ("AGENTDESK_STARTUP_REPORT".into(), "1".into()),
-                ("LANG".into(), "C.UTF-8".into()),
-            ],
+            env: desktop_env.clone(),
         },
         Subject {
-            name: "minimal Tauri app",
+            name: "minimal Tauri app".into(),
             binary: release.join("examples/minimal_app"),
             env: vec![("LANG".into(), "C.UTF-8".into())],
         },
     ];
+    if let Some(other) = std::env::var_os("AGENTDESK_BENCH_COMPARE") {
+        let binary = PathBuf::from(other);
+        let name = format!("AgentDesk ({})", binary.display());
+        subjects.push(Subject { name, binary, env: desktop_env });
+    }
     print_machine();
     for subject in &subjects {
         drop(launch(subject)?);

@@ -11,13 +11,18 @@ import { SandboxPage } from "./pages/Sandbox";
 import { SettingsPage } from "./pages/Settings";
 import { StatusPage } from "./pages/Status";
 import { PAGES, type PageId } from "./pages";
-import { startupStep } from "./startup";
+import { startupStep, takeBoot } from "./startup";
 import { useTheme } from "./theme";
 
 type Loading = { kind: "loading" } | { kind: "ready"; info: AppInfo; view: SettingsView } | { kind: "failed"; message: string };
 
 export function App({ backend, initialPage = "chat" }: { backend: Backend; initialPage?: PageId }) {
-  const [state, setState] = useState<Loading>({ kind: "loading" });
+  // Start-up: the desktop shell hands the facts and settings over with the page, so the first
+  // frame is the Chat page, not a splash waiting for two IPC calls (see startup.ts).
+  const [state, setState] = useState<Loading>(() => {
+    const boot = takeBoot();
+    return boot ? { kind: "ready", info: boot.info, view: boot.view } : { kind: "loading" };
+  });
   const [page, setPage] = useState<PageId>(initialPage);
   // Counts page changes made by the user, so focus moves only then (not at start-up).
   const [opened, setOpened] = useState(0);
@@ -29,14 +34,16 @@ export function App({ backend, initialPage = "chat" }: { backend: Backend; initi
   useEffect(() => {
     let stop: (() => void) | undefined;
     let cancelled = false;
-    Promise.all([backend.appInfo(), backend.loadSettings()])
-      .then(([info, view]) => {
-        startupStep("settings");
-        if (!cancelled) setState({ kind: "ready", info, view });
-      })
-      .catch((error: unknown) => {
-        if (!cancelled) setState({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
-      });
+    if (takeBoot() === null) {
+      Promise.all([backend.appInfo(), backend.loadSettings()])
+        .then(([info, view]) => {
+          startupStep("settings");
+          if (!cancelled) setState({ kind: "ready", info, view });
+        })
+        .catch((error: unknown) => {
+          if (!cancelled) setState({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
+        });
+    }
     void backend
       .onSettingsChanged((view) => setState((s) => (s.kind === "ready" ? { ...s, view } : s)))
       .then((unlisten) => {

@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { startupStep, whenInteractive } from "./startup";
+import { defaultSettings } from "./backend/memory";
+import type { SettingsView } from "./bindings/Api";
+import { resetBootForTests, startupStep, takeBoot, whenInteractive } from "./startup";
 
 /** Runs the frames requested so far (and those they request). */
 async function frames() {
@@ -36,5 +38,28 @@ describe("whenInteractive", () => {
     whenInteractive(report);
     await frames();
     expect(report).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("takeBoot", () => {
+  const view = { settings: defaultSettings(), effective: defaultSettings() } as unknown as SettingsView;
+
+  it("gives the shell's facts on the first load of the window's session only", () => {
+    sessionStorage.clear();
+    resetBootForTests();
+    window.__AGENTDESK_BOOT__ = { info: { version: "1.0.0", locale: "ja-JP" }, view };
+    expect(takeBoot()?.info.locale).toBe("ja-JP");
+    expect(takeBoot()?.info.locale).toBe("ja-JP");
+
+    // A reload: the same session, so the settings may have changed since the shell started.
+    resetBootForTests();
+    expect(takeBoot()).toBeNull();
+    delete window.__AGENTDESK_BOOT__;
+  });
+
+  it("is nothing outside the desktop shell", () => {
+    sessionStorage.clear();
+    resetBootForTests();
+    expect(takeBoot()).toBeNull();
   });
 });
