@@ -12,6 +12,7 @@
 //!
 //! [`oidc`] starts a real OpenID Provider and completes its browser pages over HTTP;
 //! [`gateway`] AgentDesk's gateway in front of server-everything.
+//! [`scratch`] gives a test its own config and folders and launches the app on them.
 //! [`serve_folder`] serves a folder of files over HTTP (the Price List's bulk files).
 //! [`ScriptedModel`] stands in for a model API (none can run here): it replays scripted
 //! answers in OpenAI's streamed wire format and keeps the requests it received.
@@ -24,6 +25,7 @@ mod driver;
 pub mod gateway;
 pub mod mcp_servers;
 pub mod oidc;
+pub mod scratch;
 mod scripted_model;
 pub mod started;
 mod static_files;

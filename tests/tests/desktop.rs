@@ -6,78 +6,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use agentdesk_e2e::scratch::{Scratch, one_app_at_a_time, screenshot as shot};
 use agentdesk_e2e::{App, Launch, Reply, ScriptedModel};
 
 type Result = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
-
-struct Scratch {
-    _dir: tempfile::TempDir,
-    config: PathBuf,
-    data: PathBuf,
-    cache: PathBuf,
-}
-
-fn scratch(config_text: Option<&str>) -> Scratch {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("config").join("config.toml");
-    if let Some(text) = config_text {
-        fs::create_dir_all(config.parent().expect("parent")).expect("config folder");
-        fs::write(&config, text).expect("write config");
-    }
-    let data = dir.path().join("data");
-    let cache = dir.path().join("cache");
-    Scratch { _dir: dir, config, data, cache }
-}
-
-/// One app at a time: three WebKit processes and their drivers at once on a 2-core machine
-/// only make each test slower and start-up races likelier.
-static ONE_APP_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    ONE_APP_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn launch(scratch: &Scratch) -> std::result::Result<App, Box<dyn std::error::Error + Send + Sync>> {
-    launch_with(scratch, &scratch.data, &scratch.cache)
-}
-
-fn launch_with(
-    scratch: &Scratch,
-    data: &Path,
-    cache: &Path,
-) -> std::result::Result<App, Box<dyn std::error::Error + Send + Sync>> {
-    launch_env(scratch, data, cache, &[])
-}
-
-/// Launches with `extra` environment variables besides the folders and the locale.
-fn launch_env(
-    scratch: &Scratch,
-    data: &Path,
-    cache: &Path,
-    extra: &[(&str, &str)],
-) -> std::result::Result<App, Box<dyn std::error::Error + Send + Sync>> {
-    let path = |p: &Path| p.display().to_string();
-    let extra = extra.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned()));
-    App::launch(&Launch {
-        binary: Launch::workspace_binary(),
-        env: extra
-            .chain([
-                ("AGENTDESK_CONFIG".into(), path(&scratch.config)),
-                ("AGENTDESK_DATA_DIR".into(), path(data)),
-                ("AGENTDESK_CACHE_DIR".into(), path(cache)),
-                // "Follow the system" must resolve to English for the first half of the test.
-                ("LANG".into(), "C.UTF-8".into()),
-                ("LC_ALL".into(), "C.UTF-8".into()),
-                // Sign-in pages are completed by the tests, never in a real browser.
-                ("AGENTDESK_BROWSER".into(), "none".into()),
-            ])
-            .collect(),
-    })
-}
-
-fn shot(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e").join(format!("{name}.png"))
-}
 
 fn open(app: &App, page: &str) -> Result {
     app.click(&app.find(&format!("button[data-page='{page}']"))?)?;
@@ -87,9 +19,9 @@ fn open(app: &App, page: &str) -> Result {
 
 #[test]
 fn settings_persist_status_reports_and_japanese_reads() -> Result {
-    let _turn = one_at_a_time();
-    let s = scratch(None);
-    let app = launch(&s)?;
+    let _turn = one_app_at_a_time();
+    let s = Scratch::new()?;
+    let app = s.launch(&[])?;
 
     open(&app, "traces")?;
     let badge = app.find("main[data-current-page='traces'] [data-testid='not-built']")?;
@@ -147,11 +79,11 @@ fn settings_persist_status_reports_and_japanese_reads() -> Result {
 
 #[test]
 fn a_malformed_config_is_shown_with_its_line_and_left_untouched() -> Result {
-    let _turn = one_at_a_time();
+    let _turn = one_app_at_a_time();
     let broken = "[ui]\ntheme = \"dark\"\n[log\nlevel = \"info\"\n";
-    let s = scratch(Some(broken));
+    let s = Scratch::with_config(broken)?;
     {
-        let app = launch(&s)?;
+        let app = s.launch(&[])?;
         open(&app, "settings")?;
         let banner = app.text(&app.find("[data-testid='config-problems']")?)?;
         assert!(banner.contains(&format!("{}:3", s.config.display())), "{banner}");
@@ -166,9 +98,9 @@ fn a_malformed_config_is_shown_with_its_line_and_left_untouched() -> Result {
 
 #[test]
 fn offline_the_chat_answers_the_bakery_in_japanese_with_a_table_and_a_chart() -> Result {
-    let _turn = one_at_a_time();
-    let s = scratch(None);
-    let app = launch(&s)?;
+    let _turn = one_app_at_a_time();
+    let s = Scratch::new()?;
+    let app = s.launch(&[])?;
     open(&app, "chat")?;
     assert_eq!(app.text(&app.find("[data-testid='offline-badge']")?)?, "Offline estimator");
     let input = app.find("#chat-input")?;
@@ -198,9 +130,9 @@ fn offline_the_chat_answers_the_bakery_in_japanese_with_a_table_and_a_chart() ->
 
 #[test]
 fn offline_the_estimate_card_says_what_was_priced_and_what_was_not() -> Result {
-    let _turn = one_at_a_time();
-    let s = scratch(None);
-    let app = launch(&s)?;
+    let _turn = one_app_at_a_time();
+    let s = Scratch::new()?;
+    let app = s.launch(&[])?;
     open(&app, "chat")?;
 
     // Priced: one t3.small in Tokyo, all month, with its 8 GB gp3 root volume.
@@ -320,8 +252,8 @@ fn agentdesk(
 
 #[test]
 fn the_memory_page_shows_a_conversation_written_by_the_cli_and_deletes_a_record() -> Result {
-    let _turn = one_at_a_time();
-    let s = scratch(None);
+    let _turn = one_app_at_a_time();
+    let s = Scratch::new()?;
     agentdesk(
         &s,
         &["memory", "add-event", "bakery", "パン屋のWebサイトをHTMLでなるべく安く作りたい"],
@@ -340,7 +272,7 @@ fn the_memory_page_shows_a_conversation_written_by_the_cli_and_deletes_a_record(
     agentdesk(&s, &["memory", "add-event", "bakery", "We run a small bakery in Kyoto"])?;
     agentdesk(&s, &["memory", "extract"])?;
 
-    let app = launch(&s)?;
+    let app = s.launch(&[])?;
     open(&app, "memory")?;
     let session = app.find("button[data-session-id='bakery']")?;
     assert!(app.text(&session)?.contains("パン屋のWebサイトをHTMLでなるべく安く作りたい"));
@@ -400,9 +332,9 @@ fn scientific_folders() -> (PathBuf, PathBuf) {
 #[test]
 fn the_sandbox_page_runs_code_and_shows_a_matplotlib_figure() -> Result {
     let (data, cache) = scientific_folders();
-    let _turn = one_at_a_time();
-    let s = scratch(None);
-    let app = launch_with(&s, &data, &cache)?;
+    let _turn = one_app_at_a_time();
+    let s = Scratch::new()?;
+    let app = s.launch_in(&data, &cache, &[])?;
     open(&app, "sandbox")?;
     app.click(&app.find("#sandbox-runtime option[value='python-scientific']")?)?;
     let editor = app.find("#sandbox-code")?;
@@ -436,7 +368,7 @@ fn the_sandbox_page_runs_code_and_shows_a_matplotlib_figure() -> Result {
 #[test]
 fn with_a_model_the_chat_streams_and_runs_python_once_approved() -> Result {
     let (data, cache) = scientific_folders();
-    let _turn = one_at_a_time();
+    let _turn = one_app_at_a_time();
     let model = ScriptedModel::serve(vec![
         Reply::ToolCall {
             text: "計算します。".into(),
@@ -450,8 +382,8 @@ fn with_a_model_the_chat_streams_and_runs_python_once_approved() -> Result {
         "[model]\nprovider = \"openai-compatible\"\nbase_url = \"{}\"\nname = \"scripted\"\n",
         model.base_url
     );
-    let s = scratch(Some(&config));
-    let app = launch_with(&s, &data, &cache)?;
+    let s = Scratch::with_config(&config)?;
+    let app = s.launch_in(&data, &cache, &[])?;
     open(&app, "chat")?;
     assert_eq!(app.text(&app.find("[data-testid='model-badge']")?)?, "scripted");
     app.type_text(&app.find("#chat-input")?, "t3.medium 1台の月額は?")?;
@@ -481,7 +413,7 @@ fn with_a_model_the_chat_streams_and_runs_python_once_approved() -> Result {
 
 #[test]
 fn stop_ends_a_streaming_answer_and_keeps_the_question() -> Result {
-    let _turn = one_at_a_time();
+    let _turn = one_app_at_a_time();
     let model = ScriptedModel::serve(vec![Reply::Paced {
         deltas: (0..600).map(|index| format!("part {index} ")).collect(),
         pause: std::time::Duration::from_millis(50),
@@ -490,8 +422,8 @@ fn stop_ends_a_streaming_answer_and_keeps_the_question() -> Result {
         "[model]\nprovider = \"openai-compatible\"\nbase_url = \"{}\"\nname = \"slow\"\n",
         model.base_url
     );
-    let s = scratch(Some(&config));
-    let app = launch(&s)?;
+    let s = Scratch::with_config(&config)?;
+    let app = s.launch(&[])?;
     open(&app, "chat")?;
     app.type_text(&app.find("#chat-input")?, "a long answer, please")?;
     app.click(&app.find("#chat-send")?)?;
@@ -511,10 +443,10 @@ fn stop_ends_a_streaming_answer_and_keeps_the_question() -> Result {
 
 #[test]
 fn an_api_key_typed_in_settings_goes_to_the_keyring_not_the_config() -> Result {
-    let _turn = one_at_a_time();
-    let s = scratch(Some("[model]\nprovider = \"anthropic\"\n"));
+    let _turn = one_app_at_a_time();
+    let s = Scratch::with_config("[model]\nprovider = \"anthropic\"\n")?;
     let key = "sk-ant-e2e-3f9a1c77d2";
-    let app = launch(&s)?;
+    let app = s.launch(&[])?;
     open(&app, "settings")?;
     app.type_text(&app.find("#setting-api-key")?, key)?;
     app.click(&app.find("#api-key-save")?)?;
@@ -538,16 +470,16 @@ fn an_api_key_typed_in_settings_goes_to_the_keyring_not_the_config() -> Result {
 fn sign_in_through_the_browser_survives_a_restart_and_signs_out() -> Result {
     let runtime = tokio::runtime::Runtime::new()?;
     let oidc = runtime.block_on(agentdesk_e2e::oidc::Oidc::start(300));
-    let _turn = one_at_a_time();
+    let _turn = one_app_at_a_time();
     let provider = format!("corp-{}", std::process::id());
     let config = format!(
         "[providers.{provider}]\nissuer = \"{}\"\nclient_id = \"agentdesk\"\nscopes = [\"openid\", \"offline_access\", \"email\"]\n",
         oidc.issuer
     );
-    let s = scratch(Some(&config));
+    let s = Scratch::with_config(&config)?;
     let account = format!("li[data-provider='{provider}']");
     {
-        let app = launch(&s)?;
+        let app = s.launch(&[])?;
         open(&app, "settings")?;
         app.find(&format!("{account}[data-state='needs-sign-in']"))?;
         app.click(&app.find(&format!("{account} [data-testid='sign-in']"))?)?;
@@ -561,7 +493,7 @@ fn sign_in_through_the_browser_survives_a_restart_and_signs_out() -> Result {
         assert!(menu.contains("erin@example.com"), "the account menu follows: {menu}");
         app.screenshot(&shot("sign-in"))?;
     }
-    let app = launch(&s)?;
+    let app = s.launch(&[])?;
     open(&app, "settings")?;
     app.find(&format!("{account}[data-state='signed-in']"))?;
     let status = agentdesk(&s, &["auth", "status", &provider])?;
@@ -578,7 +510,7 @@ fn a_gateway_added_on_the_connections_page_signs_in_and_its_tools_are_called_and
 -> Result {
     let runtime = tokio::runtime::Runtime::new()?;
     let oidc = runtime.block_on(agentdesk_e2e::oidc::Oidc::start(300));
-    let _turn = one_at_a_time();
+    let _turn = one_app_at_a_time();
     // The keyring is shared by every test run: a name of its own keeps this one's entries apart.
     let name = format!("gw{}", std::process::id());
     let model = ScriptedModel::serve(vec![
@@ -594,7 +526,7 @@ fn a_gateway_added_on_the_connections_page_signs_in_and_its_tools_are_called_and
         "[model]\nprovider = \"openai-compatible\"\nbase_url = \"{}\"\nname = \"scripted\"\n",
         model.base_url
     );
-    let s = scratch(Some(&config));
+    let s = Scratch::with_config(&config)?;
     let gateway_config = s.data.with_file_name("gateway.toml");
     let access = "allowed_audiences = [\"urn:agentdesk:gateway\"]\nallowed_scopes = [\"gateway\"]";
     fs::write(
@@ -605,7 +537,7 @@ fn a_gateway_added_on_the_connections_page_signs_in_and_its_tools_are_called_and
     let gateway = agentdesk_e2e::gateway::GatewayProcess::start(&cli, &gateway_config, None)?;
     let server = format!("li[data-server='{name}']");
     {
-        let app = launch(&s)?;
+        let app = s.launch(&[])?;
         open(&app, "connections")?;
         app.type_text(&app.find("#mcp-name")?, &name)?;
         app.type_text(&app.find("#mcp-target")?, &gateway.url)?;
@@ -632,7 +564,7 @@ fn a_gateway_added_on_the_connections_page_signs_in_and_its_tools_are_called_and
 
     // A restart keeps the server signed in: connected again with no sign-in page, and the
     // CLI, reading the same config and keyring, agrees.
-    let app = launch(&s)?;
+    let app = s.launch(&[])?;
     open(&app, "connections")?;
     app.find(&format!("{server}[data-state='connected']"))?;
     let listed: serde_json::Value =
@@ -658,12 +590,12 @@ fn a_gateway_added_on_the_connections_page_signs_in_and_its_tools_are_called_and
 
 #[test]
 fn the_status_page_updates_prices_from_the_price_list_and_lists_the_catalog() -> Result {
-    let _turn = one_at_a_time();
-    let s = scratch(None);
+    let _turn = one_app_at_a_time();
+    let s = Scratch::new()?;
     let fixtures =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/pricing/tests/fixtures/price-list");
     let base = agentdesk_e2e::serve_folder(&fixtures)?;
-    let app = launch_env(&s, &s.data, &s.cache, &[("AGENTDESK_PRICE_LIST_URL", &base)])?;
+    let app = s.launch(&[("AGENTDESK_PRICE_LIST_URL", &base)])?;
 
     open(&app, "status")?;
     assert_eq!(app.find_all("#prices-region option")?.len(), 36);

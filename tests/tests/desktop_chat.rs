@@ -8,10 +8,10 @@
 //! stands in for a model, and "Ollama" is a closed local port. Screenshots are kept under
 //! `target/e2e/chat-*.png`.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use agentdesk_e2e::{App, Launch, Reply, ScriptedModel};
+use agentdesk_e2e::scratch::{Scratch, one_app_at_a_time, screenshot};
+use agentdesk_e2e::{App, Reply, ScriptedModel};
 use serde_json::Value;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -23,48 +23,8 @@ const SHIFT: &str = "\u{E008}";
 const CONTROL: &str = "\u{E009}";
 const ESCAPE: &str = "\u{E00C}";
 
-struct Scratch {
-    _dir: tempfile::TempDir,
-    config: PathBuf,
-    data: PathBuf,
-    cache: PathBuf,
-}
-
-fn scratch(config_text: &str) -> Scratch {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("config").join("config.toml");
-    fs::create_dir_all(config.parent().expect("parent")).expect("config folder");
-    fs::write(&config, config_text).expect("write config");
-    let data = dir.path().join("data");
-    let cache = dir.path().join("cache");
-    Scratch { _dir: dir, config, data, cache }
-}
-
-/// One app at a time: two WebKit processes at once on a 2-core machine only make each test
-/// slower and start-up races likelier.
-static ONE_APP_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    ONE_APP_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn launch(scratch: &Scratch) -> Result<App> {
-    let path = |p: &Path| p.display().to_string();
-    App::launch(&Launch {
-        binary: Launch::workspace_binary(),
-        env: vec![
-            ("AGENTDESK_CONFIG".into(), path(&scratch.config)),
-            ("AGENTDESK_DATA_DIR".into(), path(&scratch.data)),
-            ("AGENTDESK_CACHE_DIR".into(), path(&scratch.cache)),
-            ("LANG".into(), "C.UTF-8".into()),
-            ("LC_ALL".into(), "C.UTF-8".into()),
-            ("AGENTDESK_BROWSER".into(), "none".into()),
-        ],
-    })
-}
-
 fn shot(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e").join(format!("chat-{name}.png"))
+    screenshot(&format!("chat-{name}"))
 }
 
 fn open(app: &App, page: &str) -> Result {
@@ -138,9 +98,9 @@ const LIST: &str = ".conversations li";
 
 #[test]
 fn a_draft_and_the_conversation_survive_a_page_switch_and_a_reload() -> Result {
-    let _turn = one_at_a_time();
-    let s = scratch("");
-    let app = launch(&s)?;
+    let _turn = one_app_at_a_time();
+    let s = Scratch::with_config("")?;
+    let app = s.launch(&[])?;
     let input = app.find("#chat-input")?;
     // At start the cursor is in the message box: typing goes there at once.
     wait_until(&app, "document.activeElement && document.activeElement.id === 'chat-input'")?;
@@ -187,9 +147,9 @@ fn a_draft_and_the_conversation_survive_a_page_switch_and_a_reload() -> Result {
 
 #[test]
 fn conversations_are_started_renamed_searched_and_deleted_in_japanese() -> Result {
-    let _turn = one_at_a_time();
-    let s = scratch("[ui]\nlanguage = \"ja\"\n");
-    let app = launch(&s)?;
+    let _turn = one_app_at_a_time();
+    let s = Scratch::with_config("[ui]\nlanguage = \"ja\"\n")?;
+    let app = s.launch(&[])?;
     app.find("html[lang='ja']")?;
     let input = app.find("#chat-input")?;
     app.type_text(&input, &format!("東京リージョンでt3.smallを1台、24時間稼働させたい{ENTER}"))?;
@@ -259,14 +219,14 @@ fn conversations_are_started_renamed_searched_and_deleted_in_japanese() -> Resul
 
 #[test]
 fn an_unreachable_model_says_why_and_the_offline_estimator_answers_instead() -> Result {
-    let _turn = one_at_a_time();
+    let _turn = one_app_at_a_time();
     let closed = std::net::TcpListener::bind("127.0.0.1:0")?;
     let port = closed.local_addr()?.port();
     drop(closed);
-    let s = scratch(&format!(
+    let s = Scratch::with_config(&format!(
         "[model]\nprovider = \"ollama\"\nbase_url = \"http://127.0.0.1:{port}/v1\"\n"
-    ));
-    let app = launch(&s)?;
+    ))?;
+    let app = s.launch(&[])?;
     app.find("[data-testid='model-badge']")?;
     let input = app.find("#chat-input")?;
     app.type_text(&input, &format!("a static HTML site{ENTER}"))?;
@@ -317,7 +277,7 @@ fn an_unreachable_model_says_why_and_the_offline_estimator_answers_instead() -> 
 
 #[test]
 fn a_reopened_model_conversation_shows_its_tool_card_with_the_estimate() -> Result {
-    let _turn = one_at_a_time();
+    let _turn = one_app_at_a_time();
     let model = ScriptedModel::serve(vec![
         Reply::ToolCall {
             text: "Estimating.".into(),
@@ -327,11 +287,11 @@ fn a_reopened_model_conversation_shows_its_tool_card_with_the_estimate() -> Resu
         },
         Reply::Text(vec!["Two t3.medium: **about $60** a month.".into()]),
     ])?;
-    let s = scratch(&format!(
+    let s = Scratch::with_config(&format!(
         "[model]\nprovider = \"openai-compatible\"\nbase_url = \"{}\"\nname = \"scripted\"\n",
         model.base_url
-    ));
-    let app = launch(&s)?;
+    ))?;
+    let app = s.launch(&[])?;
     app.find("[data-testid='model-badge']")?;
     let input = app.find("#chat-input")?;
     app.type_text(&input, &format!("2 EC2 t3.medium in us-east-1{ENTER}"))?;

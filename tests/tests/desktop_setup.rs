@@ -9,11 +9,12 @@
 //! `target/e2e/setup-*.png`.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use agentdesk_e2e::oidc::{Browser, M2M_SECRET, Oidc};
-use agentdesk_e2e::{App, Element, Launch};
+use agentdesk_e2e::scratch::{Scratch, one_app_at_a_time, screenshot};
+use agentdesk_e2e::{App, Element};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 type Result<T = ()> = std::result::Result<T, Error>;
@@ -23,50 +24,8 @@ const ENTER: &str = "\u{E007}";
 /// Ctrl+A then release: what was in a field is selected, so typing replaces it.
 const SELECT_ALL: &str = "\u{E009}a\u{E000}";
 
-struct Scratch {
-    dir: tempfile::TempDir,
-    config: PathBuf,
-}
-
-fn scratch(config_text: Option<&str>) -> Scratch {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("config").join("config.toml");
-    if let Some(text) = config_text {
-        fs::create_dir_all(config.parent().expect("parent")).expect("config folder");
-        fs::write(&config, text).expect("write config");
-    }
-    Scratch { dir, config }
-}
-
-/// One app at a time: WebKit and its driver twice over only slow a 2-core machine down.
-static ONE_APP_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    ONE_APP_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Starts the app on the scratch folders, in English, with `extra` environment variables.
-fn launch(s: &Scratch, extra: &[(&str, &str)]) -> Result<App> {
-    let path = |p: &Path| p.display().to_string();
-    let extra = extra.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned()));
-    App::launch(&Launch {
-        binary: Launch::workspace_binary(),
-        env: extra
-            .chain([
-                ("AGENTDESK_CONFIG".into(), path(&s.config)),
-                ("AGENTDESK_DATA_DIR".into(), path(&s.dir.path().join("data"))),
-                ("AGENTDESK_CACHE_DIR".into(), path(&s.dir.path().join("cache"))),
-                ("LANG".into(), "C.UTF-8".into()),
-                ("LC_ALL".into(), "C.UTF-8".into()),
-                // Sign-in pages are completed by the tests, never in a real browser.
-                ("AGENTDESK_BROWSER".into(), "none".into()),
-            ])
-            .collect(),
-    })
-}
-
 fn shot(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e").join(format!("setup-{name}.png"))
+    screenshot(&format!("setup-{name}"))
 }
 
 fn open(app: &App, page: &str) -> Result {
@@ -154,10 +113,10 @@ fn closed_port() -> Result<u16> {
 fn a_provider_added_in_settings_is_checked_against_the_real_discovery_document() -> Result {
     let runtime = tokio::runtime::Runtime::new()?;
     let oidc = runtime.block_on(Oidc::start(300));
-    let _turn = one_at_a_time();
+    let _turn = one_app_at_a_time();
     let name = format!("corp{}", std::process::id());
-    let s = scratch(None);
-    let app = launch(&s, &[])?;
+    let s = Scratch::new()?;
+    let app = s.launch(&[])?;
     open(&app, "settings")?;
     app.click(&app.find("[data-testid='provider-add']")?)?;
     let form = "[data-testid='provider-form']";
@@ -240,10 +199,10 @@ fn a_provider_added_in_settings_is_checked_against_the_real_discovery_document()
 fn a_client_secret_is_masked_shown_on_request_and_kept_only_in_the_keyring() -> Result {
     let runtime = tokio::runtime::Runtime::new()?;
     let oidc = runtime.block_on(Oidc::start(300));
-    let _turn = one_at_a_time();
+    let _turn = one_app_at_a_time();
     let name = format!("m2m{}", std::process::id());
-    let s = scratch(None);
-    let app = launch(&s, &[])?;
+    let s = Scratch::new()?;
+    let app = s.launch(&[])?;
     open(&app, "settings")?;
     app.click(&app.find("[data-testid='provider-add']")?)?;
     app.type_text(&app.find("#provider-new-name")?, &name)?;
@@ -295,14 +254,14 @@ fn a_client_secret_is_masked_shown_on_request_and_kept_only_in_the_keyring() -> 
 
 #[test]
 fn claude_desktops_config_is_previewed_and_imported_with_its_secret_in_the_keyring() -> Result {
-    let _turn = one_at_a_time();
+    let _turn = one_app_at_a_time();
     let docs = format!("docs{}", std::process::id());
     // In the dark theme, so the screenshots show both.
-    let s = scratch(Some(
+    let s = Scratch::with_config(
         "[ui]\ntheme = \"dark\"\n\n[mcp_servers.kept]\nurl = \"https://kept.example/mcp\"\nenabled = false\n",
-    ));
+    )?;
     // Where Claude Desktop keeps its config on Linux, under the XDG config folder the app gets.
-    let xdg = s.dir.path().join("xdg-config");
+    let xdg = s.path().join("xdg-config");
     let claude = xdg.join("Claude/claude_desktop_config.json");
     fs::create_dir_all(claude.parent().ok_or("no parent")?)?;
     fs::write(
@@ -317,7 +276,7 @@ fn claude_desktops_config_is_previewed_and_imported_with_its_secret_in_the_keyri
             js = agentdesk_e2e::mcp_servers::everything_js()
         ),
     )?;
-    let app = launch(&s, &[("XDG_CONFIG_HOME", &xdg.display().to_string())])?;
+    let app = s.launch(&[("XDG_CONFIG_HOME", &xdg.display().to_string())])?;
     open(&app, "connections")?;
     app.click(&app.find("[data-testid='import-open']")?)?;
     app.find("[data-testid='import-items']")?;
@@ -363,9 +322,9 @@ fn claude_desktops_config_is_previewed_and_imported_with_its_secret_in_the_keyri
 fn the_default_region_is_picked_by_typing_tokyo_in_japanese_and_reads_at_640_by_480() -> Result {
     let runtime = tokio::runtime::Runtime::new()?;
     let oidc = runtime.block_on(Oidc::start(300));
-    let _turn = one_at_a_time();
-    let s = scratch(None);
-    let app = launch(&s, &[])?;
+    let _turn = one_app_at_a_time();
+    let s = Scratch::new()?;
+    let app = s.launch(&[])?;
     open(&app, "settings")?;
     // The regions arrive from the backend after the page is drawn.
     app.find(".region-picker[data-ready='true']")?;
