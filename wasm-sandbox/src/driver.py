@@ -9,18 +9,56 @@
 #       after each cell
 # What the cell prints goes straight to fd 1 and fd 2 as it is printed (the host streams it
 # and keeps it up to the cap), so nothing waits for the cell to end to be seen.
-import ast
+#
+# Every module imported here is paid for by each one-shot run before the cell starts, and in
+# the guest imports are slow: `ast`, `json` (which pulls in `re` and `enum`) and `traceback`
+# together cost more than the rest of the interpreter's start. So the driver uses the C
+# modules underneath them (`_ast`, `_json`) and imports `traceback` only when a cell fails.
+import _ast
+import _json
 import io
-import json
 import os
 import sys
-import traceback
 
 _TOKEN = (b"\x1e" + sys.argv[1].encode() + b" ") if len(sys.argv) > 1 else b"\x1e "
 _write = os.write
 _stdin = sys.stdin.buffer
-_dumps = json.dumps
-_loads = json.loads
+
+
+class _JsonSettings:
+    """What `_json.make_scanner` reads: plain JSON, as `json.loads` would parse it (3.15
+    added `array_hook`; 3.12 ignores it)."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    array_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = float
+
+
+_scan = _json.make_scanner(_JsonSettings())
+
+
+def _loads(line):
+    value, _end = _scan(line.decode("utf-8"), 0)
+    return value
+
+
+def _dumps(value):
+    """JSON for the driver's own replies: dicts, lists, strings, ints, booleans and None."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _json.encode_basestring_ascii(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(_dumps(key) + ": " + _dumps(item) for key, item in value.items()) + "}"
+    return "[" + ", ".join(_dumps(item) for item in value) + "]"
 
 
 def _respond(message):
@@ -77,10 +115,10 @@ def _figures():
 
 def _run(code, namespace):
     """Runs a cell like a notebook: a final expression's value is printed."""
-    tree = ast.parse(code, "<cell>", "exec")
+    tree = compile(code, "<cell>", "exec", _ast.PyCF_ONLY_AST)
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
+    if tree.body and isinstance(tree.body[-1], _ast.Expr):
+        last = _ast.Expression(tree.body.pop().value)
     exec(compile(tree, "<cell>", "exec"), namespace)
     if last is not None:
         value = eval(compile(last, "<cell>", "eval"), namespace)
@@ -90,6 +128,8 @@ def _run(code, namespace):
 
 def _print_exception(error, stream):
     """A traceback that starts at the user's cell, without the driver's own frames."""
+    import traceback
+
     tb = error.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename != "<cell>":
         tb = tb.tb_next
@@ -134,9 +174,9 @@ def _serve():
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         try:
             figures = _figures()
-        except BaseException:
+        except BaseException as error:
             figures = []
-            err.write("\n" + traceback.format_exc())
+            _print_exception(error, err)
         _respond({
             "ok": ok,
             "exit": exit_code,

@@ -387,18 +387,69 @@ impl RuntimeStore {
         }
         let recorded = std::fs::read_to_string(record_path(&compiled))
             .map_err(|_| SandboxError::NotInstalled(id))?;
-        let actual = sha256_file(&compiled).map_err(|error| SandboxError::Corrupt {
-            path: compiled.clone(),
-            reason: error.to_string(),
-        })?;
-        if recorded.trim() != actual {
-            return Err(SandboxError::Corrupt {
-                path: compiled,
-                reason: "its checksum does not match".into(),
-            });
-        }
+        verify_compiled(&compiled, &recorded)?;
         engine::load_precompiled(engine, &compiled)
     }
+}
+
+/// How a compiled module was found to be the file this crate wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verified {
+    /// Its size, times and inode are those recorded when it was last hashed: nothing has
+    /// written to it since (a write always moves its change time, which no program can set).
+    Unchanged,
+    /// Its sha256 was computed and matched the record (the record now holds the new stamp).
+    Hashed,
+}
+
+/// Checks a compiled module against its record (`<sha256>` and the file's stamp, one per
+/// line). Hashing 27 MB costs more than the rest of a one-shot sandbox start, so it is done
+/// only when the file's stamp differs from the one recorded — after a copy, a restore, or any
+/// write. The record guards against a damaged or replaced file, not against someone who can
+/// write the cache folder: they could rewrite the record as well, with or without the stamp.
+pub(crate) fn verify_compiled(compiled: &Path, recorded: &str) -> Result<Verified, SandboxError> {
+    let mut lines = recorded.lines();
+    let recorded_hash = lines.next().unwrap_or_default().trim();
+    let recorded_stamp = lines.next().map(str::trim);
+    let stamp = file_stamp(compiled);
+    if stamp.is_some() && recorded_stamp == stamp.as_deref() {
+        return Ok(Verified::Unchanged);
+    }
+    let actual = sha256_file(compiled).map_err(|error| SandboxError::Corrupt {
+        path: compiled.to_path_buf(),
+        reason: error.to_string(),
+    })?;
+    if recorded_hash != actual {
+        return Err(SandboxError::Corrupt {
+            path: compiled.to_path_buf(),
+            reason: "its checksum does not match".into(),
+        });
+    }
+    // Best effort: without the new stamp the next load hashes again, which is only slower.
+    let _ = write_record(compiled, &actual);
+    Ok(Verified::Hashed)
+}
+
+/// Writes a compiled module's record: its sha256 and its current stamp.
+fn write_record(compiled: &Path, sha256: &str) -> std::io::Result<()> {
+    let stamp = file_stamp(compiled).unwrap_or_default();
+    std::fs::write(record_path(compiled), format!("{sha256}\n{stamp}\n"))
+}
+
+/// Size, modification and change times (ns) and inode: any write to the file changes one.
+#[cfg(unix)]
+fn file_stamp(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).ok()?;
+    let mtime = meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128;
+    let ctime = meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128;
+    Some(format!("{} {mtime} {ctime} {} {}", meta.len(), meta.dev(), meta.ino()))
+}
+
+/// Elsewhere the change time is not exposed, so every load hashes.
+#[cfg(not(unix))]
+fn file_stamp(_path: &Path) -> Option<String> {
+    None
 }
 
 /// An engine a runtime is compiled for, with the counter of what it has compiled.
@@ -474,8 +525,7 @@ fn compile_to(
         tempfile::NamedTempFile::new_in(folder).map_err(|e| io("write in", folder, e))?;
     staged.write_all(&code).map_err(|e| io("write", compiled, e))?;
     staged.persist(compiled).map_err(|e| io("write", compiled, e.error))?;
-    std::fs::write(record_path(compiled), hex(&Sha256::digest(&code)))
-        .map_err(|e| io("write", compiled, e))?;
+    write_record(compiled, &hex(&Sha256::digest(&code))).map_err(|e| io("write", compiled, e))?;
     Ok(())
 }
 
@@ -642,6 +692,29 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_compiled_module_is_hashed_once_and_again_only_after_it_changed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let compiled = dir.path().join("python-0-wasmtime-48.0.8-v1.cwasm");
+        std::fs::write(&compiled, b"compiled code").expect("write");
+        let hash = sha256_file(&compiled).expect("hash");
+        write_record(&compiled, &hash).expect("record");
+        let record = || std::fs::read_to_string(record_path(&compiled)).expect("record");
+        assert_eq!(verify_compiled(&compiled, &record()).expect("intact"), Verified::Unchanged);
+
+        // A record from before stamps (or from another machine) is checked by hash and renewed.
+        assert_eq!(verify_compiled(&compiled, &hash).expect("intact"), Verified::Hashed);
+        assert_eq!(verify_compiled(&compiled, &record()).expect("intact"), Verified::Unchanged);
+
+        // Replaced by a file of the same size, one byte different (as a restore or a copy
+        // would): its stamp moved, so it is hashed and refused.
+        let replacement = dir.path().join("replacement");
+        std::fs::write(&replacement, b"compiled cOde").expect("write");
+        std::fs::rename(&replacement, &compiled).expect("replace");
+        let refused = verify_compiled(&compiled, &record());
+        assert!(matches!(refused, Err(SandboxError::Corrupt { .. })), "{refused:?}");
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_install_reports_compile_progress_up_to_the_pinned_units() {
