@@ -485,6 +485,12 @@ export const en = {
   "memory.role.ASSISTANT": "Agent",
   "memory.role.TOOL": "Tool",
   "memory.role.OTHER": "Note",
+  // memory page: the agent's data beside messages
+  "memory.blob.beforeTools": "Agent (before its tools)",
+  "memory.blob.toolCall": "Called the tool {tool}",
+  "memory.blob.estimate": "Estimate: {total} a month. {headline}",
+  "memory.blob.toolData": "Data the tool returned",
+  "memory.blob.data": "Data kept with this message",
 
   "status.title": "Status",
   "status.intro": "What works on this machine and what is missing, with the fix for each.",

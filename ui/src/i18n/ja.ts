@@ -486,6 +486,12 @@ export const ja: Record<MessageKey, string> = {
   "memory.role.ASSISTANT": "エージェント",
   "memory.role.TOOL": "ツール",
   "memory.role.OTHER": "メモ",
+  // memory page: the agent's data beside messages
+  "memory.blob.beforeTools": "エージェント(ツール実行前)",
+  "memory.blob.toolCall": "ツール {tool} を呼び出しました",
+  "memory.blob.estimate": "見積もり: 月額 {total}。{headline}",
+  "memory.blob.toolData": "ツールが返したデータ",
+  "memory.blob.data": "このメッセージと一緒に保存されたデータ",
 
   "status.title": "ステータス",
   "status.intro": "このマシンで使えるもの、足りないもの、それぞれの対処法です。",

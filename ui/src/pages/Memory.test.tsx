@@ -90,6 +90,31 @@ describe("the memory page", () => {
     expect(events.textContent).not.toMatch(/###|\|/);
   });
 
+  it("says in words what the agent kept beside its messages, with the JSON a click away", async () => {
+    const user = userEvent.setup();
+    const memory = sampleMemory();
+    const answer = memory.events[1];
+    if (answer === undefined) throw new Error("the sample has an answer");
+    answer.payload = [
+      { blob: { assistantText: "Let me price that." } },
+      { blob: { toolCall: { toolCallId: "c1", toolName: "estimate_costs", arguments: { description: "2 t3.small" } } } },
+      { blob: { savedEstimate: { id: "est-1", description: "2 t3.small", created_ms: 0, estimate: { headline: "Priced 1 of 1 items.", monthly_total: 30.37 } } } },
+    ];
+    render(<App backend={memoryBackend({ memory })} initialPage="memory" />);
+    await user.click(await screen.findByRole("button", { name: /パン屋のWebサイト/ }));
+    const events = await screen.findByRole("list", { name: "Events" });
+    expect(within(events).getByText("Let me price that.")).toBeTruthy();
+    expect(within(events).getByText("Called the tool estimate_costs")).toBeTruthy();
+    const estimate = within(events).getByText(/Estimate: \$30\.37 a month\. Priced 1 of 1 items\./);
+    expect(events.textContent).not.toMatch(/"assistantText"/);
+    const details = estimate.closest("details");
+    if (details === null) throw new Error("the estimate's data is in a details element");
+    expect(details.open).toBe(false);
+    await user.click(estimate);
+    expect(details.open).toBe(true);
+    expect(details.textContent).toContain('"monthly_total": 30.37');
+  });
+
   it("shortens a long memory at a word, and shows it whole on request", async () => {
     const user = userEvent.setup();
     const memory = sampleMemory();

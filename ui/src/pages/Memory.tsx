@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import type { ApiError, Backend } from "../backend";
 import type { Event, ExtractionStatus, MemoryRecord, Role, Session } from "../bindings/Memory";
+import { usd } from "../components/EstimateCard";
 import { Markdown } from "../components/Markdown";
 import { useT, type Translate } from "../i18n";
 import { shorten } from "../shorten";
@@ -373,9 +374,43 @@ function EventText({ event }: { event: Event }) {
             <Markdown text={item.conversational.content.text} />
           </div>
         ) : (
-          <pre key={index} className="message role-blob">{JSON.stringify(item.blob, null, 2)}</pre>
+          <BlobText key={index} blob={item.blob} />
         ),
       )}
     </>
+  );
+}
+
+/** The data the agent keeps beside a conversation's messages (see the agent's transcript keys),
+ * said in words, with the raw JSON one click away. */
+function BlobText({ blob }: { blob: unknown }) {
+  const t = useT();
+  const fields = typeof blob === "object" && blob !== null ? (blob as Record<string, unknown>) : {};
+  const raw = JSON.stringify(blob, null, 2);
+  if (typeof fields.assistantText === "string") {
+    return (
+      <div className="message role-assistant">
+        <strong className="message-role">{t("memory.blob.beforeTools")}</strong> <Markdown text={fields.assistantText} />
+      </div>
+    );
+  }
+  let summary: string;
+  const call = fields.toolCall as { toolName?: unknown } | undefined;
+  const saved = fields.savedEstimate as { estimate?: { headline?: unknown; monthly_total?: unknown } } | undefined;
+  if (call !== undefined && typeof call.toolName === "string") {
+    summary = t("memory.blob.toolCall", { tool: call.toolName });
+  } else if (saved?.estimate !== undefined && typeof saved.estimate.monthly_total === "number") {
+    const headline = typeof saved.estimate.headline === "string" ? saved.estimate.headline : "";
+    summary = t("memory.blob.estimate", { total: usd(saved.estimate.monthly_total), headline });
+  } else if ("structuredContent" in fields) {
+    summary = t("memory.blob.toolData");
+  } else {
+    summary = t("memory.blob.data");
+  }
+  return (
+    <details className="message role-blob">
+      <summary>{summary}</summary>
+      <pre>{raw}</pre>
+    </details>
   );
 }
