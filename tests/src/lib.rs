@@ -12,6 +12,7 @@
 //!
 //! [`oidc`] starts a real OpenID Provider and completes its browser pages over HTTP;
 //! [`gateway`] AgentDesk's gateway in front of server-everything.
+//! [`python_runtime`] installs the sandbox's Python once for tests that need a real sandbox.
 //! [`scratch`] gives a test its own config and folders and launches the app on them.
 //! [`serve_folder`] serves a folder of files over HTTP (the Price List's bulk files).
 //! [`ScriptedModel`] stands in for a model API (none can run here): it replays scripted
@@ -21,10 +22,12 @@
 //! all three. This crate is test support only and ships nowhere.
 #![deny(missing_docs)]
 
+pub mod agentcore_peer;
 mod driver;
 pub mod gateway;
 pub mod mcp_servers;
 pub mod oidc;
+pub mod python_runtime;
 pub mod scratch;
 mod scripted_model;
 pub mod started;

@@ -13,7 +13,8 @@
 //! `mcp_tools.rs` offers the configured MCP servers' tools (asked about before they run).
 //! [`estimator`] is the offline cost estimator (parser, pricing from `agentdesk-pricing`,
 //! report, saved estimates); `setup.rs` turns the `[model]` settings into a provider and
-//! finds its key, and `assemble.rs` builds the cost-estimator agent from its parts.
+//! finds its key, and `assemble.rs` builds the cost-estimator agent from its parts;
+//! `serving.rs` runs it as a service does ([`ServedEstimator`]: model or offline, no one to ask).
 //! [`transcript`] (`transcript.rs`) reads a stored conversation back as the chat showed it.
 //!
 //! Design decisions:
@@ -41,6 +42,7 @@ mod openai;
 pub mod prompts;
 mod provider;
 mod sandbox_tool;
+mod serving;
 mod setup;
 mod sse;
 mod tools;
@@ -60,6 +62,7 @@ pub use provider::{
     RetryPolicy, StopReason, ToolCall, ToolSpec, Usage,
 };
 pub use sandbox_tool::ExecutePython;
+pub use serving::{ServedAnswer, ServedEstimator, ServingError, Unattended};
 pub use setup::{
     ApiKey, Connected, SetupError, connect, connect_configured, mcp_connections, open_vault,
 };

@@ -62,6 +62,10 @@ pub(crate) enum Command {
     /// MCP servers: remote gateways and local servers, their status, tools and calls
     #[command(subcommand)]
     Mcp(McpCommand),
+    /// Remote agents serving AgentCore Runtime's contract (a URL, or an ARN on AgentCore):
+    /// add, list, invoke, remove
+    #[command(subcommand)]
+    Agents(AgentsCommand),
     /// The model agents use: what is configured and where its key comes from
     #[command(subcommand)]
     Model(ModelCommand),
@@ -74,6 +78,21 @@ pub(crate) enum Command {
     /// Price catalogs: build them from AWS's public Price List, list them
     #[command(subcommand)]
     Prices(PricesCommand),
+    /// Serve the cost agent under AgentCore Runtime's contract: POST /invocations, GET /ping,
+    /// GET /ws, POST /mcp ([serve] in the config file)
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Where to listen (default: serve.listen, else 127.0.0.1:8080, or 0.0.0.0:8080 in a
+    /// container)
+    #[arg(long, value_name = "HOST:PORT")]
+    pub(crate) listen: Option<std::net::SocketAddr>,
+    /// Serve callers without a token on an address beyond this machine when no
+    /// [serve.authorizer] is configured (serve.allow_unauthenticated)
+    #[arg(long)]
+    pub(crate) allow_unauthenticated: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -161,6 +180,71 @@ pub(crate) enum McpCommand {
         /// The file (default: Claude Desktop's config on this platform)
         path: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AgentsCommand {
+    /// Add (or replace) a remote agent: `--url URL` for one you reach directly (`agentdesk
+    /// serve`, a container), or `--arn ARN` for one deployed on AgentCore
+    Add(AgentsAddArgs),
+    /// The configured agents
+    List {
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a prompt (or a JSON payload) and print the answer as it streams in
+    Invoke(AgentsInvokeArgs),
+    /// Remove an agent from the config file
+    Remove {
+        /// The agent
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["url", "arn"])))]
+pub(crate) struct AgentsAddArgs {
+    /// The agent's name (letters, digits, '-', '_')
+    pub(crate) name: String,
+    /// Where it serves POST /invocations (https://, or http:// on 127.0.0.1 or localhost)
+    #[arg(long, value_name = "URL")]
+    pub(crate) url: Option<String>,
+    /// An AgentCore agent runtime: arn:aws:bedrock-agentcore:REGION:ACCOUNT:runtime/ID
+    #[arg(long, value_name = "ARN")]
+    pub(crate) arn: Option<String>,
+    /// The ARN's region (default: the region inside the ARN)
+    #[arg(long, value_name = "REGION", requires = "arn")]
+    pub(crate) region: Option<String>,
+    /// Another address for AgentCore's data plane (a VPC endpoint, a self-hosted `agentdesk
+    /// serve`)
+    #[arg(long, value_name = "URL", requires = "arn")]
+    pub(crate) endpoint: Option<String>,
+    /// The credential provider whose token is the bearer (see `agentdesk auth add`); without
+    /// it an ARN agent is called with SigV4 from the AWS credential chain
+    #[arg(long, value_name = "PROVIDER")]
+    pub(crate) auth: Option<String>,
+    /// Seconds the agent may go without answering or sending an item (default 300)
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) timeout: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["prompt", "payload"])))]
+pub(crate) struct AgentsInvokeArgs {
+    /// The agent (see `agentdesk agents list`)
+    pub(crate) name: String,
+    /// The prompt, sent as {"prompt": PROMPT}
+    pub(crate) prompt: Option<String>,
+    /// A JSON payload to send as it is, instead of a prompt
+    #[arg(long, value_name = "JSON")]
+    pub(crate) payload: Option<String>,
+    /// Continue this runtime session (conversation); default: a new one, printed on stderr
+    #[arg(long, value_name = "ID")]
+    pub(crate) session: Option<String>,
+    /// Print each item as one line of JSON instead of its text
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

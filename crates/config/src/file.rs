@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{DocumentMut, Item, TableLike};
 
+use crate::agents::AgentSettings;
 use crate::error::{ConfigError, Problem, ProblemSource};
 use crate::keys::{self, KEYS, Key};
 use crate::locations::{Environment, Locations, Overrides};
@@ -18,6 +19,8 @@ use crate::settings::Settings;
 const PROVIDERS: &str = "providers";
 /// The section of MCP servers.
 const MCP_SERVERS: &str = "mcp_servers";
+/// The section of remote agents.
+const AGENTS: &str = "agents";
 
 /// A section of named tables (`[SECTION.NAME]`) and how each is checked.
 trait NamedTable: serde::Serialize + serde::de::DeserializeOwned + Default {
@@ -36,6 +39,13 @@ impl NamedTable for McpServerSettings {
     const SECTION: &'static str = MCP_SERVERS;
     fn problems(&self, name: &str) -> Vec<String> {
         McpServerSettings::problems(self, name)
+    }
+}
+
+impl NamedTable for AgentSettings {
+    const SECTION: &'static str = AGENTS;
+    fn problems(&self, name: &str) -> Vec<String> {
+        AgentSettings::problems(self, name)
     }
 }
 
@@ -218,10 +228,30 @@ impl ConfigFile {
         if let Some(servers) = root.get(MCP_SERVERS) {
             self.read_named(servers, text, &mut settings.mcp_servers, &mut problems);
         }
+        if let Some(agents) = root.get(AGENTS) {
+            self.read_named(agents, text, &mut settings.agents, &mut problems);
+        }
+        if let Some(authorizer) = root
+            .get(crate::serve::SECTION)
+            .and_then(Item::as_table_like)
+            .and_then(|serve| serve.get(crate::serve::AUTHORIZER))
+        {
+            match crate::serve::read_authorizer(authorizer) {
+                Ok(jwt) => settings.serve.authorizer = Some(jwt),
+                Err(message) => {
+                    let line = authorizer.span().map(|span| line_of(text, span.start));
+                    let key = format!("{}.{}", crate::serve::SECTION, crate::serve::AUTHORIZER);
+                    problems.push(self.problem(line, Some(key), message));
+                }
+            }
+        }
         for (name, item, line) in entries(root, text) {
+            if name == format!("{}.{}", crate::serve::SECTION, crate::serve::AUTHORIZER) {
+                continue;
+            }
             let in_section =
                 |section: &str| name.starts_with(section) && name[section.len()..].starts_with('.');
-            if in_section(PROVIDERS) || in_section(MCP_SERVERS) {
+            if in_section(PROVIDERS) || in_section(MCP_SERVERS) || in_section(AGENTS) {
                 continue;
             }
             let Some(key) = keys::find(&name) else {
@@ -236,6 +266,7 @@ impl ConfigFile {
             let value = match item.as_value() {
                 Some(toml_edit::Value::String(s)) => s.value().clone(),
                 Some(toml_edit::Value::Integer(n)) => n.value().to_string(),
+                Some(toml_edit::Value::Boolean(b)) => b.value().to_string(),
                 _ => {
                     let expected = key.kind.expected();
                     problems.push(self.problem(line, Some(name), format!("expected {expected}")));
@@ -328,6 +359,16 @@ impl ConfigFile {
     /// Removes `[mcp_servers.NAME]`; returns whether it was there.
     pub fn remove_mcp_server(&self, name: &str) -> Result<bool, ConfigError> {
         self.remove_named::<McpServerSettings>(name)
+    }
+
+    /// Adds or replaces `[agents.NAME]`, keeping the rest of the file as it is.
+    pub fn save_agent(&self, name: &str, agent: &AgentSettings) -> Result<(), ConfigError> {
+        self.save_named(name, agent)
+    }
+
+    /// Removes `[agents.NAME]`; returns whether it was there.
+    pub fn remove_agent(&self, name: &str) -> Result<bool, ConfigError> {
+        self.remove_named::<AgentSettings>(name)
     }
 
     fn save_named<T: NamedTable>(&self, name: &str, value: &T) -> Result<(), ConfigError> {

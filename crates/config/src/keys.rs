@@ -22,6 +22,10 @@ pub enum Kind {
     Text,
     /// An AWS region code; empty means us-east-1.
     Region,
+    /// `true` or `false` (a TOML boolean in the file).
+    Switch,
+    /// A socket address `HOST:PORT` with an IP host; empty means the default.
+    Address,
     /// A whole number within bounds.
     Count {
         /// The smallest value accepted.
@@ -42,6 +46,11 @@ impl Kind {
                 "an AWS region code such as ap-northeast-1, or \"\" for us-east-1".to_owned()
             }
             Kind::Count { min, max } => format!("a whole number from {min} to {max}"),
+            Kind::Switch => "true or false".to_owned(),
+            Kind::Address => {
+                "HOST:PORT such as 127.0.0.1:8080 or 0.0.0.0:8080, or \"\" for the default"
+                    .to_owned()
+            }
         }
     }
 }
@@ -97,6 +106,7 @@ impl Key {
         let text = self.get(settings);
         match (self.kind, text.parse::<i64>()) {
             (Kind::Count { .. }, Ok(number)) => number.into(),
+            (Kind::Switch, _) => (text == "true").into(),
             _ => text.into(),
         }
     }
@@ -253,6 +263,27 @@ pub static KEYS: &[Key] = &[
             let region = if v.is_empty() { "us-east-1" } else { v };
             is_region_code(region).then(|| s.estimate.region = region.to_owned())
         },
+    },
+    Key {
+        name: "serve.listen",
+        kind: Kind::Address,
+        summary: "Where `agentdesk serve` listens (HOST:PORT); empty for 127.0.0.1:8080, or 0.0.0.0:8080 in a container",
+        get: |s| s.serve.listen.clone(),
+        set: |s, v| crate::serve::is_listen_address(v).then(|| s.serve.listen = v.to_owned()),
+    },
+    Key {
+        name: "serve.allow_unauthenticated",
+        kind: Kind::Switch,
+        summary: "Let `agentdesk serve` take callers without a token beyond this machine when [serve.authorizer] is not set",
+        get: |s| s.serve.allow_unauthenticated.to_string(),
+        set: |s, v| v.parse().ok().map(|allowed| s.serve.allow_unauthenticated = allowed),
+    },
+    Key {
+        name: "serve.request_timeout_seconds",
+        kind: Kind::Count { min: 1, max: 3600 },
+        summary: "Seconds one `agentdesk serve` invocation may run before it is cancelled",
+        get: |s| s.serve.request_timeout_seconds.to_string(),
+        set: |s, v| v.parse().ok().map(|seconds| s.serve.request_timeout_seconds = seconds),
     },
 ];
 

@@ -21,19 +21,26 @@
 //! GUI toolkit.
 #![deny(missing_docs)]
 
+mod agents;
 mod error;
 mod file;
 pub mod keys;
 mod locations;
 mod mcp_servers;
 mod providers;
+mod serve;
 mod settings;
 
+pub use agents::{
+    AgentSettings, DEFAULT_AGENT_TIMEOUT_SECONDS, MAX_AGENT_TIMEOUT_SECONDS, RuntimeArn,
+    parse_runtime_arn,
+};
 pub use error::{ConfigError, Problem, ProblemSource};
 pub use file::{ConfigFile, Loaded, load};
 pub use locations::{Environment, Locations, Overrides};
 pub use mcp_servers::{DEFAULT_MCP_TIMEOUT_SECONDS, McpServerSettings};
 pub use providers::{AuthFlow, ProviderKind, ProviderSettings, is_provider_name, is_secure_url};
+pub use serve::{DEFAULT_REQUEST_TIMEOUT_SECONDS, ServeSettings};
 pub use settings::SendWith;
 pub use settings::{
     EstimateSettings, KeyringSettings, KeyringStore, Language, LogLevel, LogSettings,

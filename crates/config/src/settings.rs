@@ -128,6 +128,12 @@ pub struct Settings {
     pub providers: std::collections::BTreeMap<String, crate::providers::ProviderSettings>,
     /// MCP servers by name (`[mcp_servers.NAME]`).
     pub mcp_servers: std::collections::BTreeMap<String, crate::mcp_servers::McpServerSettings>,
+    /// `agentdesk serve` (`[serve]`); the desktop does not edit it.
+    #[serde(default)]
+    #[ts(skip)]
+    pub serve: crate::serve::ServeSettings,
+    /// Remote agents by name (`[agents.NAME]`).
+    pub agents: std::collections::BTreeMap<String, crate::agents::AgentSettings>,
 }
 
 /// The desktop app's look and language.

@@ -50,10 +50,10 @@ use agentdesk_identity::{
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::authorizer::{JwtAuthorizer, JwtSettings};
 use crate::runtime::RuntimeTool;
 use crate::server::{Endpoint, Gateway};
 use crate::upstream::{Upstream, UpstreamSource};
+use agentdesk_identity::{JwtAuthorizer, JwtSettings};
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]

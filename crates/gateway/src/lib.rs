@@ -2,7 +2,7 @@
 //! HTTP with a JWT check in front and agents and MCP servers behind it.
 //!
 //! Start at [`router`] (`server.rs`): rmcp's streamable HTTP server at `/mcp`, with
-//! [`JwtAuthorizer::authorize`] (`authorizer.rs`) in front — a bearer JWT is accepted only
+//! [`JwtAuthorizer::authorize`] (from `agentdesk-identity`, shared with `agentdesk serve`) in front — a bearer JWT is accepted only
 //! when a key the trusted issuer publishes signed it and its issuer, lifetime, audience,
 //! client and scopes are allowed; a refusal is a 401 pointing at the RFC 9728 metadata.
 //! Tools come from targets, listed as `{target}___{tool}`: agent runtimes (`runtime.rs`,
@@ -15,13 +15,12 @@
 //! `agentdesk-mcp` (schema validation); it must not depend on Tauri, GTK or WebKit.
 #![deny(missing_docs)]
 
-mod authorizer;
 mod config;
 mod runtime;
 mod server;
 mod upstream;
 
-pub use authorizer::{Caller, JwtAuthorizer, JwtSettings, Refusal};
+pub use agentdesk_identity::{Caller, JwtAuthorizer, JwtSettings, Refusal};
 pub use config::{AuthorizerConfig, GatewayConfig, TargetConfig};
 pub use runtime::{Runtime, RuntimeTool};
 pub use server::{Endpoint, Gateway, SEARCH_TOOL, router};

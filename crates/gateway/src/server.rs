@@ -25,9 +25,9 @@ use tokio_util::sync::CancellationToken;
 
 use agentdesk_mcp::Validators;
 
-use crate::authorizer::JwtAuthorizer;
 use crate::runtime::{Runtime, RuntimeTool};
 use crate::upstream::Upstream;
+use agentdesk_identity::JwtAuthorizer;
 
 pub use agentdesk_mcp::SEARCH_TOOL;
 
@@ -77,7 +77,7 @@ impl Gateway {
 
     /// Adds an agent runtime target with its tools, listed as `{target}___{tool}`.
     pub fn with_runtime(mut self, target: &str, url: &str, tools: Vec<RuntimeTool>) -> Gateway {
-        let runtime = Runtime::new(url);
+        let runtime = Runtime::new(target, url);
         for tool in tools {
             let name = format!("{target}___{}", tool.name);
             self.runtime_tools.push(RuntimeRoute {

@@ -1,4 +1,5 @@
-//! The inbound check, like AgentCore Gateway's `customJWTAuthorizer`: a bearer JWT signed by a
+//! The inbound check of the gateway and `agentdesk serve`, like AgentCore's
+//! `customJWTAuthorizer`: a bearer JWT signed by a
 //! key in the trusted issuer's JWKS (found through its discovery document), with `iss`,
 //! `exp`/`nbf` (small leeway), and the allowed audiences, clients (`client_id`; Cognito access
 //! tokens carry no `aud`) and scopes. Only asymmetric algorithms are accepted, so neither
@@ -27,10 +28,10 @@ const ACCEPTED: &[Algorithm] = &[
     Algorithm::EdDSA,
 ];
 /// The shortest time between two key-set fetches caused by unknown `kid`s: a stream of forged
-/// tokens cannot make the gateway hammer the issuer.
+/// tokens cannot make the server hammer the issuer.
 const REFETCH_AFTER: Duration = Duration::from_secs(5);
 
-/// What the authorizer trusts, as `[authorizer]` in the gateway's config says.
+/// What the authorizer trusts, as `[authorizer]` in the gateway's config or `[serve.authorizer]` says.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct JwtSettings {
@@ -52,7 +53,7 @@ pub enum Refusal {
     /// No `Authorization: Bearer` header.
     #[error("a bearer token is required")]
     Missing,
-    /// The token is not a JWT this gateway accepts, or its signature or claims are wrong.
+    /// The token is not a JWT this server accepts, or its signature or claims are wrong.
     #[error("the token is not valid: {0}")]
     Invalid(String),
     /// The token is valid but lacks a required scope.
@@ -63,7 +64,7 @@ pub enum Refusal {
     Unavailable(String),
 }
 
-/// The claims the gateway reads from an accepted token.
+/// The claims the server reads from an accepted token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// `sub`, when present.
@@ -94,7 +95,7 @@ pub struct JwtAuthorizer {
 impl JwtAuthorizer {
     /// An authorizer for `settings`; the discovery URL must be HTTPS (or on this machine).
     pub fn new(settings: JwtSettings) -> Result<JwtAuthorizer, String> {
-        if !agentdesk_identity::is_secure_url(&settings.discovery_url) {
+        if !crate::is_secure_url(&settings.discovery_url) {
             return Err(format!(
                 "authorizer.discovery_url {:?} must be https:// (http:// only on 127.0.0.1 or localhost)",
                 settings.discovery_url
@@ -229,7 +230,7 @@ impl JwtAuthorizer {
         let discovery: Value = self.get(&self.settings.discovery_url).await.map_err(unavailable)?;
         let issuer = discovery["issuer"].as_str().unwrap_or_default().to_owned();
         let jwks_uri = discovery["jwks_uri"].as_str().unwrap_or_default().to_owned();
-        if issuer.is_empty() || !agentdesk_identity::is_secure_url(&jwks_uri) {
+        if issuer.is_empty() || !crate::is_secure_url(&jwks_uri) {
             return Err(unavailable(
                 "the discovery document names no issuer or no HTTPS jwks_uri".into(),
             ));

@@ -8,7 +8,8 @@
 //! `oauth.rs` is the wire (discovery, PKCE, the grants, device authorization, revocation;
 //! HTTPS only, except on this machine); `discovery.rs` checks a provider's settings against
 //! its published metadata before they are saved ([`check_discovery`]); `loopback.rs` the
-//! RFC 8252 redirect listener;
+//! RFC 8252 redirect listener; `authorizer.rs` the inbound side — [`JwtAuthorizer`] checks
+//! the bearer JWTs callers of the gateway and `agentdesk serve` present;
 //! `tokens.rs` how tokens are kept (absolute expiry, split over several entries where a
 //! keyring limits their size); `registration.rs` the metadata and dynamic client registration
 //! an MCP server's sign-in starts from; `vault.rs` the keyring itself, which is probed (write, read,
@@ -25,6 +26,7 @@
 //! Tauri, GTK or WebKit.
 #![deny(missing_docs)]
 
+mod authorizer;
 mod discovery;
 mod error;
 mod loopback;
@@ -36,6 +38,7 @@ mod service;
 mod tokens;
 mod vault;
 
+pub use authorizer::{Caller, JwtAuthorizer, JwtSettings, Refusal};
 pub use discovery::{
     DiscoveredEndpoints, DiscoveryAttempt, DiscoveryFinding, DiscoveryReport, check_discovery,
 };

@@ -33,8 +33,8 @@ pub(crate) fn run(command: GatewayCommand) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Ctrl-C, or SIGTERM from a service manager.
-async fn stop_requested() {
+/// Ctrl-C, or SIGTERM from a service manager (also how `agentdesk serve` stops).
+pub(super) async fn stop_requested() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -1,5 +1,6 @@
 //! Runs a parsed command line.
 
+mod agents;
 mod auth;
 mod chat;
 mod config;
@@ -11,6 +12,7 @@ mod memory;
 mod model;
 mod prices;
 mod sandbox;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -38,10 +40,12 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Model(command) => model::run(&context, command),
         Command::Auth(command) => auth::run(&context, command),
         Command::Mcp(command) => mcp::run(&context, command),
+        Command::Agents(command) => agents::run(&context, command),
         Command::Gateway(command) => gateway::run(command),
         Command::Estimate(args) => estimate::run(&context, &args),
         Command::Estimates(command) => estimate::saved(&context, command),
         Command::Prices(command) => prices::run(&context, command, cli.global.quiet),
+        Command::Serve(args) => serve::run(&context, &args),
     }
 }
 

@@ -1,0 +1,94 @@
+//! `agentdesk serve` as a process: it says where it listens, and on SIGTERM finishes the turn
+//! in flight before it exits. (Who may call on which address is tested in the server's own
+//! tests: this machine is a container, where another rule applies.)
+
+#[allow(dead_code, reason = "only `command` of the shared helpers is used here")]
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStderr};
+use std::time::{Duration, Instant};
+
+use agentdesk_e2e::{Reply, ScriptedModel};
+use serde_json::{Value, json};
+
+/// Starts `agentdesk serve ARGS` in `folder` and returns it with the address it printed.
+#[allow(clippy::zombie_processes, reason = "the child is returned to the test, which waits for it")]
+fn start(folder: &std::path::Path, args: &[&str]) -> (Child, String, BufReader<ChildStderr>) {
+    let mut command = support::command(folder, &[&["serve"], args].concat());
+    let mut child = command.spawn().expect("run agentdesk serve");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut said = String::new();
+    loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap_or(0) == 0 {
+            let _killed = child.kill();
+            let exited = child.wait();
+            panic!("serve exited before it listened ({exited:?}): {said}");
+        }
+        said.push_str(&line);
+        if let Some(rest) = line.strip_prefix("AgentDesk runtime listening on http://") {
+            let address = rest.split_whitespace().next().expect("an address").to_owned();
+            assert!(
+                line.contains(
+                    "(POST /invocations, GET /ping, GET /ws, POST /mcp, /code-interpreters)"
+                ),
+                "{line}"
+            );
+            return (child, address, stderr);
+        }
+    }
+}
+
+fn ping(address: &str) -> Value {
+    reqwest::blocking::get(format!("http://{address}/ping"))
+        .and_then(reqwest::blocking::Response::json)
+        .expect("ping")
+}
+
+#[test]
+fn sigterm_lets_the_turn_in_flight_finish_then_exits() {
+    let folder = tempfile::tempdir().expect("temp");
+    let deltas: Vec<String> = (0..20).map(|index| format!("w{index} ")).collect();
+    let model = ScriptedModel::serve(vec![Reply::Paced {
+        deltas: deltas.clone(),
+        pause: Duration::from_millis(100),
+    }])
+    .expect("model");
+    std::fs::write(
+        folder.path().join("config.toml"),
+        format!(
+            "[model]\nprovider = \"openai-compatible\"\nbase_url = \"{}\"\nname = \"scripted\"\n",
+            model.base_url
+        ),
+    )
+    .expect("config");
+    let (mut child, address, mut stderr) = start(folder.path(), &["--listen", "127.0.0.1:0"]);
+    let url = format!("http://{address}/invocations");
+    let caller = std::thread::spawn(move || {
+        reqwest::blocking::Client::new()
+            .post(url)
+            .json(&json!({"prompt": "[quick] a t3.micro?"}))
+            .timeout(Duration::from_secs(120))
+            .send()
+            .and_then(|response| Ok((response.status(), response.json::<Value>()?)))
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while ping(&address)["status"] != "HealthyBusy" {
+        assert!(Instant::now() < deadline, "the turn never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let (status, answer) = caller.join().expect("caller").expect("an answer after SIGTERM");
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["result"], deltas.concat(), "the whole answer, not a cut one");
+    let exit = child.wait().expect("exit");
+    assert!(exit.success(), "{exit:?}");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).expect("stderr");
+    assert!(rest.contains("stopping: finishing the turns in flight"), "{rest}");
+}
