@@ -56,6 +56,8 @@ mod tests {
             PricesStatus::export_all(&config),
             PricesProgress::export_all(&config),
             PricesOutcome::export_all(&config),
+            crate::RemoteAgentView::export_all(&config),
+            crate::AgentCheck::export_all(&config),
         ];
         for export in exports {
             export.expect("export TypeScript bindings");

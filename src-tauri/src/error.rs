@@ -48,6 +48,18 @@ pub enum ErrorCode {
     Mcp,
     /// Prices could not be read or built; the message says why and what to do.
     Prices,
+    /// A remote agent cannot be reached at its address (not running, a wrong URL).
+    AgentUnreachable,
+    /// A remote agent went quiet for longer than its timeout.
+    AgentTimeout,
+    /// AgentCore or the agent refused the caller (HTTP 403); the message is AWS's own.
+    AgentDenied,
+    /// The agent's runtime failed (HTTP 424, AgentCore's RuntimeClientError).
+    AgentRuntimeFailed,
+    /// No credentials to sign or authorize a call to a remote agent.
+    AgentNoCredentials,
+    /// A remote agent answered with an error, or its answer failed part-way.
+    Agent,
     /// Something that should not happen; the message and the log say more.
     Internal,
 }

@@ -25,6 +25,7 @@ use std::process::ExitCode;
 use agentdesk_config::{Environment, Overrides};
 use tauri::{Runtime, Wry};
 
+pub use commands::agents::{AgentCheck, RemoteAgentView};
 pub use commands::app::{AppInfo, StartupStep, StartupTimings};
 pub use commands::auth::{AuthEvent, AuthView};
 pub use commands::chat::{ChatModel, ChatTurn, RunningTurns};
@@ -167,5 +168,11 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::connections::mcp_call,
             commands::connections::mcp_import_preview,
             commands::connections::mcp_import,
+            commands::agents::agents_list,
+            commands::agents::agents_add,
+            commands::agents::agents_remove,
+            commands::agents::agents_test,
+            commands::agents::agents_send,
+            commands::agents::agents_conversation,
         ])
 }

@@ -75,7 +75,9 @@ impl RunningTurns {
         work(&mut self.turns.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    fn begin(&self, session_id: &str) -> Result<oneshot::Receiver<()>, ApiError> {
+    /// Marks `session_id` as answering (remote agents' turns too, so Stop and Busy work the
+    /// same for both); the receiver fires on Stop.
+    pub(crate) fn begin(&self, session_id: &str) -> Result<oneshot::Receiver<()>, ApiError> {
         self.with(|turns| {
             if turns.contains_key(session_id) {
                 return Err(ApiError::new(
@@ -92,7 +94,8 @@ impl RunningTurns {
         })
     }
 
-    fn end(&self, session_id: &str) {
+    /// Marks `session_id` as no longer answering.
+    pub(crate) fn end(&self, session_id: &str) {
         self.with(|turns| turns.remove(session_id));
     }
 }

@@ -1,5 +1,6 @@
 //! The Tauri commands, one module per page or concern.
 
+pub(crate) mod agents;
 pub(crate) mod app;
 pub(crate) mod auth;
 pub(crate) mod chat;

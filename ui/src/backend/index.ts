@@ -10,6 +10,9 @@ import type { CallView, ImportPreview, ServerView, ToolView } from "../bindings/
 import type { SavedEstimate } from "../bindings/Estimate";
 import type { PricesOutcome, PricesProgress, PricesStatus } from "../bindings/Prices";
 import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
+import type { AgentCheck, RemoteAgentView } from "../bindings/Agents";
+import type { AgentSettings } from "../bindings/Settings";
+import type { Estimate } from "../bindings/Estimate";
 
 export type { ApiError } from "../bindings/Api";
 
@@ -82,6 +85,31 @@ export interface Backend {
   chatApprove(sessionId: string, callId: string, approved: boolean): Promise<void>;
   /** Stops the conversation's running turn; false when none was running. */
   chatStop(sessionId: string): Promise<boolean>;
+  // remote agents
+  /** The remote agents in the config file (`[agents.NAME]`), by name. */
+  agentsList(): Promise<RemoteAgentView[]>;
+  /**
+   * Adds or replaces a remote agent; resolves with every agent. Rejects with invalid_value
+   * whose key names the field refused (`agents.NAME.url`, `agents.NAME.arn`, …).
+   */
+  agentsAdd(name: string, settings: AgentSettings): Promise<RemoteAgentView[]>;
+  /** Removes a remote agent (its conversations stay); resolves with the agents left. */
+  agentsRemove(name: string): Promise<RemoteAgentView[]>;
+  /**
+   * Tests an agent: a URL agent's /ping, or a short prompt to an ARN agent. Rejects with
+   * agent_unreachable, agent_timeout, agent_denied, agent_runtime_failed,
+   * agent_no_credentials or agent.
+   */
+  agentsTest(name: string): Promise<AgentCheck>;
+  /**
+   * One turn of conversation `sessionId` with remote agent `agent` (the session id is also
+   * the agent's runtime session, so it keeps its context). Items reach `onEvent` as the
+   * local agent's do, plus the estimate; Stop is chatStop. Rejects as agentsTest does, or
+   * with busy.
+   */
+  agentsSend(agent: string, sessionId: string, message: string, onEvent: (event: RemoteEvent) => void): Promise<ChatTurn>;
+  /** The remote agent conversation `sessionId` last talked to; null for this computer's agent. */
+  agentsConversation(sessionId: string): Promise<string | null>;
   /** Stores a provider's API key in the OS keyring; rejects with code keyring when it cannot. */
   modelKeySet(provider: ModelProvider, key: string): Promise<void>;
   /** Deletes a provider's API key from the keyring; false when there was none. */
@@ -151,6 +179,13 @@ export interface Backend {
    */
   saveFile(suggestedName: string, contentsBase64: string, filter: SaveFilter): Promise<string | null>;
 }
+
+/**
+ * An item of a remote agent's answer: `agentdesk serve` streams the agent's own events and a
+ * final estimate (`{kind: "estimate", id, estimate}`); other agents' text arrives as text
+ * events.
+ */
+export type RemoteEvent = AgentEvent | { kind: "estimate"; id?: string; estimate: SavedEstimate | Estimate | null };
 
 /** The file type offered in the save dialog, e.g. { name: "CSV", extensions: ["csv"] }. */
 export interface SaveFilter {

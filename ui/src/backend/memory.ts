@@ -12,6 +12,7 @@ import type { CallView, ImportItem, ImportPreview, ServerView, ToolView } from "
 import type { PricesOutcome, PricesProgress, PricesStatus } from "../bindings/Prices";
 import type { Backend, SaveFilter } from ".";
 import { fakeSandbox, type FakeSandbox } from "./memorySandbox";
+import { fakeAgents, type FakeAgents } from "./memoryAgents";
 
 export function defaultSettings(): Settings {
   return {
@@ -27,6 +28,7 @@ export function defaultSettings(): Settings {
     sandbox: { idleMinutes: 15, indexUrl: "" },
     providers: {},
     mcpServers: {},
+    agents: {},
   };
 }
 
@@ -230,6 +232,8 @@ export interface MemoryBackend extends Backend {
   mcp: ServerView[];
   /** Changes a server's state as if it happened by itself (a server going away), announcing it. */
   mcpHappened(name: string, change: Partial<ServerView["status"]>): void;
+  /** The remote agents the Chat picker and the Connections page see, and their scripted turns. */
+  remote: FakeAgents;
   /** What the Prices section sees, and what an update plays. */
   prices: PricesScript;
   /** Every file "saved" through the save dialog, and where the next one goes (null: cancelled). */
@@ -411,6 +415,17 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     return exchange;
   };
   const words = (text: string) => text.toLowerCase().split(/\s+/).filter((word) => word !== "");
+  const remote = fakeAgents({
+    remember,
+    setStop: (next) => {
+      stop = next;
+    },
+    changed: (agents) => {
+      backend.view = { ...backend.view, settings: { ...backend.view.settings, agents }, effective: { ...backend.view.effective, agents } };
+      listeners.forEach((listener) => listener(backend.view));
+    },
+    estimate: (message) => ({ ...sampleEstimate(message), id: `est-remote-${++estimates}` }),
+  });
   const backend: MemoryBackend = {
     model: { provider: "none", model: "", problem: null, keySource: null },
     turns: [],
@@ -421,6 +436,13 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     calls,
     sandbox,
     memory: options.memory ?? sampleMemory(),
+    remote,
+    agentsList: remote.agentsList,
+    agentsAdd: remote.agentsAdd,
+    agentsRemove: remote.agentsRemove,
+    agentsTest: remote.agentsTest,
+    agentsSend: remote.agentsSend,
+    agentsConversation: remote.agentsConversation,
     mcp: [],
     prices: { status: samplePricesStatus(), progress: [], outcomes: [], hold: null, updates: [] },
     pricesStatus: async () => backend.prices.status,

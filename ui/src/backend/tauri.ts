@@ -10,7 +10,8 @@ import type { SavedEstimate } from "../bindings/Estimate";
 import type { CallView, ImportPreview, ServerView, ToolView } from "../bindings/Mcp";
 import type { PricesOutcome, PricesProgress, PricesStatus } from "../bindings/Prices";
 import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
-import type { Backend } from ".";
+import type { AgentCheck, RemoteAgentView } from "../bindings/Agents";
+import type { Backend, RemoteEvent } from ".";
 
 /** Must match `SETTINGS_CHANGED` in src-tauri/src/lib.rs. */
 export const SETTINGS_CHANGED = "settings-changed";
@@ -65,6 +66,17 @@ export const tauriBackend: Backend = {
   },
   chatApprove: (sessionId, callId, approved) => invoke<void>("chat_approve", { sessionId, callId, approved }),
   chatStop: (sessionId) => invoke<boolean>("chat_stop", { sessionId }),
+  // remote agents
+  agentsList: () => invoke<RemoteAgentView[]>("agents_list"),
+  agentsAdd: (name, settings) => invoke<RemoteAgentView[]>("agents_add", { name, settings }),
+  agentsRemove: (name) => invoke<RemoteAgentView[]>("agents_remove", { name }),
+  agentsTest: (name) => invoke<AgentCheck>("agents_test", { name }),
+  agentsSend: (agent, sessionId, message, onEvent) => {
+    const channel = new Channel<RemoteEvent>();
+    channel.onmessage = onEvent;
+    return invoke<ChatTurn>("agents_send", { agent, sessionId, message, onEvent: channel });
+  },
+  agentsConversation: (sessionId) => invoke<string | null>("agents_conversation", { sessionId }),
   modelKeySet: (provider, key) => invoke<void>("model_key_set", { provider, key }),
   modelKeyForget: (provider) => invoke<boolean>("model_key_forget", { provider }),
   authView: () => invoke<AuthView>("auth_view"),

@@ -84,7 +84,7 @@ hitStepLimit: boolean, };
 /**
  * What kind of failure it was; stable, so the UI can react without reading the message.
  */
-export type ErrorCode = "invalid_value" | "config_unparsable" | "io" | "not_installed" | "sandbox" | "not_found" | "memory" | "model_not_ready" | "model" | "model_not_running" | "model_unreachable" | "model_bad_url" | "model_bad_key" | "model_missing" | "busy" | "keyring" | "sign_in" | "mcp" | "prices" | "internal";
+export type ErrorCode = "invalid_value" | "config_unparsable" | "io" | "not_installed" | "sandbox" | "not_found" | "memory" | "model_not_ready" | "model" | "model_not_running" | "model_unreachable" | "model_bad_url" | "model_bad_key" | "model_missing" | "busy" | "keyring" | "sign_in" | "mcp" | "prices" | "agent_unreachable" | "agent_timeout" | "agent_denied" | "agent_runtime_failed" | "agent_no_credentials" | "agent" | "internal";
 
 /**
  * A step of a runtime install, as the UI receives it.

@@ -8,6 +8,7 @@ import { ToolCard, estimateOf } from "../components/ToolCard";
 import { useT, type Translate } from "../i18n";
 import { MODEL_FAILURES, chatStoreFor, type Exchange, type Failure } from "../stores/chat";
 import { ChatConversations } from "./ChatConversations";
+import { ChatAgentPicker } from "./ChatAgentPicker";
 import "./Chat.css";
 
 export { byService, toCsv, unitUsd } from "../components/EstimateCard";
@@ -97,7 +98,10 @@ export function ChatPage({ backend }: { backend: Backend }) {
   const busy = thread?.busy ?? false;
   const draft = state.drafts[sessionId] ?? "";
   const model = state.model;
-  const offline = model === null || model.provider === "none";
+  // The remote agent answering this conversation; null for this computer's agent.
+  const agent = state.agentOf[sessionId] ?? null;
+  const agentNames = Object.keys(state.view?.effective.agents ?? {});
+  const offline = agent === null && (model === null || model.provider === "none");
   const sendWith = state.view?.settings.ui.sendWith ?? "enter";
   const chosen = Object.values(state.selected);
   // Looked up at each export, so a backend that changes its saveFile (tests) is followed.
@@ -207,13 +211,14 @@ export function ChatPage({ backend }: { backend: Backend }) {
       <div className="chat-main" data-session-id={sessionId}>
         <header className="page-header">
           <h1 id="page-title" tabIndex={-1}>{t("nav.chat")}</h1>
-          {offline ? (
+          <ChatAgentPicker agents={agentNames} current={agent} disabled={busy} onPick={(picked) => store.pickAgent(picked)} />
+          {agent !== null ? null : offline ? (
             <span className="badge badge-muted" data-testid="offline-badge" title={t("chat.offline.help")}>{t("chat.offline")}</span>
           ) : (
             // No badge while no model can answer: the problem says why.
             model?.model && <span className="badge" data-testid="model-badge">{model.model}</span>
           )}
-          {configured && (
+          {configured && agent === null && (
             <div className="model-picker">
               <label htmlFor="chat-provider" className="visually-hidden">{t("chat.provider")}</label>
               <select id="chat-provider" value={configured.provider} disabled={busy} onChange={(event) => void store.pickModel(event.target.value as ModelProvider, "")}>
@@ -242,8 +247,8 @@ export function ChatPage({ backend }: { backend: Backend }) {
             </div>
           )}
         </header>
-        {model?.problem && <div className="banner banner-warning" role="alert" data-testid="model-problem">{model.problem}</div>}
-        <p className="lead">{offline ? t("chat.intro") : t("chat.intro.model")}</p>
+        {model?.problem && agent === null && <div className="banner banner-warning" role="alert" data-testid="model-problem">{model.problem}</div>}
+        <p className="lead">{agent !== null ? t("agents.chat.intro", { agent }) : offline ? t("chat.intro") : t("chat.intro.model")}</p>
         {chosen.length >= 2 && (
           <div className="actions">
             <button type="button" data-testid="compare-selected" onClick={() => store.setComparing(!state.comparing)}>

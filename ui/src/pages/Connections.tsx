@@ -8,6 +8,7 @@ import type { CallView, ServerState, ServerView, ToolView } from "../bindings/Mc
 import type { McpServerSettings } from "../bindings/Settings";
 import { useT } from "../i18n";
 import { ImportClaude } from "./ConnectionsImport";
+import { RemoteAgents } from "./RemoteAgents";
 import "./Connections.css";
 
 function messageOf(error: unknown): string {
@@ -437,6 +438,7 @@ export function ConnectionsPage({ backend }: { backend: Backend }) {
       {failure?.server === "" && <p className="field-error" role="alert">{failure.message}</p>}
       <AddServer backend={backend} onAdded={(server) => setServers((current) => [...(current ?? []).filter((one) => one.status.name !== server.status.name), server].sort((a, b) => a.status.name.localeCompare(b.status.name)))} />
       <ImportClaude backend={backend} onImported={load} />
+      <RemoteAgents backend={backend} />
     </section>
   );
 }

@@ -5,10 +5,11 @@
 //
 // A plain module with subscribe/getState for React's useSyncExternalStore: no library. One
 // store per Backend (a WeakMap), so each component test starts from nothing while the app,
-// which has one backend, keeps one store. The open conversation's id and the drafts are also
-// kept in sessionStorage, so a reload of the window (F5) opens the same conversation again,
-// read from the backend.
-import type { ApiError, Backend } from "../backend";
+// which has one backend, keeps one store. The open conversation's id, the drafts and the
+// remote agent picked for each conversation are also kept in sessionStorage, so a reload of the
+// window (F5) opens the same conversation again, read from the backend. Which remote agent a
+// stored conversation talked to is also kept with its events, so a restart finds it again.
+import type { ApiError, Backend, RemoteEvent } from "../backend";
 import type { ChatModel, ErrorCode, SettingsView } from "../bindings/Api";
 import type { AgentEvent, PastExchange, PastStep, Usage } from "../bindings/Agent";
 import type { SavedEstimate } from "../bindings/Estimate";
@@ -22,6 +23,11 @@ export const LOCAL_ACTOR = "local-user";
 /** sessionStorage keys: what a reload of the window restores. */
 export const OPEN_KEY = "agentdesk.chat.open";
 export const DRAFTS_KEY = "agentdesk.chat.drafts";
+/** sessionStorage key: which remote agent each conversation talks to (picked, not yet sent). */
+export const AGENTS_KEY = "agentdesk.chat.agents";
+
+/** AgentCore's shortest runtime session id: a conversation with a remote agent needs one this long. */
+export const MIN_RUNTIME_SESSION_ID = 33;
 
 export type Step = { kind: "text"; text: string } | ToolStep | { kind: "notice"; message: string; code: string };
 
@@ -84,6 +90,8 @@ export interface ChatState {
   /** The model that answers (provider "none": the offline estimator); null until known. */
   model: ChatModel | null;
   view: SettingsView | null;
+  /** The remote agent each conversation talks to, by conversation; absent: this computer's agent. */
+  agentOf: Record<string, string>;
 }
 
 export interface ChatStore {
@@ -107,6 +115,12 @@ export interface ChatStore {
   /** Asks again which model answers (a key stored or removed changes it, with no event). */
   refreshModel(): Promise<void>;
   pickModel(provider: ModelProvider, name: string): Promise<void>;
+  /**
+   * Chooses who answers the open conversation: a remote agent by name, or null for this
+   * computer's agent. A conversation begun before remote agents (an id too short to be a
+   * runtime session) continues in a new one.
+   */
+  pickAgent(agent: string | null): void;
   toggleSelected(saved: SavedEstimate, on: boolean): void;
   setComparing(on: boolean): void;
   /** Where a conversation was scrolled to (not state: it changes on every scroll event). */
@@ -128,6 +142,19 @@ export function messageOf(error: unknown): string {
 function failureOf(error: unknown): Failure {
   const code = typeof error === "object" && error !== null && "code" in error ? (error as ApiError).code : "unknown";
   return { code, message: messageOf(error) };
+}
+
+/**
+ * A remote agent's estimate as the estimate card shows it: a saved estimate as it is; a bare
+ * estimate (an agent that does not save it) with an id of its own.
+ */
+export function remoteEstimate(estimate: unknown, question: string, id: string): SavedEstimate | null {
+  if (typeof estimate !== "object" || estimate === null) return null;
+  const saved = estimate as Partial<SavedEstimate>;
+  if (typeof saved.id === "string" && Array.isArray(saved.estimate?.items)) return saved as SavedEstimate;
+  const bare = estimate as Partial<SavedEstimate["estimate"]>;
+  if (!Array.isArray(bare.items)) return null;
+  return { id, description: question, created_ms: Date.now(), estimate: bare as SavedEstimate["estimate"] };
 }
 
 /** Folds one streamed event into the exchange's steps. */
@@ -199,9 +226,10 @@ export function fromPast(past: PastExchange): Exchange {
   };
 }
 
+/** A new conversation's id: long enough to be a remote agent's runtime session id too. */
 function newSessionId(): string {
-  const random = Math.random().toString(36).slice(2, 8);
-  return `desktop-${Date.now()}-${random}`;
+  const random = () => Math.random().toString(36).slice(2, 8).padEnd(6, "0");
+  return `desktop-${Date.now()}-${random()}${random()}`;
 }
 
 const emptyThread = (status: Thread["status"]): Thread => ({ exchanges: [], status, loadError: null, busy: false });
@@ -237,6 +265,7 @@ export function createChatStore(backend: Backend): ChatStore {
     comparing: false,
     model: null,
     view: null,
+    agentOf: readSession<Record<string, string>>(AGENTS_KEY, {}),
   };
   state.threads[state.openId] = emptyThread(restoredId ? "loading" : "new");
   const listeners = new Set<() => void>();
@@ -267,7 +296,27 @@ export function createChatStore(backend: Backend): ChatStore {
     }
   };
 
+  const setAgent = (sessionId: string, agent: string | null) => {
+    const agentOf = { ...state.agentOf };
+    if (agent === null) delete agentOf[sessionId];
+    else agentOf[sessionId] = agent;
+    writeSession(AGENTS_KEY, agentOf);
+    set({ agentOf });
+  };
+
+  // Who a stored conversation talked to (kept with its events, so a restart remembers).
+  const loadAgent = async (sessionId: string) => {
+    if (sessionId in state.agentOf) return;
+    try {
+      const agent = await backend.agentsConversation(sessionId);
+      if (agent !== null && !(sessionId in state.agentOf)) setAgent(sessionId, agent);
+    } catch {
+      // Unknown: the conversation goes on with this computer's agent until one is picked.
+    }
+  };
+
   const load = async (sessionId: string) => {
+    void loadAgent(sessionId);
     updateThread(sessionId, (thread) => ({ ...thread, status: "loading", loadError: null }));
     try {
       const past = await backend.chatHistory(sessionId);
@@ -299,8 +348,11 @@ export function createChatStore(backend: Backend): ChatStore {
 
     startNew() {
       const sessionId = newSessionId();
+      // A new chat talks to the agent the open one talks to.
+      const agent = state.agentOf[state.openId] ?? null;
       writeSession(OPEN_KEY, sessionId);
       set({ openId: sessionId, comparing: false, threads: { ...state.threads, [sessionId]: emptyThread("new") } });
+      if (agent !== null) setAgent(sessionId, agent);
     },
 
     setDraft(text) {
@@ -316,7 +368,8 @@ export function createChatStore(backend: Backend): ChatStore {
       const thread = state.threads[sessionId];
       const question = (state.drafts[sessionId] ?? "").trim();
       if (!thread || thread.busy || question === "") return;
-      const offline = state.model === null || state.model.provider === "none";
+      const agent = state.agentOf[sessionId] ?? null;
+      const offline = agent === null && (state.model === null || state.model.provider === "none");
       const index = thread.exchanges.length;
       const drafts = { ...state.drafts };
       delete drafts[sessionId];
@@ -333,7 +386,32 @@ export function createChatStore(backend: Backend): ChatStore {
         ],
       }));
       try {
-        if (offline) {
+        if (agent !== null) {
+          let listed = false;
+          const onItem = (item: RemoteEvent) => {
+            if (item.kind === "estimate") {
+              const estimate = remoteEstimate(item.estimate, question, item.id ?? `${sessionId}-${index}`);
+              // The offline estimator's text is its report: the card says the same, once.
+              const report = estimate?.estimate.report_markdown.trim();
+              if (estimate) {
+                updateExchange(sessionId, index, (exchange) => ({
+                  ...exchange,
+                  estimate,
+                  steps: exchange.steps.filter((step) => step.kind !== "text" || step.text.trim() !== report),
+                }));
+              }
+            } else {
+              updateExchange(sessionId, index, (exchange) => ({ ...exchange, steps: applyEvent(exchange.steps, item) }));
+            }
+            // The question is kept by now: the new conversation joins the list at once.
+            if (!listed) {
+              listed = true;
+              void store.refreshConversations();
+            }
+          };
+          const turn = await backend.agentsSend(agent, sessionId, question, onItem);
+          updateExchange(sessionId, index, (exchange) => ({ ...exchange, done: true, stopped: turn.stopped }));
+        } else if (offline) {
           const estimate = await backend.chatOffline(sessionId, question);
           updateExchange(sessionId, index, (exchange) => ({ ...exchange, estimate, done: true }));
         } else {
@@ -424,6 +502,7 @@ export function createChatStore(backend: Backend): ChatStore {
       const drafts = { ...state.drafts };
       delete drafts[sessionId];
       writeSession(DRAFTS_KEY, drafts);
+      if (sessionId in state.agentOf) setAgent(sessionId, null);
       scrolls.delete(sessionId);
       const without = (sessions: Session[] | null) => sessions?.filter((one) => one.sessionId !== sessionId) ?? null;
       set({ threads, drafts, conversations: without(state.conversations) ?? [], found: without(state.found), listError: null });
@@ -467,6 +546,15 @@ export function createChatStore(backend: Backend): ChatStore {
       } catch (error) {
         set({ model: state.model ? { ...state.model, problem: messageOf(error) } : state.model });
       }
+    },
+
+    pickAgent(agent) {
+      const sessionId = state.openId;
+      const thread = state.threads[sessionId];
+      if (thread?.busy) return;
+      const tooShort = agent !== null && sessionId.length < MIN_RUNTIME_SESSION_ID && (thread?.exchanges.length ?? 0) > 0;
+      if (tooShort) store.startNew();
+      setAgent(state.openId, agent);
     },
 
     toggleSelected(saved, on) {
