@@ -2,61 +2,16 @@
 //! real config files and memory in a temporary folder, against a one-answer agent that
 //! streams server-sent events the way agents serving AgentCore Runtime's contract do.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use agentdesk_config::{Environment, Overrides};
-use agentdesk_desktop::{AppState, SETTINGS_CHANGED, configure};
+use agentdesk_desktop::SETTINGS_CHANGED;
+use common::harness;
 use serde_json::{Value, json};
 use tauri::Listener;
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{
-    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
-};
-use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
-
-struct Harness {
-    _dir: tempfile::TempDir,
-    config: PathBuf,
-    app: App<MockRuntime>,
-    webview: WebviewWindow<MockRuntime>,
-}
-
-fn harness(config_text: &str) -> Harness {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, config_text).expect("write config");
-    let overrides = Overrides {
-        config_file: Some(config.clone()),
-        data_dir: Some(dir.path().join("data")),
-        cache_dir: Some(dir.path().join("cache")),
-    };
-    let state = AppState::load(overrides, Environment::default()).expect("load state");
-    let app =
-        configure(mock_builder(), state).build(mock_context(noop_assets())).expect("build app");
-    let webview =
-        WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("webview");
-    Harness { _dir: dir, config, app, webview }
-}
-
-impl Harness {
-    fn invoke(&self, command: &str, body: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: command.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().expect("url"),
-            body: InvokeBody::Json(body),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.webview, request)
-            .map(|response| response.deserialize::<Value>().expect("JSON response"))
-    }
-}
 
 /// A conversation id as the Chat page makes them: long enough to be a runtime session id.
 const SESSION: &str = "desktop-1764690000000-abcdefabcdef";
@@ -99,7 +54,7 @@ fn one_answer_agent(items: &'static [&'static str]) -> (String, std::thread::Joi
 
 #[test]
 fn agents_are_added_with_refusals_naming_their_field_announced_and_removed() {
-    let h = harness("# mine\n");
+    let h = harness(Some("# mine\n"));
     let announced = Arc::new(Mutex::new(0));
     let sink = Arc::clone(&announced);
     h.app.listen_any(SETTINGS_CHANGED, move |_| *sink.lock().expect("lock") += 1);
@@ -145,7 +100,7 @@ fn a_turn_with_a_remote_agent_is_kept_in_the_conversation_with_the_agent_named()
         r#""$60.74 a month""#,
         r#"{"usage": {"tokens": 3}}"#,
     ]);
-    let h = harness(&format!("[agents.echo]\nurl = \"{url}\"\n"));
+    let h = harness(Some(&format!("[agents.echo]\nurl = \"{url}\"\n")));
     let turn = h
         .invoke(
             "agents_send",
@@ -179,7 +134,7 @@ fn a_turn_with_a_remote_agent_is_kept_in_the_conversation_with_the_agent_named()
 #[test]
 fn an_agent_that_is_not_running_is_named_with_its_own_code() {
     let closed = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address");
-    let h = harness(&format!("[agents.gone]\nurl = \"http://{closed}\"\n"));
+    let h = harness(Some(&format!("[agents.gone]\nurl = \"http://{closed}\"\n")));
     for (command, body) in [
         ("agents_test", json!({"name": "gone"})),
         (

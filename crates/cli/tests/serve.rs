@@ -5,10 +5,11 @@
 #[allow(dead_code, reason = "only `command` of the shared helpers is used here")]
 mod support;
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::process::{Child, ChildStderr};
 use std::time::{Duration, Instant};
 
+use agentdesk_e2e::serve_process::read_until_listening;
 use agentdesk_e2e::{Reply, ScriptedModel};
 use serde_json::{Value, json};
 
@@ -18,26 +19,22 @@ fn start(folder: &std::path::Path, args: &[&str]) -> (Child, String, BufReader<C
     let mut command = support::command(folder, &[&["serve"], args].concat());
     let mut child = command.spawn().expect("run agentdesk serve");
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut said = String::new();
-    loop {
-        let mut line = String::new();
-        if stderr.read_line(&mut line).unwrap_or(0) == 0 {
+    let listening = match read_until_listening(&mut stderr) {
+        Ok(listening) => listening,
+        Err(problem) => {
             let _killed = child.kill();
             let exited = child.wait();
-            panic!("serve exited before it listened ({exited:?}): {said}");
+            panic!("{problem} ({exited:?})");
         }
-        said.push_str(&line);
-        if let Some(rest) = line.strip_prefix("AgentDesk runtime listening on http://") {
-            let address = rest.split_whitespace().next().expect("an address").to_owned();
-            assert!(
-                line.contains(
-                    "(POST /invocations, GET /ping, GET /ws, POST /mcp, /code-interpreters)"
-                ),
-                "{line}"
-            );
-            return (child, address, stderr);
-        }
-    }
+    };
+    assert!(
+        listening
+            .line
+            .ends_with("(POST /invocations, GET /ping, GET /ws, POST /mcp, /code-interpreters)"),
+        "{}",
+        listening.line
+    );
+    (child, listening.address().to_owned(), stderr)
 }
 
 fn ping(address: &str) -> Value {

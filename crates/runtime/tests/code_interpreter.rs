@@ -59,6 +59,17 @@ impl Served {
         tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
         Served { base: format!("http://{address}"), signatures, sandbox, _sessions: sessions }
     }
+
+    /// The URL of `rest` under the default identifier.
+    fn url(&self, rest: &str) -> String {
+        format!("{}/code-interpreters/{IDENTIFIER}/{rest}", self.base)
+    }
+
+    /// Starts a session with `body` and returns what the server answered.
+    async fn start_session(&self, http: &reqwest::Client, body: Value) -> Value {
+        let started = http.put(self.url("sessions/start")).json(&body).send().await.expect("start");
+        started.json().await.expect("json")
+    }
 }
 
 /// Runs a script of `tests/runtime-peers` with the AgentCore venv's Python and returns the
@@ -238,7 +249,7 @@ fn header<'a>(message: &'a Message, name: &str) -> Option<&'a str> {
 async fn the_wire_is_framed_and_refused_as_agentcore_does() {
     let served = Served::start().await;
     let http = reqwest::Client::new();
-    let url = |rest: &str| format!("{}/code-interpreters/{IDENTIFIER}/{rest}", served.base);
+    let url = |rest: &str| served.url(rest);
 
     let bad = http.put(url("sessions/start")).body("{not json").send().await.expect("start");
     assert_eq!(bad.status(), 400);
@@ -259,25 +270,9 @@ async fn the_wire_is_framed_and_refused_as_agentcore_does() {
     let body: Value = too_long.json().await.expect("json");
     assert!(body["message"].as_str().is_some_and(|m| m.contains("1 to 28800")), "{body}");
 
-    let started: Value = http
-        .put(url("sessions/start"))
-        .json(&json!({"clientToken": "a".repeat(33)}))
-        .send()
-        .await
-        .expect("start")
-        .json()
-        .await
-        .expect("json");
+    let started: Value = served.start_session(&http, json!({"clientToken": "a".repeat(33)})).await;
     let session = started["sessionId"].as_str().expect("id").to_owned();
-    let again: Value = http
-        .put(url("sessions/start"))
-        .json(&json!({"clientToken": "a".repeat(33)}))
-        .send()
-        .await
-        .expect("start")
-        .json()
-        .await
-        .expect("json");
+    let again: Value = served.start_session(&http, json!({"clientToken": "a".repeat(33)})).await;
     assert_eq!(again["sessionId"], session.as_str(), "a retried start is the same session");
 
     let answer = http
@@ -468,16 +463,8 @@ async fn aws_sdk_for_rust_signs_and_goes_through_a_session() {
 async fn stopping_a_session_ends_the_cell_running_in_it_with_a_result() {
     let served = Served::start().await;
     let http = reqwest::Client::new();
-    let url = |rest: &str| format!("{}/code-interpreters/{IDENTIFIER}/{rest}", served.base);
-    let started: Value = http
-        .put(url("sessions/start"))
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("start")
-        .json()
-        .await
-        .expect("json");
+    let url = |rest: &str| served.url(rest);
+    let started: Value = served.start_session(&http, json!({})).await;
     let session = started["sessionId"].as_str().expect("id").to_owned();
     let running = tokio::spawn(
         http.post(url("tools/invoke"))
@@ -521,16 +508,8 @@ async fn until_running(sandbox: &Sandbox, running: bool) {
 async fn a_caller_that_goes_away_stops_its_cell_and_the_session_stays_usable() {
     let served = Served::start().await;
     let http = reqwest::Client::new();
-    let url = |rest: &str| format!("{}/code-interpreters/{IDENTIFIER}/{rest}", served.base);
-    let started: Value = http
-        .put(url("sessions/start"))
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("start")
-        .json()
-        .await
-        .expect("json");
+    let url = |rest: &str| served.url(rest);
+    let started: Value = served.start_session(&http, json!({})).await;
     let session = started["sessionId"].as_str().expect("id").to_owned();
     let invoke = |code: &str| {
         http.post(url("tools/invoke"))
