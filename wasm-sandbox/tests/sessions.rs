@@ -59,6 +59,20 @@ async fn a_final_expression_is_shown_and_exceptions_are_errors_with_a_clean_trac
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_agg_show_warning_is_silenced_and_the_driver_starts_without_re() {
+    let (sandbox, _dir) = sandbox(0);
+    let id = session(&sandbox).await;
+    // `re` costs a third of the interpreter's start; the driver's own filter must not need it.
+    assert_eq!(stdout(&run(&sandbox, &id, "import sys\n're' in sys.modules").await), "False\n");
+    let agg = "import warnings\nwarnings.warn('FigureCanvasAgg is non-interactive, and thus cannot be shown')";
+    let silenced = run(&sandbox, &id, agg).await;
+    assert_eq!(silenced.structured_content.as_ref().expect("structured").stderr, "");
+    let other = run(&sandbox, &id, "import warnings\nwarnings.warn('check your inputs')").await;
+    let stderr = &other.structured_content.as_ref().expect("structured").stderr;
+    assert!(stderr.contains("UserWarning: check your inputs"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sys_exit_sets_the_exit_code_and_keeps_the_session() {
     let (sandbox, _dir) = sandbox(0);
     let id = session(&sandbox).await;
