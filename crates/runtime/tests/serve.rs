@@ -8,13 +8,14 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use agentdesk_agent::ServedEstimator;
-use agentdesk_config::{ModelProvider, Settings};
+use agentdesk_agent::{MemoryLink, ServedEstimator, transcript};
+use agentdesk_config::{AgentSettings, ModelProvider, Settings};
 use agentdesk_e2e::oidc::Oidc;
 use agentdesk_e2e::python_runtime::{installed, target};
 use agentdesk_e2e::{Reply, ScriptedModel};
 use agentdesk_identity::JwtSettings;
 use agentdesk_memory::{LOCAL_ACTOR, ListEvents, MemoryStore, Role};
+use agentdesk_runtime::client::{Invocation, RemoteAgent, new_session_id, remote_turn};
 use agentdesk_runtime::items::{SESSION_HEADER, SseDecoder};
 use agentdesk_runtime::server::{ServeOptions, decide_access, serve};
 use agentdesk_wasm_sandbox::{RuntimeStore, Sandbox, SandboxConfig};
@@ -221,6 +222,33 @@ async fn two_calls_with_one_session_id_are_one_conversation_in_memory() {
     assert_eq!(roles, [Role::User, Role::Assistant, Role::User, Role::Assistant], "{said:?}");
     assert_eq!(said[0].1, ENGLISH);
     assert_eq!(said[2].1, JAPANESE);
+}
+
+#[tokio::test]
+async fn a_remote_turn_reopened_shows_the_estimate_card_not_just_its_text() {
+    let served = Served::start(Settings::default()).await;
+    let settings = AgentSettings { url: served.base.clone(), ..AgentSettings::default() };
+    let agent = RemoteAgent::from_settings("desk", &settings, None).expect("agent");
+    let here = tempfile::tempdir().expect("temp");
+    let store = MemoryStore::open_in(here.path()).await.expect("memory");
+    let memory_id = store.default_memory().await.expect("memory").memory_id;
+    let link =
+        MemoryLink { store: store.clone(), memory_id: memory_id.clone(), actor_id: "me".into() };
+    let session = new_session_id();
+    let mut on_item = |_: Value| {};
+    remote_turn(&agent, &link, Invocation::prompt(JAPANESE, &session), &mut on_item)
+        .await
+        .expect("a turn");
+    let request = ListEvents { oldest_first: true, ..ListEvents::default() };
+    let events = store.list_events(&memory_id, "me", &session, &request).await.expect("events");
+    let exchanges = transcript(&events.items);
+    assert_eq!(exchanges.len(), 1, "{exchanges:?}");
+    assert_eq!(exchanges[0].question, JAPANESE);
+    let card = exchanges[0].estimate.as_ref().expect("the estimate card comes back");
+    assert!(card.id.starts_with("est-"), "{}", card.id);
+    assert_eq!(card.description, JAPANESE);
+    assert_eq!(card.estimate.region, "ap-northeast-1");
+    assert!(card.estimate.monthly_total > agentdesk_pricing::Decimal::ZERO);
 }
 
 #[tokio::test]

@@ -24,6 +24,17 @@ pub struct SavedEstimate {
     pub estimate: Estimate,
 }
 
+impl SavedEstimate {
+    /// The blob kept beside the answer that shows this estimate, so a reopened conversation
+    /// shows its card; `None` only if it cannot become JSON.
+    pub fn answer_blob(&self) -> Option<agentdesk_memory::PayloadItem> {
+        let estimate = serde_json::to_value(self).ok()?;
+        Some(agentdesk_memory::PayloadItem::Blob(
+            serde_json::json!({ crate::transcript::keys::SAVED_ESTIMATE: estimate }),
+        ))
+    }
+}
+
 /// Estimates compared: each one's total, and each service's monthly cost in each.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "Estimate.ts")]

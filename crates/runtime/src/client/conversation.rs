@@ -1,9 +1,14 @@
 //! A remote agent's turn kept in memory as a local one is: the user's prompt and the
 //! assembled answer become events of the conversation (the runtime session id is the memory
 //! session id), each with the agent's name in its metadata, so the desktop and the CLI show
-//! the same conversation and `agentdesk memory events ID` lists it.
+//! the same conversation and `agentdesk memory events ID` lists it. An estimate the agent
+//! sent (`agentdesk serve`'s `{"kind": "estimate"}` item, or the `estimate` of its JSON
+//! answer) is kept beside the answer, so the reopened conversation shows its card.
+
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use agentdesk_agent::MemoryLink;
+use agentdesk_agent::estimator::SavedEstimate;
 use agentdesk_memory::{NewEvent, PayloadItem, Role};
 use serde_json::{Map, Value, json};
 
@@ -29,20 +34,47 @@ pub async fn remote_turn(
         None => invocation.payload.to_string(),
     };
     let session_id = invocation.session_id.clone();
-    keep(agent, memory, &session_id, Role::User, &prompt).await?;
-    let invoked = agent.invoke(invocation, on_item).await?;
+    keep(agent, memory, &session_id, vec![PayloadItem::message(Role::User, &prompt)]).await?;
+    let mut estimate = None;
+    let mut watch = |item: Value| {
+        if let Some(found) = estimate_of(&item, &prompt) {
+            estimate = Some(found);
+        }
+        on_item(item);
+    };
+    let invoked = agent.invoke(invocation, &mut watch).await?;
     if !invoked.text.is_empty() {
-        keep(agent, memory, &session_id, Role::Assistant, &invoked.text).await?;
+        let mut payload = vec![PayloadItem::message(Role::Assistant, &invoked.text)];
+        payload.extend(estimate.as_ref().and_then(SavedEstimate::answer_blob));
+        keep(agent, memory, &session_id, payload).await?;
     }
     Ok(invoked)
+}
+
+/// The estimate in one of the agent's items, as the desktop's estimate card reads it.
+fn estimate_of(item: &Value, prompt: &str) -> Option<SavedEstimate> {
+    let (id, estimate) = if item.get("kind").and_then(Value::as_str) == Some("estimate") {
+        (item.get("id"), item.get("estimate"))
+    } else {
+        (item.get("estimate_id"), item.get("estimate"))
+    };
+    let estimate = serde_json::from_value(estimate?.clone()).ok()?;
+    let created_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX));
+    Some(SavedEstimate {
+        id: id.and_then(Value::as_str).unwrap_or_default().to_owned(),
+        description: prompt.to_owned(),
+        created_ms,
+        estimate,
+    })
 }
 
 async fn keep(
     agent: &RemoteAgent,
     memory: &TurnMemory,
     session_id: &str,
-    role: Role,
-    text: &str,
+    payload: Vec<PayloadItem>,
 ) -> Result<(), ClientError> {
     let mut metadata = Map::new();
     metadata.insert(AGENT_METADATA.into(), json!(agent.name()));
@@ -50,7 +82,7 @@ async fn keep(
         actor_id: memory.actor_id.clone(),
         session_id: session_id.to_owned(),
         event_timestamp: None,
-        payload: vec![PayloadItem::message(role, text)],
+        payload,
         branch: None,
         metadata,
     };
