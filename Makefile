@@ -145,7 +145,7 @@ bench-start: ui
 	$(XVFB) scripts/in-test-keyring cargo bench --profile dev -p agentdesk-e2e --bench startup
 
 bench-estimate: test-assets
-	cargo build -p agentdesk-cli
+	cargo build --profile release -p agentdesk-cli
 	scripts/bench-estimate
 
 # access_token from the memory cache and from the keyring after a restart.
