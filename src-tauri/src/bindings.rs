@@ -33,6 +33,8 @@ mod tests {
             agentdesk_wasm_sandbox::Limits::export_all(&config),
             agentdesk_wasm_sandbox::OutputChunk::export_all(&config),
             agentdesk_wasm_sandbox::SandboxUsage::export_all(&config),
+            agentdesk_interpreter::InterpreterView::export_all(&config),
+            agentdesk_interpreter::InterpreterStatus::export_all(&config),
             agentdesk_agent::estimator::SavedEstimate::export_all(&config),
             agentdesk_agent::estimator::Comparison::export_all(&config),
             agentdesk_agent::AgentEvent::export_all(&config),

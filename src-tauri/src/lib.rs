@@ -72,13 +72,41 @@ pub fn run() -> ExitCode {
     let boot =
         startup::boot_script(&commands::app::app_info(), &SettingsView::from(&*state.loaded()));
     let boot = tauri::plugin::Builder::<Wry>::new("agentdesk-boot").js_init_script(boot).build();
-    match configure(tauri::Builder::<Wry>::default().plugin(boot), state).run(context) {
-        Ok(()) => ExitCode::SUCCESS,
+    let app = configure(tauri::Builder::<Wry>::default().plugin(boot), state).build(context);
+    match app {
+        Ok(app) => {
+            app.run(|app, event| {
+                if let tauri::RunEvent::Exit = event {
+                    stop_remote_sessions(app);
+                }
+            });
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             tracing::error!("the desktop app stopped: {error}");
             eprintln!("AgentDesk stopped: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Stops the sessions the app started on remote interpreters, which would otherwise run (and
+/// be paid for) until their timeout; gives up after a few seconds so quitting stays quick.
+fn stop_remote_sessions(app: &tauri::AppHandle) {
+    use tauri::Manager;
+    let state = app.state::<AppState>();
+    let stopping = async {
+        state.close_calculator().await;
+        state.interpreters.close_all().await;
+    };
+    let stopped = tauri::async_runtime::block_on(tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stopping,
+    ));
+    if stopped.is_err() {
+        tracing::warn!(
+            "some remote interpreter sessions were not stopped; they end at their timeout"
+        );
     }
 }
 
@@ -126,6 +154,12 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::sandbox::sandbox_sessions,
             commands::sandbox::sandbox_cancel,
             commands::sandbox::sandbox_usage,
+            commands::interpreters::interpreters_list,
+            commands::interpreters::interpreters_probe,
+            commands::interpreters::interpreter_start,
+            commands::interpreters::interpreter_session,
+            commands::interpreters::interpreter_invoke,
+            commands::interpreters::interpreter_stop,
             commands::files::save_file,
             commands::memory::memory_sessions,
             commands::memory::memory_sessions_search,

@@ -24,7 +24,10 @@ use crate::commands::auth::{AuthEvent, WindowInteraction, forward_statuses};
 use crate::commands::chat::RunningTurns;
 use crate::commands::connections::{ServerView, view};
 
-use agentdesk_config::{ConfigError, Environment, Loaded, Overrides, Problem, Settings, load};
+use agentdesk_config::{
+    ConfigError, Environment, InterpreterSettings, Loaded, Overrides, Problem, Settings, load,
+};
+use agentdesk_interpreter::Calculator;
 use agentdesk_telemetry::{LogGuard, LogOptions};
 use serde::Serialize;
 use tracing::level_filters::LevelFilter;
@@ -43,10 +46,40 @@ pub struct AppState {
     pub turns: RunningTurns,
     identity: tokio::sync::OnceCell<Arc<Identity>>,
     connections: tokio::sync::Mutex<Option<(McpServers, Arc<Connections>)>>,
+    /// Where the agent's Python runs, for the settings it was made for; its sessions live
+    /// across turns and end when the choice changes or the app quits.
+    calculator: tokio::sync::Mutex<Option<(CalculatorChoice, Option<Calculator>)>>,
+    /// The remote interpreters the Sandbox page uses, and its sessions on them.
+    pub interpreters: crate::commands::interpreters::PageInterpreters,
     /// Sign-in events for the window (statuses, where to finish a sign-in).
     pub auth_events: tokio::sync::broadcast::Sender<AuthEvent>,
     /// MCP servers' status changes for the window.
     pub mcp_events: tokio::sync::broadcast::Sender<ServerView>,
+}
+
+/// What the agent's calculator was made from: when any of it changes, it is made again.
+#[derive(Debug, Clone, PartialEq)]
+struct CalculatorChoice {
+    interpreter: String,
+    fallback_to_local: bool,
+    remote: Option<InterpreterSettings>,
+    python_installed: bool,
+}
+
+impl CalculatorChoice {
+    fn of(settings: &Settings, sandbox: Option<&Sandbox>) -> CalculatorChoice {
+        let remote = settings.tools.remote_interpreter();
+        CalculatorChoice {
+            interpreter: remote.unwrap_or_default().to_owned(),
+            fallback_to_local: settings.tools.interpreter_fallback_to_local,
+            remote: remote.and_then(|name| settings.interpreters.get(name)).cloned(),
+            python_installed: sandbox.is_some_and(|sandbox| {
+                sandbox.runtimes().iter().any(|status| {
+                    status.id == agentdesk_wasm_sandbox::RuntimeId::Python && status.installed
+                })
+            }),
+        }
+    }
 }
 
 /// The memory database with its background extraction, opened on first use.
@@ -108,6 +141,8 @@ impl AppState {
             turns: RunningTurns::default(),
             identity: tokio::sync::OnceCell::new(),
             connections: tokio::sync::Mutex::new(None),
+            calculator: tokio::sync::Mutex::new(None),
+            interpreters: crate::commands::interpreters::PageInterpreters::default(),
             auth_events: tokio::sync::broadcast::channel(64).0,
             mcp_events: tokio::sync::broadcast::channel(64).0,
         })
@@ -177,6 +212,39 @@ impl AppState {
                 Ok(MemoryDesk { store, memory_id, worker })
             })
             .await
+    }
+
+    /// Where the agent's Python runs (`tools.interpreter`): the same calculator, with its
+    /// conversations' sessions, while the choice stays the same; a new one, the old one's
+    /// sessions stopped, when it changed. `None` when no Python is available. Must be called
+    /// inside the runtime.
+    pub async fn calculator(&self) -> Option<Calculator> {
+        let settings = self.loaded().settings.clone();
+        let sandbox = self.sandbox().ok();
+        let choice = CalculatorChoice::of(&settings, sandbox.as_ref());
+        let mut cached = self.calculator.lock().await;
+        if let Some((made_for, calculator)) = cached.as_ref()
+            && *made_for == choice
+        {
+            return calculator.clone();
+        }
+        let identity = match &choice.remote {
+            Some(remote) if !remote.auth.is_empty() => Some(self.identity().await),
+            _ => None,
+        };
+        let calculator = Calculator::from_settings(&settings, sandbox, identity);
+        if let Some((_, Some(replaced))) = cached.replace((choice, calculator.clone())) {
+            tokio::spawn(async move { replaced.close_all().await });
+        }
+        calculator
+    }
+
+    /// Stops the sessions the agent's calculator holds (the app is quitting).
+    pub async fn close_calculator(&self) {
+        let calculator = self.calculator.lock().await.take();
+        if let Some((_, Some(calculator))) = calculator {
+            calculator.close_all().await;
+        }
     }
 
     /// The identity service for the configured providers, on first use: the keyring is

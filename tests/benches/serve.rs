@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 use agentdesk_agent::estimator::{EstimateStore, OfflineTurn, answer_offline, catalog_for};
 use agentdesk_e2e::mcp_servers::free_port;
 use agentdesk_e2e::serve_process::{drain, read_until_listening};
+use agentdesk_interpreter::Calculator;
 use agentdesk_memory::{LOCAL_ACTOR, MemoryStore};
 use agentdesk_wasm_sandbox::{Sandbox, SandboxConfig};
 
@@ -333,7 +334,7 @@ struct InProcess {
     store: MemoryStore,
     memory_id: String,
     estimates: EstimateStore,
-    sandbox: Sandbox,
+    calculator: Calculator,
     catalog: std::sync::Arc<agentdesk_pricing::Catalog>,
 }
 
@@ -347,7 +348,7 @@ impl InProcess {
             store,
             memory_id,
             estimates: EstimateStore::new(&folders.data.join("estimates")),
-            sandbox,
+            calculator: Calculator::local(sandbox),
             catalog: catalog_for(&folders.data)?,
         })
     }
@@ -357,7 +358,7 @@ impl InProcess {
             memory: (&self.store, &self.memory_id, LOCAL_ACTOR),
             session_id: session,
             estimates: &self.estimates,
-            sandbox: Some(&self.sandbox),
+            calculator: Some(&self.calculator),
             default_region: "us-east-1",
             catalog: &self.catalog,
             live_prices: None,

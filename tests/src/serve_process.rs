@@ -53,3 +53,50 @@ pub fn drain(mut stderr: impl BufRead + Send + 'static) {
         }
     });
 }
+
+/// `agentdesk serve` on a loopback port over the sandbox runtime the tests install
+/// ([`crate::python_runtime::installed`]), with no model (the offline estimator): a real
+/// Code Interpreter and Runtime endpoint for client tests. Killed when dropped.
+#[derive(Debug)]
+pub struct ServeWithSandbox {
+    child: std::process::Child,
+    /// Its base URL (`http://127.0.0.1:PORT`).
+    pub url: String,
+}
+
+impl ServeWithSandbox {
+    /// Starts `binary` (an `agentdesk` executable) as `agentdesk serve --listen 127.0.0.1:0`.
+    pub fn start(binary: &std::path::Path) -> Result<ServeWithSandbox, String> {
+        let (data, cache) = crate::python_runtime::installed();
+        let mut child = std::process::Command::new(binary)
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--cache-dir")
+            .arg(cache)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_remove("AGENTDESK_MODEL_PROVIDER")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|error| format!("cannot run {}: {error}", binary.display()))?;
+        let stderr = child.stderr.take().ok_or("serve's standard error was not piped")?;
+        let mut stderr = std::io::BufReader::new(stderr);
+        let listening = match read_until_listening(&mut stderr) {
+            Ok(listening) => listening,
+            Err(problem) => {
+                let _killed = child.kill();
+                let _exited = child.wait();
+                return Err(problem);
+            }
+        };
+        drain(stderr);
+        Ok(ServeWithSandbox { child, url: listening.url })
+    }
+}
+
+impl Drop for ServeWithSandbox {
+    fn drop(&mut self) {
+        let _killed = self.child.kill();
+        let _exited = self.child.wait();
+    }
+}

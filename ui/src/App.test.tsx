@@ -1,9 +1,10 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
 import { defaultSettings, memoryBackend } from "./backend/memory";
 import type { Report } from "./bindings/Doctor";
+import type { Settings } from "./bindings/Settings";
 import { en } from "./i18n/en";
 import { ja } from "./i18n/ja";
 
@@ -128,7 +129,33 @@ describe("the settings page", () => {
     await user.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(backend.saved).toHaveLength(2));
     expect(backend.saved[1]?.model.awsProfile).toBe("work");
-    expect(backend.saved[1]?.tools).toEqual({ executePython: "allow" });
+    expect(backend.saved[1]?.tools).toEqual({ executePython: "allow", interpreter: "", interpreterFallbackToLocal: false });
+  });
+
+  it("moves the agent's Python to a configured remote interpreter, and says when a chosen one is gone", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    const withInterpreters = (settings: Settings) => {
+      backend.view = { ...backend.view, settings, effective: settings };
+    };
+    withInterpreters({
+      ...backend.view.settings,
+      interpreters: { desk: { region: "", identifier: "", endpoint: "http://127.0.0.1:8080", auth: "", session_timeout_seconds: 0, timeout_seconds: 0 } },
+    });
+    render(<App backend={backend} initialPage="settings" />);
+    const picker = (await screen.findByLabelText("Run Python on")) as HTMLSelectElement;
+    expect([...picker.options].map((option) => option.text)).toEqual(["This computer (local sandbox)", "desk"]);
+    await user.selectOptions(picker, "desk");
+    await user.click(screen.getByLabelText("Run locally when the remote interpreter cannot be reached"));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(backend.saved).toHaveLength(1));
+    expect(backend.saved[0]?.tools).toEqual({ executePython: "ask", interpreter: "desk", interpreterFallbackToLocal: true });
+
+    withInterpreters({ ...backend.view.settings, interpreters: {}, tools: { ...backend.view.settings.tools, interpreter: "gone" } });
+    cleanup();
+    render(<App backend={backend} initialPage="settings" />);
+    const again = (await screen.findByLabelText("Run Python on")) as HTMLSelectElement;
+    expect(again.selectedOptions[0]?.text).toBe("gone (not in the config file)");
   });
 
   it("signs in to a provider and shows who, then signs out", async () => {

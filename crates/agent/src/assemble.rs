@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use agentdesk_config::ToolPolicy;
+use agentdesk_interpreter::Calculator;
 use agentdesk_pricing::{Catalog, CatalogError};
-use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox};
 
 use crate::agent::{Agent, MemoryLink};
 use crate::catalog_tools::{GetPrice, ListServices, Recall};
@@ -25,8 +25,9 @@ pub struct EstimatorParts {
     pub memory: MemoryLink,
     /// Where estimates are saved.
     pub estimates: EstimateStore,
-    /// The sandbox, when one could be opened.
-    pub sandbox: Option<Sandbox>,
+    /// Where Python runs (`tools.interpreter`, [`Calculator::from_settings`]); `None` when
+    /// no Python is available.
+    pub calculator: Option<Calculator>,
     /// The region priced when the user names none.
     pub region: String,
     /// The prices ([`crate::estimator::catalog_for`]).
@@ -39,14 +40,15 @@ pub struct EstimatorParts {
     pub live_prices: Option<LivePrices>,
 }
 
-/// Builds the cost estimator. `execute_python` is offered only when the Python runtime is
-/// installed; the other tools read AgentDesk's own data and run without asking.
+/// Builds the cost estimator. `execute_python` is offered only when there is a Python to
+/// run it (the local runtime installed, or a remote interpreter chosen); the other tools
+/// read AgentDesk's own data and run without asking.
 pub fn cost_estimator(parts: EstimatorParts) -> Result<Agent, CatalogError> {
     let EstimatorParts {
         connected,
         memory,
         estimates,
-        sandbox,
+        calculator,
         region,
         catalog,
         python,
@@ -74,10 +76,6 @@ pub fn cost_estimator(parts: EstimatorParts) -> Result<Agent, CatalogError> {
         )),
         Approval::Allow,
     );
-    let python_ready = sandbox.as_ref().is_some_and(|sandbox| {
-        sandbox.runtimes().iter().any(|status| status.id == RuntimeId::Python && status.installed)
-    });
-    let calculator = sandbox.filter(|_| python_ready);
     tools.register(
         Arc::new(
             EstimateCosts::new(estimates, calculator.clone(), &region, catalog)
@@ -85,16 +83,13 @@ pub fn cost_estimator(parts: EstimatorParts) -> Result<Agent, CatalogError> {
         ),
         Approval::Allow,
     );
-    if let Some(sandbox) = calculator {
+    if let Some(calculator) = &calculator {
         let approval = match python {
             ToolPolicy::Allow => Approval::Allow,
             ToolPolicy::Ask => Approval::Ask,
             ToolPolicy::Deny => Approval::Deny,
         };
-        tools.register(
-            Arc::new(ExecutePython::new(sandbox, RuntimeId::Python, Limits::default())),
-            approval,
-        );
+        tools.register(Arc::new(ExecutePython::new(calculator)), approval);
     }
     Ok(Agent {
         name: "cost-estimator".into(),

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
+use agentdesk_interpreter::Calculator;
 use agentdesk_memory::{ListRecords, MemoryStore};
 use agentdesk_pricing::Catalog;
-use agentdesk_wasm_sandbox::Sandbox;
 use serde_json::{Value, json};
 
 use crate::estimator::{
-    EstimateStore, LivePrices, calculate_in_sandbox, estimate, estimate_spec, is_japanese,
+    EstimateStore, LivePrices, calculate, estimate, estimate_spec, is_japanese,
 };
 use crate::provider::{BoxFuture, ToolSpec};
 use crate::tools::{Tool, ToolContext, ToolOutput};
@@ -22,23 +22,24 @@ use crate::tools::{Tool, ToolContext, ToolOutput};
 #[derive(Debug, Clone)]
 pub struct EstimateCosts {
     store: EstimateStore,
-    sandbox: Option<Sandbox>,
+    calculator: Option<Calculator>,
     default_region: String,
     catalog: Arc<Catalog>,
     live_prices: Option<LivePrices>,
 }
 
 impl EstimateCosts {
-    /// Prices from `catalog`, saves to `store`, calculates in `sandbox` when there is one.
+    /// Prices from `catalog`, saves to `store`, calculates on `calculator` (on the host,
+    /// saying so, without one).
     pub fn new(
         store: EstimateStore,
-        sandbox: Option<Sandbox>,
+        calculator: Option<Calculator>,
         default_region: &str,
         catalog: Arc<Catalog>,
     ) -> Self {
         Self {
             store,
-            sandbox,
+            calculator,
             default_region: default_region.to_owned(),
             catalog,
             live_prices: None,
@@ -78,9 +79,7 @@ impl EstimateCosts {
         if let Some(live_prices) = &self.live_prices {
             live_prices.apply(&mut made, description).await;
         }
-        if let Some(sandbox) = &self.sandbox
-            && let Err(error) = calculate_in_sandbox(sandbox, &mut made, description).await
-        {
+        if let Err(error) = calculate(self.calculator.as_ref(), &mut made, description).await {
             return ToolOutput::error(error.to_string());
         }
         match self.store.save(description, &made) {

@@ -1,57 +1,58 @@
-//! `execute_python`: the agent's calculator, Python in the local WebAssembly sandbox with one
-//! session per conversation, so variables defined in one call are there in the next.
+//! `execute_python`: the agent's calculator, Python on the chosen interpreter (the local
+//! WebAssembly sandbox, or a remote code interpreter) with one session per conversation, so
+//! variables defined in one call are there in the next.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
-use agentdesk_wasm_sandbox::{
-    Content, Limits, RuntimeId, Sandbox, SessionStatus, StartSession, ToolCall,
-};
+use agentdesk_interpreter::{Calculator, ConversationSessions, fallback_note};
+use agentdesk_wasm_sandbox::{Content, ToolCall, ToolResult};
 use serde_json::{Value, json};
-use tokio::sync::Mutex;
 
 use crate::provider::{BoxFuture, ToolSpec};
 use crate::tools::{Tool, ToolContext, ToolOutput};
 
-/// How long a conversation's Python session lives (AgentCore's longest).
-const SESSION_SECONDS: u32 = 28_800;
-
 /// Runs Python for the agent.
 #[derive(Debug)]
 pub struct ExecutePython {
-    sandbox: Sandbox,
-    runtime: RuntimeId,
-    limits: Limits,
-    /// The sandbox session of each conversation.
-    sessions: Mutex<HashMap<String, String>>,
+    /// The sessions on the chosen interpreter.
+    sessions: Arc<ConversationSessions>,
+    /// The local sandbox's, used when a remote interpreter cannot be reached and the user
+    /// allowed it.
+    fallback: Option<Arc<ConversationSessions>>,
 }
 
 impl ExecutePython {
-    /// Runs code on `runtime` in `sandbox`, each call within `limits`.
-    pub fn new(sandbox: Sandbox, runtime: RuntimeId, limits: Limits) -> Self {
-        Self { sandbox, runtime, limits, sessions: Mutex::new(HashMap::new()) }
+    /// Runs code on `calculator`'s interpreter in each conversation's session, which
+    /// outlives the tool: the calculator keeps it for the next turn.
+    pub fn new(calculator: &Calculator) -> Self {
+        Self {
+            sessions: Arc::clone(calculator.sessions()),
+            fallback: calculator.fallback_sessions().cloned(),
+        }
     }
 
-    /// The conversation's session, started on first use or when the last one ended.
-    async fn session(&self, conversation_id: &str) -> Result<String, String> {
-        let mut sessions = self.sessions.lock().await;
-        if let Some(id) = sessions.get(conversation_id)
-            && self
-                .sandbox
-                .get_session(id)
-                .is_some_and(|session| session.status == SessionStatus::Ready)
-        {
-            return Ok(id.clone());
+    /// Runs `call` in the conversation's session: on the chosen interpreter, or the local
+    /// one when the chosen one cannot be reached and a fallback is allowed, with the note
+    /// saying so.
+    async fn result(
+        &self,
+        call: &ToolCall,
+        conversation: &str,
+    ) -> Result<(ToolResult, Option<String>), String> {
+        let chosen = self.sessions.interpreter().name().to_owned();
+        match self.sessions.run(conversation, call, None).await {
+            Ok(result) => Ok((result, None)),
+            Err(error) if error.is_unreachable() && self.fallback.is_some() => {
+                let Some(local) = &self.fallback else { return Err(error.to_string()) };
+                let result = local.run(conversation, call, None).await.map_err(|local_error| {
+                    format!("{error}; the local sandbox could not run it either: {local_error}")
+                })?;
+                Ok((result, Some(fallback_note(&error))))
+            }
+            Err(error) => {
+                Err(format!("the Python interpreter {chosen} could not run the code: {error}"))
+            }
         }
-        let request = StartSession {
-            name: format!("conversation {conversation_id}"),
-            runtime: self.runtime,
-            timeout_seconds: SESSION_SECONDS,
-            metered: false,
-        };
-        let session =
-            self.sandbox.start_session(request).await.map_err(|error| error.to_string())?;
-        sessions.insert(conversation_id.to_owned(), session.session_id.clone());
-        Ok(session.session_id)
     }
 
     async fn run(&self, arguments: &Value, context: &ToolContext) -> ToolOutput {
@@ -60,18 +61,15 @@ impl ExecutePython {
                 "execute_python needs {\"code\": \"…\"} with the Python to run",
             );
         };
-        let session = match self.session(&context.conversation_id).await {
-            Ok(session) => session,
-            Err(error) => {
-                return ToolOutput::error(format!("the Python sandbox is not available: {error}"));
-            }
-        };
         let call = ToolCall {
             name: "executeCode".into(),
             arguments: json!({"code": code, "language": "python"}),
         };
-        let result = self.sandbox.invoke(&session, &call, &self.limits).await;
-        let mut text = String::new();
+        let (result, fell_back) = match self.result(&call, &context.conversation_id).await {
+            Ok(ran) => ran,
+            Err(error) => return ToolOutput::error(error),
+        };
+        let mut text = fell_back.map(|why| format!("[{why}]\n")).unwrap_or_default();
         match &result.structured_content {
             Some(run) => {
                 text.push_str(&run.stdout);

@@ -14,6 +14,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use agentdesk_config::{Settings, ToolPolicy};
+use agentdesk_interpreter::Calculator;
 use agentdesk_memory::MemoryStore;
 use agentdesk_pricing::Catalog;
 use agentdesk_wasm_sandbox::Sandbox;
@@ -41,6 +42,8 @@ pub struct ServedEstimator {
     memory: MemoryLink,
     estimates: EstimateStore,
     sandbox: Option<Sandbox>,
+    /// Where estimates calculate (`tools.interpreter`).
+    calculator: Option<Calculator>,
     region: String,
     catalog: Arc<Catalog>,
     calculations: Arc<tokio::sync::Semaphore>,
@@ -93,7 +96,8 @@ impl Approver for Unattended {
 
 impl ServedEstimator {
     /// Builds the estimator from `settings`: conversations in `store`'s default memory as
-    /// `actor_id`, estimates and prices in `data_dir`, arithmetic in `sandbox`. A configured
+    /// `actor_id`, estimates and prices in `data_dir`, arithmetic where `tools.interpreter`
+    /// says (`sandbox` for the local one; it is also the Code Interpreter serve offers). A configured
     /// model that cannot be used (no key, no base URL) is an error, said plainly; no model at
     /// all means the offline estimator.
     pub async fn build(
@@ -108,6 +112,9 @@ impl ServedEstimator {
         let estimates = EstimateStore::new(&data_dir.join("estimates"));
         let catalog = catalog_for(data_dir)?;
         let region = settings.estimate.region.clone();
+        // Served turns have no one to sign in: an interpreter that needs a provider's token
+        // says so in the estimate.
+        let calculator = Calculator::from_settings(settings, sandbox.clone(), None);
         let configured = settings.clone();
         // The keyring lookup may block.
         let connected = tokio::task::spawn_blocking(move || connect_configured(&configured))
@@ -123,7 +130,7 @@ impl ServedEstimator {
                     connected,
                     memory: memory.clone(),
                     estimates: estimates.clone(),
-                    sandbox: sandbox.clone(),
+                    calculator: calculator.clone(),
                     region: region.clone(),
                     catalog: catalog.clone(),
                     python,
@@ -138,7 +145,16 @@ impl ServedEstimator {
         };
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let calculations = Arc::new(tokio::sync::Semaphore::new(cores * CALCULATIONS_PER_CORE));
-        Ok(ServedEstimator { engine, memory, estimates, sandbox, region, catalog, calculations })
+        Ok(ServedEstimator {
+            engine,
+            memory,
+            estimates,
+            sandbox,
+            calculator,
+            region,
+            catalog,
+            calculations,
+        })
     }
 
     /// The sandbox the estimator calculates in, when one could be opened (`agentdesk serve`
@@ -198,7 +214,7 @@ impl ServedEstimator {
                     memory: (&self.memory.store, &self.memory.memory_id, &self.memory.actor_id),
                     session_id,
                     estimates: &self.estimates,
-                    sandbox: self.sandbox.as_ref(),
+                    calculator: self.calculator.as_ref(),
                     default_region: &self.region,
                     catalog: &self.catalog,
                     live_prices: None,

@@ -8,7 +8,8 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use agentdesk_agent::{Approval, ExecutePython, Tool, ToolContext};
-use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox, SandboxConfig, WheelSource};
+use agentdesk_interpreter::Calculator;
+use agentdesk_wasm_sandbox::{RuntimeId, Sandbox, SandboxConfig, WheelSource};
 use common::scripted_agent::{ScriptedUser, answer, setup, tool_call};
 use common::serve;
 use serde_json::json;
@@ -41,7 +42,7 @@ fn installed() -> &'static SandboxConfig {
 
 fn python() -> ExecutePython {
     let sandbox = Sandbox::open(installed()).expect("sandbox");
-    ExecutePython::new(sandbox, RuntimeId::Python, Limits::default())
+    ExecutePython::new(&Calculator::local(sandbox))
 }
 
 #[tokio::test]

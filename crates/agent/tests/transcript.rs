@@ -110,7 +110,7 @@ async fn an_offline_answer_keeps_its_estimate_and_a_question_the_model_missed_is
         memory: (&store, &memory_id, "local-user"),
         session_id: "s1",
         estimates: &estimates,
-        sandbox: None,
+        calculator: None,
         default_region: "us-east-1",
         catalog: &catalog,
         live_prices: None,

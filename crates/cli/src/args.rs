@@ -45,7 +45,7 @@ pub(crate) enum Command {
     /// Read and change the configuration
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Run Python in the local WebAssembly sandbox
+    /// Run Python in the local WebAssembly sandbox, or on a remote interpreter
     #[command(subcommand)]
     Sandbox(SandboxCommand),
     /// Conversations and long-term memories kept in agentdesk.db
@@ -66,6 +66,10 @@ pub(crate) enum Command {
     /// add, list, invoke, remove
     #[command(subcommand)]
     Agents(AgentsCommand),
+    /// Remote code interpreters (AgentCore's, or a self-hosted one such as `agentdesk
+    /// serve`): add, list with reachability, remove
+    #[command(subcommand)]
+    Interpreters(InterpretersCommand),
     /// The model agents use: what is configured and where its key comes from
     #[command(subcommand)]
     Model(ModelCommand),
@@ -225,6 +229,50 @@ pub(crate) struct AgentsAddArgs {
     #[arg(long, value_name = "PROVIDER")]
     pub(crate) auth: Option<String>,
     /// Seconds the agent may go without answering or sending an item (default 300)
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) timeout: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum InterpretersCommand {
+    /// Add (or replace) a remote code interpreter: `--region R` for AgentCore's, or
+    /// `--endpoint URL` for a self-hosted one (`agentdesk serve`)
+    Add(InterpretersAddArgs),
+    /// The configured interpreters and whether each answers
+    List {
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an interpreter from the config file
+    Remove {
+        /// The interpreter
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).multiple(true).args(["region", "endpoint"])))]
+pub(crate) struct InterpretersAddArgs {
+    /// The interpreter's name (letters, digits, '-', '_')
+    pub(crate) name: String,
+    /// AgentCore's region (us-west-2); with --endpoint, only the signing region
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+    /// The interpreter's identifier (default aws.codeinterpreter.v1, AgentCore's built-in)
+    #[arg(long, value_name = "ID")]
+    pub(crate) identifier: Option<String>,
+    /// A self-hosted data plane (https://, or http:// on 127.0.0.1 or localhost)
+    #[arg(long, value_name = "URL")]
+    pub(crate) endpoint: Option<String>,
+    /// The credential provider whose token is the bearer (see `agentdesk auth add`); without
+    /// it calls are signed with SigV4 from the AWS credential chain
+    #[arg(long, value_name = "PROVIDER")]
+    pub(crate) auth: Option<String>,
+    /// Seconds a session lives, 1 to 28800 (default 900)
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) session_timeout: Option<u32>,
+    /// Seconds one call may take (default 120)
     #[arg(long, value_name = "SECONDS")]
     pub(crate) timeout: Option<u64>,
 }
@@ -617,6 +665,9 @@ pub(crate) enum SandboxCommand {
         /// The runtime to use
         #[arg(long, default_value = "python")]
         runtime: String,
+        /// Run on this remote interpreter (see `agentdesk interpreters list`) instead
+        #[arg(long, value_name = "NAME")]
+        interpreter: Option<String>,
     },
 }
 
@@ -625,6 +676,10 @@ pub(crate) struct RunArgs {
     /// The runtime to use
     #[arg(long, default_value = "python")]
     pub(crate) runtime: String,
+    /// Run on this remote interpreter (see `agentdesk interpreters list`) instead of the
+    /// local sandbox; --timeout, --memory and --fuel are the local sandbox's limits
+    #[arg(long, value_name = "NAME", conflicts_with = "fuel")]
+    pub(crate) interpreter: Option<String>,
     /// Seconds each cell may run
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub(crate) timeout: f64,

@@ -9,6 +9,7 @@ use toml_edit::{DocumentMut, Item, TableLike};
 
 use crate::agents::AgentSettings;
 use crate::error::{ConfigError, Problem, ProblemSource};
+use crate::interpreters::InterpreterSettings;
 use crate::keys::{self, KEYS, Key};
 use crate::locations::{Environment, Locations, Overrides};
 use crate::mcp_servers::McpServerSettings;
@@ -21,6 +22,8 @@ const PROVIDERS: &str = "providers";
 const MCP_SERVERS: &str = "mcp_servers";
 /// The section of remote agents.
 const AGENTS: &str = "agents";
+/// The section of remote code interpreters.
+const INTERPRETERS: &str = "interpreters";
 
 /// A section of named tables (`[SECTION.NAME]`) and how each is checked.
 trait NamedTable: serde::Serialize + serde::de::DeserializeOwned + Default {
@@ -46,6 +49,13 @@ impl NamedTable for AgentSettings {
     const SECTION: &'static str = AGENTS;
     fn problems(&self, name: &str) -> Vec<String> {
         AgentSettings::problems(self, name)
+    }
+}
+
+impl NamedTable for InterpreterSettings {
+    const SECTION: &'static str = INTERPRETERS;
+    fn problems(&self, name: &str) -> Vec<String> {
+        InterpreterSettings::problems(self, name)
     }
 }
 
@@ -231,6 +241,9 @@ impl ConfigFile {
         if let Some(agents) = root.get(AGENTS) {
             self.read_named(agents, text, &mut settings.agents, &mut problems);
         }
+        if let Some(interpreters) = root.get(INTERPRETERS) {
+            self.read_named(interpreters, text, &mut settings.interpreters, &mut problems);
+        }
         if let Some(authorizer) = root
             .get(crate::serve::SECTION)
             .and_then(Item::as_table_like)
@@ -251,7 +264,7 @@ impl ConfigFile {
             }
             let in_section =
                 |section: &str| name.starts_with(section) && name[section.len()..].starts_with('.');
-            if in_section(PROVIDERS) || in_section(MCP_SERVERS) || in_section(AGENTS) {
+            if [PROVIDERS, MCP_SERVERS, AGENTS, INTERPRETERS].into_iter().any(in_section) {
                 continue;
             }
             let Some(key) = keys::find(&name) else {
@@ -369,6 +382,20 @@ impl ConfigFile {
     /// Removes `[agents.NAME]`; returns whether it was there.
     pub fn remove_agent(&self, name: &str) -> Result<bool, ConfigError> {
         self.remove_named::<AgentSettings>(name)
+    }
+
+    /// Adds or replaces `[interpreters.NAME]`, keeping the rest of the file as it is.
+    pub fn save_interpreter(
+        &self,
+        name: &str,
+        interpreter: &InterpreterSettings,
+    ) -> Result<(), ConfigError> {
+        self.save_named(name, interpreter)
+    }
+
+    /// Removes `[interpreters.NAME]`; returns whether it was there.
+    pub fn remove_interpreter(&self, name: &str) -> Result<bool, ConfigError> {
+        self.remove_named::<InterpreterSettings>(name)
     }
 
     fn save_named<T: NamedTable>(&self, name: &str, value: &T) -> Result<(), ConfigError> {

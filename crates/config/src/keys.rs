@@ -237,6 +237,25 @@ pub static KEYS: &[Key] = &[
         set: |s, v| ToolPolicy::parse(v).map(|value| s.tools.execute_python = value),
     },
     Key {
+        name: "tools.interpreter",
+        kind: Kind::Text,
+        summary: "Where the agent's Python runs: local (the sandbox on this machine) or the name of an [interpreters.NAME]",
+        get: |s| s.tools.remote_interpreter().unwrap_or(crate::LOCAL_INTERPRETER).to_owned(),
+        set: |s, v| {
+            let name = v.trim();
+            let local = name.is_empty() || name == crate::LOCAL_INTERPRETER;
+            (local || crate::is_provider_name(name))
+                .then(|| s.tools.interpreter = if local { String::new() } else { name.to_owned() })
+        },
+    },
+    Key {
+        name: "tools.interpreter_fallback_to_local",
+        kind: Kind::Switch,
+        summary: "Whether Python runs in the local sandbox when the remote interpreter cannot be reached (saying so)",
+        get: |s| s.tools.interpreter_fallback_to_local.to_string(),
+        set: |s, v| v.parse().ok().map(|on| s.tools.interpreter_fallback_to_local = on),
+    },
+    Key {
         name: "sandbox.idle_minutes",
         kind: Kind::Count { min: 1, max: 480 },
         summary: "Minutes a sandbox session may go unused before it ends and frees its memory",
@@ -288,7 +307,7 @@ pub static KEYS: &[Key] = &[
 ];
 
 /// An AWS region code: `us-east-1`, `ap-northeast-1`, `eu-central-2`…
-fn is_region_code(text: &str) -> bool {
+pub(crate) fn is_region_code(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
     parts.len() == 3
         && parts[0].len() == 2

@@ -14,7 +14,8 @@
 //! and MCP servers are the open-ended parts: `[providers.NAME]` tables ([`ProviderSettings`]),
 //! written with [`ConfigFile::save_provider`] and [`ConfigFile::remove_provider`], and
 //! `[mcp_servers.NAME]` tables ([`McpServerSettings`]) with [`ConfigFile::save_mcp_server`]
-//! and [`ConfigFile::remove_mcp_server`].
+//! and [`ConfigFile::remove_mcp_server`]; remote agents (`[agents.NAME]`, [`AgentSettings`])
+//! and remote code interpreters (`[interpreters.NAME]`, [`InterpreterSettings`]) likewise.
 //!
 //! Secrets never live here: the config names keyring entries, the keyring holds the values.
 //! It depends only on `agentdesk-identity`, for the shape of a credential provider, and on no
@@ -24,6 +25,7 @@
 mod agents;
 mod error;
 mod file;
+mod interpreters;
 pub mod keys;
 mod locations;
 mod mcp_servers;
@@ -37,6 +39,11 @@ pub use agents::{
 };
 pub use error::{ConfigError, Problem, ProblemSource};
 pub use file::{ConfigFile, Loaded, load};
+pub use interpreters::{
+    DEFAULT_INTERPRETER_IDENTIFIER, DEFAULT_INTERPRETER_SESSION_SECONDS,
+    DEFAULT_INTERPRETER_TIMEOUT_SECONDS, InterpreterSettings, LOCAL_INTERPRETER,
+    MAX_INTERPRETER_SESSION_SECONDS,
+};
 pub use locations::{Environment, Locations, Overrides};
 pub use mcp_servers::{DEFAULT_MCP_TIMEOUT_SECONDS, McpServerSettings};
 pub use providers::{AuthFlow, ProviderKind, ProviderSettings, is_provider_name, is_secure_url};

@@ -134,6 +134,8 @@ pub struct Settings {
     pub serve: crate::serve::ServeSettings,
     /// Remote agents by name (`[agents.NAME]`).
     pub agents: std::collections::BTreeMap<String, crate::agents::AgentSettings>,
+    /// Remote code interpreters by name (`[interpreters.NAME]`).
+    pub interpreters: std::collections::BTreeMap<String, crate::interpreters::InterpreterSettings>,
 }
 
 /// The desktop app's look and language.
@@ -252,6 +254,20 @@ choices! {
 pub struct ToolSettings {
     /// Running Python in the sandbox (`execute_python`).
     pub execute_python: ToolPolicy,
+    /// Where `execute_python` and the estimator's arithmetic run: empty for the local
+    /// sandbox, else the name of an `[interpreters.NAME]`.
+    pub interpreter: String,
+    /// Whether a turn whose remote interpreter cannot be reached runs in the local sandbox
+    /// instead (saying so); off by default, so code never moves without the user's consent.
+    pub interpreter_fallback_to_local: bool,
+}
+
+impl ToolSettings {
+    /// The remote interpreter chosen, or `None` for the local sandbox.
+    pub fn remote_interpreter(&self) -> Option<&str> {
+        let name = self.interpreter.trim();
+        (!name.is_empty() && name != crate::interpreters::LOCAL_INTERPRETER).then_some(name)
+    }
 }
 
 /// The Python sandbox's sessions.

@@ -5,72 +5,15 @@
 //! and `aws-sdk-bedrockagentcore` (SigV4-signed); plus the raw wire (event-stream frames,
 //! error headers) read with reqwest and AWS's event-stream decoder.
 
+mod common;
+
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
-use agentdesk_e2e::python_runtime::{installed, target};
-use agentdesk_runtime::code_interpreter::{CodeInterpreterOptions, router};
-use agentdesk_wasm_sandbox::{RuntimeStore, Sandbox, SandboxConfig};
+use agentdesk_e2e::python_runtime::target;
+use agentdesk_wasm_sandbox::Sandbox;
 use aws_smithy_types::event_stream::Message;
+use common::{IDENTIFIER, Served};
 use serde_json::{Value, json};
-
-const IDENTIFIER: &str = "aws.codeinterpreter.v1";
-
-/// The router on a loopback port, over a sandbox with a scratch sessions folder. The
-/// `Authorization` header of every request is kept, to check how clients sign.
-struct Served {
-    base: String,
-    signatures: Arc<Mutex<Vec<String>>>,
-    sandbox: Sandbox,
-    _sessions: tempfile::TempDir,
-}
-
-impl Served {
-    async fn start() -> Served {
-        let (data, cache) = installed();
-        let sessions = tempfile::tempdir().expect("temp");
-        let sandbox = Sandbox::open(&SandboxConfig {
-            runtimes: RuntimeStore::new(data, cache),
-            sessions_dir: sessions.path().join("sessions"),
-            warm_spares: 0,
-        })
-        .expect("sandbox");
-        let signatures = Arc::new(Mutex::new(Vec::new()));
-        let seen = Arc::clone(&signatures);
-        let app = router(sandbox.clone(), CodeInterpreterOptions::default()).layer(
-            axum::middleware::from_fn(
-                move |request: axum::extract::Request, next: axum::middleware::Next| {
-                    let seen = Arc::clone(&seen);
-                    async move {
-                        if let Some(value) = request
-                            .headers()
-                            .get("authorization")
-                            .and_then(|value| value.to_str().ok())
-                        {
-                            seen.lock().expect("lock").push(value.to_owned());
-                        }
-                        next.run(request).await
-                    }
-                },
-            ),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let address = listener.local_addr().expect("address");
-        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-        Served { base: format!("http://{address}"), signatures, sandbox, _sessions: sessions }
-    }
-
-    /// The URL of `rest` under the default identifier.
-    fn url(&self, rest: &str) -> String {
-        format!("{}/code-interpreters/{IDENTIFIER}/{rest}", self.base)
-    }
-
-    /// Starts a session with `body` and returns what the server answered.
-    async fn start_session(&self, http: &reqwest::Client, body: Value) -> Value {
-        let started = http.put(self.url("sessions/start")).json(&body).send().await.expect("start");
-        started.json().await.expect("json")
-    }
-}
 
 /// Runs a script of `tests/runtime-peers` with the AgentCore venv's Python and returns the
 /// JSON object it prints.

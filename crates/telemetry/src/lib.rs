@@ -35,8 +35,10 @@ pub const FILTER_VAR: &str = "AGENTDESK_LOG";
 /// Log targets left off the console at the default levels (warnings and errors): rmcp, the
 /// MCP SDK, logs every session that ends as an ERROR ("worker quit with fatal: … AuthRequired
 /// …" for a server that wants a sign-in), while AgentDesk's MCP client gets the same error as
-/// a value and reports it as the server's status.
-pub const QUIET_ON_CONSOLE: &[&str] = &["rmcp"];
+/// a value and reports it as the server's status; aws-config logs a WARN with a debug dump
+/// for each link of the credential chain that finds nothing (the instance metadata service
+/// on a desk), while AgentDesk gets "no credentials" as a value and says what to do.
+pub const QUIET_ON_CONSOLE: &[&str] = &["rmcp", "aws_config"];
 
 /// How to log.
 #[derive(Debug, Clone)]

@@ -253,7 +253,7 @@ async fn build_agent(
             actor_id: LOCAL_ACTOR.into(),
         },
         estimates: EstimateStore::new(&data_dir.join("estimates")),
-        sandbox: state.sandbox().ok(),
+        calculator: state.calculator().await,
         region: settings.estimate.region.clone(),
         catalog: catalog_for(&data_dir)?,
         python: settings.tools.execute_python,
@@ -312,14 +312,14 @@ pub(crate) async fn chat_offline(
         (loaded.locations.data_dir.clone(), loaded.settings.estimate.region.clone())
     };
     let estimates = EstimateStore::new(&data_dir.join("estimates"));
-    let sandbox = state.sandbox().ok();
+    let calculator = state.calculator().await;
     let live_prices = LivePrices::find(&*state.connections().await).await;
     let catalog = catalog_for(&data_dir)?;
     let turn = OfflineTurn {
         memory: (&desk.store, &desk.memory_id, LOCAL_ACTOR),
         session_id: &session_id,
         estimates: &estimates,
-        sandbox: sandbox.as_ref(),
+        calculator: calculator.as_ref(),
         default_region: &region,
         catalog: &catalog,
         live_prices: live_prices.as_ref(),

@@ -7,6 +7,7 @@ pub(crate) mod chat;
 pub(crate) mod connections;
 pub(crate) mod doctor;
 pub(crate) mod files;
+pub(crate) mod interpreters;
 pub(crate) mod memory;
 pub(crate) mod prices;
 pub(crate) mod sandbox;

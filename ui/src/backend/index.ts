@@ -3,7 +3,8 @@
 import type { AppInfo, ChatModel, ChatTurn, InstallProgress, RegionChoice, SettingsView } from "../bindings/Api";
 import type { AgentEvent, PastExchange } from "../bindings/Agent";
 import type { AuthEvent, AuthView, DiscoveryReport, ProviderStatus } from "../bindings/Identity";
-import type { Limits, OutputChunk, RuntimeId, RuntimeStatus, SandboxUsage, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
+import type { Limits, OutputChunk, RuntimeId, RuntimeStatus, SandboxUsage, SessionInfo, SessionStatus, ToolCall, ToolResult } from "../bindings/Sandbox";
+import type { InterpreterStatus, InterpreterView } from "../bindings/Interpreters";
 import type { Report } from "../bindings/Doctor";
 import type { McpServerSettings, ModelProvider, ProviderSettings, Settings } from "../bindings/Settings";
 import type { CallView, ImportPreview, ServerView, ToolView } from "../bindings/Mcp";
@@ -45,6 +46,23 @@ export interface Backend {
   sandboxCancel(sessionId: string): Promise<boolean>;
   /** Running sessions with their memory, and the memory of every live interpreter. */
   sandboxUsage(): Promise<SandboxUsage>;
+  // remote code interpreters
+  /** The remote code interpreters in the config file (`[interpreters.NAME]`); nothing is reached. */
+  interpretersList(): Promise<InterpreterView[]>;
+  /** Whether interpreter `name` answers and how fast; a failure resolves with its code and message. */
+  interpretersProbe(name: string): Promise<InterpreterStatus>;
+  /** Starts the Sandbox page's session on interpreter `name`; resolves with its id. */
+  interpreterStart(name: string): Promise<string>;
+  /** Whether the page's session still runs on the interpreter (READY) or ended (TERMINATED). */
+  interpreterSession(name: string, sessionId: string): Promise<SessionStatus>;
+  /**
+   * One tool call in a remote session, answered in the local sandbox's shape; what the code
+   * prints reaches `onOutput` as the interpreter streams it. Rejects with code not_found when
+   * the session has ended, with sandbox (the message names the interpreter) otherwise.
+   */
+  interpreterInvoke(name: string, sessionId: string, call: ToolCall, onOutput?: (chunk: OutputChunk) => void): Promise<ToolResult>;
+  /** Stops a remote session the page started. */
+  interpreterStop(name: string, sessionId: string): Promise<void>;
 
   /** Conversations, most recently active first. */
   memorySessions(): Promise<Session[]>;

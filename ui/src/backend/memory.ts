@@ -12,6 +12,7 @@ import type { CallView, ImportItem, ImportPreview, ServerView, ToolView } from "
 import type { PricesOutcome, PricesProgress, PricesStatus } from "../bindings/Prices";
 import type { Backend, SaveFilter } from ".";
 import { fakeSandbox, type FakeSandbox } from "./memorySandbox";
+import { fakeInterpreters, type FakeInterpreters } from "./memoryInterpreters";
 import { fakeAgents, type FakeAgents } from "./memoryAgents";
 
 export function defaultSettings(): Settings {
@@ -24,11 +25,12 @@ export function defaultSettings(): Settings {
     memory: { extractAfterTurns: 4, extractIdleSeconds: 300 },
     model: { provider: "none", name: "", baseUrl: "", awsRegion: "", awsProfile: "" },
     estimate: { region: "us-east-1" },
-    tools: { executePython: "ask" },
+    tools: { executePython: "ask", interpreter: "", interpreterFallbackToLocal: false },
     sandbox: { idleMinutes: 15, indexUrl: "" },
     providers: {},
     mcpServers: {},
     agents: {},
+    interpreters: {},
   };
 }
 
@@ -226,6 +228,8 @@ export interface MemoryBackend extends Backend {
   calls: ToolCall[];
   /** The Sandbox's sessions; tests end them as the backend would. */
   sandbox: FakeSandbox;
+  /** The remote code interpreters (none until a test adds one) and their sessions. */
+  interpreters: FakeInterpreters;
   /** What the Memory page sees; tests change it. */
   memory: MemoryData;
   /** The MCP servers the Connections page sees; one at a URL containing "login" needs a sign-in. */
@@ -364,6 +368,7 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
   const settings = options.settings ?? defaultSettings();
   const calls: ToolCall[] = [];
   const sandbox = fakeSandbox(calls);
+  const interpreters = fakeInterpreters();
   let approve: ((approved: boolean) => void) | null = null;
   const authListeners = new Set<(event: AuthEvent) => void>();
   const updateAuth = (provider: string, change: Partial<ProviderStatus>): ProviderStatus => {
@@ -498,6 +503,13 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     sandboxSessions: sandbox.sandboxSessions,
     sandboxCancel: sandbox.sandboxCancel,
     sandboxUsage: sandbox.sandboxUsage,
+    interpreters,
+    interpretersList: interpreters.interpretersList,
+    interpretersProbe: interpreters.interpretersProbe,
+    interpreterStart: interpreters.interpreterStart,
+    interpreterSession: interpreters.interpreterSession,
+    interpreterInvoke: interpreters.interpreterInvoke,
+    interpreterStop: interpreters.interpreterStop,
     histories: {},
     memorySessions: async () => backend.memory.sessions,
     memorySessionsSearch: async (query) =>

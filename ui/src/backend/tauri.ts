@@ -3,7 +3,8 @@ import { listen } from "@tauri-apps/api/event";
 import type { AppInfo, ChatModel, ChatTurn, InstallProgress, RegionChoice, SettingsView } from "../bindings/Api";
 import type { AgentEvent, PastExchange } from "../bindings/Agent";
 import type { AuthEvent, AuthView, DiscoveryReport, ProviderStatus } from "../bindings/Identity";
-import type { OutputChunk, RuntimeStatus, SandboxUsage, SessionInfo, ToolResult } from "../bindings/Sandbox";
+import type { OutputChunk, RuntimeStatus, SandboxUsage, SessionInfo, SessionStatus, ToolResult } from "../bindings/Sandbox";
+import type { InterpreterStatus, InterpreterView } from "../bindings/Interpreters";
 import type { Report } from "../bindings/Doctor";
 import type { Settings } from "../bindings/Settings";
 import type { SavedEstimate } from "../bindings/Estimate";
@@ -44,6 +45,16 @@ export const tauriBackend: Backend = {
   sandboxSessions: () => invoke<SessionInfo[]>("sandbox_sessions"),
   sandboxCancel: (sessionId) => invoke<boolean>("sandbox_cancel", { sessionId }),
   sandboxUsage: () => invoke<SandboxUsage>("sandbox_usage"),
+  interpretersList: () => invoke<InterpreterView[]>("interpreters_list"),
+  interpretersProbe: (name) => invoke<InterpreterStatus>("interpreters_probe", { name }),
+  interpreterStart: (name) => invoke<string>("interpreter_start", { name }),
+  interpreterSession: (name, sessionId) => invoke<SessionStatus>("interpreter_session", { name, sessionId }),
+  interpreterInvoke: (name, sessionId, call, onOutput) => {
+    const channel = new Channel<OutputChunk>();
+    channel.onmessage = (chunk) => onOutput?.(chunk);
+    return invoke<ToolResult>("interpreter_invoke", { name, sessionId, call, onOutput: channel });
+  },
+  interpreterStop: (name, sessionId) => invoke<void>("interpreter_stop", { name, sessionId }),
   memorySessions: () => invoke<Session[]>("memory_sessions"),
   memorySessionsSearch: (query) => invoke<Session[]>("memory_sessions_search", { query }),
   memorySessionRename: (actorId, sessionId, title) => invoke<void>("memory_session_rename", { actorId, sessionId, title }),

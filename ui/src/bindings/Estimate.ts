@@ -100,11 +100,13 @@ price_sources: Array<PriceSource>,
  */
 price_note: string | null, 
 /**
- * Where the arithmetic ran: `sandbox` or `host`.
+ * Where the arithmetic ran: `sandbox` (the local one), `interpreter` (a remote code
+ * interpreter, named by `calculation_note`) or `host`.
  */
 calculated_in: string, 
 /**
- * Why it ran on the host, when it did and there was something to calculate.
+ * Why it ran on the host, when it did and there was something to calculate; the remote
+ * interpreter's name; or why the local sandbox stood in for the remote interpreter.
  */
 calculation_note: string | null, 
 /**

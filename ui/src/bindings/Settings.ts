@@ -48,6 +48,39 @@ export type EstimateSettings = {
 region: string, };
 
 /**
+ * One remote code interpreter.
+ */
+export type InterpreterSettings = { 
+/**
+ * AgentCore's region (`us-west-2`): the interpreter is AgentCore's, called at
+ * `https://bedrock-agentcore.REGION.amazonaws.com` with SigV4. Also the signing region
+ * of a self-hosted `endpoint` (empty there for `us-east-1`).
+ */
+region: string, 
+/**
+ * The interpreter's identifier; empty for AgentCore's built-in `aws.codeinterpreter.v1`.
+ */
+identifier: string, 
+/**
+ * A self-hosted data plane (`http://127.0.0.1:8080` for `agentdesk serve`), instead of
+ * AgentCore's.
+ */
+endpoint: string, 
+/**
+ * The credential provider (`[providers.NAME]`) whose token is sent as the bearer; empty
+ * for SigV4 from the AWS credential chain.
+ */
+auth: string, 
+/**
+ * Seconds a session lives (1–28800); 0 for the default, 900.
+ */
+session_timeout_seconds: number, 
+/**
+ * Seconds one call may take before it is given up; 0 for the default, 120.
+ */
+timeout_seconds: number, };
+
+/**
  * The keyring that holds secrets.
  */
 export type KeyringSettings = { 
@@ -349,7 +382,11 @@ mcpServers: { [key in string]: McpServerSettings },
 /**
  * Remote agents by name (`[agents.NAME]`).
  */
-agents: { [key in string]: AgentSettings }, };
+agents: { [key in string]: AgentSettings }, 
+/**
+ * Remote code interpreters by name (`[interpreters.NAME]`).
+ */
+interpreters: { [key in string]: InterpreterSettings }, };
 
 /**
  * The colour theme of the desktop app.
@@ -369,7 +406,17 @@ export type ToolSettings = {
 /**
  * Running Python in the sandbox (`execute_python`).
  */
-executePython: ToolPolicy, };
+executePython: ToolPolicy, 
+/**
+ * Where `execute_python` and the estimator's arithmetic run: empty for the local
+ * sandbox, else the name of an `[interpreters.NAME]`.
+ */
+interpreter: string, 
+/**
+ * Whether a turn whose remote interpreter cannot be reached runs in the local sandbox
+ * instead (saying so); off by default, so code never moves without the user's consent.
+ */
+interpreterFallbackToLocal: boolean, };
 
 /**
  * The desktop app's look and language.

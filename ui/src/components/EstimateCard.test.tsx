@@ -64,6 +64,19 @@ describe("the estimate card", () => {
     expect(screen.getByTestId("calculated-in").querySelector("code")?.textContent).toBe("agentdesk sandbox install python");
   });
 
+  it("names the remote interpreter the arithmetic ran on, and why the local sandbox stood in for it", () => {
+    const remote = sampleEstimate("x");
+    remote.estimate.calculated_in = "interpreter";
+    remote.estimate.calculation_note = "cloud";
+    const { unmount } = show(remote);
+    expect(screen.getByTestId("calculated-in").textContent).toBe("Calculated on the remote code interpreter cloud.");
+    unmount();
+    remote.estimate.calculated_in = "sandbox";
+    remote.estimate.calculation_note = "interpreter cloud cannot be reached";
+    show(remote);
+    expect(screen.getByTestId("calculated-in").textContent).toBe("Calculated in the local Python sandbox: interpreter cloud cannot be reached");
+  });
+
   it("names every price source with its date, warns about the region, and reads in Japanese", () => {
     const saved = sampleEstimate("x");
     saved.estimate.items[0]!.price_source = "sparecores-data 0.1.0";

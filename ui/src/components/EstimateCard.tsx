@@ -79,8 +79,9 @@ function sourcesText(estimate: Estimate, live: string): string {
 
 /** Where the arithmetic ran, and why when it ran on the host (only what the estimate says). */
 function whereCalculated(estimate: Estimate, t: ReturnType<typeof useT>) {
-  if (estimate.calculated_in === "sandbox") return t("chat.calculatedInSandbox");
   const note = estimate.calculation_note?.trim();
+  if (estimate.calculated_in === "interpreter") return t("chat.calculatedOnInterpreter", { name: note ?? "" });
+  if (estimate.calculated_in === "sandbox") return note ? t("chat.calculatedInSandboxBecause", { note }) : t("chat.calculatedInSandbox");
   if (!note) return t("chat.calculatedOnHost");
   const [before, after] = t("chat.calculatedOnHostBecause").split("{note}");
   return (

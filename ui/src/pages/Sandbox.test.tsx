@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import { App } from "../App";
@@ -104,6 +104,67 @@ describe("the sandbox page across pages", () => {
     await user.click(within(file.closest("li") as HTMLElement).getByRole("button", { name: "Download" }));
     await waitFor(() => expect(document.querySelector("[data-notice='saved']")?.textContent).toContain("Saved notes.txt to /home/user/Documents/saved/notes.txt"));
     expect(backend.saves[0]?.suggestedName).toBe("notes.txt");
+  });
+});
+
+describe("a remote code interpreter on the sandbox page", () => {
+  it("is picked with its status, keeps its own session there and across pages, and New session stops it", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    backend.interpreters.add("lab", "http://127.0.0.1:8080");
+    render(<App backend={backend} initialPage="sandbox" />);
+    await runtimesListed();
+    const option = await screen.findByRole("option", { name: "lab — reachable, 12 ms round trip" });
+    await user.selectOptions(screen.getByLabelText("Runtime"), option);
+    const line = await screen.findByTestId("interpreter-status");
+    expect(line.dataset.state).toBe("reachable");
+    expect(line.textContent).toContain("http://127.0.0.1:8080");
+
+    const editor = await screen.findByLabelText("Python code");
+    await user.clear(editor);
+    await user.type(editor, "y = 42");
+    await user.click(screen.getByRole("button", { name: "Run" }));
+    await waitFor(() => expect(document.querySelectorAll("li.run[data-status='ok']")).toHaveLength(1));
+    await user.click(screen.getByRole("button", { name: /^Status/ }));
+    await screen.findByRole("heading", { level: 1, name: "Status" });
+    await user.click(screen.getByRole("button", { name: /^Sandbox/ }));
+    await runtimesListed();
+    expect((screen.getByLabelText("Runtime") as HTMLSelectElement).value).toBe("remote:lab");
+    await user.clear(screen.getByLabelText("Python code"));
+    await user.type(screen.getByLabelText("Python code"), "print(y)");
+    await user.click(screen.getByRole("button", { name: "Run" }));
+    expect((await screen.findByText("42")).closest("li")?.dataset.status).toBe("ok");
+
+    const server = backend.interpreters.servers.lab!;
+    expect(server.sessions.filter((s) => s.status === "READY")).toHaveLength(1);
+    expect(backend.sandbox.sessions, "nothing ran in the local sandbox").toHaveLength(0);
+    expect(backend.interpreters.calls.lab?.map((call) => call.name)).toContain("executeCode");
+    expect(document.querySelector(".session-id")?.getAttribute("data-interpreter")).toBe("lab");
+
+    await user.click(screen.getByRole("button", { name: "New session" }));
+    await waitFor(() => expect(server.sessions.filter((s) => s.status === "READY")).toHaveLength(0));
+  });
+
+  it("says why an interpreter cannot be used, in English and Japanese, and the run says so", async () => {
+    const unreachable = { reachable: false, roundTripMs: null, code: "unreachable", message: "the code interpreter \"cloud\" cannot be reached at http://127.0.0.1:9: connection refused" };
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    backend.interpreters.add("cloud", "http://127.0.0.1:9", unreachable);
+    render(<App backend={backend} initialPage="sandbox" />);
+    await runtimesListed();
+    await user.selectOptions(screen.getByLabelText("Runtime"), await screen.findByRole("option", { name: "cloud — cannot be reached" }));
+    const line = await screen.findByTestId("interpreter-status");
+    expect(line.dataset.state).toBe("unreachable");
+    expect(line.textContent).toContain("connection refused");
+    await user.click(screen.getByRole("button", { name: "Run" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("cannot be reached");
+    expect(backend.sandbox.sessions, "it did not run locally instead").toHaveLength(0);
+    cleanup();
+
+    const japanese = memoryBackend({ locale: "ja" });
+    japanese.interpreters.add("cloud", "http://127.0.0.1:9", unreachable);
+    render(<App backend={japanese} initialPage="sandbox" />);
+    expect(await screen.findByRole("option", { name: "cloud — 接続できません" })).toBeTruthy();
   });
 });
 

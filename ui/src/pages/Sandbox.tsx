@@ -1,5 +1,6 @@
 import { useEffect, useRef, useSyncExternalStore } from "react";
 import type { Backend } from "../backend";
+import type { InterpreterStatus } from "../bindings/Interpreters";
 import type { Content, RuntimeId } from "../bindings/Sandbox";
 import { CodeEditor } from "../components/CodeEditor";
 import { useT, type Translate } from "../i18n";
@@ -20,8 +21,11 @@ export function SandboxPage({ backend }: { backend: Backend }) {
     void store.attach();
   }, [store]);
 
-  const { runtimes, runtime, session, running, files, install, problem, notice } = state;
+  const { runtimes, runtime, session, running, files, install, problem, notice, interpreter } = state;
   const status = runtimes?.find((r) => r.id === runtime);
+  // A remote interpreter brings its own Python; a local runtime must be installed.
+  const ready = interpreter !== null || status?.installed === true;
+  const picked = interpreter === null ? runtime : `${REMOTE}${interpreter}`;
 
   const onUpload = async (list: FileList | null) => {
     if (!list || list.length === 0) return;
@@ -38,12 +42,27 @@ export function SandboxPage({ backend }: { backend: Backend }) {
         <h1 id="page-title" tabIndex={-1}>{t("nav.sandbox")}</h1>
         <div className="toolbar">
           <label htmlFor="sandbox-runtime" className="label">{t("sandbox.runtime")}</label>
-          <select id="sandbox-runtime" value={runtime} onChange={(e) => store.setRuntime(e.target.value as RuntimeId)}>
-            {(runtimes ?? []).map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.id} (Python {r.python}){r.installed ? "" : ` — ${t("sandbox.notInstalled")}`}
-              </option>
-            ))}
+          <select
+            id="sandbox-runtime"
+            value={picked}
+            onChange={(e) => (e.target.value.startsWith(REMOTE) ? store.setInterpreter(e.target.value.slice(REMOTE.length)) : store.setRuntime(e.target.value as RuntimeId))}
+          >
+            <optgroup label={t("interpreters.local")}>
+              {(runtimes ?? []).map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.id} (Python {r.python}){r.installed ? "" : ` — ${t("sandbox.notInstalled")}`}
+                </option>
+              ))}
+            </optgroup>
+            {state.interpreters.length > 0 && (
+              <optgroup label={t("interpreters.remote")}>
+                {state.interpreters.map((one) => (
+                  <option key={one.name} value={`${REMOTE}${one.name}`} data-interpreter={one.name}>
+                    {one.name} — {statusText(t, state.statuses[one.name])}
+                  </option>
+                ))}
+              </optgroup>
+            )}
           </select>
           <button type="button" id="sandbox-new-session" onClick={() => void store.newSession()} disabled={!session && state.runs.length === 0}>
             {t("sandbox.newSession")}
@@ -51,8 +70,16 @@ export function SandboxPage({ backend }: { backend: Backend }) {
         </div>
       </header>
       <p className="lead">{t("page.sandbox.about")}</p>
+      {interpreter !== null && (
+        <InterpreterLine
+          name={interpreter}
+          location={state.interpreters.find((one) => one.name === interpreter)?.location ?? ""}
+          status={state.statuses[interpreter]}
+          onCheck={() => void store.probe(interpreter)}
+        />
+      )}
 
-      {status && !status.installed && (
+      {interpreter === null && status && !status.installed && (
         <div className="banner banner-warning" data-testid="runtime-missing">
           <p>{t("sandbox.installPrompt", { runtime: status.id })}</p>
           <button type="button" className="primary" onClick={() => void store.install()} disabled={install !== null}>
@@ -71,17 +98,23 @@ export function SandboxPage({ backend }: { backend: Backend }) {
             {running ? (
               <>
                 <button type="button" id="sandbox-run" className="primary" disabled>{t("sandbox.running")}</button>
-                <button type="button" id="sandbox-stop" className="danger" onClick={() => void store.stop()} disabled={running.stopping}>
-                  {running.stopping ? t("sandbox.stopping") : t("sandbox.stop")}
-                </button>
+                {state.sessionInterpreter === null && (
+                  <button type="button" id="sandbox-stop" className="danger" onClick={() => void store.stop()} disabled={running.stopping}>
+                    {running.stopping ? t("sandbox.stopping") : t("sandbox.stop")}
+                  </button>
+                )}
               </>
             ) : (
-              <button type="button" id="sandbox-run" className="primary" onClick={() => void store.run()} disabled={!status?.installed}>
+              <button type="button" id="sandbox-run" className="primary" onClick={() => void store.run()} disabled={!ready}>
                 {t("sandbox.run")}
               </button>
             )}
             <span className="muted">{t("sandbox.runHint")}</span>
-            {session && <span className="muted session-id" data-session-id={session.sessionId}>{t("sandbox.session", { id: session.sessionId })}</span>}
+            {session && (
+              <span className="muted session-id" data-session-id={session.sessionId} data-interpreter={state.sessionInterpreter ?? "local"}>
+                {state.sessionInterpreter === null ? t("sandbox.session", { id: session.sessionId }) : t("interpreters.session", { id: session.sessionId, name: state.sessionInterpreter })}
+              </span>
+            )}
           </div>
           <ol className="runs" aria-live="polite">
             {state.runs.map((entry) => <RunOutput key={entry.id} entry={entry} />)}
@@ -99,7 +132,7 @@ export function SandboxPage({ backend }: { backend: Backend }) {
         <aside className="sandbox-side">
           <h2>{t("sandbox.files")}</h2>
           <input ref={upload} type="file" multiple hidden onChange={(e) => void onUpload(e.target.files)} />
-          <button type="button" onClick={() => upload.current?.click()} disabled={!status?.installed}>{t("sandbox.upload")}</button>
+          <button type="button" onClick={() => upload.current?.click()} disabled={!ready}>{t("sandbox.upload")}</button>
           {files.length === 0 ? (
             <p className="muted">{t("sandbox.noFiles")}</p>
           ) : (
@@ -108,12 +141,16 @@ export function SandboxPage({ backend }: { backend: Backend }) {
             </ul>
           )}
           <h2>{t("sandbox.limits")}</h2>
-          <dl className="limits">
-            <div><dt>{t("sandbox.limit.deadline")}</dt><dd>{LIMITS.deadline} s</dd></div>
-            <div><dt>{t("sandbox.limit.memory")}</dt><dd>{LIMITS.memoryBytes >> 20} MB</dd></div>
-            <div><dt>{t("sandbox.limit.output")}</dt><dd>{LIMITS.outputBytes >> 20} MB</dd></div>
-            <div><dt>{t("sandbox.limit.network")}</dt><dd>{t("sandbox.limit.none")}</dd></div>
-          </dl>
+          {interpreter === null ? (
+            <dl className="limits">
+              <div><dt>{t("sandbox.limit.deadline")}</dt><dd>{LIMITS.deadline} s</dd></div>
+              <div><dt>{t("sandbox.limit.memory")}</dt><dd>{LIMITS.memoryBytes >> 20} MB</dd></div>
+              <div><dt>{t("sandbox.limit.output")}</dt><dd>{LIMITS.outputBytes >> 20} MB</dd></div>
+              <div><dt>{t("sandbox.limit.network")}</dt><dd>{t("sandbox.limit.none")}</dd></div>
+            </dl>
+          ) : (
+            <p className="muted">{t("interpreters.limits", { name: interpreter })}</p>
+          )}
         </aside>
       </div>
     </section>
@@ -134,6 +171,37 @@ function FileRow({ file, onDownload, onRemove }: { file: Extract<Content, { type
   );
 }
 
+/** The picker's option value of a remote interpreter: this prefix and its name. */
+const REMOTE = "remote:";
+
+/** A remote interpreter's status in a few words: its round trip, or why it cannot be used. */
+function statusText(t: Translate, status: InterpreterStatus | "checking" | undefined): string {
+  if (status === undefined || status === "checking") return t("interpreters.checking");
+  if (status.reachable) return t("interpreters.reachable", { ms: (status.roundTripMs ?? 0).toFixed(0) });
+  return t.maybe(`interpreters.error.${status.code ?? "refused"}`) ?? t("interpreters.error.refused");
+}
+
+/** The picked remote interpreter: where it is, its status with the reason, and Check again. */
+function InterpreterLine({ name, location, status, onCheck }: { name: string; location: string; status: InterpreterStatus | "checking" | undefined; onCheck: () => void }) {
+  const t = useT();
+  const known = status !== undefined && status !== "checking";
+  return (
+    <div
+      className={known && !status.reachable ? "banner banner-warning interpreter-line" : "interpreter-line"}
+      data-testid="interpreter-status"
+      data-interpreter={name}
+      data-state={!known ? "checking" : status.reachable ? "reachable" : status.code ?? "refused"}
+      role="status"
+    >
+      <p>
+        <strong>{name}</strong> <span className="muted">{location}</span> · {statusText(t, status)}
+        {known && !status.reachable && status.message && <span className="interpreter-message">{status.message}</span>}
+      </p>
+      <button type="button" className="ghost" onClick={onCheck} disabled={!known}>{t("interpreters.check")}</button>
+    </div>
+  );
+}
+
 function NoticeBanner({ notice, onDismiss }: { notice: Notice; onDismiss: () => void }) {
   const t = useT();
   const text =
@@ -141,7 +209,7 @@ function NoticeBanner({ notice, onDismiss }: { notice: Notice; onDismiss: () => 
       ? t("sandbox.saved", { name: notice.name, path: notice.path })
       : notice.kind === "reattached"
         ? t("sandbox.reattached", { id: notice.sessionId })
-        : `${t(`sandbox.ended.${notice.reason}`, { id: notice.sessionId })} ${notice.restarted ? t("sandbox.ended.restarted") : t("sandbox.ended.next")}`;
+        : `${notice.interpreter ? t("interpreters.ended", { id: notice.sessionId, name: notice.interpreter }) : t(`sandbox.ended.${notice.reason}`, { id: notice.sessionId })} ${notice.restarted ? t("sandbox.ended.restarted") : t("sandbox.ended.next")}`;
   return (
     <div className="banner banner-info sandbox-notice" role="status" data-notice={notice.kind}>
       <p>{text}</p>

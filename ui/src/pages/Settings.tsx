@@ -509,11 +509,43 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
             <select
               id="setting-execute-python"
               value={draft.tools.executePython}
-              onChange={(e) => setDraft({ ...draft, tools: { executePython: e.target.value as ToolPolicy } })}
+              onChange={(e) => setDraft({ ...draft, tools: { ...draft.tools, executePython: e.target.value as ToolPolicy } })}
             >
               {TOOL_POLICIES.map((policy) => <option key={policy} value={policy}>{t(`settings.toolPolicy.${policy}`)}</option>)}
             </select>,
             t("settings.executePython.help"),
+          )}
+          {field(
+            "setting-interpreter",
+            "tools.interpreter",
+            "settings.interpreter",
+            <select
+              id="setting-interpreter"
+              value={draft.tools.interpreter === "local" ? "" : draft.tools.interpreter}
+              onChange={(e) => setDraft({ ...draft, tools: { ...draft.tools, interpreter: e.target.value } })}
+            >
+              <option value="">{t("settings.interpreter.local")}</option>
+              {[...new Set([...Object.keys(draft.interpreters ?? {}), draft.tools.interpreter])]
+                .filter((name) => name !== "" && name !== "local")
+                .map((name) => (
+                  <option key={name} value={name}>
+                    {draft.interpreters?.[name] ? name : t("settings.interpreter.missing", { name })}
+                  </option>
+                ))}
+            </select>,
+            t("settings.interpreter.help"),
+          )}
+          {field(
+            "setting-interpreter-fallback",
+            "tools.interpreter_fallback_to_local",
+            "settings.interpreterFallback",
+            <input
+              id="setting-interpreter-fallback"
+              type="checkbox"
+              checked={draft.tools.interpreterFallbackToLocal}
+              onChange={(e) => setDraft({ ...draft, tools: { ...draft.tools, interpreterFallbackToLocal: e.target.checked } })}
+            />,
+            t("settings.interpreterFallback.help"),
           )}
         </fieldset>
 

@@ -8,7 +8,13 @@
 // and the backend ends it after `sandbox.idle_minutes` unused. The session's id, the code and
 // the runs' text are also kept in sessionStorage, so a reload of the window (F5) reattaches
 // to the session when the backend still runs it, or says plainly that it ended.
+//
+// The page runs either in a local runtime or on a remote code interpreter
+// (`[interpreters.NAME]`): the same calls, results and notices, routed by where the session
+// is. Each remote interpreter's status (reachable and its round trip, or why not) is probed
+// when the page is shown and on request.
 import type { ApiError, Backend, SaveFilter } from "../backend";
+import type { InterpreterStatus, InterpreterView } from "../bindings/Interpreters";
 import type { InstallProgress } from "../bindings/Api";
 import type { Content, EndReason, Limits, OutputChunk, Progress, RuntimeId, RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
 
@@ -41,7 +47,7 @@ export interface Running {
 export type Notice =
   | { kind: "reattached"; sessionId: string }
   /** The session ended (`gone`: the backend no longer knows it, e.g. after a restart). */
-  | { kind: "ended"; sessionId: string; reason: EndReason | "gone"; restarted: boolean }
+  | { kind: "ended"; sessionId: string; reason: EndReason | "gone"; restarted: boolean; interpreter?: string }
   | { kind: "saved"; name: string; path: string };
 
 /** A runtime install in progress, with what its time-left estimate needs. */
@@ -59,7 +65,15 @@ export interface SandboxState {
   /** null until the backend has listed them. */
   runtimes: RuntimeStatus[] | null;
   runtime: RuntimeId;
+  /** The remote interpreters configured (empty until listed). */
+  interpreters: InterpreterView[];
+  /** The remote interpreter picked, by name; null for the local runtime. */
+  interpreter: string | null;
+  /** Each remote interpreter's status, by name ("checking" while a probe is out). */
+  statuses: Record<string, InterpreterStatus | "checking">;
   session: SessionInfo | null;
+  /** The remote interpreter the session runs on; null for a local session. */
+  sessionInterpreter: string | null;
   code: string;
   runs: Run[];
   running: Running | null;
@@ -76,6 +90,10 @@ export interface SandboxStore {
   attach(): Promise<void>;
   setCode(code: string): void;
   setRuntime(runtime: RuntimeId): void;
+  /** Picks a remote interpreter by name, or the local runtime (null). */
+  setInterpreter(name: string | null): void;
+  /** Asks a remote interpreter whether it answers, and how fast. */
+  probe(name: string): Promise<void>;
   /** Runs the editor's code in the session, starting one when there is none. */
   run(): Promise<void>;
   /** Stops the running cell; its result says so. */
@@ -94,6 +112,9 @@ type Storage = Pick<globalThis.Storage, "getItem" | "setItem">;
 
 interface Stored {
   sessionId: string | null;
+  /** The remote interpreter picked, and the one the session runs on. */
+  interpreter?: string | null;
+  sessionInterpreter?: string | null;
   runtime: RuntimeId;
   code: string;
   runs: Run[];
@@ -137,7 +158,14 @@ function readStored(storage: Storage | null): Stored | null {
     if (!text) return null;
     const stored = JSON.parse(text) as Partial<Stored>;
     if (typeof stored.code !== "string" || typeof stored.runtime !== "string") return null;
-    return { sessionId: stored.sessionId ?? null, runtime: stored.runtime, code: stored.code, runs: Array.isArray(stored.runs) ? stored.runs : [] };
+    return {
+      sessionId: stored.sessionId ?? null,
+      interpreter: typeof stored.interpreter === "string" ? stored.interpreter : null,
+      sessionInterpreter: typeof stored.sessionInterpreter === "string" ? stored.sessionInterpreter : null,
+      runtime: stored.runtime,
+      code: stored.code,
+      runs: Array.isArray(stored.runs) ? stored.runs : [],
+    };
   } catch {
     return null;
   }
@@ -179,7 +207,11 @@ export function createSandboxStore(backend: Backend, storage: Storage | null = d
   let state: SandboxState = {
     runtimes: null,
     runtime: stored?.runtime ?? "python",
+    interpreters: [],
+    interpreter: stored?.interpreter ?? null,
+    statuses: {},
     session: null,
+    sessionInterpreter: stored?.sessionInterpreter ?? null,
     code: stored?.code ?? EXAMPLE,
     runs: stored?.runs ?? [],
     running: null,
@@ -202,7 +234,14 @@ export function createSandboxStore(backend: Backend, storage: Storage | null = d
     const runs = state.runs.map(storable);
     let kept = runs;
     while (kept.length > 0 && JSON.stringify(kept).length > STORED_RUNS_BYTES) kept = kept.slice(1);
-    const value: Stored = { sessionId: state.session?.sessionId ?? remembered, runtime: state.runtime, code: state.code, runs: kept };
+    const value: Stored = {
+      sessionId: state.session?.sessionId ?? remembered,
+      interpreter: state.interpreter,
+      sessionInterpreter: state.sessionInterpreter,
+      runtime: state.runtime,
+      code: state.code,
+      runs: kept,
+    };
     try {
       storage.setItem(STORAGE_KEY, JSON.stringify(value));
     } catch {
@@ -218,8 +257,30 @@ export function createSandboxStore(backend: Backend, storage: Storage | null = d
     persist();
   };
 
-  const call = (sessionId: string, request: ToolCall, onOutput?: (chunk: OutputChunk) => void) =>
-    backend.sandboxInvoke(sessionId, request, LIMITS, onOutput);
+  /** A tool call in the session, wherever it runs. */
+  const call = (sessionId: string, request: ToolCall, onOutput?: (chunk: OutputChunk) => void) => {
+    const remote = state.session?.sessionId === sessionId ? state.sessionInterpreter : null;
+    return remote === null
+      ? backend.sandboxInvoke(sessionId, request, LIMITS, onOutput)
+      : backend.interpreterInvoke(remote, sessionId, request, onOutput);
+  };
+
+  /** Ends a session wherever it runs; one already gone is no matter. */
+  const stopSession = async (sessionId: string, remote: string | null) => {
+    if (remote === null) await backend.sandboxStop(sessionId).catch(() => undefined);
+    else await backend.interpreterStop(remote, sessionId).catch(() => undefined);
+  };
+
+  /** A remote session as the page shows one (the interpreter answers with its id only). */
+  const remoteSession = (name: string, sessionId: string): SessionInfo => ({
+    codeInterpreterIdentifier: name,
+    sessionId,
+    name: "sandbox page",
+    status: "READY",
+    createdAt: new Date().toISOString(),
+    sessionTimeoutSeconds: 28800,
+    runtime: name,
+  });
 
   const refreshFiles = async (sessionId: string) => {
     const listed = await call(sessionId, { name: "listFiles", arguments: { directoryPath: "." } });
@@ -228,28 +289,58 @@ export function createSandboxStore(backend: Backend, storage: Storage | null = d
 
   /** Why a session is no longer running, from the backend's list. */
   const endReason = async (sessionId: string): Promise<EndReason | "gone"> => {
+    if (state.sessionInterpreter !== null) return "gone";
     const sessions = await backend.sandboxSessions().catch(() => [] as SessionInfo[]);
     return sessions.find((s) => s.sessionId === sessionId)?.ended ?? "gone";
   };
 
   const startSession = async (): Promise<SessionInfo> => {
-    const started = await backend.sandboxStart(state.runtime);
+    const remote = state.interpreter;
+    const started = remote === null ? await backend.sandboxStart(state.runtime) : remoteSession(remote, await backend.interpreterStart(remote));
     remembered = null;
-    save({ session: started, files: [] });
+    save({ session: started, sessionInterpreter: remote, files: [] });
     return started;
   };
 
-  /** The session to run in: this runtime's, replacing one of another runtime. */
+  /** The session to run in: the picked runtime's or interpreter's, replacing one elsewhere. */
   const ensureSession = async (): Promise<SessionInfo> => {
     const current = state.session;
-    if (current && current.runtime === state.runtime) return current;
-    if (current) await backend.sandboxStop(current.sessionId).catch(() => undefined);
+    const here = state.interpreter === null ? current?.runtime === state.runtime && state.sessionInterpreter === null : state.sessionInterpreter === state.interpreter;
+    if (current && here) return current;
+    if (current) await stopSession(current.sessionId, state.sessionInterpreter);
     return startSession();
+  };
+
+  /** Whether the remote session `id` still runs; null when the interpreter cannot say. */
+  const remoteReady = async (name: string, id: string): Promise<boolean | null> => {
+    try {
+      return (await backend.interpreterSession(name, id)) === "READY";
+    } catch (error) {
+      if (codeOf(error) === "not_found") return false;
+      set({ problem: messageOf(error) });
+      return null;
+    }
   };
 
   const checkSession = async () => {
     const id = state.session?.sessionId ?? remembered;
     if (!id || state.running) return;
+    const remote = state.sessionInterpreter;
+    if (remote !== null) {
+      const ready = await remoteReady(remote, id);
+      if (ready === null) return;
+      if (ready) {
+        if (!state.session) {
+          remembered = null;
+          save({ session: remoteSession(remote, id), notice: { kind: "reattached", sessionId: id } });
+          await refreshFiles(id);
+        }
+        return;
+      }
+      remembered = null;
+      save({ session: null, sessionInterpreter: null, files: [], notice: { kind: "ended", sessionId: id, reason: "gone", restarted: false, interpreter: remote } });
+      return;
+    }
     const sessions = await backend.sandboxSessions();
     const found = sessions.find((s) => s.sessionId === id);
     if (found?.status === "READY") {
@@ -293,6 +384,10 @@ export function createSandboxStore(backend: Backend, storage: Storage | null = d
       }
       try {
         if (!state.runtimes) set({ runtimes: await backend.sandboxRuntimes() });
+        // Listing reads the config file only; a failure leaves the local runtimes to pick.
+        const interpreters = await backend.interpretersList().catch(() => [] as InterpreterView[]);
+        set({ interpreters });
+        interpreters.filter((one) => state.statuses[one.name] === undefined).forEach((one) => void store.probe(one.name));
         await checkSession();
       } catch (error) {
         set({ problem: messageOf(error) });
@@ -304,11 +399,27 @@ export function createSandboxStore(backend: Backend, storage: Storage | null = d
     },
 
     setRuntime(runtime) {
-      save({ runtime });
+      save({ runtime, interpreter: null });
+    },
+
+    setInterpreter(name) {
+      save({ interpreter: name });
+      if (name !== null && state.statuses[name] === undefined) void store.probe(name);
+    },
+
+    async probe(name) {
+      set({ statuses: { ...state.statuses, [name]: "checking" } });
+      try {
+        const status = await backend.interpretersProbe(name);
+        set({ statuses: { ...state.statuses, [name]: status } });
+      } catch (error) {
+        const status: InterpreterStatus = { name, reachable: false, roundTripMs: null, code: codeOf(error) ?? "refused", message: messageOf(error) };
+        set({ statuses: { ...state.statuses, [name]: status } });
+      }
     },
 
     async run() {
-      const installed = state.runtimes?.find((r) => r.id === state.runtime)?.installed;
+      const installed = state.interpreter !== null || state.runtimes?.find((r) => r.id === state.runtime)?.installed;
       if (state.running || !installed) return;
       const code = state.code;
       const mine = generation;
@@ -327,8 +438,9 @@ export function createSandboxStore(backend: Backend, storage: Storage | null = d
           // It ended while the page was open (unused too long): say so, and run in a new one.
           const reason = await endReason(session.sessionId);
           const ended = session.sessionId;
+          const remote = state.sessionInterpreter ?? undefined;
           session = await startSession();
-          set({ notice: { kind: "ended", sessionId: ended, reason, restarted: true } });
+          set({ notice: { kind: "ended", sessionId: ended, reason, restarted: true, interpreter: remote } });
           result = await call(session.sessionId, execute, onOutput);
         }
         if (generation !== mine) return;
@@ -343,7 +455,8 @@ export function createSandboxStore(backend: Backend, storage: Storage | null = d
 
     async stop() {
       const { running, session } = state;
-      if (!running || running.stopping || !session) return;
+      // A remote interpreter has no way to stop a cell but ending the session.
+      if (!running || running.stopping || !session || state.sessionInterpreter !== null) return;
       set({ running: { ...running, stopping: true } });
       try {
         await backend.sandboxCancel(session.sessionId);
@@ -355,9 +468,10 @@ export function createSandboxStore(backend: Backend, storage: Storage | null = d
     async newSession() {
       generation += 1;
       const current = state.session;
+      const remote = state.sessionInterpreter;
       remembered = null;
-      save({ session: null, runs: [], files: [], running: null, notice: null, problem: null });
-      if (current) await backend.sandboxStop(current.sessionId).catch(() => undefined);
+      save({ session: null, sessionInterpreter: null, runs: [], files: [], running: null, notice: null, problem: null });
+      if (current) await stopSession(current.sessionId, remote);
     },
 
     async install() {

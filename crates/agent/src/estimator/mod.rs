@@ -23,7 +23,7 @@ use ts_rs::TS;
 
 pub use build::{estimate, estimate_spec};
 pub use live::{COST_ESTIMATION_TOOL, LivePrices, PRICING_TOOL};
-pub use offline::{OfflineError, OfflineTurn, answer_offline, calculate_in_sandbox};
+pub use offline::{OfflineError, OfflineTurn, answer_offline, calculate};
 pub use saved::{ComparedEstimate, Comparison, EstimateStore, SavedError, SavedEstimate};
 
 /// One priced line of an estimate.
@@ -125,9 +125,11 @@ pub struct Estimate {
     /// they priced, or the server's error and that the catalog's prices stand.
     #[serde(default)]
     pub price_note: Option<String>,
-    /// Where the arithmetic ran: `sandbox` or `host`.
+    /// Where the arithmetic ran: `sandbox` (the local one), `interpreter` (a remote code
+    /// interpreter, named by `calculation_note`) or `host`.
     pub calculated_in: String,
-    /// Why it ran on the host, when it did and there was something to calculate.
+    /// Why it ran on the host, when it did and there was something to calculate; the remote
+    /// interpreter's name; or why the local sandbox stood in for the remote interpreter.
     #[serde(default)]
     pub calculation_note: Option<String>,
     /// The Python that does the arithmetic.
@@ -256,6 +258,21 @@ impl Estimate {
         self.calculation_note = None;
         self.refresh(japanese, wants_cheapest);
         Ok(())
+    }
+
+    /// Says that the arithmetic ran on the remote interpreter `name`.
+    pub fn calculated_remotely(&mut self, name: &str, japanese: bool, wants_cheapest: bool) {
+        self.calculated_in = "interpreter".into();
+        self.calculation_note = Some(name.to_owned());
+        self.refresh(japanese, wants_cheapest);
+    }
+
+    /// Says that the arithmetic ran in the local sandbox because the remote interpreter
+    /// could not be reached (`why`).
+    pub fn calculated_in_fallback(&mut self, why: &str, japanese: bool, wants_cheapest: bool) {
+        self.calculated_in = "sandbox".into();
+        self.calculation_note = Some(why.to_owned());
+        self.refresh(japanese, wants_cheapest);
     }
 
     /// Says why the arithmetic ran on the host (when there was any to run).

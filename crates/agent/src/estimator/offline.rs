@@ -1,10 +1,11 @@
 //! One offline turn, as the chat runs it without a model: estimate the message (asking a
-//! connected pricing server first), do the arithmetic in the sandbox when it is installed,
-//! keep the conversation and the estimate.
+//! connected pricing server first), do the arithmetic on the chosen interpreter (the local
+//! sandbox, or a remote one), keep the conversation and the estimate.
 
+use agentdesk_interpreter::Calculator;
 use agentdesk_memory::{ListEvents, MemoryStore, NewEvent, PayloadItem, Role};
 use agentdesk_pricing::Catalog;
-use agentdesk_wasm_sandbox::{Limits, RuntimeId, Sandbox, StartSession, ToolCall};
+use agentdesk_wasm_sandbox::ToolCall;
 use serde_json::json;
 
 use crate::transcript::keys;
@@ -23,8 +24,9 @@ pub struct OfflineTurn<'a> {
     pub session_id: &'a str,
     /// Where estimates are saved.
     pub estimates: &'a EstimateStore,
-    /// The sandbox, when there is one.
-    pub sandbox: Option<&'a Sandbox>,
+    /// Where the arithmetic runs; `None` when no Python is available (it then runs on the
+    /// host, and the estimate says why).
+    pub calculator: Option<&'a Calculator>,
     /// The region priced when the message names none.
     pub default_region: &'a str,
     /// The prices.
@@ -56,14 +58,7 @@ pub async fn answer_offline(
     if let Some(live_prices) = turn.live_prices {
         live_prices.apply(&mut answer, message).await;
     }
-    match turn.sandbox {
-        Some(sandbox) => calculate_in_sandbox(sandbox, &mut answer, message).await?,
-        None => answer.calculated_on_host(
-            "no sandbox was given to this turn",
-            "このターンにはサンドボックスがありません",
-            message,
-        ),
-    }
+    calculate(turn.calculator, &mut answer, message).await?;
     let saved = turn.estimates.save(message, &answer)?;
     let (store, memory_id, actor_id) = turn.memory;
     if !asked_last(store, memory_id, actor_id, turn.session_id, message).await? {
@@ -104,43 +99,55 @@ async fn asked_last(
     }))
 }
 
-/// Runs the estimate's script in a fresh sandbox session and takes its figures; leaves the
-/// figures as they are, and says why, when the Python runtime is not installed.
-pub async fn calculate_in_sandbox(
-    sandbox: &Sandbox,
+/// Runs the estimate's script on `calculator` in a session of its own and takes its
+/// figures. Without a calculator, or when the chosen interpreter cannot be used, the figures
+/// stay as the host computed them and the estimate says why; a script that fails is an
+/// error, never a silent host figure.
+pub async fn calculate(
+    calculator: Option<&Calculator>,
     estimate: &mut Estimate,
     description: &str,
 ) -> Result<(), EstimateError> {
-    let installed =
-        sandbox.runtimes().iter().any(|status| status.id == RuntimeId::Python && status.installed);
     if estimate.items.is_empty() {
         return Ok(());
     }
-    if !installed {
+    let Some(calculator) = calculator else {
         estimate.calculated_on_host(
             "the Python sandbox is not installed: `agentdesk sandbox install python`",
             "Python サンドボックスが未インストールです: `agentdesk sandbox install python`",
             description,
         );
         return Ok(());
-    }
-    let session = sandbox
-        .start_session(StartSession {
-            name: "estimate".into(),
-            runtime: RuntimeId::Python,
-            timeout_seconds: 60,
-            metered: false,
-        })
-        .await
-        .map_err(|error| EstimateError::Calculation(error.to_string()))?;
+    };
     let call = ToolCall {
         name: "executeCode".into(),
         arguments: json!({"code": estimate.calculation_script, "language": "python"}),
     };
-    let result = sandbox.invoke(&session.session_id, &call, &Limits::default()).await;
-    let _ended = sandbox.stop_session(&session.session_id);
-    let run = result.structured_content.filter(|_| !result.is_error).ok_or_else(|| {
-        EstimateError::Calculation("the calculation failed in the sandbox".into())
+    let interpreter = calculator.interpreter().name().to_owned();
+    let ran = match calculator.run_once("estimate", &call).await {
+        Ok(ran) => ran,
+        Err(error) => {
+            estimate.calculated_on_host(
+                &format!("the interpreter {interpreter} could not be used: {error}"),
+                &format!("インタープリター {interpreter} を使えませんでした: {error}"),
+                description,
+            );
+            return Ok(());
+        }
+    };
+    let run = ran.result.structured_content.filter(|_| !ran.result.is_error).ok_or_else(|| {
+        EstimateError::Calculation(format!(
+            "the calculation failed on the interpreter {interpreter}"
+        ))
     })?;
-    estimate.apply_calculation(&run.stdout, is_japanese(description), wants_cheapest(description))
+    let japanese = is_japanese(description);
+    estimate.apply_calculation(&run.stdout, japanese, wants_cheapest(description))?;
+    match ran.fell_back {
+        Some(why) => estimate.calculated_in_fallback(&why, japanese, wants_cheapest(description)),
+        None if !calculator.interpreter().is_local() => {
+            estimate.calculated_remotely(&interpreter, japanese, wants_cheapest(description));
+        }
+        None => {}
+    }
+    Ok(())
 }

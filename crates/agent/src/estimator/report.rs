@@ -155,11 +155,26 @@ pub(crate) fn report(estimate: &Estimate, japanese: bool, wants_cheapest: bool) 
 
 /// Where the arithmetic ran, truly.
 fn where_calculated(estimate: &Estimate, say: Say) -> String {
-    if estimate.calculated_in == "sandbox" {
-        return say.pick(
-            "Calculated in the Python sandbox.",
-            "計算は Python サンドボックスで実行しました。",
-        );
+    match (estimate.calculated_in.as_str(), &estimate.calculation_note) {
+        ("sandbox", None) => {
+            return say.pick(
+                "Calculated in the Python sandbox.",
+                "計算は Python サンドボックスで実行しました。",
+            );
+        }
+        ("sandbox", Some(why)) => {
+            return say.pick(
+                &format!("Calculated in the local Python sandbox: {why}."),
+                &format!("計算はローカルの Python サンドボックスで実行しました: {why}。"),
+            );
+        }
+        ("interpreter", Some(name)) => {
+            return say.pick(
+                &format!("Calculated on the remote code interpreter {name}."),
+                &format!("計算はリモートのコードインタープリター {name} で実行しました。"),
+            );
+        }
+        _ => {}
     }
     match &estimate.calculation_note {
         Some(note) => say.pick(

@@ -11,7 +11,6 @@ use agentdesk_agent::{
     SetupError, ToolCall, connect_configured, cost_estimator, mcp_connections, mcp_tools,
 };
 use agentdesk_memory::{LOCAL_ACTOR, MemoryStore};
-use agentdesk_wasm_sandbox::RuntimeId;
 use anyhow::Context;
 
 use super::Started;
@@ -78,12 +77,8 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
             .await
             .context("cannot open the memory database")?;
         let memory_id = store.default_memory().await?.memory_id;
-        let sandbox = super::estimate::open_sandbox(started)?;
-        let python_installed = sandbox
-            .runtimes()
-            .iter()
-            .any(|status| status.id == RuntimeId::Python && status.installed);
-        if !python_installed {
+        let calculator = super::estimate::calculator(started)?;
+        if calculator.is_none() {
             eprintln!(
                 "note: the Python sandbox is not installed, so the model cannot calculate in it (agentdesk sandbox install python)"
             );
@@ -94,7 +89,7 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
             connected,
             memory: MemoryLink { store: store.clone(), memory_id, actor_id: LOCAL_ACTOR.into() },
             estimates: super::estimate::store(started),
-            sandbox: Some(sandbox),
+            calculator,
             region: settings.estimate.region.clone(),
             catalog: catalog_for(&started.loaded.locations.data_dir)?,
             python: settings.tools.execute_python,
@@ -189,7 +184,7 @@ fn offline(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode> {
             vec![args.message.join(" ")]
         };
         let estimates = super::estimate::store(started);
-        let sandbox = super::estimate::open_sandbox(started)?;
+        let calculator = super::estimate::calculator(started)?;
         let connections =
             mcp_connections(&started.loaded.settings, Arc::new(super::auth::Terminal));
         let live_prices = LivePrices::find(&connections).await;
@@ -198,7 +193,7 @@ fn offline(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode> {
             memory: (&store, &memory_id, LOCAL_ACTOR),
             session_id: &session,
             estimates: &estimates,
-            sandbox: Some(&sandbox),
+            calculator: calculator.as_ref(),
             default_region: &started.loaded.settings.estimate.region,
             catalog: &catalog,
             live_prices: live_prices.as_ref(),

@@ -8,13 +8,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use agentdesk_agent::estimator::{
-    EstimateStore, LivePrices, SavedEstimate, calculate_in_sandbox, catalog_for, estimate,
-    estimate_spec, is_japanese,
+    EstimateStore, LivePrices, SavedEstimate, calculate, catalog_for, estimate, estimate_spec,
+    is_japanese,
 };
 use agentdesk_agent::{
     AgentEvent, EstimatorParts, MemoryLink, SetupError, connect_configured, cost_estimator,
     mcp_connections,
 };
+use agentdesk_interpreter::Calculator;
 use agentdesk_memory::{LOCAL_ACTOR, MemoryStore};
 use agentdesk_wasm_sandbox::{Sandbox, SandboxConfig};
 use anyhow::Context;
@@ -70,7 +71,7 @@ fn with_model(
             connected,
             memory: MemoryLink { store: store.clone(), memory_id, actor_id: LOCAL_ACTOR.into() },
             estimates: self::store(started),
-            sandbox: Some(open_sandbox(started)?),
+            calculator: calculator(started)?,
             region,
             catalog: catalog_for(&started.loaded.locations.data_dir)?,
             python: settings.tools.execute_python,
@@ -132,14 +133,14 @@ fn offline(started: &Started, args: &EstimateArgs) -> anyhow::Result<ExitCode> {
             (description, result)
         }
     };
-    let sandbox = open_sandbox(started)?;
+    let calculator = calculator(started)?;
     super::block_on(async {
         if let Some(live_prices) = live_prices(started).await {
             live_prices.apply(&mut result, &description).await;
         }
-        calculate_in_sandbox(&sandbox, &mut result, &description)
+        calculate(calculator.as_ref(), &mut result, &description)
             .await
-            .context("the sandbox's calculation could not be used")
+            .context("the calculation could not be used")
     })?;
     let saved = store(started).save(&description, &result)?;
     if args.json {
@@ -209,6 +210,18 @@ pub(crate) fn saved(started: &Started, command: EstimatesCommand) -> anyhow::Res
 }
 
 /// The sandbox in the data and cache folders in force (no warm spare: one calculation).
+/// Where the agent's Python runs, as `tools.interpreter` says: the local sandbox (`None`
+/// without its Python runtime) or a remote interpreter.
+pub(crate) fn calculator(started: &Started) -> anyhow::Result<Option<Calculator>> {
+    let settings = &started.loaded.settings;
+    let identity = settings
+        .tools
+        .remote_interpreter()
+        .and_then(|name| settings.interpreters.get(name))
+        .and_then(|interpreter| super::interpreters::identity_for(settings, interpreter));
+    Ok(Calculator::from_settings(settings, Some(open_sandbox(started)?), identity))
+}
+
 pub(crate) fn open_sandbox(started: &Started) -> anyhow::Result<Sandbox> {
     let locations = &started.loaded.locations;
     Sandbox::open(&SandboxConfig::in_folders(&locations.data_dir, &locations.cache_dir, 0))

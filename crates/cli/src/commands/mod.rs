@@ -7,6 +7,7 @@ mod config;
 mod doctor;
 mod estimate;
 mod gateway;
+mod interpreters;
 mod mcp;
 mod memory;
 mod model;
@@ -41,6 +42,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Auth(command) => auth::run(&context, command),
         Command::Mcp(command) => mcp::run(&context, command),
         Command::Agents(command) => agents::run(&context, command),
+        Command::Interpreters(command) => interpreters::run(&context, command),
         Command::Gateway(command) => gateway::run(command),
         Command::Estimate(args) => estimate::run(&context, &args),
         Command::Estimates(command) => estimate::saved(&context, command),

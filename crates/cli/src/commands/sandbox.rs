@@ -1,12 +1,14 @@
-//! `agentdesk sandbox …`.
+//! `agentdesk sandbox …`: the local sandbox's runtimes, and running code in it or, with
+//! `--interpreter NAME`, on a remote code interpreter with the same output and exit codes.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use agentdesk_interpreter::Interpreter;
 use agentdesk_wasm_sandbox::{
-    LIMIT_EXIT_CODE, Limits, Progress, RuntimeId, Sandbox, SandboxConfig, StartSession, ToolCall,
-    ToolResult, WheelSource,
+    LIMIT_EXIT_CODE, Limits, Progress, RuntimeId, Sandbox, SandboxConfig, ToolCall, ToolResult,
+    WheelSource,
 };
 use anyhow::{Context, bail};
 use serde_json::json;
@@ -22,8 +24,21 @@ pub(crate) fn run(started: &Started, command: SandboxCommand) -> anyhow::Result<
                 install(&sandbox, &runtime, wheel, index_url).await
             }
             SandboxCommand::Runtimes { json } => runtimes(&sandbox, json),
-            SandboxCommand::Run(args) => run_code(&sandbox, args).await,
-            SandboxCommand::Repl { runtime } => repl(&sandbox, &runtime).await,
+            SandboxCommand::Run(args) => {
+                let interpreter = interpreter(
+                    started,
+                    sandbox,
+                    &args.runtime,
+                    limits(&args)?,
+                    args.interpreter.as_deref(),
+                )?;
+                run_code(&interpreter, &args).await
+            }
+            SandboxCommand::Repl { runtime, interpreter: name } => {
+                let interpreter =
+                    interpreter(started, sandbox, &runtime, Limits::default(), name.as_deref())?;
+                repl(&interpreter).await
+            }
         }
     })
 }
@@ -32,6 +47,24 @@ fn open(started: &Started) -> anyhow::Result<Sandbox> {
     let locations = &started.loaded.locations;
     Sandbox::open(&SandboxConfig::in_folders(&locations.data_dir, &locations.cache_dir, 0))
         .context("cannot open the sandbox")
+}
+
+/// The local sandbox running `runtime` within `limits`, or the remote interpreter `name`.
+fn interpreter(
+    started: &Started,
+    sandbox: Sandbox,
+    runtime: &str,
+    limits: Limits,
+    name: Option<&str>,
+) -> anyhow::Result<Interpreter> {
+    let local = Interpreter::local(sandbox, runtime_id(runtime)?, limits);
+    let Some(name) = name else { return Ok(local) };
+    let settings = &started.loaded.settings;
+    let identity = settings
+        .interpreters
+        .get(name)
+        .and_then(|interpreter| super::interpreters::identity_for(settings, interpreter));
+    Ok(agentdesk_interpreter::named(settings, name, Some(local), identity)?)
 }
 
 fn runtime_id(name: &str) -> anyhow::Result<RuntimeId> {
@@ -123,8 +156,8 @@ fn runtimes(sandbox: &Sandbox, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn run_code(sandbox: &Sandbox, args: RunArgs) -> anyhow::Result<ExitCode> {
-    let id = runtime_id(&args.runtime)?;
+/// The local sandbox's limits for each cell.
+fn limits(args: &RunArgs) -> anyhow::Result<Limits> {
     let limits = Limits {
         deadline: Duration::try_from_secs_f64(args.timeout)
             .context("--timeout must be a positive number of seconds")?,
@@ -133,6 +166,10 @@ async fn run_code(sandbox: &Sandbox, args: RunArgs) -> anyhow::Result<ExitCode> 
         ..Limits::default()
     };
     limits.validate().map_err(anyhow::Error::msg)?;
+    Ok(limits)
+}
+
+async fn run_code(interpreter: &Interpreter, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let cells = match &args.file {
         Some(file) => vec![
             std::fs::read_to_string(file)
@@ -140,19 +177,18 @@ async fn run_code(sandbox: &Sandbox, args: RunArgs) -> anyhow::Result<ExitCode> 
         ],
         None => args.code.clone(),
     };
-    let session = sandbox
-        .start_session(StartSession {
-            name: "agentdesk sandbox run".into(),
-            runtime: id,
-            timeout_seconds: 28_800,
-            metered: args.fuel.is_some(),
-        })
-        .await?;
+    let session = interpreter.start_session("agentdesk sandbox run", None).await?;
     let mut results = Vec::new();
     let mut exit = 0;
     for code in cells {
         let call = ToolCall { name: "executeCode".into(), arguments: json!({"code": code}) };
-        let result = sandbox.invoke(&session.session_id, &call, &limits).await;
+        let result = match interpreter.invoke(&session, &call, None).await {
+            Ok(result) => result,
+            Err(error) => {
+                stop(interpreter, &session).await;
+                return Err(error.into());
+            }
+        };
         exit = exit_code(&result);
         if !args.json {
             print_streams(&result);
@@ -162,11 +198,18 @@ async fn run_code(sandbox: &Sandbox, args: RunArgs) -> anyhow::Result<ExitCode> 
             break;
         }
     }
-    let _ = sandbox.stop_session(&session.session_id);
+    stop(interpreter, &session).await;
     if args.json {
         print_json(&results)?;
     }
     Ok(ExitCode::from(u8::try_from(exit.clamp(0, 255)).unwrap_or(1)))
+}
+
+/// Stops `session`; a session left behind ends at its timeout, so a failure is only logged.
+async fn stop(interpreter: &Interpreter, session: &str) {
+    if let Err(error) = interpreter.stop_session(session).await {
+        tracing::warn!("the session {session} was not stopped: {error}");
+    }
 }
 
 fn exit_code(result: &ToolResult) -> i32 {
@@ -212,29 +255,28 @@ fn print_streams(result: &ToolResult) {
     let _ = std::io::stdout().flush();
 }
 
-async fn repl(sandbox: &Sandbox, name: &str) -> anyhow::Result<ExitCode> {
-    let id = runtime_id(name)?;
-    let session = sandbox
-        .start_session(StartSession {
-            name: "agentdesk sandbox repl".into(),
-            runtime: id,
-            timeout_seconds: 28_800,
-            metered: false,
-        })
-        .await?;
+async fn repl(interpreter: &Interpreter) -> anyhow::Result<ExitCode> {
+    // A local REPL lives as long as the user types (8 hours at most); a remote one as long
+    // as its [interpreters.NAME] says, since the user pays for it.
+    let lifetime = interpreter.is_local().then_some(agentdesk_wasm_sandbox::MAX_SESSION_TIMEOUT);
+    let session = interpreter.start_session("agentdesk sandbox repl", lifetime).await?;
+    let place = if interpreter.is_local() {
+        "the AgentDesk sandbox".to_owned()
+    } else {
+        format!("the remote interpreter {}", interpreter.name())
+    };
     eprintln!(
-        "Python in the AgentDesk sandbox ({id}). State is kept between inputs; an empty line ends a block; Ctrl+D quits."
+        "Python in {place}. State is kept between inputs; an empty line ends a block; Ctrl+D quits."
     );
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
-    let limits = Limits::default();
     loop {
         let mut block = String::new();
         let mut prompt = ">>> ";
         loop {
             eprint!("{prompt}");
             let Some(line) = lines.next() else {
-                let _ = sandbox.stop_session(&session.session_id);
+                stop(interpreter, &session).await;
                 eprintln!();
                 return Ok(ExitCode::SUCCESS);
             };
@@ -256,7 +298,11 @@ async fn repl(sandbox: &Sandbox, name: &str) -> anyhow::Result<ExitCode> {
             continue;
         }
         let call = ToolCall { name: "executeCode".into(), arguments: json!({"code": block}) };
-        let result = sandbox.invoke(&session.session_id, &call, &limits).await;
-        print_streams(&result);
+        match interpreter.invoke(&session, &call, None).await {
+            Ok(result) => print_streams(&result),
+            // The session may still be usable (a timeout, a dropped connection): say what
+            // happened and let the user go on or quit.
+            Err(error) => eprintln!("error: {error}"),
+        }
     }
 }
