@@ -239,6 +239,15 @@ impl AppState {
         calculator
     }
 
+    /// Stops the Python sessions of `conversation` (it was deleted), if the calculator has any.
+    pub async fn close_conversation_sessions(&self, conversation: &str) {
+        let calculator =
+            self.calculator.lock().await.as_ref().and_then(|(_, calculator)| calculator.clone());
+        if let Some(calculator) = calculator {
+            calculator.close(conversation).await;
+        }
+    }
+
     /// Stops the sessions the agent's calculator holds (the app is quitting).
     pub async fn close_calculator(&self) {
         let calculator = self.calculator.lock().await.take();

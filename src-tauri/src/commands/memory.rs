@@ -46,7 +46,10 @@ pub(crate) async fn memory_session_delete(
     session_id: String,
 ) -> Result<(), ApiError> {
     let desk = state.memory().await?;
-    Ok(desk.store.delete_session(&desk.memory_id, &actor_id, &session_id).await?)
+    desk.store.delete_session(&desk.memory_id, &actor_id, &session_id).await?;
+    // Its Python session (on a remote interpreter, paid for) ends with it.
+    state.close_conversation_sessions(&session_id).await;
+    Ok(())
 }
 
 /// A conversation's events, oldest first.

@@ -7,6 +7,7 @@ import type { Backend } from "../backend";
 import type { Comparison, Estimate, SavedEstimate } from "../bindings/Estimate";
 import { useT } from "../i18n";
 import "./EstimateCard.css";
+import { withCode } from "./withCode";
 
 export function usd(amount: number): string {
   return amount !== 0 && Math.abs(amount) < 0.01 ? `$${amount.toFixed(4)}` : `$${amount.toFixed(2)}`;
@@ -64,11 +65,6 @@ export function base64Utf8(text: string): string {
 
 /** Where the last export went, or why it did not. */
 type Saved = { kind: "saved"; path: string } | { kind: "failed"; message: string } | null;
-
-/** Text with `code` spans (commands in reasons and notes) shown as code. */
-function withCode(text: string) {
-  return text.split("`").map((part, index) => (index % 2 === 1 ? <code key={index}>{part}</code> : part));
-}
 
 /** Each catalog the lines used, with the date of its prices. */
 function sourcesText(estimate: Estimate, live: string): string {

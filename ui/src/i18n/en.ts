@@ -171,6 +171,7 @@ export const en = {
   "sandbox.minutes": "{minutes} min {seconds} s",
   "sandbox.compileNote": "Compiled once for this machine and kept, so sessions start in a moment afterwards.",
   // remote code interpreters (Sandbox page picker, Settings)
+  "interpreters.about": "Runs Python on the remote code interpreter {name}, with the same tools and results as the local sandbox; its own limits apply.",
   "interpreters.local": "This computer",
   "interpreters.remote": "Remote code interpreters",
   "interpreters.checking": "checking…",

@@ -172,6 +172,7 @@ export const ja: Record<MessageKey, string> = {
   "sandbox.minutes": "{minutes} 分 {seconds} 秒",
   "sandbox.compileNote": "このマシン向けに一度だけコンパイルして保存するので、以後のセッションはすぐに始まります。",
   // remote code interpreters (Sandbox page picker, Settings)
+  "interpreters.about": "リモートのコードインタープリター {name} で Python を実行します。ツールと結果はローカルのサンドボックスと同じで、制限はインタープリター側のものが適用されます。",
   "interpreters.local": "このコンピューター",
   "interpreters.remote": "リモートのコードインタープリター",
   "interpreters.checking": "確認中…",

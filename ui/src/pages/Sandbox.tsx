@@ -3,6 +3,7 @@ import type { Backend } from "../backend";
 import type { InterpreterStatus } from "../bindings/Interpreters";
 import type { Content, RuntimeId } from "../bindings/Sandbox";
 import { CodeEditor } from "../components/CodeEditor";
+import { withCode } from "../components/withCode";
 import { useT, type Translate } from "../i18n";
 import { bytesToBase64, installEstimate, LIMITS, sandboxStoreFor, type Install, type Notice, type Run } from "../stores/sandbox";
 import "./Sandbox.css";
@@ -69,7 +70,7 @@ export function SandboxPage({ backend }: { backend: Backend }) {
           </button>
         </div>
       </header>
-      <p className="lead">{t("page.sandbox.about")}</p>
+      <p className="lead">{interpreter === null ? t("page.sandbox.about") : t("interpreters.about", { name: interpreter })}</p>
       {interpreter !== null && (
         <InterpreterLine
           name={interpreter}
@@ -195,7 +196,7 @@ function InterpreterLine({ name, location, status, onCheck }: { name: string; lo
     >
       <p>
         <strong>{name}</strong> <span className="muted">{location}</span> · {statusText(t, status)}
-        {known && !status.reachable && status.message && <span className="interpreter-message">{status.message}</span>}
+        {known && !status.reachable && status.message && <span className="interpreter-message">{withCode(status.message)}</span>}
       </p>
       <button type="button" className="ghost" onClick={onCheck} disabled={!known}>{t("interpreters.check")}</button>
     </div>

@@ -89,7 +89,7 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
             connected,
             memory: MemoryLink { store: store.clone(), memory_id, actor_id: LOCAL_ACTOR.into() },
             estimates: super::estimate::store(started),
-            calculator,
+            calculator: calculator.clone(),
             region: settings.estimate.region.clone(),
             catalog: catalog_for(&started.loaded.locations.data_dir)?,
             python: settings.tools.execute_python,
@@ -117,6 +117,11 @@ pub(crate) fn run(started: &Started, args: ChatArgs) -> anyhow::Result<ExitCode>
         } else {
             turn(&agent, &session, &args.message.join(" "), &approver).await
         };
+        // A remote interpreter's session would otherwise run, and be paid for, until its
+        // timeout.
+        if let Some(calculator) = &calculator {
+            calculator.close_all().await;
+        }
         store.close().await;
         Ok(code)
     })
