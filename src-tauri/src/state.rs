@@ -158,6 +158,7 @@ impl AppState {
             folder: Some(loaded.locations.log_dir()),
             file_prefix,
             max_files: loaded.settings.log.max_files,
+            traces: Some(loaded.locations.data_dir.join(agentdesk_telemetry::traces::TRACES_FILE)),
         });
         if let Some(problem) = guard.file_problem() {
             tracing::warn!("{problem}; logging to the terminal only");

@@ -79,6 +79,9 @@ pub(crate) enum Command {
     /// Saved estimates: list, show, compare
     #[command(subcommand)]
     Estimates(EstimatesCommand),
+    /// Traces of agent runs kept on this machine: list, show as a tree, export as OTLP JSON
+    #[command(subcommand)]
+    Traces(TracesCommand),
     /// Price catalogs: build them from AWS's public Price List, list them
     #[command(subcommand)]
     Prices(PricesCommand),
@@ -231,6 +234,35 @@ pub(crate) struct AgentsAddArgs {
     /// Seconds the agent may go without answering or sending an item (default 300)
     #[arg(long, value_name = "SECONDS")]
     pub(crate) timeout: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TracesCommand {
+    /// The stored traces, newest first
+    List {
+        /// Only this conversation's traces
+        #[arg(long, value_name = "ID")]
+        session: Option<String>,
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// One trace as a tree of spans with durations and tokens
+    Show {
+        /// The trace id (32 hex digits; a unique prefix is enough)
+        trace_id: String,
+        /// Print the trace and every span's attributes as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// One trace as OTLP JSON, for any tool that imports OpenTelemetry traces
+    Export {
+        /// The trace id (32 hex digits; a unique prefix is enough)
+        trace_id: String,
+        /// Write to this file instead of standard output
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -170,3 +170,58 @@ fn a_key_stored_in_the_keyring_is_sent_and_never_shown() {
         assert!(!text.contains(key), "the key is in {}", log.path().display());
     }
 }
+
+#[test]
+fn a_chat_turn_is_traced_and_read_back_with_traces_list_show_and_export() {
+    let folder = tempfile::tempdir().expect("temp");
+    let none_yet = agentdesk(folder.path(), "", &["traces", "list"]);
+    assert!(!none_yet.status.success());
+    assert!(String::from_utf8_lossy(&none_yet.stderr).contains("no traces yet"));
+
+    let (url, server) = one_answer(&["About $30 a month."]);
+    let config = format!(
+        "[model]\nprovider = \"openai-compatible\"\nbase_url = \"{url}\"\nname = \"test-model\"\n"
+    );
+    let question = "How much is a t3.medium for my bakery?";
+    let output = agentdesk(folder.path(), &config, &["chat", "--session", "s1", question]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    server.join().expect("server");
+
+    let listed =
+        agentdesk(folder.path(), &config, &["traces", "list", "--session", "s1", "--json"]);
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    let traces: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("json");
+    assert_eq!(traces.as_array().map(Vec::len), Some(1), "{traces}");
+    assert_eq!(traces[0]["rootName"], "invoke_agent cost-estimator");
+    assert_eq!(traces[0]["sessionId"], "s1");
+    let trace_id = traces[0]["traceId"].as_str().expect("id").to_owned();
+
+    let shown = agentdesk(folder.path(), &config, &["traces", "show", &trace_id[..8]]);
+    assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
+    let tree = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        tree.contains("\n  invoke_agent cost-estimator") && tree.contains("\n    chat test-model"),
+        "{tree}"
+    );
+
+    let file = folder.path().join("trace.json");
+    let exported = agentdesk(
+        folder.path(),
+        &config,
+        &["traces", "export", &trace_id, "-o", &file.display().to_string()],
+    );
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    let otlp: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("written")).expect("json");
+    let spans = &otlp["resourceSpans"][0]["scopeSpans"][0]["spans"];
+    assert!(spans.as_array().is_some_and(|spans| spans.len() >= 2), "{otlp}");
+
+    // Content capture is off by default: the question is in no stored span.
+    let stored = std::fs::read(folder.path().join("data/traces.db")).expect("the store");
+    let wal = std::fs::read(folder.path().join("data/traces.db-wal")).unwrap_or_default();
+    for bytes in [stored, wal] {
+        assert!(!String::from_utf8_lossy(&bytes).contains("bakery?"), "the prompt was stored");
+    }
+    let unknown = agentdesk(folder.path(), &config, &["traces", "show", "ffff"]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no stored trace starts with ffff"));
+}

@@ -15,9 +15,14 @@
 //! Secrets must never reach a log; this crate cannot check that, so callers log names of
 //! keyring entries, never their values.
 //!
-//! This crate is a leaf: no other AgentDesk crate, no GUI toolkit. OpenTelemetry export and
-//! the local span store join it with the Observability work.
+//! With [`LogOptions::traces`] set, AgentDesk's spans are also kept as OpenTelemetry traces
+//! in a local SQLite store ([`traces`]), written in batches off the hot path; the guard's drop
+//! writes the last batch.
+//!
+//! This crate is a leaf: no other AgentDesk crate, no GUI toolkit.
 #![deny(missing_docs)]
+
+pub mod traces;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -53,20 +58,30 @@ pub struct LogOptions {
     pub file_prefix: &'static str,
     /// How many daily files to keep.
     pub max_files: u32,
+    /// The trace store's file (`traces.db` in the data folder); `None` to keep no traces.
+    pub traces: Option<PathBuf>,
 }
 
 /// Keeps the background log writer alive; drop it last so buffered lines reach the file.
 #[derive(Debug)]
 #[must_use = "dropping the guard stops writing the log file"]
 pub struct LogGuard {
+    // Dropped first: the last spans are written while the log still works.
+    _traces: Option<traces::Pipeline>,
     _writer: Option<WorkerGuard>,
     file_problem: Option<String>,
+    traces_problem: Option<String>,
 }
 
 impl LogGuard {
     /// Why the log file could not be used, if it could not.
     pub fn file_problem(&self) -> Option<&str> {
         self.file_problem.as_deref()
+    }
+
+    /// Why traces are not kept, when they were asked for and cannot be.
+    pub fn traces_problem(&self) -> Option<&str> {
+        self.traces_problem.as_deref()
     }
 }
 
@@ -96,10 +111,17 @@ pub fn init(options: &LogOptions) -> LogGuard {
         Ok(None) => (None, None, None),
         Err(problem) => (None, None, Some(problem)),
     };
+    let (pipeline, traces_problem) = match options.traces.clone().map(traces::Pipeline::to_store) {
+        Some(Ok(pipeline)) => (Some(pipeline), None),
+        Some(Err(problem)) => (None, Some(problem)),
+        None => (None, None),
+    };
+    let traced = pipeline.as_ref().map(traces::Pipeline::layer);
     // `try_init` fails only when a subscriber is already installed (tests, or a second
     // call); the first one stays in charge, which is what a caller wants.
-    let _already_installed = tracing_subscriber::registry().with(console).with(file).try_init();
-    LogGuard { _writer: writer, file_problem }
+    let _already_installed =
+        tracing_subscriber::registry().with(console).with(file).with(traced).try_init();
+    LogGuard { _traces: pipeline, _writer: writer, file_problem, traces_problem }
 }
 
 /// The console's filter: `level`, or the `AGENTDESK_LOG` directives when set; at warnings and
@@ -144,6 +166,7 @@ mod tests {
             folder,
             file_prefix: "test",
             max_files: 2,
+            traces: None,
         }
     }
 

@@ -7,6 +7,7 @@ use agentdesk_memory::{ListEvents, MemoryStore, NewEvent, PayloadItem, Role};
 use agentdesk_pricing::Catalog;
 use agentdesk_wasm_sandbox::ToolCall;
 use serde_json::json;
+use tracing::Instrument;
 
 use crate::transcript::keys;
 
@@ -49,11 +50,24 @@ pub enum OfflineError {
     Memory(#[from] agentdesk_memory::Error),
 }
 
-/// Answers `message` with an estimate, stores the exchange and saves the estimate.
+/// Answers `message` with an estimate, stores the exchange and saves the estimate. Traced
+/// as an `invoke_agent` span like a model's turn, with the calculation inside it.
 pub async fn answer_offline(
     turn: OfflineTurn<'_>,
     message: &str,
 ) -> Result<SavedEstimate, OfflineError> {
+    let span = tracing::info_span!(
+        "invoke_agent",
+        otel.name = "invoke_agent cost-estimator",
+        gen_ai.operation.name = "invoke_agent",
+        gen_ai.agent.name = "cost-estimator",
+        gen_ai.conversation.id = %turn.session_id,
+        gen_ai.provider.name = "agentdesk.offline",
+    );
+    answer(turn, message).instrument(span).await
+}
+
+async fn answer(turn: OfflineTurn<'_>, message: &str) -> Result<SavedEstimate, OfflineError> {
     let mut answer = estimate(turn.catalog, message, turn.default_region)?;
     if let Some(live_prices) = turn.live_prices {
         live_prices.apply(&mut answer, message).await;
@@ -124,7 +138,14 @@ pub async fn calculate(
         arguments: json!({"code": estimate.calculation_script, "language": "python"}),
     };
     let interpreter = calculator.interpreter().name().to_owned();
-    let ran = match calculator.run_once("estimate", &call).await {
+    let span = tracing::info_span!(
+        "execute_tool",
+        otel.name = "execute_tool calculate",
+        gen_ai.operation.name = "execute_tool",
+        gen_ai.tool.name = "calculate",
+        agentdesk.interpreter = %interpreter,
+    );
+    let ran = match calculator.run_once("estimate", &call).instrument(span).await {
         Ok(ran) => ran,
         Err(error) => {
             estimate.calculated_on_host(

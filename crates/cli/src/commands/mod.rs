@@ -14,6 +14,7 @@ mod model;
 mod prices;
 mod sandbox;
 mod serve;
+mod traces;
 
 use std::process::ExitCode;
 
@@ -48,6 +49,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Estimates(command) => estimate::saved(&context, command),
         Command::Prices(command) => prices::run(&context, command, cli.global.quiet),
         Command::Serve(args) => serve::run(&context, &args),
+        Command::Traces(command) => traces::run(&context, command),
     }
 }
 
@@ -75,9 +77,13 @@ fn start(global: &Global, reads_app_config: bool) -> anyhow::Result<Started> {
         folder: Some(loaded.locations.log_dir()),
         file_prefix: "agentdesk-cli",
         max_files: loaded.settings.log.max_files,
+        traces: Some(loaded.locations.data_dir.join(agentdesk_telemetry::traces::TRACES_FILE)),
     });
     if let Some(problem) = log.file_problem() {
         tracing::warn!("{problem}; logging to the terminal only");
+    }
+    if let Some(problem) = log.traces_problem() {
+        tracing::warn!("{problem}; this command's traces are not kept");
     }
     for problem in loaded.problems.iter().filter(|_| reads_app_config) {
         tracing::warn!("{problem}");
