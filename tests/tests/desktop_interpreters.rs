@@ -66,5 +66,42 @@ fn the_sandbox_page_runs_cells_on_a_remote_interpreter() -> Result {
     let said = app.text(&line)?;
     assert!(said.contains("cannot be reached") && said.contains("127.0.0.1:9"), "{said}");
     app.screenshot(&shot("interpreter-unreachable"))?;
+
+    // At 640×480 the picker, the status and the runs fit the width; the page scrolls down only.
+    app.set_window_size(640, 480)?;
+    app.find("main[data-current-page='sandbox'] h1")?;
+    let sideways = app.execute(
+        "const width = document.documentElement.clientWidth; \
+         return [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > width + 0.5 \
+           && !e.closest('.cm-editor, pre, .runs')).map(e => e.tagName + '.' + e.className).slice(0, 5);",
+    )?;
+    assert_eq!(sideways, serde_json::json!([]), "nothing reaches past the window's right edge");
+    app.screenshot(&shot("interpreter-640x480"))?;
+    Ok(())
+}
+
+#[test]
+fn the_picker_and_the_status_read_in_japanese() -> Result {
+    let _turn = one_app_at_a_time();
+    let serve = ServeWithSandbox::start(&Launch::workspace_binary().with_file_name("agentdesk"))?;
+    let s = Scratch::with_config(&format!("[interpreters.desk]\nendpoint = \"{}\"\n", serve.url))?;
+    let app = s.launch(&[("AGENTDESK_UI_LANGUAGE", "ja")])?;
+    open(&app, "sandbox")?;
+    let group = app.find("#sandbox-runtime optgroup:nth-of-type(2)")?;
+    assert_eq!(
+        app.execute(
+            "return document.querySelector('#sandbox-runtime optgroup:nth-of-type(2)').label"
+        )?,
+        "リモートのコードインタープリター"
+    );
+    drop(group);
+    app.click(&app.find("#sandbox-runtime option[value='remote:desk']")?)?;
+    let line = app.find(
+        "[data-testid='interpreter-status'][data-interpreter='desk'][data-state='reachable']",
+    )?;
+    assert!(app.text(&line)?.contains("接続可能"), "{}", app.text(&line)?);
+    type_code(&app, "print('東京')")?;
+    assert_eq!(run_cell(&app, 1)?, "東京");
+    app.screenshot(&shot("interpreter-ja"))?;
     Ok(())
 }
