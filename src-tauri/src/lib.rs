@@ -201,6 +201,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::connections::mcp_tools,
             commands::connections::mcp_call,
             commands::connections::mcp_import_preview,
+            commands::connections::mcp_import_pick,
             commands::connections::mcp_import,
             commands::agents::agents_list,
             commands::agents::agents_add,

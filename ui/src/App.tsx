@@ -66,9 +66,11 @@ export function App({ backend, initialPage = "chat" }: { backend: Backend; initi
     if (mainRef.current) mainRef.current.scrollTop = scrollTops.current.get(page) ?? 0;
   }, [page]);
 
-  // Move focus to the new page's heading so keyboard and screen-reader users land there.
+  // Move focus to where the new page marks it (`data-page-focus`: the Chat page's message box),
+  // or else its heading, so keyboard and screen-reader users land there.
   useEffect(() => {
-    if (opened > 0) mainRef.current?.querySelector<HTMLElement>("h1")?.focus({ preventScroll: true });
+    const main = mainRef.current;
+    if (opened > 0) (main?.querySelector<HTMLElement>("[data-page-focus]") ?? main?.querySelector<HTMLElement>("h1"))?.focus({ preventScroll: true });
   }, [opened, page]);
 
   // Ctrl+1 … Ctrl+7 open the pages in sidebar order.

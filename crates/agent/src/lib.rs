@@ -67,4 +67,7 @@ pub use setup::{
     ApiKey, Connected, SetupError, connect, connect_configured, mcp_connections, open_vault,
 };
 pub use tools::{Approval, Tool, ToolContext, ToolOutput, ToolRegistry};
-pub use transcript::{PastExchange, PastStep, PastToolState, conversation, transcript};
+pub use transcript::{
+    FAILED_NOTICE, PastExchange, PastStep, PastToolState, conversation, forget_failed_turn,
+    keep_failed_turn, transcript,
+};

@@ -7,7 +7,7 @@
 //! read: a missing name only means less to show (a tool result without its data shows as
 //! text, an offline answer without its estimate shows its Markdown report).
 
-use agentdesk_memory::{Event, ListEvents, MemoryStore, PayloadItem, Role};
+use agentdesk_memory::{Event, ListEvents, MemoryStore, NewEvent, PayloadItem, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use ts_rs::TS;
@@ -158,6 +158,55 @@ pub async fn conversation(
     }
 }
 
+/// The start of a stored notice's code that marks a failed turn: `failed:` and the error's
+/// code (`failed:model_not_running`). A reopened conversation shows it as the error the turn
+/// showed live, not as a missing answer.
+pub const FAILED_NOTICE: &str = "failed:";
+
+/// Keeps a turn's failure (`code`, `message`) with conversation `session_id`, after
+/// `question` when the turn failed before storing it.
+pub async fn keep_failed_turn(
+    store: &MemoryStore,
+    memory_id: &str,
+    actor_id: &str,
+    session_id: &str,
+    question: Option<&str>,
+    (code, message): (&str, &str),
+) -> Result<(), agentdesk_memory::Error> {
+    if let Some(question) = question {
+        let event = NewEvent::message(actor_id, session_id, Role::User, question);
+        store.create_event(memory_id, event).await?;
+    }
+    let mut event = NewEvent::message(actor_id, session_id, Role::Other, message);
+    event.metadata.insert(keys::NOTICE.into(), format!("{FAILED_NOTICE}{code}").into());
+    store.create_event(memory_id, event).await?;
+    Ok(())
+}
+
+/// When conversation `session_id` ends with `question` and its failure, removes the failure:
+/// the offline estimator now answers that question, and the conversation no longer shows the
+/// error.
+pub async fn forget_failed_turn(
+    store: &MemoryStore,
+    memory_id: &str,
+    actor_id: &str,
+    session_id: &str,
+    question: &str,
+) -> Result<(), agentdesk_memory::Error> {
+    let newest = ListEvents { max_results: Some(2), ..ListEvents::default() };
+    let page = store.list_events(memory_id, actor_id, session_id, &newest).await?;
+    let [failure, asked] = &page.items[..] else { return Ok(()) };
+    let failed = failure.messages().all(|said| said.role == Role::Other)
+        && string(&failure.metadata, keys::NOTICE)
+            .is_some_and(|code| code.starts_with(FAILED_NOTICE));
+    let same_question =
+        asked.messages().any(|said| said.role == Role::User && said.content.text == question);
+    if failed && same_question {
+        store.delete_event(memory_id, &failure.event_id).await?;
+    }
+    Ok(())
+}
+
 /// The exchange being read; one without a question when the conversation starts otherwise.
 fn current(exchanges: &mut Vec<PastExchange>) -> &mut PastExchange {
     if exchanges.is_empty() {
@@ -256,4 +305,55 @@ fn tool_result(exchange: &mut PastExchange, event: &Event, content: &str) {
 
 fn string(metadata: &Map<String, Value>, key: &str) -> Option<String> {
     metadata.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use agentdesk_memory::{LOCAL_ACTOR, MemoryStore, NewEvent, Role};
+
+    use super::{FAILED_NOTICE, PastStep, conversation, forget_failed_turn, keep_failed_turn};
+
+    /// Regression: a turn whose model could not be reached left only its question, so the
+    /// reopened conversation showed an empty answer instead of the error.
+    #[tokio::test]
+    async fn a_failed_turn_is_kept_as_its_error_notice() {
+        let folder = tempfile::tempdir().expect("temp folder");
+        let store = MemoryStore::open_in(folder.path()).await.expect("open");
+        let memory = store.default_memory().await.expect("memory").memory_id;
+        let question = NewEvent::message(LOCAL_ACTOR, "s1", Role::User, "2 EC2 t3.medium");
+        store.create_event(&memory, question).await.expect("question");
+        let not_running = ("model_not_running", "cannot reach ollama");
+        keep_failed_turn(&store, &memory, LOCAL_ACTOR, "s1", None, not_running)
+            .await
+            .expect("kept");
+        let not_ready = ("model_not_ready", "no API key");
+        keep_failed_turn(&store, &memory, LOCAL_ACTOR, "s1", Some("again"), not_ready)
+            .await
+            .expect("kept");
+
+        let past = conversation(&store, &memory, LOCAL_ACTOR, "s1").await.expect("read");
+        assert_eq!(past.len(), 2);
+        assert_eq!(past[0].question, "2 EC2 t3.medium");
+        assert_eq!(
+            past[0].steps,
+            [PastStep::Notice {
+                message: "cannot reach ollama".into(),
+                code: format!("{FAILED_NOTICE}model_not_running"),
+            }]
+        );
+        assert_eq!(past[1].question, "again");
+        assert!(matches!(
+            &past[1].steps[..],
+            [PastStep::Notice { code, .. }] if code == "failed:model_not_ready"
+        ));
+
+        // Answering offline replaces the failure of that question only, as on the page.
+        forget_failed_turn(&store, &memory, LOCAL_ACTOR, "s1", "another").await.expect("kept");
+        assert_eq!(conversation(&store, &memory, LOCAL_ACTOR, "s1").await.expect("read"), past);
+        forget_failed_turn(&store, &memory, LOCAL_ACTOR, "s1", "again").await.expect("cleared");
+        let past = conversation(&store, &memory, LOCAL_ACTOR, "s1").await.expect("read");
+        assert_eq!(past[1].question, "again");
+        assert!(past[1].steps.is_empty());
+        assert_eq!(past[0].steps.len(), 1, "an earlier failure stays");
+    }
 }

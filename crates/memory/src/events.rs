@@ -85,19 +85,23 @@ impl MemoryStore {
             .filter_map(PayloadItem::as_message)
             .find(|message| message.role == Role::User)
             .map(|message| message.content.text.as_str());
+        let title = user_text.map(title_from);
 
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO sessions (memory_id, actor_id, session_id, title, created_at, last_active_at)
-             VALUES (?, ?, ?, ?, ?, ?)
+            "INSERT INTO sessions (memory_id, actor_id, session_id, title, title_folded,
+                created_at, last_active_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT DO UPDATE SET
+                title_folded = CASE WHEN title IS NULL THEN excluded.title_folded ELSE title_folded END,
                 title = COALESCE(title, excluded.title),
                 last_active_at = MAX(last_active_at, excluded.last_active_at)",
         )
         .bind(memory_id)
         .bind(&new.actor_id)
         .bind(&new.session_id)
-        .bind(user_text.map(title_from))
+        .bind(title.as_deref())
+        .bind(title.as_deref().map(crate::search_fold::fold))
         .bind(timestamp)
         .bind(timestamp)
         .execute(&mut *tx)
@@ -114,9 +118,9 @@ impl MemoryStore {
         let event_id = uuid::Uuid::now_v7().to_string();
         let seq: i64 = sqlx::query_scalar(
             "INSERT INTO events (event_id, memory_id, actor_id, session_id, branch, timestamp,
-                payload, metadata, user_turn, expires_at)
+                payload, metadata, user_turn, expires_at, text_folded)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?6 + ?10 *
-                (SELECT event_expiry_days FROM memories WHERE memory_id = ?2))
+                (SELECT event_expiry_days FROM memories WHERE memory_id = ?2), ?11)
              RETURNING seq",
         )
         .bind(&event_id)
@@ -129,6 +133,7 @@ impl MemoryStore {
         .bind(&metadata)
         .bind(user_text.is_some())
         .bind(days_ms(1))
+        .bind(crate::search_fold::event_text(&new.payload))
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;

@@ -32,6 +32,7 @@ mod lifecycle;
 mod model;
 mod records;
 mod search;
+mod search_fold;
 mod sessions;
 mod store;
 mod time_ms;

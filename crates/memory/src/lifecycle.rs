@@ -178,13 +178,15 @@ impl MemoryStore {
             let mut new_sessions = Vec::new();
             for session in &part.sessions {
                 let created = sqlx::query(
-                    "INSERT INTO sessions (memory_id, actor_id, session_id, title, created_at, last_active_at)
-                     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    "INSERT INTO sessions (memory_id, actor_id, session_id, title, title_folded,
+                        created_at, last_active_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 )
                 .bind(memory_id)
                 .bind(&session.actor_id)
                 .bind(&session.session_id)
                 .bind(&session.title)
+                .bind(session.title.as_deref().map(crate::search_fold::fold))
                 .bind(to_ms(session.created_at))
                 .bind(to_ms(session.last_active_at))
                 .execute(&mut *tx)
@@ -229,8 +231,8 @@ impl MemoryStore {
                 let timestamp = to_ms(event.event_timestamp);
                 let added = sqlx::query(
                     "INSERT INTO events (event_id, memory_id, actor_id, session_id, branch, timestamp,
-                        payload, metadata, user_turn, expires_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+                        payload, metadata, user_turn, expires_at, text_folded)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
                 )
                 .bind(&event.event_id)
                 .bind(memory_id)
@@ -242,6 +244,7 @@ impl MemoryStore {
                 .bind(metadata)
                 .bind(user_turn)
                 .bind(timestamp.saturating_add(expiry))
+                .bind(crate::search_fold::event_text(&event.payload))
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();

@@ -53,9 +53,10 @@ impl MemoryStore {
         Ok(rows.iter().map(session_from_row).collect())
     }
 
-    /// Conversations whose title or messages contain every word of `query` (case-insensitive
-    /// for Latin letters; Japanese matches as written, with no spaces needed), most recently
-    /// active first. An empty query lists them all.
+    /// Conversations whose title or messages contain every word of `query`, regardless of
+    /// case and Unicode width ("ＥＣ２" finds "EC2"; NFKC then lowercase on both sides, see
+    /// `search_fold.rs`); Japanese needs no spaces. Most recently active first. An empty query
+    /// lists them all.
     ///
     /// A scan rather than an index: a person's conversations on one machine number in the
     /// thousands at most (BENCHMARKS.md has the time for 1,000 conversations).
@@ -75,24 +76,19 @@ impl MemoryStore {
         if let Some(actor_id) = actor_id {
             sql.push(" AND s.actor_id = ").push_bind(actor_id);
         }
+        let query = crate::search_fold::fold(query);
         for word in query.split_whitespace() {
-            let pattern = like_pattern(&word.to_ascii_lowercase());
-            sql.push(" AND (lower(COALESCE(s.title, '')) LIKE ")
+            let pattern = like_pattern(word);
+            sql.push(" AND (COALESCE(s.title_folded, '') LIKE ")
                 .push_bind(pattern.clone())
                 .push(" ESCAPE '\\'");
             sql.push(
-                " OR EXISTS (SELECT 1 FROM events e, json_each(e.payload) item
+                " OR EXISTS (SELECT 1 FROM events e
                    WHERE e.memory_id = s.memory_id AND e.actor_id = s.actor_id
-                     AND e.session_id = s.session_id",
-            );
-            // The payload's JSON text holds the word as written unless JSON escapes it: a
-            // plain scan of that text passes over most events without parsing their JSON.
-            if !word.contains(['"', '\\']) && !word.contains(char::is_control) {
-                sql.push(" AND e.payload LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
-            }
-            sql.push(" AND lower(json_extract(item.value, '$.conversational.content.text')) LIKE ")
-                .push_bind(pattern)
-                .push(" ESCAPE '\\'))");
+                     AND e.session_id = s.session_id AND e.text_folded LIKE ",
+            )
+            .push_bind(pattern)
+            .push(" ESCAPE '\\'))");
         }
         sql.push(" ORDER BY s.last_active_at DESC, s.session_id");
         let rows = sql.build().fetch_all(&self.pool).await?;
@@ -127,9 +123,11 @@ impl MemoryStore {
             )));
         }
         let updated = sqlx::query(
-            "UPDATE sessions SET title = ? WHERE memory_id = ? AND actor_id = ? AND session_id = ?",
+            "UPDATE sessions SET title = ?, title_folded = ?
+             WHERE memory_id = ? AND actor_id = ? AND session_id = ?",
         )
         .bind(title)
+        .bind(crate::search_fold::fold(title))
         .bind(memory_id)
         .bind(actor_id)
         .bind(session_id)

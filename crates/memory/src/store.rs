@@ -114,6 +114,7 @@ impl MemoryStore {
             .await
             .map_err(|source| open_error(path, source))?;
         MIGRATOR.run(&pool).await.map_err(|error| migrate_error(path, error))?;
+        crate::search_fold::backfill(&pool).await.map_err(|source| open_error(path, source))?;
         let newest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events")
             .fetch_one(&pool)
             .await

@@ -141,6 +141,59 @@ async fn conversations_are_found_by_their_title_or_their_text_in_english_and_jap
     );
 }
 
+/// Regression: search folded ASCII case only, so "ＥＣ２" (full width) or "ｔ３" found nothing.
+#[tokio::test]
+async fn search_matches_regardless_of_case_and_unicode_width() {
+    let f = fixture().await;
+    say(&f, "ec2", Role::User, "EC2 の見積もり").await;
+    say(&f, "ec2", Role::Assistant, "Two t3.medium instances, about $60 a month").await;
+    say(&f, "kana", Role::User, "ｶﾞｿﾘﾝ代の計算").await;
+    say(&f, "greek", Role::User, "ΣΟΦΙΑ bakery").await;
+    let found = |query: &'static str| {
+        let f = &f;
+        async move {
+            let sessions = f.store.search_sessions(&f.memory, Some("alice"), query).await;
+            let sessions = sessions.expect("search");
+            sessions.into_iter().map(|session| session.session_id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("ＥＣ２").await, ["ec2"], "full-width query, ASCII title");
+    assert_eq!(found("ec2").await, ["ec2"], "lowercase query, uppercase title");
+    assert_eq!(found("ｔ３").await, ["ec2"], "full-width query, ASCII answer text");
+    assert_eq!(found("Ｔ３.ＭＥＤＩＵＭ").await, ["ec2"], "full-width upper case");
+    assert_eq!(found("ガソリン").await, ["kana"], "half-width kana stored, full-width asked");
+    assert_eq!(found("σοφια").await, ["greek"], "non-Latin case");
+    f.store.set_session_title(&f.memory, "alice", "greek", "Ｓｈｏｐ").await.expect("rename");
+    assert_eq!(found("shop").await, ["greek"], "a renamed title is folded too");
+}
+
+/// A database written before the folded columns existed is folded when it opens.
+#[tokio::test]
+async fn conversations_from_before_folding_are_found_after_reopening() {
+    let folder = tempfile::tempdir().expect("temp folder");
+    let store = MemoryStore::open_in(folder.path()).await.expect("open the store");
+    let memory = store.default_memory().await.expect("default memory").memory_id;
+    store
+        .create_event(&memory, NewEvent::message("alice", "old", Role::User, "ＲＤＳ for a shop"))
+        .await
+        .expect("event");
+    let path = store.path().to_owned();
+    store.close().await;
+    {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", path.display());
+        let mut db = sqlx::SqliteConnection::connect(&url).await.expect("connect");
+        sqlx::query("UPDATE sessions SET title_folded = NULL").execute(&mut db).await.expect("u");
+        sqlx::query("UPDATE events SET text_folded = NULL").execute(&mut db).await.expect("u");
+        db.close().await.expect("close");
+    }
+    let store = MemoryStore::open(&path).await.expect("reopen");
+    let found = store.search_sessions(&memory, None, "rds").await.expect("search");
+    assert_eq!(found.len(), 1);
+    let found = store.search_sessions(&memory, None, "SHOP").await.expect("search");
+    assert_eq!(found.len(), 1);
+}
+
 #[tokio::test]
 async fn deleting_a_conversation_keeps_what_was_remembered_about_the_user() {
     let f = fixture().await;

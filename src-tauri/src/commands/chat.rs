@@ -11,7 +11,8 @@ use agentdesk_agent::estimator::{
 use agentdesk_agent::{
     AgentError, AgentEvent, ApiKey, Approver, BoxFuture, ConnectFailure, EstimatorParts,
     MemoryLink, Narrowing, PastExchange, ProviderError, SetupError, ToolCall, Usage, connect,
-    connect_configured, conversation, cost_estimator, open_vault,
+    connect_configured, conversation, cost_estimator, forget_failed_turn, keep_failed_turn,
+    open_vault,
 };
 use agentdesk_config::{ModelProvider, Settings};
 use agentdesk_memory::LOCAL_ACTOR;
@@ -161,7 +162,14 @@ pub(crate) async fn chat_send(
         return Err(ApiError::new(ErrorCode::InvalidValue, "the message is empty"));
     }
     let settings = state.loaded().settings.clone();
-    let agent = build_agent(&state, &settings, &message).await?;
+    let agent = match build_agent(&state, &settings, &message).await {
+        Ok(agent) => agent,
+        Err(error) => {
+            // The question was not stored yet: keep it with its failure.
+            keep_failure(&state, &session_id, Some(&message), &error).await;
+            return Err(error);
+        }
+    };
     let stopped = state.turns.begin(&session_id)?;
     let approver = PageApprover { turns: &state.turns, session_id: session_id.clone() };
     let mut forward = |event: AgentEvent| {
@@ -188,7 +196,45 @@ pub(crate) async fn chat_send(
             stopped: false,
             hit_step_limit: outcome.hit_step_limit,
         }),
-        Some(Err(error)) => Err(agent_error(&error)),
+        Some(Err(error)) => {
+            let error = agent_error(&error);
+            // The agent stored the question; a store that cannot write has nothing to keep.
+            if error.code != ErrorCode::Memory {
+                keep_failure(&state, &session_id, None, &error).await;
+            }
+            Err(error)
+        }
+    }
+}
+
+/// Keeps a turn's failure with its conversation (and the question, when the turn failed
+/// before storing it). A failure to store it is logged: the page already shows the error.
+async fn keep_failure(
+    state: &AppState,
+    session_id: &str,
+    question: Option<&str>,
+    error: &ApiError,
+) {
+    let code = serde_json::to_value(error.code)
+        .ok()
+        .and_then(|code| code.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into());
+    let stored = match state.memory().await {
+        Ok(desk) => {
+            keep_failed_turn(
+                &desk.store,
+                &desk.memory_id,
+                LOCAL_ACTOR,
+                session_id,
+                question,
+                (&code, &error.message),
+            )
+            .await
+        }
+        Err(error) => Err(error),
+    };
+    if let Err(stored) = stored {
+        tracing::warn!(session_id, error = %stored, "the failed turn was not kept");
     }
 }
 
@@ -315,6 +361,7 @@ pub(crate) async fn chat_offline(
     let calculator = state.calculator().await;
     let live_prices = LivePrices::find(&*state.connections().await).await;
     let catalog = catalog_for(&data_dir)?;
+    forget_failed_turn(&desk.store, &desk.memory_id, LOCAL_ACTOR, &session_id, &message).await?;
     let turn = OfflineTurn {
         memory: (&desk.store, &desk.memory_id, LOCAL_ACTOR),
         session_id: &session_id,

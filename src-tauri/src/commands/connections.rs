@@ -12,7 +12,8 @@ use agentdesk_mcp::{ImportPlan, ImportPreview, McpError, McpServer, ServerStatus
 use rmcp::model::{CallToolResult, ContentBlock, ResourceContents};
 use serde::Serialize;
 use serde_json::Value;
-use tauri::State;
+use tauri::{Runtime, State, WebviewWindow};
+use tauri_plugin_dialog::DialogExt;
 use ts_rs::TS;
 
 use crate::{ApiError, AppState, ErrorCode};
@@ -219,6 +220,33 @@ pub(crate) async fn mcp_import_preview(
     path: Option<String>,
 ) -> Result<ImportPreview, ApiError> {
     Ok(import_plan(&state, path)?.preview())
+}
+
+/// Asks for the file to import through the OS's native Open dialog (JSON files, starting in
+/// the folder Claude Desktop keeps its config in when it exists). Returns the chosen path, or
+/// `None` when the user cancelled.
+#[tauri::command]
+pub(crate) async fn mcp_import_pick<R: Runtime>(
+    window: WebviewWindow<R>,
+) -> Result<Option<String>, ApiError> {
+    let (chosen, picked) = tokio::sync::oneshot::channel();
+    let mut dialog = window.dialog().file().set_parent(&window).add_filter("JSON", &["json"]);
+    let start = agentdesk_mcp::claude_config_path()
+        .and_then(|path| path.parent().map(std::path::Path::to_path_buf))
+        .filter(|folder| folder.is_dir())
+        .or_else(dirs::home_dir);
+    if let Some(folder) = start {
+        dialog = dialog.set_directory(folder);
+    }
+    // The callback form: the dialog runs on the main thread, this command waits off it.
+    dialog.pick_file(move |path| {
+        let _sent = chosen.send(path);
+    });
+    let Some(path) = picked.await.ok().flatten() else { return Ok(None) };
+    let path = path.into_path().map_err(|error| {
+        ApiError::new(ErrorCode::Io, format!("the Open dialog gave no usable path: {error}"))
+    })?;
+    Ok(Some(path.display().to_string()))
 }
 
 /// Imports the servers the preview marks to add: their secrets into the keyring, their

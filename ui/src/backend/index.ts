@@ -187,6 +187,8 @@ export interface Backend {
    * that is not a full path to a .json file, with mcp when the file is not mcpServers JSON.
    */
   mcpImportPreview(path: string | null): Promise<ImportPreview>;
+  /** Asks for the file to import through the OS's native Open dialog; resolves with its path, or null when cancelled. */
+  mcpImportPick(): Promise<string | null>;
   /** Imports what the preview marks to add (secrets into the keyring); resolves with what became of each. */
   mcpImport(path: string | null): Promise<ImportPreview>;
 

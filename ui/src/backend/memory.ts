@@ -243,6 +243,8 @@ export interface MemoryBackend extends Backend {
   /** Every file "saved" through the save dialog, and where the next one goes (null: cancelled). */
   saves: { suggestedName: string; contentsBase64: string; filter: SaveFilter }[];
   saveTo: string | null;
+  /** What the Open dialog of the Claude Desktop import picks (null: cancelled). */
+  importPick: string | null;
   // setup in the GUI
   /** What settingsRegions answers. */
   regions: RegionChoice[];
@@ -414,7 +416,11 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     const history = (backend.histories[sessionId] ??= pastFromEvents(backend.memory.events.filter((event) => event.sessionId === sessionId)));
     const last = history[history.length - 1];
     // Answering an unanswered question offline does not ask it twice (as the real store).
-    if (last && last.question === question && last.steps.length === 0 && last.estimate === null) return last;
+    // A failed turn's notice (`failed:` code) goes when it is answered again, as in commands/chat.rs.
+    if (last && last.question === question && last.estimate === null && last.steps.every((step) => step.kind === "notice" && step.code.startsWith("failed:"))) {
+      last.steps = [];
+      return last;
+    }
     const exchange: PastExchange = { question, steps: [], estimate: null, usage: null };
     history.push(exchange);
     return exchange;
@@ -565,7 +571,10 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     chatSend: async (sessionId, message, onEvent): Promise<ChatTurn> => {
       const turn = backend.turns.shift() ?? [{ kind: "text", text: "(no scripted turn)" }];
       const past = remember(sessionId, message);
-      if (!Array.isArray(turn)) throw turn.fails;
+      if (!Array.isArray(turn)) {
+        past.steps.push({ kind: "notice", message: turn.fails.message, code: `failed:${turn.fails.code}` });
+        throw turn.fails;
+      }
       const played: AgentEvent[] = [];
       const answers = new Map<string, boolean>();
       const record = (event: AgentEvent) => {
@@ -733,6 +742,8 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
     settingsRegions: async () => backend.regions,
     claude: sampleClaudeConfig(),
     mcpImportPreview: async (path) => importPreview(path, false),
+    importPick: null,
+    mcpImportPick: async () => backend.importPick,
     mcpImport: async (path) => {
       const done = importPreview(path, true);
       for (const item of done.items.filter((one) => one.action === "add")) {

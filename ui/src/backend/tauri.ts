@@ -116,6 +116,7 @@ export const tauriBackend: Backend = {
   mcpCall: (name, tool, args) => invoke<CallView>("mcp_call", { name, tool, arguments: args }),
   mcpImportPreview: (path) => invoke<ImportPreview>("mcp_import_preview", { path }),
   mcpImport: (path) => invoke<ImportPreview>("mcp_import", { path }),
+  mcpImportPick: () => invoke<string | null>("mcp_import_pick"),
   saveFile: (suggestedName, contentsBase64, filter) =>
     invoke<string | null>("save_file", { suggestedName, contentsBase64, filter }),
 };

@@ -391,6 +391,7 @@ export const en = {
   "import.intro": "Copies the MCP servers in Claude Desktop's config. API keys and tokens in it go to the OS keyring, not to AgentDesk's config file. Nothing changes until you choose Import.",
   "import.path": "Config file",
   "import.path.help": "Where Claude Desktop keeps it on this computer. Give another path if yours is elsewhere (another app's mcpServers JSON works too).",
+  "import.browse": "Choose file…",
   "import.preview": "Look again",
   "import.reading": "Reading the file…",
   "import.missing": "There is no file at {path}. Claude Desktop writes it once you add a server there; or give the path of the file above.",

@@ -392,6 +392,7 @@ export const ja: Record<MessageKey, string> = {
   "import.intro": "Claude Desktop の設定にある MCP サーバーをコピーします。API キーやトークンは AgentDesk の設定ファイルではなく OS のキーリングに保存します。「取り込む」を押すまで何も変わりません。",
   "import.path": "設定ファイル",
   "import.path.help": "このコンピューターで Claude Desktop が設定を置く場所です。別の場所にある場合はそのパスを指定してください (他のアプリの mcpServers JSON も使えます)。",
+  "import.browse": "ファイルを選択…",
   "import.preview": "もう一度読む",
   "import.reading": "ファイルを読み込み中…",
   "import.missing": "{path} にファイルがありません。Claude Desktop でサーバーを追加すると作られます。または上にファイルのパスを指定してください。",

@@ -240,7 +240,16 @@ describe("the page's state", () => {
     await backend.chatApprove("any", "call_py", true);
 
     await user.click(screen.getByRole("button", { name: "Chat" }));
-    expect((await screen.findByLabelText<HTMLTextAreaElement>("Your message")).value).toBe("a draft, not sent");
+    const box = await screen.findByLabelText<HTMLTextAreaElement>("Your message");
+    expect(box.value).toBe("a draft, not sent");
+    // Regression: focus went to the page heading; it belongs in the message box.
+    await waitFor(() => expect(document.activeElement).toBe(box));
+    await user.keyboard("!");
+    expect(box.value).toBe("a draft, not sent!");
+    await user.keyboard("{Control>}4{/Control}");
+    await screen.findByRole("heading", { level: 1, name: "Memory" });
+    await user.keyboard("{Control>}1{/Control}");
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText("Your message")));
     expect(within(exchanges()).getByText("one t3.medium")).toBeTruthy();
     expect(await within(exchanges()).findByText("$30.37")).toBeTruthy();
     expect(within(exchanges()).getByTestId("tool-output").textContent).toBe("30.368\n");
@@ -396,6 +405,31 @@ describe("a model that cannot be reached", () => {
     expect(screen.queryByTestId("chat-failure")).toBeNull();
     expect(exchanges().children).toHaveLength(1);
     expect(Object.values(backend.histories)[0]!.map((exchange) => exchange.question)).toEqual(["a static site"]);
+  });
+
+  it("shows a reopened conversation's failed turn as its error notice, not as an empty answer", async () => {
+    const user = userEvent.setup();
+    const backend = unreachable();
+    backend.memory.sessions = [{ actorId: "local-user", sessionId: "failed", title: "A static site", createdAt: "2026-11-25T09:00:00Z", lastActiveAt: "2026-11-25T09:00:00Z", eventCount: 2 }];
+    backend.histories.failed = [
+      {
+        question: "A static site",
+        steps: [{ kind: "notice", message: "cannot reach ollama: Connection refused", code: "failed:model_not_running" }],
+        estimate: null,
+        usage: null,
+      },
+    ];
+    render(<App backend={backend} initialPage="chat" />);
+    await screen.findByLabelText("Your message");
+    const list = within(screen.getByRole("complementary", { name: "Conversations" }));
+    await user.click(await list.findByRole("button", { name: "A static site" }));
+    const failure = await screen.findByTestId("chat-failure");
+    expect(failure.dataset.code).toBe("model_not_running");
+    expect(within(failure).getByText("Nothing answers at Ollama's address: the server is not running, or the base URL names the wrong port.")).toBeTruthy();
+    expect(failure.textContent).toContain("Connection refused");
+    expect(within(exchanges()).queryByRole("status")).toBeNull();
+    await user.click(within(failure).getByRole("button", { name: "Answer with the offline estimator" }));
+    expect(await within(exchanges()).findByTestId("estimate-table")).toBeTruthy();
   });
 
   it("says it in Japanese", async () => {

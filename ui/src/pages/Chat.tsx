@@ -131,6 +131,12 @@ export function ChatPage({ backend }: { backend: Backend }) {
     void store.refreshModel();
   }, [store]);
 
+  // Back on the page with a draft: the cursor goes after it, to go on typing.
+  useEffect(() => {
+    const box = input.current;
+    if (box) box.setSelectionRange(box.value.length, box.value.length);
+  }, []);
+
   // Ctrl+N starts a new chat from anywhere on the page.
   useEffect(() => {
     const onKey = (event: globalThis.KeyboardEvent) => {
@@ -279,6 +285,8 @@ export function ChatPage({ backend }: { backend: Backend }) {
             value={draft}
             // The first thing a person does here is type: the cursor starts in the box.
             autoFocus
+            // Coming back to Chat, App puts the cursor here rather than on the heading.
+            data-page-focus
             placeholder={t("chat.placeholder")}
             aria-describedby="chat-send-hint"
             data-send-with={sendWith}

@@ -103,6 +103,25 @@ describe("the connections page", () => {
     expect(screen.getByTestId("import-run").hasAttribute("disabled")).toBe(true);
   }, SLOW_MACHINE_LIMIT);
 
+  it("picks the file to import with the OS's Open dialog", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    const elsewhere = "/home/user/backup/claude_desktop_config.json";
+    backend.claude = { ...backend.claude!, path: elsewhere };
+    render(<App backend={backend} initialPage="connections" />);
+    await user.click(await screen.findByTestId("import-open"));
+    await screen.findByTestId("import-missing");
+    await user.click(screen.getByRole("button", { name: "Choose file…" }));
+    expect(screen.getByTestId("import-missing")).toBeTruthy(); // cancelled: nothing changes
+    backend.importPick = elsewhere;
+    await user.click(screen.getByRole("button", { name: "Choose file…" }));
+    const items = await screen.findByTestId("import-items");
+    expect((screen.getByLabelText("Config file") as HTMLInputElement).value).toBe(elsewhere);
+    expect(within(items).getByText("github")).toBeTruthy();
+    await user.click(screen.getByTestId("import-run"));
+    await waitFor(() => expect(server("github")).toBeTruthy());
+  }, SLOW_MACHINE_LIMIT);
+
   it("says where it looked when there is no Claude Desktop config, and refuses a path that is not JSON", async () => {
     const user = userEvent.setup();
     const backend = memoryBackend();

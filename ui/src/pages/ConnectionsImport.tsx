@@ -80,6 +80,17 @@ export function ImportClaude({ backend, onImported }: { backend: Backend; onImpo
     setBusy(false);
   };
 
+  // The OS's Open dialog; the chosen file is previewed at once.
+  const pick = async () => {
+    setError(null);
+    try {
+      const chosen = await backend.mcpImportPick();
+      if (chosen !== null) await look(chosen);
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  };
+
   const run = async () => {
     setBusy(true);
     setError(null);
@@ -115,6 +126,7 @@ export function ImportClaude({ backend, onImported }: { backend: Backend; onImpo
         <label htmlFor="import-path">{t("import.path")}</label>
         <div className="inline-controls">
           <input id="import-path" type="text" spellCheck={false} autoComplete="off" value={path} onChange={(event) => setPath(event.target.value)} aria-describedby="import-path-help" />
+          <button type="button" data-testid="import-browse" disabled={busy} onClick={() => void pick()}>{t("import.browse")}</button>
           <button type="submit" data-testid="import-preview" disabled={busy}>{t("import.preview")}</button>
         </div>
         <p className="help" id="import-path-help">{t("import.path.help")}</p>

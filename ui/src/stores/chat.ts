@@ -212,13 +212,26 @@ function pastStep(step: PastStep): Step {
   }
 }
 
-/** A stored exchange as the page shows it. */
+/** The start of a stored notice's code that marks a failed turn (`FAILED_NOTICE` in commands/chat.rs). */
+export const FAILED_NOTICE = "failed:";
+
+/** A stored exchange as the page shows it: a turn that failed shows its error notice again. */
 export function fromPast(past: PastExchange): Exchange {
+  let error: Failure | null = null;
+  const steps: Step[] = [];
+  for (const step of past.steps) {
+    if (step.kind === "notice" && step.code.startsWith(FAILED_NOTICE)) {
+      error = { code: step.code.slice(FAILED_NOTICE.length) as Failure["code"], message: step.message };
+    } else {
+      steps.push(pastStep(step));
+    }
+  }
   return {
     question: past.question,
-    steps: past.steps.map(pastStep),
+    steps,
     estimate: past.estimate,
-    error: null,
+    // Answered offline after the failure: the page showed the estimate instead.
+    error: past.estimate === null ? error : null,
     done: true,
     stopped: false,
     usage: past.usage,
