@@ -21,7 +21,7 @@ UI_SOURCES := $(shell find ui/src ui/public -type f -not -name '*.test.ts' -not 
 # A 4K virtual screen, so the layout tests can size the window from 640x480 up to 3840x2160.
 XVFB := xvfb-run --auto-servernum --server-args="-screen 0 3840x2160x24"
 
-.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-catalog bench-prices-update bench-estimate bench-agent bench-chat-ui bench-identity bench-gateway bench-mcp bench-start bench-serve clean
+.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-catalog bench-prices-update bench-estimate bench-agent bench-chat-ui bench-identity bench-gateway bench-mcp bench-start bench-serve bench-interpreter clean
 
 help:
 	@echo "make run    install what is missing, build, and start the desktop app"
@@ -40,6 +40,7 @@ help:
 	@echo "make bench-mcp      the MCP client's overhead (vs raw HTTP and the Python SDK) and recovery"
 	@echo "make bench-start    start to an interactive Chat page and idle memory, against a minimal Tauri app"
 	@echo "make bench-serve    agentdesk serve: /ping against AWS's BedrockAgentCoreApp, estimates, 100 sessions for 30 s"
+	@echo "make bench-interpreter  executeCode through agentdesk serve: AgentDesk's client vs the local sandbox and boto3; 50 sessions"
 
 run: build
 	target/debug/agentdesk sandbox install python || echo "make run: the Python sandbox could not be installed now; the app starts without it (Status says how to add it)"
@@ -179,6 +180,13 @@ bench-mcp: tests/mcp-servers/node_modules/.package-lock.json $(BENCH_VENV)/bin/p
 bench-serve: test-assets $(AGENTCORE_SDK)
 	cargo build --profile release -p agentdesk-cli
 	cargo bench -p agentdesk-e2e --bench serve
+
+# The remote code interpreter client (agentdesk-interpreter) against `agentdesk serve` (release)
+# on loopback, side by side with the local sandbox in process and boto3 against the same server,
+# then 50 concurrent remote sessions (tests/benches/interpreter.rs).
+bench-interpreter: test-assets $(AGENTCORE_SDK)
+	cargo build --profile release -p agentdesk-cli
+	cargo bench -p agentdesk-e2e --bench interpreter
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test --workspace --quiet --lib bindings

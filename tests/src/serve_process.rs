@@ -92,6 +92,11 @@ impl ServeWithSandbox {
         drain(stderr);
         Ok(ServeWithSandbox { child, url: listening.url })
     }
+
+    /// The serve process's id (to read its memory from `/proc/PID/status`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for ServeWithSandbox {
