@@ -108,6 +108,9 @@ impl MemoryStore {
             .busy_timeout(Duration::from_secs(10))
             // Deleted conversations are overwritten on disk, not just unlinked ("forget me").
             .pragma("secure_delete", "on");
+        // Two processes opening a new database at once (the desktop app and the CLI, two
+        // servers) would both migrate it and both create the default memory; one waits here.
+        let _setting_up = setup_lock(path).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(connect)
@@ -445,6 +448,25 @@ fn check_header(path: &Path) -> Result<()> {
             detail: "the file does not start with SQLite's header".to_owned(),
         })
     }
+}
+
+/// An exclusive lock on `<database>-setup.lock`, held while the database is set up.
+///
+/// A file of its own: locking the database file itself would interfere with SQLite's locks.
+async fn setup_lock(database: &Path) -> Result<std::fs::File> {
+    let mut name = database.as_os_str().to_owned();
+    name.push("-setup.lock");
+    let lock_path = PathBuf::from(name);
+    let opened = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| open_error(&lock_path, sqlx::Error::Io(source)))?;
+    tokio::task::spawn_blocking(move || opened.lock().map(|()| opened))
+        .await
+        .map_err(|joined| open_error(&lock_path, sqlx::Error::Io(std::io::Error::other(joined))))?
+        .map_err(|source| open_error(&lock_path, sqlx::Error::Io(source)))
 }
 
 fn open_error(path: &Path, source: sqlx::Error) -> Error {

@@ -18,6 +18,24 @@ async fn say(store: &MemoryStore, memory: &str, actor: &str, session: &str, text
         .expect("event");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_database_opened_by_several_at_once_is_set_up_once() {
+    let folder = tempfile::tempdir().expect("temp");
+    let opening: Vec<_> = (0..6)
+        .map(|_| {
+            let folder = folder.path().to_owned();
+            tokio::spawn(async move { MemoryStore::open_in(&folder).await })
+        })
+        .collect();
+    let mut memory_ids = Vec::new();
+    for opened in opening {
+        let store = opened.await.expect("task").expect("every open succeeds");
+        memory_ids.push(store.default_memory().await.expect("memory").memory_id);
+    }
+    memory_ids.dedup();
+    assert_eq!(memory_ids.len(), 1, "one default memory: {memory_ids:?}");
+}
+
 #[tokio::test]
 async fn expired_events_are_purged_and_empty_sessions_with_them() {
     let folder = tempfile::tempdir().expect("temp");
