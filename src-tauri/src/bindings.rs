@@ -60,6 +60,9 @@ mod tests {
             PricesOutcome::export_all(&config),
             crate::RemoteAgentView::export_all(&config),
             crate::AgentCheck::export_all(&config),
+            agentdesk_agent::PricedSession::export_all(&config),
+            agentdesk_agent::PricedTraceDetail::export_all(&config),
+            agentdesk_telemetry::traces::TraceFilter::export_all(&config),
         ];
         for export in exports {
             export.expect("export TypeScript bindings");

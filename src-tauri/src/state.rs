@@ -55,6 +55,8 @@ pub struct AppState {
     pub auth_events: tokio::sync::broadcast::Sender<AuthEvent>,
     /// MCP servers' status changes for the window.
     pub mcp_events: tokio::sync::broadcast::Sender<ServerView>,
+    /// The Traces page's store and prices.
+    pub(crate) traces: crate::commands::traces::TracesDesk,
 }
 
 /// What the agent's calculator was made from: when any of it changes, it is made again.
@@ -145,6 +147,7 @@ impl AppState {
             interpreters: crate::commands::interpreters::PageInterpreters::default(),
             auth_events: tokio::sync::broadcast::channel(64).0,
             mcp_events: tokio::sync::broadcast::channel(64).0,
+            traces: crate::commands::traces::TracesDesk::default(),
         })
     }
 

@@ -169,6 +169,29 @@ impl App {
         }
     }
 
+    /// Waits until some element matching a CSS selector has exactly `text` as its text,
+    /// watching the document rather than polling it.
+    pub fn wait_for_text(&self, css: &str, text: &str) -> Result<()> {
+        let found = self.command(
+            "POST",
+            "/execute/async",
+            json!({
+                "script": "const [css, text, done] = arguments; \
+                           const there = () => [...document.querySelectorAll(css)].some((e) => e.textContent === text); \
+                           if (there()) return done(true); \
+                           new MutationObserver((_, observer) => { \
+                               if (there()) { observer.disconnect(); done(true); } \
+                           }).observe(document.body, { childList: true, subtree: true, characterData: true });",
+                "args": [css, text]
+            }),
+        )?;
+        if found == Value::Bool(true) {
+            Ok(())
+        } else {
+            Err(format!("no `{css}` reads {text:?}").into())
+        }
+    }
+
     /// Runs a script in the page and returns its result.
     pub fn execute(&self, script: &str) -> Result<Value> {
         self.command("POST", "/execute/sync", json!({"script": script, "args": []}))

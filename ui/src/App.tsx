@@ -5,9 +5,9 @@ import { Sidebar } from "./components/Sidebar";
 import { I18nProvider, resolveLocale, translator } from "./i18n";
 import { ChatPage } from "./pages/Chat";
 import { MemoryPage } from "./pages/Memory";
-import { NotBuiltYet } from "./pages/NotBuiltYet";
 import { ConnectionsPage } from "./pages/Connections";
 import { SandboxPage } from "./pages/Sandbox";
+import { TracesPage } from "./pages/Traces";
 import { SettingsPage } from "./pages/Settings";
 import { StatusPage } from "./pages/Status";
 import { PAGES, type PageId } from "./pages";
@@ -124,7 +124,7 @@ export function App({ backend, initialPage = "chat" }: { backend: Backend; initi
           ) : page === "connections" ? (
             <ConnectionsPage backend={backend} />
           ) : (
-            <NotBuiltYet page={page} />
+            <TracesPage api={backend} />
           )}
         </main>
       </div>

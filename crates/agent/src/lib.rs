@@ -46,6 +46,7 @@ mod serving;
 mod setup;
 mod sse;
 mod tools;
+mod trace_costs;
 mod transcript;
 
 pub use agent::{Agent, AgentError, AgentEvent, Approver, MemoryLink, QUICK, TurnOutcome};
@@ -67,6 +68,9 @@ pub use setup::{
     ApiKey, Connected, SetupError, connect, connect_configured, mcp_connections, open_vault,
 };
 pub use tools::{Approval, Tool, ToolContext, ToolOutput, ToolRegistry};
+pub use trace_costs::{
+    PricedSession, PricedSpan, PricedTrace, PricedTraceDetail, TracePricer, pricing_region,
+};
 pub use transcript::{
     FAILED_NOTICE, PastExchange, PastStep, PastToolState, conversation, forget_failed_turn,
     keep_failed_turn, transcript,

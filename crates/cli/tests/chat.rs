@@ -194,6 +194,10 @@ fn a_chat_turn_is_traced_and_read_back_with_traces_list_show_and_export() {
     assert_eq!(traces.as_array().map(Vec::len), Some(1), "{traces}");
     assert_eq!(traces[0]["rootName"], "invoke_agent cost-estimator");
     assert_eq!(traces[0]["sessionId"], "s1");
+    // The scripted model reports no usage: its cost is unknown, never $0.00.
+    assert_eq!(traces[0]["costUsd"], serde_json::Value::Null, "{traces}");
+    let note = traces[0]["costNote"].as_str().unwrap_or_default();
+    assert_eq!(note, "1 call of test-model reported no token usage");
     let trace_id = traces[0]["traceId"].as_str().expect("id").to_owned();
 
     let shown = agentdesk(folder.path(), &config, &["traces", "show", &trace_id[..8]]);
@@ -203,6 +207,7 @@ fn a_chat_turn_is_traced_and_read_back_with_traces_list_show_and_export() {
         tree.contains("\n  invoke_agent cost-estimator") && tree.contains("\n    chat test-model"),
         "{tree}"
     );
+    assert!(tree.contains("cost unknown (1 call of test-model reported no token usage)"), "{tree}");
 
     let file = folder.path().join("trace.json");
     let exported = agentdesk(

@@ -17,10 +17,12 @@
 
 mod catalog;
 mod file;
+mod model_tokens;
 pub mod region;
 pub mod update;
 
 pub use catalog::{Catalog, CatalogError, CatalogSource, Price};
+pub use model_tokens::{NoTokenPrice, TokenPrices, bedrock_model_name};
 pub use rust_decimal::Decimal;
 
 /// The units prices are quoted per.

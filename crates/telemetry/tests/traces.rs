@@ -69,6 +69,13 @@ async fn agent_turns_are_kept_and_read_back_as_conversations_traces_and_span_tre
         sessions.iter().find(|s| s.session_id.as_deref() == Some("bakery")).expect("bakery");
     assert_eq!((bakery.trace_count, bakery.input_tokens, bakery.output_tokens), (2, 2400, 600));
     assert_eq!(bakery.error_count, 1);
+    // Tokens by model over the conversation's two turns: what a cost is computed from.
+    let by_model: Vec<_> = bakery
+        .models
+        .iter()
+        .map(|m| (m.model.as_str(), m.input_tokens, m.output_tokens, m.unreported_calls))
+        .collect();
+    assert_eq!(by_model, [("claude-sonnet-4", 2400, 600, 0)]);
     assert!(sessions.iter().any(|s| s.session_id.as_deref() == Some("パン屋")), "{sessions:?}");
 
     let traces = store.traces(&all).await.expect("traces");

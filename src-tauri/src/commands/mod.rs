@@ -12,3 +12,4 @@ pub(crate) mod memory;
 pub(crate) mod prices;
 pub(crate) mod sandbox;
 pub(crate) mod settings;
+pub(crate) mod traces;

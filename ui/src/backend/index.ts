@@ -14,6 +14,7 @@ import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRec
 import type { AgentCheck, RemoteAgentView } from "../bindings/Agents";
 import type { AgentSettings } from "../bindings/Settings";
 import type { Estimate } from "../bindings/Estimate";
+import type { PricedSession, PricedTrace, PricedTraceDetail, TraceFilter } from "../bindings/Traces";
 
 export type { ApiError } from "../bindings/Api";
 
@@ -191,6 +192,15 @@ export interface Backend {
   mcpImportPick(): Promise<string | null>;
   /** Imports what the preview marks to add (secrets into the keyring); resolves with what became of each. */
   mcpImport(path: string | null): Promise<ImportPreview>;
+
+  /** Conversations with their traces summed up and priced, most recently active first. */
+  tracesSessions(filter: TraceFilter): Promise<PricedSession[]>;
+  /** Traces summed up and priced, newest first (at most 500). */
+  tracesList(filter: TraceFilter): Promise<PricedTrace[]>;
+  /** One trace with every span; rejects with not_found for an unknown trace id. */
+  traceDetail(traceId: string): Promise<PricedTraceDetail>;
+  /** One trace as OTLP JSON (ExportTraceServiceRequest), as text to save. */
+  traceOtlpJson(traceId: string): Promise<string>;
 
   /**
    * Asks where to save through the OS's native save dialog, then writes `contents` (base64)

@@ -10,6 +10,7 @@ import type { Event, ExtractionStatus, MemoryRecord, Session } from "../bindings
 import type { SavedEstimate } from "../bindings/Estimate";
 import type { CallView, ImportItem, ImportPreview, ServerView, ToolView } from "../bindings/Mcp";
 import type { PricesOutcome, PricesProgress, PricesStatus } from "../bindings/Prices";
+import type { PricedTrace, PricedTraceDetail } from "../bindings/Traces";
 import type { Backend, SaveFilter } from ".";
 import { fakeSandbox, type FakeSandbox } from "./memorySandbox";
 import { fakeInterpreters, type FakeInterpreters } from "./memoryInterpreters";
@@ -238,6 +239,8 @@ export interface MemoryBackend extends Backend {
   mcpHappened(name: string, change: Partial<ServerView["status"]>): void;
   /** The remote agents the Chat picker and the Connections page see, and their scripted turns. */
   remote: FakeAgents;
+  /** The stored traces the Traces page reads (none until a test adds some). */
+  traces: PricedTraceDetail[];
   /** What the Prices section sees, and what an update plays. */
   prices: PricesScript;
   /** Every file "saved" through the save dialog, and where the next one goes (null: cancelled). */
@@ -754,6 +757,32 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
       }
       return done;
     },
+    traces: [],
+    tracesList: async (filter) =>
+      backend.traces.map((trace) => trace.summary).filter((trace) => filter.sessionId === null || trace.sessionId === filter.sessionId),
+    tracesSessions: async () => {
+      const bySession = new Map<string | null, PricedTrace[]>();
+      for (const { summary } of backend.traces) bySession.set(summary.sessionId, [...(bySession.get(summary.sessionId) ?? []), summary]);
+      return [...bySession].map(([sessionId, traces]) => ({
+        sessionId,
+        title: backend.memory.sessions.find((session) => session.sessionId === sessionId)?.title ?? null,
+        startNs: Math.min(...traces.map((trace) => trace.startNs)),
+        endNs: Math.max(...traces.map((trace) => trace.endNs)),
+        traceCount: traces.length,
+        inputTokens: traces.reduce((sum, trace) => sum + trace.inputTokens, 0),
+        outputTokens: traces.reduce((sum, trace) => sum + trace.outputTokens, 0),
+        errorCount: traces.reduce((sum, trace) => sum + trace.errorCount, 0),
+        models: traces.flatMap((trace) => trace.models),
+        costUsd: null,
+        costNote: "the in-memory backend does not price traces",
+      }));
+    },
+    traceDetail: async (traceId) => {
+      const found = backend.traces.find((trace) => trace.summary.traceId === traceId);
+      if (!found) throw { code: "not_found", message: `there is no trace ${traceId}`, key: null };
+      return found;
+    },
+    traceOtlpJson: async (traceId) => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId }] }] }] }),
     saves: [],
     saveTo: "/home/user/Documents/saved",
     saveFile: async (suggestedName, contentsBase64, filter) => {

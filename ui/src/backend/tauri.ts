@@ -12,6 +12,7 @@ import type { CallView, ImportPreview, ServerView, ToolView } from "../bindings/
 import type { PricesOutcome, PricesProgress, PricesStatus } from "../bindings/Prices";
 import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
 import type { AgentCheck, RemoteAgentView } from "../bindings/Agents";
+import type { PricedSession, PricedTrace, PricedTraceDetail } from "../bindings/Traces";
 import type { Backend, RemoteEvent } from ".";
 
 /** Must match `SETTINGS_CHANGED` in src-tauri/src/lib.rs. */
@@ -119,4 +120,8 @@ export const tauriBackend: Backend = {
   mcpImportPick: () => invoke<string | null>("mcp_import_pick"),
   saveFile: (suggestedName, contentsBase64, filter) =>
     invoke<string | null>("save_file", { suggestedName, contentsBase64, filter }),
+  tracesSessions: (filter) => invoke<PricedSession[]>("traces_sessions", { filter }),
+  tracesList: (filter) => invoke<PricedTrace[]>("traces_list", { filter }),
+  traceDetail: (traceId) => invoke<PricedTraceDetail>("trace_detail", { traceId }),
+  traceOtlpJson: (traceId) => invoke<string>("trace_otlp_json", { traceId }),
 };

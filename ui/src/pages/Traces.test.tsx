@@ -65,14 +65,16 @@ const SUMMARY: TraceSummary = {
   errorCount: 1,
   inputTokens: 120,
   outputTokens: 30,
+  models: [{ model: "estimator", inputTokens: 120, outputTokens: 30 }],
   costUsd: null,
+  costNote: "estimator is not a Bedrock model id; only Bedrock model prices are in the catalog",
 };
 
 function fakeApi(detail: TraceDetail = { summary: SUMMARY, spans: SPANS, costNote: "no price for estimator" }) {
   const calls = { lists: [] as TraceFilter[], exported: [] as string[] };
   const api: TracesApi = {
     tracesSessions: async () => [
-      { sessionId: SESSION, title: "2 t3.medium in Tokyo", startNs: T0, endNs: T0 + 120 * MS, traceCount: 1, inputTokens: 120, outputTokens: 30, costUsd: null, errorCount: 1 },
+      { sessionId: SESSION, title: "2 t3.medium in Tokyo", startNs: T0, endNs: T0 + 120 * MS, traceCount: 1, inputTokens: 120, outputTokens: 30, models: SUMMARY.models, costUsd: null, costNote: SUMMARY.costNote, errorCount: 1 },
     ],
     tracesList: async (filter) => {
       calls.lists.push(filter);
@@ -82,9 +84,10 @@ function fakeApi(detail: TraceDetail = { summary: SUMMARY, spans: SPANS, costNot
       if (id !== detail.summary.traceId) throw new Error(`no trace ${id}`);
       return detail;
     },
-    traceExport: async (id) => {
-      calls.exported.push(id);
-      return `/tmp/${id}.json`;
+    traceOtlpJson: async (id) => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: id }] }] }] }),
+    saveFile: async (suggestedName, contentsBase64) => {
+      calls.exported.push(JSON.parse(atob(contentsBase64)).resourceSpans[0].scopeSpans[0].spans[0].traceId);
+      return `/tmp/${suggestedName}`;
     },
   };
   return { api, calls };
@@ -183,7 +186,7 @@ describe("the Traces page", () => {
     const { api, calls } = fakeApi();
     const user = await openTrace(api);
     await user.click(screen.getByRole("button", { name: "Export OTLP JSON" }));
-    expect(await screen.findByText(`Trace saved as OTLP JSON: /tmp/${TRACE}.json`)).toBeTruthy();
+    expect(await screen.findByText(`Trace saved as OTLP JSON: /tmp/trace-${TRACE}.json`)).toBeTruthy();
     expect(calls.exported).toEqual([TRACE]);
   });
 

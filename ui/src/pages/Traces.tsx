@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { useT } from "../i18n";
+import { base64Utf8 } from "../components/EstimateCard";
 import { messageOf } from "../stores/chat";
 import { formatCost, formatMs, formatTime } from "./traces/format";
 import { SpanDetails } from "./traces/SpanDetails";
@@ -13,6 +14,11 @@ export const POLL_MS = 1000;
 
 /** The session id sent for "traces without a session" (the store keeps NULL). */
 const NO_SESSION = "none";
+
+/** "1 trace" or "3 traces": the `.one` form of a count's message when there is one. */
+function counted(t: ReturnType<typeof useT>, key: "traces.traceCount" | "traces.spanCount" | "traces.errorCount", count: number): string {
+  return count === 1 ? t(`${key}.one`) : t(key, { count });
+}
 
 /** The Traces page: sessions → a session's traces → one trace as a span tree with a waterfall. */
 export function TracesPage({ api }: { api: TracesApi }) {
@@ -82,7 +88,10 @@ export function TracesPage({ api }: { api: TracesApi }) {
 
   const exportTrace = async (traceId: string) => {
     try {
-      setExported(await api.traceExport(traceId));
+      const otlp = await api.traceOtlpJson(traceId);
+      const path = await api.saveFile(`trace-${traceId}.json`, base64Utf8(otlp), { name: "OTLP JSON", extensions: ["json"] });
+      // Cancelled in the dialog: nothing happened, so nothing is said.
+      setExported(path);
     } catch (error) {
       setProblem(t("traces.exportFailed", { message: messageOf(error) }));
     }
@@ -111,11 +120,11 @@ export function TracesPage({ api }: { api: TracesApi }) {
         </label>
         <label>
           {t("traces.filter.traceId")}
-          <input value={state.filter.traceId} onChange={(e) => setFilter({ traceId: e.target.value.trim() })} spellCheck={false} />
+          <input type="text" value={state.filter.traceId} onChange={(e) => setFilter({ traceId: e.target.value.trim() })} spellCheck={false} />
         </label>
         <label>
           {t("traces.filter.spanName")}
-          <input value={state.filter.spanName} onChange={(e) => setFilter({ spanName: e.target.value })} />
+          <input type="text" value={state.filter.spanName} onChange={(e) => setFilter({ spanName: e.target.value })} />
         </label>
         <label>
           {t("traces.filter.status")}
@@ -128,7 +137,7 @@ export function TracesPage({ api }: { api: TracesApi }) {
         </label>
         <label>
           {t("traces.filter.attribute")}
-          <input value={state.filter.attribute} placeholder="gen_ai.tool.name=calculate" onChange={(e) => setFilter({ attribute: e.target.value })} spellCheck={false} />
+          <input type="text" value={state.filter.attribute} placeholder="gen_ai.tool.name=calculate" onChange={(e) => setFilter({ attribute: e.target.value })} spellCheck={false} />
         </label>
         <label>
           {t("traces.filter.minDuration")}
@@ -163,9 +172,9 @@ export function TracesPage({ api }: { api: TracesApi }) {
                     >
                       <span className="traces-item-title">{s.title ?? s.sessionId ?? t("traces.noSession")}</span>
                       <span className="traces-item-meta">
-                        {formatTime(s.startNs, t.locale)} · {t("traces.traceCount", { count: s.traceCount })} · {formatMs(s.endNs - s.startNs)} ·{" "}
+                        {formatTime(s.startNs, t.locale)} · {counted(t, "traces.traceCount", s.traceCount)} · {formatMs(s.endNs - s.startNs)} ·{" "}
                         {t("traces.tokensInOut", { input: s.inputTokens, output: s.outputTokens })} · {formatCost(s.costUsd)}
-                        {s.errorCount > 0 ? <span className="badge badge-error">{t("traces.errorCount", { count: s.errorCount })}</span> : null}
+                        {s.errorCount > 0 ? <span className="badge badge-error">{counted(t, "traces.errorCount", s.errorCount)}</span> : null}
                       </span>
                     </button>
                   </li>
@@ -186,9 +195,9 @@ export function TracesPage({ api }: { api: TracesApi }) {
                   >
                     <span className="traces-item-title">{trace.rootName ?? t("traces.rootPending")}</span>
                     <span className="traces-item-meta">
-                      {formatTime(trace.startNs, t.locale)} · {formatMs(trace.endNs - trace.startNs)} · {t("traces.spanCount", { count: trace.spanCount })} ·{" "}
+                      {formatTime(trace.startNs, t.locale)} · {formatMs(trace.endNs - trace.startNs)} · {counted(t, "traces.spanCount", trace.spanCount)} ·{" "}
                       {t("traces.tokensInOut", { input: trace.inputTokens, output: trace.outputTokens })} · {formatCost(trace.costUsd)}
-                      {trace.errorCount > 0 ? <span className="badge badge-error">{t("traces.errorCount", { count: trace.errorCount })}</span> : null}
+                      {trace.errorCount > 0 ? <span className="badge badge-error">{counted(t, "traces.errorCount", trace.errorCount)}</span> : null}
                     </span>
                   </button>
                 </li>
@@ -205,7 +214,7 @@ export function TracesPage({ api }: { api: TracesApi }) {
               <div className="trace-head">
                 <h2 className="mono" title={detail.summary.traceId}>{detail.summary.rootName ?? detail.summary.traceId}</h2>
                 <span className="traces-item-meta" data-testid="trace-totals">
-                  {formatMs(detail.summary.endNs - detail.summary.startNs)} · {t("traces.spanCount", { count: detail.summary.spanCount })} ·{" "}
+                  {formatMs(detail.summary.endNs - detail.summary.startNs)} · {counted(t, "traces.spanCount", detail.summary.spanCount)} ·{" "}
                   {t("traces.tokensInOut", { input: detail.summary.inputTokens, output: detail.summary.outputTokens })} ·{" "}
                   <span title={detail.summary.costUsd === null ? (detail.costNote ?? t("traces.noPrice")) : undefined}>
                     {formatCost(detail.summary.costUsd)}

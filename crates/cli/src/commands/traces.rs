@@ -4,7 +4,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use agentdesk_telemetry::traces::{SpanView, TRACES_FILE, TraceFilter, TraceStore, TraceSummary};
+use agentdesk_agent::{PricedSpan, PricedTrace, TracePricer, pricing_region};
+use agentdesk_pricing::Catalog;
+use agentdesk_telemetry::traces::{TRACES_FILE, TraceFilter, TraceStore, TraceSummary};
 use anyhow::{Context, bail};
 
 use super::{Started, print_json};
@@ -12,6 +14,9 @@ use crate::args::TracesCommand;
 
 pub(crate) fn run(started: &Started, command: TracesCommand) -> anyhow::Result<ExitCode> {
     let path = started.loaded.locations.data_dir.join(TRACES_FILE);
+    let catalog = Catalog::for_folder(&started.loaded.locations.data_dir.join("prices"))?;
+    let region = pricing_region(&started.loaded.settings.model.aws_region);
+    let pricer = TracePricer::new(&catalog, &region);
     super::block_on(async move {
         if !path.is_file() {
             bail!(
@@ -21,8 +26,8 @@ pub(crate) fn run(started: &Started, command: TracesCommand) -> anyhow::Result<E
         }
         let store = TraceStore::open(&path).await?;
         let done = match command {
-            TracesCommand::List { session, json } => list(&store, session, json).await,
-            TracesCommand::Show { trace_id, json } => show(&store, &trace_id, json).await,
+            TracesCommand::List { session, json } => list(&store, pricer, session, json).await,
+            TracesCommand::Show { trace_id, json } => show(&store, pricer, &trace_id, json).await,
             TracesCommand::Export { trace_id, output } => export(&store, &trace_id, output).await,
         };
         store.close().await;
@@ -30,26 +35,33 @@ pub(crate) fn run(started: &Started, command: TracesCommand) -> anyhow::Result<E
     })
 }
 
-async fn list(store: &TraceStore, session: Option<String>, json: bool) -> anyhow::Result<ExitCode> {
+async fn list(
+    store: &TraceStore,
+    pricer: TracePricer<'_>,
+    session: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let traces =
         store.traces(&TraceFilter { session_id: session, ..TraceFilter::default() }).await?;
+    let traces: Vec<PricedTrace> = traces.into_iter().map(|trace| pricer.trace(trace)).collect();
     if json {
         print_json(&traces)?;
     } else if traces.is_empty() {
         println!("no traces match");
     } else {
         println!(
-            "{:<32}  {:<20}  {:>10}  {:>5}  {:>13}  {:>6}  ROOT · CONVERSATION",
-            "TRACE", "STARTED (UTC)", "DURATION", "SPANS", "TOKENS IN/OUT", "ERRORS"
+            "{:<32}  {:<20}  {:>10}  {:>5}  {:>13}  {:>10}  {:>6}  ROOT · CONVERSATION",
+            "TRACE", "STARTED (UTC)", "DURATION", "SPANS", "TOKENS IN/OUT", "COST", "ERRORS"
         );
-        for trace in &traces {
+        for PricedTrace { trace, cost_usd, .. } in &traces {
             println!(
-                "{:<32}  {:<20}  {:>10}  {:>5}  {:>13}  {:>6}  {} · {}",
+                "{:<32}  {:<20}  {:>10}  {:>5}  {:>13}  {:>10}  {:>6}  {} · {}",
                 trace.trace_id,
                 started_at(trace.start_ns),
                 duration(trace.end_ns - trace.start_ns),
                 trace.span_count,
                 format!("{}/{}", trace.input_tokens, trace.output_tokens),
+                dollars(cost_usd.as_deref()),
                 trace.error_count,
                 trace.root_name.as_deref().unwrap_or("(no root span)"),
                 trace.session_id.as_deref().unwrap_or("-"),
@@ -76,15 +88,25 @@ async fn resolve(store: &TraceStore, prefix: &str) -> anyhow::Result<TraceSummar
     }
 }
 
-async fn show(store: &TraceStore, trace_id: &str, json: bool) -> anyhow::Result<ExitCode> {
+async fn show(
+    store: &TraceStore,
+    pricer: TracePricer<'_>,
+    trace_id: &str,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let trace = resolve(store, trace_id).await?;
-    let detail = store.trace(&trace.trace_id).await?;
+    let detail = pricer.detail(store.trace(&trace.trace_id).await?);
     if json {
         print_json(&detail)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let cost = match (&detail.summary.cost_usd, &detail.cost_note) {
+        (Some(usd), _) => format!("${usd}"),
+        (None, Some(why)) => format!("unknown ({why})"),
+        (None, None) => "unknown".to_owned(),
+    };
     println!(
-        "trace {}  {}  {}  {} span{}  tokens {}/{}{}",
+        "trace {}  {}  {}  {} span{}  tokens {}/{}  cost {cost}{}",
         trace.trace_id,
         started_at(trace.start_ns),
         duration(trace.end_ns - trace.start_ns),
@@ -98,13 +120,13 @@ async fn show(store: &TraceStore, trace_id: &str, json: bool) -> anyhow::Result<
             .map(|session| format!("  conversation {session}"))
             .unwrap_or_default(),
     );
-    let roots: Vec<&SpanView> = detail
+    let roots: Vec<&PricedSpan> = detail
         .spans
         .iter()
-        .filter(|span| {
+        .filter(|PricedSpan { span, .. }| {
             span.parent_span_id
                 .as_deref()
-                .is_none_or(|parent| detail.spans.iter().all(|other| other.span_id != parent))
+                .is_none_or(|parent| detail.spans.iter().all(|other| other.span.span_id != parent))
         })
         .collect();
     for root in roots {
@@ -113,10 +135,13 @@ async fn show(store: &TraceStore, trace_id: &str, json: bool) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-/// `span` and its children, indented by depth, with offset from the trace's start.
-fn print_tree(spans: &[SpanView], span: &SpanView, depth: usize) {
+/// `span` and its children, indented by depth.
+fn print_tree(spans: &[PricedSpan], priced: &PricedSpan, depth: usize) {
+    let span = &priced.span;
     let tokens = match (span.input_tokens, span.output_tokens) {
-        (Some(input), Some(output)) => format!("  tokens {input}/{output}"),
+        (Some(input), Some(output)) => {
+            format!("  tokens {input}/{output}  {}", dollars(priced.cost_usd.as_deref()))
+        }
         _ => String::new(),
     };
     let status = match (span.status.as_str(), &span.status_message) {
@@ -130,8 +155,9 @@ fn print_tree(spans: &[SpanView], span: &SpanView, depth: usize) {
         span.name,
         duration(span.end_ns - span.start_ns)
     );
-    for child in
-        spans.iter().filter(|child| child.parent_span_id.as_deref() == Some(span.span_id.as_str()))
+    for child in spans
+        .iter()
+        .filter(|child| child.span.parent_span_id.as_deref() == Some(span.span_id.as_str()))
     {
         print_tree(spans, child, depth + 1);
     }
@@ -157,6 +183,11 @@ async fn export(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A cost as `$0.012207`, or `?` when a model has no price.
+fn dollars(usd: Option<&str>) -> String {
+    usd.map_or_else(|| "?".to_owned(), |usd| format!("${usd}"))
 }
 
 /// A start time as `YYYY-MM-DD HH:MM:SS` in UTC.

@@ -20,7 +20,9 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::registry::LookupSpan;
 
-pub use query::{SessionSummary, SpanEvent, SpanView, TraceDetail, TraceFilter, TraceSummary};
+pub use query::{
+    ModelUsage, SessionSummary, SpanEvent, SpanView, TraceDetail, TraceFilter, TraceSummary,
+};
 pub use store::{TRACES_FILE, TraceStore, TraceStoreError};
 
 /// The service name spans carry.
@@ -48,13 +50,18 @@ impl Pipeline {
     where
         S: Subscriber + for<'span> LookupSpan<'span>,
     {
-        tracing_opentelemetry::layer().with_tracer(self.provider.tracer(SERVICE_NAME)).with_filter(
-            filter_fn(|metadata| {
+        // Source locations, thread ids and busy/idle times are `tracing`'s, not the GenAI
+        // conventions': they would only crowd every span's attributes.
+        tracing_opentelemetry::layer()
+            .with_tracer(self.provider.tracer(SERVICE_NAME))
+            .with_location(false)
+            .with_threads(false)
+            .with_tracked_inactivity(false)
+            .with_filter(filter_fn(|metadata| {
                 metadata.is_span()
                     && *metadata.level() <= tracing::Level::INFO
                     && metadata.target().starts_with("agentdesk")
-            }),
-        )
+            }))
     }
 }
 

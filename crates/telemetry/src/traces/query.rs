@@ -11,6 +11,22 @@ use super::store::{TraceStore, TraceStoreError};
 /// How many sessions or traces a list returns at most, newest first.
 const LIST_LIMIT: i64 = 500;
 
+/// Tokens one model used, summed over its model calls (`chat` spans and spans with token
+/// usage): what a cost is computed from, by whoever knows prices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Traces.ts")]
+pub struct ModelUsage {
+    /// The model as requested (`gen_ai.request.model`); empty when a span did not say.
+    pub model: String,
+    /// Input tokens.
+    pub input_tokens: i64,
+    /// Output tokens.
+    pub output_tokens: i64,
+    /// Model calls that reported no token usage (their cost cannot be known).
+    pub unreported_calls: i64,
+}
+
 /// One conversation's traces summed up; traces that carry no conversation id form one
 /// group whose `sessionId` is null.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -31,6 +47,8 @@ pub struct SessionSummary {
     pub output_tokens: i64,
     /// Spans that ended in error.
     pub error_count: i64,
+    /// Its tokens by model.
+    pub models: Vec<ModelUsage>,
 }
 
 /// One trace summed up.
@@ -56,6 +74,8 @@ pub struct TraceSummary {
     pub input_tokens: i64,
     /// Model output tokens.
     pub output_tokens: i64,
+    /// Its tokens by model.
+    pub models: Vec<ModelUsage>,
 }
 
 /// An event of a span.
@@ -155,10 +175,13 @@ impl TraceStore {
         sql.push(") GROUP BY session_id ORDER BY MAX(end_ns) DESC LIMIT ");
         sql.push_bind(LIST_LIMIT);
         let rows = sql.build().fetch_all(&self.pool).await?;
+        let usage = self.model_usage(filter).await?;
         rows.iter()
             .map(|row| {
+                let session_id: Option<String> = row.try_get("session_id")?;
                 Ok(SessionSummary {
-                    session_id: row.try_get("session_id")?,
+                    models: usage.by_session(session_id.as_deref()),
+                    session_id,
                     start_ns: row.try_get("start_ns")?,
                     end_ns: row.try_get("end_ns")?,
                     trace_count: row.try_get("trace_count")?,
@@ -180,7 +203,51 @@ impl TraceStore {
         sql.push(") AS t ORDER BY t.start_ns DESC LIMIT ");
         sql.push_bind(LIST_LIMIT);
         let rows = sql.build().fetch_all(&self.pool).await?;
-        rows.iter().map(summary).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
+        let usage = self.model_usage(filter).await?;
+        rows.iter()
+            .map(|row| {
+                let mut summary = summary(row)?;
+                summary.models = usage.by_trace(&summary.trace_id);
+                Ok(summary)
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Tokens by trace and model over the traces `filter` selects.
+    async fn model_usage(&self, filter: &TraceFilter) -> Result<UsageRows, TraceStoreError> {
+        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT t.trace_id, t.session_id, u.model, u.input_tokens, u.output_tokens, \
+             u.unreported_calls FROM (",
+        );
+        per_trace(&mut sql, filter);
+        sql.push(
+            ") AS t JOIN (SELECT trace_id, \
+             COALESCE(json_extract(attributes, '$.\"gen_ai.request.model\"'), '') AS model, \
+             COALESCE(SUM(input_tokens), 0) AS input_tokens, \
+             COALESCE(SUM(output_tokens), 0) AS output_tokens, \
+             SUM(input_tokens IS NULL AND output_tokens IS NULL) AS unreported_calls FROM spans \
+             WHERE input_tokens IS NOT NULL OR output_tokens IS NOT NULL \
+             OR json_extract(attributes, '$.\"gen_ai.operation.name\"') = 'chat' \
+             GROUP BY trace_id, model) AS u ON u.trace_id = t.trace_id",
+        );
+        let rows = sql.build().fetch_all(&self.pool).await?;
+        let rows = rows
+            .iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<String, _>("trace_id")?,
+                    row.try_get::<Option<String>, _>("session_id")?,
+                    ModelUsage {
+                        model: row.try_get("model")?,
+                        input_tokens: row.try_get("input_tokens")?,
+                        output_tokens: row.try_get("output_tokens")?,
+                        unreported_calls: row.try_get("unreported_calls")?,
+                    },
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok(UsageRows(rows))
     }
 
     /// One trace with all its spans.
@@ -241,6 +308,36 @@ impl TraceStore {
             "scopeSpans": [{"scope": {"name": "agentdesk"}, "spans": spans}],
         }]}))
     }
+}
+
+/// Token usage rows: (trace, its conversation, one model's tokens in it).
+struct UsageRows(Vec<(String, Option<String>, ModelUsage)>);
+
+impl UsageRows {
+    fn by_trace(&self, trace_id: &str) -> Vec<ModelUsage> {
+        sum_by_model(self.0.iter().filter(|(trace, _, _)| trace == trace_id))
+    }
+
+    fn by_session(&self, session_id: Option<&str>) -> Vec<ModelUsage> {
+        sum_by_model(self.0.iter().filter(|(_, session, _)| session.as_deref() == session_id))
+    }
+}
+
+fn sum_by_model<'rows>(
+    rows: impl Iterator<Item = &'rows (String, Option<String>, ModelUsage)>,
+) -> Vec<ModelUsage> {
+    let mut summed: Vec<ModelUsage> = Vec::new();
+    for (_, _, usage) in rows {
+        match summed.iter_mut().find(|known| known.model == usage.model) {
+            Some(known) => {
+                known.input_tokens += usage.input_tokens;
+                known.output_tokens += usage.output_tokens;
+                known.unreported_calls += usage.unreported_calls;
+            }
+            None => summed.push(usage.clone()),
+        }
+    }
+    summed
 }
 
 /// `PER_TRACE` narrowed by `filter`, grouped by trace.
@@ -305,6 +402,7 @@ fn summary(row: &sqlx::sqlite::SqliteRow) -> Result<TraceSummary, sqlx::Error> {
         error_count: row.try_get("error_count")?,
         input_tokens: row.try_get("input_tokens")?,
         output_tokens: row.try_get("output_tokens")?,
+        models: Vec::new(),
     })
 }
 

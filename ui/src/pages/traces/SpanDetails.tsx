@@ -86,7 +86,7 @@ export function SpanDetails({ span, traceStartNs, costNote }: { span: SpanView; 
         <dd>{formatMs(span.endNs - span.startNs)}</dd>
         <dt>{t("traces.status")}</dt>
         <dd>
-          <span className={`badge ${span.status === "error" ? "badge-error" : span.status === "ok" ? "badge-ok" : "badge-muted"}`}>{t(`traces.status.${span.status}`)}</span>
+          <span className={`badge ${span.status === "error" ? "badge-error" : span.status === "ok" ? "badge-ok" : "badge-muted"}`}>{t(`traces.status.${span.status as "ok" | "error" | "unset"}`)}</span>
           {span.statusMessage ? <span className="span-status-message"> {span.statusMessage}</span> : null}
         </dd>
         {span.inputTokens !== null || span.outputTokens !== null ? (

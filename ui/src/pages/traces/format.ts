@@ -6,10 +6,12 @@ export function formatMs(ns: number): string {
   return `${ms.toFixed(ms >= 1 ? 1 : 2)} ms`;
 }
 
-/** A cost in US dollars, or "—" when unknown (the caller shows why). */
-export function formatCost(usd: number | null): string {
-  if (usd === null) return "—";
-  return usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+/**
+ * A cost in US dollars as Rust computed it (a decimal string, at least cents, at most
+ * millionths), or "—" when unknown (the caller shows why). Never goes through a float.
+ */
+export function formatCost(usd: string | null): string {
+  return usd === null ? "—" : `$${usd}`;
 }
 
 /** A unix-nanosecond time as the local date and time. */
