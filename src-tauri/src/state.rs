@@ -162,6 +162,8 @@ impl AppState {
             file_prefix,
             max_files: loaded.settings.log.max_files,
             traces: Some(loaded.locations.data_dir.join(agentdesk_telemetry::traces::TRACES_FILE)),
+            traces_retention_days: loaded.settings.telemetry.retention_days,
+            capture_content: loaded.settings.telemetry.capture_content,
         });
         if let Some(problem) = guard.file_problem() {
             tracing::warn!("{problem}; logging to the terminal only");
@@ -342,6 +344,7 @@ impl AppState {
         if let Some(sandbox) = self.sandbox.get() {
             sandbox.set_idle_timeout(crate::commands::sandbox::idle_timeout(&fresh.settings));
         }
+        agentdesk_telemetry::traces::set_capture_content(fresh.settings.telemetry.capture_content);
         *self.loaded() = fresh;
         Ok(view)
     }

@@ -96,6 +96,19 @@ describe("the settings page", () => {
     expect(backend.saved[0]?.memory).toEqual({ extractAfterTurns: 6, extractIdleSeconds: 300 });
   });
 
+  it("keeps message content out of traces until it is switched on, and saves the retention", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    render(<App backend={backend} initialPage="settings" />);
+    const capture = (await screen.findByLabelText("Keep prompts, answers and tool arguments in traces")) as HTMLInputElement;
+    expect(capture.checked).toBe(false);
+    await user.click(capture);
+    await user.selectOptions(screen.getByLabelText("Keep traces for"), "7");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(backend.saved).toHaveLength(1));
+    expect(backend.saved[0]?.telemetry).toEqual({ captureContent: true, retentionDays: 7 });
+  });
+
   it("chooses a model provider, showing its fields only when one is chosen", async () => {
     const user = userEvent.setup();
     const backend = memoryBackend();

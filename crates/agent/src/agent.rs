@@ -14,6 +14,7 @@ use crate::provider::{
     BoxFuture, ChatRequest, Completion, Message, Provider, ProviderError, StopReason, ToolCall,
     Usage,
 };
+use crate::span_content;
 use crate::tools::{Approval, ToolContext, ToolOutput, ToolRegistry};
 use crate::transcript::keys;
 
@@ -142,8 +143,16 @@ impl Agent {
             gen_ai.conversation.id = %session_id,
             gen_ai.provider.name = %self.provider.name(),
             gen_ai.request.model = %self.model,
+            gen_ai.input.messages = tracing::field::Empty,
+            gen_ai.output.messages = tracing::field::Empty,
         );
-        self.turn(session_id, user_text, on_event, approver).instrument(span).await
+        span_content::record_input_text(&span, "user", user_text);
+        let outcome =
+            self.turn(session_id, user_text, on_event, approver).instrument(span.clone()).await;
+        if let Ok(done) = &outcome {
+            span_content::record_output_text(&span, &done.text);
+        }
+        outcome
     }
 
     async fn turn(
@@ -242,12 +251,15 @@ impl Agent {
                 gen_ai.request.model = %self.model,
                 gen_ai.usage.input_tokens = tracing::field::Empty,
                 gen_ai.usage.output_tokens = tracing::field::Empty,
+                gen_ai.input.messages = tracing::field::Empty,
+                gen_ai.output.messages = tracing::field::Empty,
             );
             let mut forward = |text: &str| on_event(AgentEvent::Text { text: text.to_owned() });
             let result =
                 self.provider.stream(&request, &mut forward).instrument(span.clone()).await;
             match result {
                 Ok(completion) => {
+                    span_content::record_model_call(&span, &request.messages, &completion);
                     if let Some(used) = completion.usage {
                         span.record("gen_ai.usage.input_tokens", used.input_tokens);
                         span.record("gen_ai.usage.output_tokens", used.output_tokens);
@@ -308,10 +320,13 @@ impl Agent {
             gen_ai.operation.name = "execute_tool",
             gen_ai.tool.name = %call.name,
             gen_ai.tool.call.id = %call.id,
+            gen_ai.tool.call.arguments = tracing::field::Empty,
+            gen_ai.tool.call.result = tracing::field::Empty,
         );
         let started = Instant::now();
         let context = ToolContext { conversation_id: session_id.to_owned() };
-        let output = tool.call(&call.arguments, &context).instrument(span).await;
+        let output = tool.call(&call.arguments, &context).instrument(span.clone()).await;
+        span_content::record_tool_call(&span, &call.arguments, &output.content);
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut metadata = answering(call);
         metadata.insert(keys::IS_ERROR.into(), json!(output.is_error));

@@ -44,6 +44,7 @@ mod provider;
 mod sandbox_tool;
 mod serving;
 mod setup;
+mod span_content;
 mod sse;
 mod tools;
 mod trace_costs;

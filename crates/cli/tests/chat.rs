@@ -230,3 +230,49 @@ fn a_chat_turn_is_traced_and_read_back_with_traces_list_show_and_export() {
     let unknown = agentdesk(folder.path(), &config, &["traces", "show", "ffff"]);
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no stored trace starts with ffff"));
 }
+
+#[test]
+fn message_content_is_traced_only_when_the_user_opts_in() {
+    let folder = tempfile::tempdir().expect("temp");
+    let (url, server) = one_answer(&["About $30 a month."]);
+    let config = format!(
+        "[model]\nprovider = \"openai-compatible\"\nbase_url = \"{url}\"\nname = \"test-model\"\n\n\
+         [telemetry]\ncapture_content = true\n"
+    );
+    let question = "How much is a t3.medium for my bakery?";
+    let output = agentdesk(folder.path(), &config, &["chat", "--session", "s1", question]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    server.join().expect("server");
+
+    let listed = agentdesk(folder.path(), &config, &["traces", "list", "--json"]);
+    let traces: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("json");
+    let trace_id = traces[0]["traceId"].as_str().expect("id").to_owned();
+    let shown = agentdesk(folder.path(), &config, &["traces", "show", &trace_id, "--json"]);
+    let detail: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("json");
+    let span = |prefix: &str| {
+        detail["spans"]
+            .as_array()
+            .and_then(|spans| {
+                spans
+                    .iter()
+                    .find(|span| span["name"].as_str().is_some_and(|n| n.starts_with(prefix)))
+            })
+            .cloned()
+            .unwrap_or_default()
+    };
+    // The conventions' shape: [{role, parts: [{type: "text", content}]}], as JSON text.
+    let read = |span: &serde_json::Value, key: &str| -> serde_json::Value {
+        serde_json::from_str(span["attributes"][key].as_str().unwrap_or("null")).expect("json")
+    };
+    let agent = span("invoke_agent");
+    assert_eq!(read(&agent, "gen_ai.input.messages")[0]["parts"][0]["content"], question);
+    assert_eq!(
+        read(&agent, "gen_ai.output.messages")[0]["parts"][0]["content"],
+        "About $30 a month."
+    );
+    let chat = span("chat test-model");
+    let asked = read(&chat, "gen_ai.input.messages");
+    assert_eq!(asked[0]["role"], "user", "{asked}");
+    assert_eq!(asked[0]["parts"][0]["content"], question);
+    assert_eq!(read(&chat, "gen_ai.output.messages")[0]["finish_reason"], "stop");
+}

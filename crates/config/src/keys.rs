@@ -256,6 +256,20 @@ pub static KEYS: &[Key] = &[
         set: |s, v| v.parse().ok().map(|on| s.tools.interpreter_fallback_to_local = on),
     },
     Key {
+        name: "telemetry.capture_content",
+        kind: Kind::Switch,
+        summary: "Whether traces keep prompts, answers and tool arguments and results (off: only names, timings and token counts)",
+        get: |s| s.telemetry.capture_content.to_string(),
+        set: |s, v| v.parse().ok().map(|on| s.telemetry.capture_content = on),
+    },
+    Key {
+        name: "telemetry.retention_days",
+        kind: Kind::Count { min: 1, max: 3650 },
+        summary: "Days stored traces are kept",
+        get: |s| s.telemetry.retention_days.to_string(),
+        set: |s, v| v.parse().ok().map(|days| s.telemetry.retention_days = days),
+    },
+    Key {
         name: "sandbox.idle_minutes",
         kind: Kind::Count { min: 1, max: 480 },
         summary: "Minutes a sandbox session may go unused before it ends and frees its memory",

@@ -51,6 +51,6 @@ pub use serve::{DEFAULT_REQUEST_TIMEOUT_SECONDS, ServeSettings};
 pub use settings::SendWith;
 pub use settings::{
     EstimateSettings, KeyringSettings, KeyringStore, Language, LogLevel, LogSettings,
-    MemorySettings, ModelProvider, ModelSettings, SandboxSettings, Settings, Theme, ToolPolicy,
-    ToolSettings, UiSettings,
+    MemorySettings, ModelProvider, ModelSettings, SandboxSettings, Settings, TelemetrySettings,
+    Theme, ToolPolicy, ToolSettings, UiSettings,
 };

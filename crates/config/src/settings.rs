@@ -124,6 +124,8 @@ pub struct Settings {
     pub tools: ToolSettings,
     /// The Python sandbox's sessions.
     pub sandbox: SandboxSettings,
+    /// Traces of agent runs.
+    pub telemetry: TelemetrySettings,
     /// Credential providers by name (`[providers.NAME]`).
     pub providers: std::collections::BTreeMap<String, crate::providers::ProviderSettings>,
     /// MCP servers by name (`[mcp_servers.NAME]`).
@@ -284,6 +286,24 @@ pub struct SandboxSettings {
 impl Default for SandboxSettings {
     fn default() -> Self {
         SandboxSettings { idle_minutes: 15, index_url: String::new() }
+    }
+}
+
+/// Traces of agent runs (`[telemetry]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Settings.ts")]
+pub struct TelemetrySettings {
+    /// Whether prompts, answers and tool arguments and results are kept on spans
+    /// (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true` also turns it on).
+    pub capture_content: bool,
+    /// Days stored traces are kept before they are deleted.
+    pub retention_days: u32,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        TelemetrySettings { capture_content: false, retention_days: 30 }
     }
 }
 

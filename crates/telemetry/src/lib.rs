@@ -60,6 +60,10 @@ pub struct LogOptions {
     pub max_files: u32,
     /// The trace store's file (`traces.db` in the data folder); `None` to keep no traces.
     pub traces: Option<PathBuf>,
+    /// Days stored traces are kept.
+    pub traces_retention_days: u32,
+    /// Whether message content goes on spans ([`traces::set_capture_content`]).
+    pub capture_content: bool,
 }
 
 /// Keeps the background log writer alive; drop it last so buffered lines reach the file.
@@ -111,11 +115,14 @@ pub fn init(options: &LogOptions) -> LogGuard {
         Ok(None) => (None, None, None),
         Err(problem) => (None, None, Some(problem)),
     };
-    let (pipeline, traces_problem) = match options.traces.clone().map(traces::Pipeline::to_store) {
-        Some(Ok(pipeline)) => (Some(pipeline), None),
-        Some(Err(problem)) => (None, Some(problem)),
-        None => (None, None),
-    };
+    traces::set_capture_content(options.capture_content);
+    let retention = options.traces_retention_days;
+    let (pipeline, traces_problem) =
+        match options.traces.clone().map(|path| traces::Pipeline::to_store(path, retention)) {
+            Some(Ok(pipeline)) => (Some(pipeline), None),
+            Some(Err(problem)) => (None, Some(problem)),
+            None => (None, None),
+        };
     let traced = pipeline.as_ref().map(traces::Pipeline::layer);
     // `try_init` fails only when a subscriber is already installed (tests, or a second
     // call); the first one stays in charge, which is what a caller wants.
@@ -167,6 +174,8 @@ mod tests {
             file_prefix: "test",
             max_files: 2,
             traces: None,
+            traces_retention_days: 30,
+            capture_content: false,
         }
     }
 

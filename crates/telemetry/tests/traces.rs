@@ -52,7 +52,7 @@ async fn turn(conversation: &str, failing: bool) {
 async fn agent_turns_are_kept_and_read_back_as_conversations_traces_and_span_trees() {
     let folder = tempfile::tempdir().expect("temp");
     let path = folder.path().join("traces.db");
-    let pipeline = Pipeline::to_store(path.clone()).expect("pipeline");
+    let pipeline = Pipeline::to_store(path.clone(), 30).expect("pipeline");
     let subscriber = tracing_subscriber::registry().with(pipeline.layer());
     {
         let _installed = tracing::subscriber::set_default(subscriber);
@@ -134,4 +134,32 @@ async fn agent_turns_are_kept_and_read_back_as_conversations_traces_and_span_tre
         .expect("retention");
     assert_eq!(gone, 9);
     assert!(store.traces(&all).await.expect("traces").is_empty());
+}
+
+#[tokio::test]
+async fn the_writer_deletes_traces_past_their_retention() {
+    let folder = tempfile::tempdir().expect("temp");
+    let path = folder.path().join("traces.db");
+    // Kept a week: today's turn stays.
+    let week = Pipeline::to_store(path.clone(), 7).expect("pipeline");
+    {
+        let _installed =
+            tracing::subscriber::set_default(tracing_subscriber::registry().with(week.layer()));
+        turn("kept", false).await;
+    }
+    drop(week);
+    let store = TraceStore::open(&path).await.expect("store");
+    assert_eq!(store.traces(&TraceFilter::default()).await.expect("traces").len(), 1);
+    store.close().await;
+
+    // Kept no time at all: the writer deletes what has ended, its own batch included.
+    let none = Pipeline::to_store(path.clone(), 0).expect("pipeline");
+    {
+        let _installed =
+            tracing::subscriber::set_default(tracing_subscriber::registry().with(none.layer()));
+        turn("gone", false).await;
+    }
+    drop(none);
+    let store = TraceStore::open(&path).await.expect("store");
+    assert!(store.traces(&TraceFilter::default()).await.expect("traces").is_empty());
 }

@@ -28,6 +28,7 @@ export function defaultSettings(): Settings {
     estimate: { region: "us-east-1" },
     tools: { executePython: "ask", interpreter: "", interpreterFallbackToLocal: false },
     sandbox: { idleMinutes: 15, indexUrl: "" },
+    telemetry: { captureContent: false, retentionDays: 30 },
     providers: {},
     mcpServers: {},
     agents: {},

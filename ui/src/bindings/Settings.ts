@@ -372,6 +372,10 @@ tools: ToolSettings,
  */
 sandbox: SandboxSettings, 
 /**
+ * Traces of agent runs.
+ */
+telemetry: TelemetrySettings, 
+/**
  * Credential providers by name (`[providers.NAME]`).
  */
 providers: { [key in string]: ProviderSettings }, 
@@ -387,6 +391,20 @@ agents: { [key in string]: AgentSettings },
  * Remote code interpreters by name (`[interpreters.NAME]`).
  */
 interpreters: { [key in string]: InterpreterSettings }, };
+
+/**
+ * Traces of agent runs (`[telemetry]`).
+ */
+export type TelemetrySettings = { 
+/**
+ * Whether prompts, answers and tool arguments and results are kept on spans
+ * (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true` also turns it on).
+ */
+captureContent: boolean, 
+/**
+ * Days stored traces are kept before they are deleted.
+ */
+retentionDays: number, };
 
 /**
  * The colour theme of the desktop app.

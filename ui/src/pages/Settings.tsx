@@ -82,6 +82,7 @@ function ApiKeyField({ backend, provider, saved }: { backend: Backend; provider:
 
 /** The idle times offered for sandbox sessions (the config file takes any from 1 to 480). */
 const SANDBOX_IDLE_MINUTES = [5, 10, 15, 30, 60, 120, 240, 480];
+const TRACE_RETENTION_DAYS = [1, 7, 14, 30, 90, 365];
 
 type SaveState = { kind: "idle" } | { kind: "saving" } | { kind: "saved" } | { kind: "failed"; error: ApiError };
 
@@ -329,6 +330,37 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
             />,
             undefined,
             maxFilesValid ? undefined : t("settings.maxFiles.invalid"),
+          )}
+        </fieldset>
+
+        <fieldset>
+          <legend>{t("settings.section.traces")}</legend>
+          {field(
+            "setting-trace-retention",
+            "telemetry.retention_days",
+            "settings.traceRetention",
+            <select
+              id="setting-trace-retention"
+              value={draft.telemetry.retentionDays}
+              onChange={(e) => setDraft({ ...draft, telemetry: { ...draft.telemetry, retentionDays: Number(e.target.value) } })}
+            >
+              {[...new Set([...TRACE_RETENTION_DAYS, draft.telemetry.retentionDays])].sort((a, b) => a - b).map((days) => (
+                <option key={days} value={days}>{t("settings.traceRetention.days", { days })}</option>
+              ))}
+            </select>,
+            t("settings.traceRetention.help"),
+          )}
+          {field(
+            "setting-capture-content",
+            "telemetry.capture_content",
+            "settings.captureContent",
+            <input
+              id="setting-capture-content"
+              type="checkbox"
+              checked={draft.telemetry.captureContent}
+              onChange={(e) => setDraft({ ...draft, telemetry: { ...draft.telemetry, captureContent: e.target.checked } })}
+            />,
+            t("settings.captureContent.help"),
           )}
         </fieldset>
 

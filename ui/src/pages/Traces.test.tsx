@@ -65,7 +65,7 @@ const SUMMARY: TraceSummary = {
   errorCount: 1,
   inputTokens: 120,
   outputTokens: 30,
-  models: [{ model: "estimator", inputTokens: 120, outputTokens: 30 }],
+  models: [{ model: "estimator", inputTokens: 120, outputTokens: 30, unreportedCalls: 0 }],
   costUsd: null,
   costNote: "estimator is not a Bedrock model id; only Bedrock model prices are in the catalog",
 };

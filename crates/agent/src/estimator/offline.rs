@@ -63,8 +63,13 @@ pub async fn answer_offline(
         gen_ai.agent.name = "cost-estimator",
         gen_ai.conversation.id = %turn.session_id,
         gen_ai.provider.name = "agentdesk.offline",
+        gen_ai.input.messages = tracing::field::Empty,
+        gen_ai.output.messages = tracing::field::Empty,
     );
-    answer(turn, message).instrument(span).await
+    crate::span_content::record_input_text(&span, "user", message);
+    let saved = answer(turn, message).instrument(span.clone()).await?;
+    crate::span_content::record_output_text(&span, &saved.estimate.report_markdown);
+    Ok(saved)
 }
 
 async fn answer(turn: OfflineTurn<'_>, message: &str) -> Result<SavedEstimate, OfflineError> {

@@ -78,6 +78,8 @@ fn start(global: &Global, reads_app_config: bool) -> anyhow::Result<Started> {
         file_prefix: "agentdesk-cli",
         max_files: loaded.settings.log.max_files,
         traces: Some(loaded.locations.data_dir.join(agentdesk_telemetry::traces::TRACES_FILE)),
+        traces_retention_days: loaded.settings.telemetry.retention_days,
+        capture_content: loaded.settings.telemetry.capture_content,
     });
     if let Some(problem) = log.file_problem() {
         tracing::warn!("{problem}; logging to the terminal only");

@@ -2,14 +2,18 @@
 //! batch, on the SDK's batch thread: never on the thread that ended the span.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 use super::store::TraceStore;
 
-/// Writes batches of spans to `traces.db`.
+/// How often traces past their retention are deleted, at most.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Writes batches of spans to `traces.db`, and deletes traces past their retention there.
 #[derive(Debug)]
 pub(crate) struct StoreExporter {
     path: PathBuf,
@@ -18,16 +22,26 @@ pub(crate) struct StoreExporter {
     runtime: tokio::runtime::Runtime,
     /// Opened on the first batch, so a program that ends no span never creates the file.
     store: OnceLock<Result<TraceStore, String>>,
+    /// How long traces are kept.
+    retention: Duration,
+    /// When traces past their retention were last deleted.
+    purged_at: Mutex<Option<Instant>>,
 }
 
 impl StoreExporter {
-    /// An exporter to the store at `path`.
-    pub(crate) fn new(path: PathBuf) -> Result<StoreExporter, String> {
+    /// An exporter to the store at `path`, keeping traces for `retention`.
+    pub(crate) fn new(path: PathBuf, retention: Duration) -> Result<StoreExporter, String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|error| format!("cannot start the trace writer: {error}"))?;
-        Ok(StoreExporter { path, runtime, store: OnceLock::new() })
+        Ok(StoreExporter {
+            path,
+            runtime,
+            store: OnceLock::new(),
+            retention,
+            purged_at: Mutex::new(None),
+        })
     }
 
     fn write(&self, batch: &[SpanData]) -> OTelSdkResult {
@@ -37,7 +51,23 @@ impl StoreExporter {
         let store = store.as_ref().map_err(|error| OTelSdkError::InternalFailure(error.clone()))?;
         self.runtime
             .block_on(store.insert(batch))
-            .map_err(|error| OTelSdkError::InternalFailure(error.to_string()))
+            .map_err(|error| OTelSdkError::InternalFailure(error.to_string()))?;
+        self.purge_when_due(store);
+        Ok(())
+    }
+
+    /// Deletes traces older than the retention: on the first batch, then hourly.
+    fn purge_when_due(&self, store: &TraceStore) {
+        let mut purged_at = self.purged_at.lock().unwrap_or_else(PoisonError::into_inner);
+        if purged_at.is_some_and(|at| at.elapsed() < PURGE_EVERY) {
+            return;
+        }
+        *purged_at = Some(Instant::now());
+        let before =
+            SystemTime::now().checked_sub(self.retention).unwrap_or(SystemTime::UNIX_EPOCH);
+        if let Err(error) = self.runtime.block_on(store.delete_older_than(before)) {
+            tracing::warn!("cannot delete traces past their retention: {error}");
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! Only AgentDesk's own spans at INFO and above are traced (`agentdesk*` targets): the GenAI
 //! spans of agent turns, model calls and tools, not the libraries' internals.
 
+mod content;
 mod exporter;
 mod query;
 mod store;
@@ -20,6 +21,9 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::registry::LookupSpan;
 
+pub use content::{
+    CAPTURE_VARIABLE, capture_content, messages, set_capture_content, text_messages,
+};
 pub use query::{
     ModelUsage, SessionSummary, SpanEvent, SpanView, TraceDetail, TraceFilter, TraceSummary,
 };
@@ -35,9 +39,11 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// A pipeline writing to the store at `path`.
-    pub fn to_store(path: PathBuf) -> Result<Pipeline, String> {
-        let exporter = exporter::StoreExporter::new(path)?;
+    /// A pipeline writing to the store at `path`, where traces older than `retention_days`
+    /// are deleted in the background.
+    pub fn to_store(path: PathBuf, retention_days: u32) -> Result<Pipeline, String> {
+        let retention = std::time::Duration::from_secs(u64::from(retention_days) * 86_400);
+        let exporter = exporter::StoreExporter::new(path, retention)?;
         let provider = SdkTracerProvider::builder()
             .with_batch_exporter(exporter)
             .with_resource(Resource::builder().with_service_name(SERVICE_NAME).build())
