@@ -73,14 +73,17 @@ impl App {
             .timeout(Duration::from_secs(120))
             .build()?;
         let mut app = App { http, session_url: String::new(), driver };
-        wait_until_listening(port, Duration::from_secs(30))?;
+        wait_until_listening("tauri-driver", port, Duration::from_secs(30))?;
+        // tauri-driver listens before the WebKitWebDriver it proxies to does, and a request in
+        // between is dropped: a session is asked for only once both accept connections.
+        wait_until_listening("WebKitWebDriver", native_port, Duration::from_secs(30))?;
         let capabilities = json!({
             "capabilities": {"alwaysMatch": {
                 "tauri:options": {"application": launch.binary.display().to_string()}
             }}
         });
-        // tauri-driver accepts connections before its WebKitWebDriver is up, and then drops
-        // the first request: that start-up race is retried, a few times, never anything else.
+        // A dropped first request is still retried, a few times, never anything else: the
+        // native driver can accept a connection before it serves one.
         let url = format!("http://127.0.0.1:{port}/session");
         let mut attempts = 0;
         let session = loop {
@@ -88,7 +91,7 @@ impl App {
             match app.request("POST", &url, Some(capabilities.clone())) {
                 Ok(session) => break session,
                 Err(error) if attempts < 5 && is_dropped_connection(error.as_ref()) => {
-                    wait_until_listening(port, Duration::from_secs(30))?;
+                    wait_until_listening("WebKitWebDriver", native_port, Duration::from_secs(30))?;
                 }
                 Err(error) => return Err(error),
             }
@@ -289,17 +292,16 @@ fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// tauri-driver says nothing when it is ready, so the only sign is its port accepting.
-fn wait_until_listening(port: u16, limit: Duration) -> Result<()> {
+/// Neither driver says when it is ready, so the only sign is its port accepting.
+fn wait_until_listening(name: &str, port: u16, limit: Duration) -> Result<()> {
     let deadline = Instant::now() + limit;
     loop {
         match TcpStream::connect(("127.0.0.1", port)) {
             Ok(_) => return Ok(()),
             Err(error) if Instant::now() > deadline => {
-                return Err(format!(
-                    "tauri-driver did not listen on {port} within {limit:?}: {error}"
-                )
-                .into());
+                return Err(
+                    format!("{name} did not listen on {port} within {limit:?}: {error}").into()
+                );
             }
             Err(_) => std::thread::sleep(Duration::from_millis(20)),
         }
