@@ -432,18 +432,22 @@ impl Sandbox {
 
     /// A session, running or recently ended.
     pub fn get_session(&self, id: &str) -> Option<SessionInfo> {
+        // Locked in the order `end` takes them, so a session moving from running to ended
+        // is seen in one list or the other, never in neither.
+        let ended = lock(&self.inner.ended);
         if let Some(session) = lock(&self.inner.sessions).get(id) {
             return Some(session.info.clone());
         }
-        lock(&self.inner.ended).iter().find(|info| info.session_id == id).cloned()
+        ended.iter().find(|info| info.session_id == id).cloned()
     }
 
     /// Running sessions, then recently ended ones, newest first.
     pub fn list_sessions(&self) -> Vec<SessionInfo> {
+        let ended = lock(&self.inner.ended);
         let mut running: Vec<SessionInfo> =
             lock(&self.inner.sessions).values().map(|session| session.info.clone()).collect();
         running.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-        running.extend(lock(&self.inner.ended).iter().cloned());
+        running.extend(ended.iter().cloned());
         running
     }
 
@@ -481,7 +485,18 @@ impl Sandbox {
     }
 
     fn end(&self, id: &str, reason: EndReason) -> Option<SessionInfo> {
-        let session = lock(&self.inner.sessions).remove(id)?;
+        // The session moves from running to ended under the ended list's lock, which
+        // `get_session` and `list_sessions` take first.
+        let (session, info) = {
+            let mut ended = lock(&self.inner.ended);
+            let session = lock(&self.inner.sessions).remove(id)?;
+            let mut info = session.info.clone();
+            info.status = SessionStatus::Terminated;
+            info.ended = Some(reason);
+            ended.push_front(info.clone());
+            ended.truncate(ENDED_KEPT);
+            (session, info)
+        };
         if let Some(watchdog) = lock(&session.watchdog).take() {
             watchdog.abort();
         }
@@ -493,12 +508,6 @@ impl Sandbox {
         }
         let _ = std::fs::remove_dir_all(&session.folder);
         let _ = std::fs::remove_dir_all(scratch_of(&session.folder));
-        let mut info = session.info.clone();
-        info.status = SessionStatus::Terminated;
-        info.ended = Some(reason);
-        let mut ended = lock(&self.inner.ended);
-        ended.push_front(info.clone());
-        ended.truncate(ENDED_KEPT);
         Some(info)
     }
 
