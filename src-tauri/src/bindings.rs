@@ -49,6 +49,7 @@ mod tests {
             ServerView::export_all(&config),
             ToolView::export_all(&config),
             CallView::export_all(&config),
+            crate::commands::connections::NamedSecret::export_all(&config),
             agentdesk_memory::Session::export_all(&config),
             agentdesk_memory::Event::export_all(&config),
             agentdesk_memory::MemoryRecord::export_all(&config),

@@ -162,11 +162,21 @@ impl AppState {
             file_prefix,
             max_files: loaded.settings.log.max_files,
             traces: Some(loaded.locations.data_dir.join(agentdesk_telemetry::traces::TRACES_FILE)),
-            traces_retention_days: loaded.settings.telemetry.retention_days,
+            traces_retention: agentdesk_telemetry::traces::Retention::new(
+                loaded.settings.telemetry.retention_days,
+                loaded.settings.telemetry.max_megabytes,
+            ),
             capture_content: loaded.settings.telemetry.capture_content,
+            otlp: agentdesk_telemetry::traces::OtlpConfig {
+                endpoint: loaded.settings.telemetry.otlp_endpoint.clone(),
+                protocol: loaded.settings.telemetry.otlp_protocol.clone(),
+            },
         });
         if let Some(problem) = guard.file_problem() {
             tracing::warn!("{problem}; logging to the terminal only");
+        }
+        if let Some(problem) = guard.traces_problem() {
+            tracing::warn!("{problem}");
         }
         for problem in &loaded.problems {
             tracing::warn!("{problem}");

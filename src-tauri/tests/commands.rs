@@ -82,7 +82,7 @@ fn doctor_run_reports_every_check() {
         .iter()
         .filter_map(|c| c["id"].as_str())
         .collect();
-    assert_eq!(ids, ["config", "data_dir", "cache_dir", "keyring", "sandbox", "memory"]);
+    assert_eq!(ids, ["config", "data_dir", "cache_dir", "keyring", "sandbox", "memory", "traces"]);
     assert_eq!(report["checks"][1]["status"], json!("ok"));
     assert_eq!(
         report["checks"][4]["status"],

@@ -12,9 +12,11 @@
 //!
 //! [`oidc`] starts a real OpenID Provider and completes its browser pages over HTTP;
 //! [`gateway`] AgentDesk's gateway in front of server-everything.
+//! [`phoenix`] starts Arize Phoenix (PyPI) as a real OTLP receiver.
 //! [`python_runtime`] installs the sandbox's Python once for tests that need a real sandbox.
 //! [`serve_process`] waits for an `agentdesk serve` process to listen.
 //! [`scratch`] gives a test its own config and folders and launches the app on them.
+//! [`file_dialog`] answers GTK's native Open and Save dialogs.
 //! [`serve_folder`] serves a folder of files over HTTP (the Price List's bulk files).
 //! [`ScriptedModel`] stands in for a model API (none can run here): it replays scripted
 //! answers in OpenAI's streamed wire format and keeps the requests it received.
@@ -25,9 +27,11 @@
 
 pub mod agentcore_peer;
 mod driver;
+pub mod file_dialog;
 pub mod gateway;
 pub mod mcp_servers;
 pub mod oidc;
+pub mod phoenix;
 pub mod python_runtime;
 pub mod scratch;
 mod scripted_model;

@@ -190,6 +190,13 @@ fn conversations_are_started_renamed_searched_and_deleted_in_japanese() -> Resul
     wait_until(&app, &format!("document.querySelectorAll({LIST:?}).length === 1"))?;
     let found = text_content(&app, &format!("{LIST} .conversation"))?;
     assert!(found.starts_with("東京リージョン"), "{found}");
+    // Typed with a Japanese keyboard's full-width letters and in capitals, it finds the same.
+    app.type_text(&search, ESCAPE)?;
+    wait_until(&app, &format!("document.querySelectorAll({LIST:?}).length === 2"))?;
+    app.type_text(&search, "Ｔ３．ＳＭＡＬＬ")?;
+    wait_until(&app, &format!("document.querySelectorAll({LIST:?}).length === 1"))?;
+    let found = text_content(&app, &format!("{LIST} .conversation"))?;
+    assert!(found.starts_with("東京リージョン"), "{found}");
     app.clear(&search)?;
     app.type_text(&search, "静的サイト")?;
     wait_until(
@@ -268,10 +275,25 @@ fn an_unreachable_model_says_why_and_the_offline_estimator_answers_instead() -> 
     assert_eq!(button, "オフライン見積もりで回答する");
     app.screenshot(&shot("unreachable-ja"))?;
 
-    // Stored once each: the first question with its estimate, the second unanswered.
+    // Stored once each: the first question with its estimate, the second unanswered, and
+    // reopened as it was: the failure with its reason and the way out, which still works.
     reload(&app, ".exchange .question")?;
     assert_eq!(count(&app, EXCHANGES)?, 2);
     assert_eq!(count(&app, ".exchange [data-testid='estimate-table']")?, 1);
+    let second = format!("{EXCHANGES}:nth-child(2)");
+    let reopened =
+        app.find(&format!("{second} [data-testid='chat-failure'][data-code='model_not_running']"))?;
+    let text = app.text(&reopened)?;
+    assert!(text.starts_with("Ollama のアドレスで応答がありません"), "{text}");
+    let fallback = format!("{second} [data-testid='chat-fallback']");
+    app.execute(&format!(
+        "document.querySelector({fallback:?}).scrollIntoView({{block: 'center'}})"
+    ))?;
+    app.click(&app.find(&fallback)?)?;
+    app.find(&format!("{second} [data-testid='estimate-table']"))?;
+    reload(&app, ".exchange .question")?;
+    assert_eq!(count(&app, ".exchange [data-testid='estimate-table']")?, 2);
+    assert_eq!(count(&app, "[data-testid='chat-failure']")?, 0);
     Ok(())
 }
 

@@ -8,10 +8,10 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use agentdesk_e2e::App;
+use agentdesk_e2e::file_dialog::{self, FileDialog, poll};
 use agentdesk_e2e::scratch::{Scratch, one_app_at_a_time, screenshot as shot};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -352,34 +352,6 @@ fn fifty_visits_to_the_sandbox_leave_memory_flat() -> Result {
 }
 
 /// Polls `found` until it gives a value, failing after `within` with `what`.
-fn poll<T>(what: &str, within: Duration, mut found: impl FnMut() -> Option<T>) -> Result<T> {
-    let give_up = Instant::now() + within;
-    loop {
-        if let Some(value) = found() {
-            return Ok(value);
-        }
-        if Instant::now() > give_up {
-            return Err(format!("gave up after {within:?}: {what}").into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn xdotool(args: &[&str]) -> Result<String> {
-    let output = Command::new("xdotool")
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run xdotool (Debian package xdotool): {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "xdotool {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        )
-        .into());
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-}
-
 #[test]
 fn a_session_file_is_saved_where_the_save_dialog_says() -> Result {
     let _turn = one_app_at_a_time();
@@ -391,23 +363,10 @@ fn a_session_file_is_saved_where_the_save_dialog_says() -> Result {
     run_cell(&app, 1)?;
     app.click(&app.find("li[data-file='costs.csv'] button[data-action='download']")?)?;
 
-    // GTK's own file chooser, a window of the app's: wait for it, then type where to save.
-    let window = poll("the save dialog never opened", Duration::from_secs(30), || {
-        xdotool(&["search", "--onlyvisible", "--name", "^Save File$"])
-            .ok()
-            .and_then(|found| found.lines().next().map(str::to_owned))
-    })?;
     let folder = s.path().join("saved here");
     fs::create_dir_all(&folder)?;
     let target = folder.join("costs-2026.csv");
-    xdotool(&["windowfocus", "--sync", &window])?;
-    let screen = shot("sandbox-save-dialog");
-    // The whole screen, dialog included (WebDriver sees only the page).
-    let _ = Command::new("import").args(["-window", "root"]).arg(&screen).status();
-    // The name field has the suggested name selected: replace it with a full path.
-    xdotool(&["key", "--clearmodifiers", "ctrl+a"])?;
-    xdotool(&["type", "--delay", "15", &target.display().to_string()])?;
-    xdotool(&["key", "Return"])?;
+    file_dialog::answer(FileDialog::Save, &target, &shot("sandbox-save-dialog"))?;
 
     let saved = poll("the file was never written", Duration::from_secs(20), || {
         fs::read_to_string(&target).ok()

@@ -1,7 +1,9 @@
 //! Setting AgentDesk up in the desktop app, as a newcomer does: a credential provider added
 //! in Settings and checked against a real OpenID Provider's discovery document (and against
 //! a wrong issuer), a client secret typed into a masked field and kept only in the keyring,
-//! Claude Desktop's config previewed and imported on the Connections page, and the default
+//! Claude Desktop's config previewed and imported on the Connections page (and another one
+//! chosen with GTK's Open dialog), a local server's secret variable typed on the Connections
+//! page reaching the server from the keyring, and the default
 //! estimate region picked by typing 東京.
 //!
 //! Each test has its own config and data folders; names in the shared test keyring carry the
@@ -12,6 +14,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use agentdesk_e2e::file_dialog::{self, FileDialog};
 use agentdesk_e2e::oidc::{Browser, M2M_SECRET, Oidc};
 use agentdesk_e2e::scratch::{Scratch, one_app_at_a_time, screenshot};
 use agentdesk_e2e::{App, Element};
@@ -315,7 +318,68 @@ fn claude_desktops_config_is_previewed_and_imported_with_its_secret_in_the_keyri
     app.click(&app.find(&format!("{server} [data-testid='server-remove']"))?)?;
     app.click(&app.find(&format!("{server} [data-testid='server-remove-confirm']"))?)?;
     app.wait_until_gone(&server)?;
+
+    // A config kept anywhere else is chosen with the OS's Open dialog and previewed at once.
+    let shared = s.path().join("from a colleague/team servers.json");
+    fs::create_dir_all(shared.parent().ok_or("no parent")?)?;
+    fs::write(&shared, r#"{"mcpServers": {"team-docs": {"url": "https://docs.example/mcp"}}}"#)?;
+    app.click(&app.find("[data-testid='import-browse']")?)?;
+    file_dialog::answer(FileDialog::Open, &shared, &shot("import-open-dialog"))?;
+    app.find("li[data-import='team-docs'][data-action='add']")?;
+    assert_eq!(property(&app, "#import-path", "value")?, shared.display().to_string());
+    let summary = app.text(&app.find("[data-testid='import-summary']")?)?;
+    assert!(summary.ends_with("1 to add, 0 to skip."), "{summary}");
+    assert!(!fs::read_to_string(&s.config)?.contains("team-docs"), "a preview changes nothing");
     Ok(())
+}
+
+#[test]
+fn a_local_servers_secret_variable_reaches_it_from_the_keyring_and_never_the_config_file() -> Result
+{
+    let _turn = one_app_at_a_time();
+    let name = format!("everything{}", std::process::id());
+    let secret = format!("typed-token-{}", std::process::id());
+    let s = Scratch::new()?;
+    let app = s.launch(&[])?;
+    open(&app, "connections")?;
+    app.type_text(&app.find("#mcp-name")?, &name)?;
+    app.click(&app.find("input[name='mcp-kind']:not(:checked)")?)?;
+    let command = format!("node {} stdio", agentdesk_e2e::mcp_servers::everything_js());
+    app.type_text(&app.find("#mcp-target")?, &command)?;
+    app.click(&app.find("[data-testid='mcp-secret-add']")?)?;
+    app.type_text(&app.find("#mcp-secret-name-0")?, "TEAM_TOKEN")?;
+    let value = app.find("#mcp-secret-value-0")?;
+    app.type_text(&value, &secret)?;
+    assert_eq!(property(&app, "#mcp-secret-value-0", "type")?, "password", "masked while typed");
+    show(&app, "[data-testid='mcp-secrets']")?;
+    app.screenshot(&shot("secret-variable"))?;
+    app.click(&app.find("[data-testid='mcp-add']")?)?;
+
+    let server = format!("li[data-server='{name}']");
+    app.find(&format!("{server}[data-state='connected']"))?;
+    assert_eq!(count_rows(&app)?, 0, "the typed value is gone from the form once added");
+    let written = fs::read_to_string(&s.config)?;
+    assert!(written.contains("secret_env = [\"TEAM_TOKEN\"]"), "{written}");
+    assert!(!written.contains(&secret), "the value went to the keyring: {written}");
+
+    // The server got it: its get-env tool prints its environment.
+    app.click(&app.find(&format!("{server} [data-testid='server-tools']"))?)?;
+    app.click(&app.find(&format!("{server} li[data-tool='get-env'] button.tool-name"))?)?;
+    let form = format!("{server} form[data-tool='get-env']");
+    app.click(&app.find(&format!("{form} [data-testid='tool-call']"))?)?;
+    let result = app.text(&app.find(&format!("{form} [data-testid='tool-result']"))?)?;
+    assert!(result.contains(&format!("\"TEAM_TOKEN\": \"{secret}\"")), "{result}");
+
+    // Removing the server deletes its secret too (the keyring is shared by every test run).
+    app.click(&app.find(&format!("{server} [data-testid='server-remove']"))?)?;
+    app.click(&app.find(&format!("{server} [data-testid='server-remove-confirm']"))?)?;
+    app.wait_until_gone(&server)?;
+    Ok(())
+}
+
+fn count_rows(app: &App) -> Result<u64> {
+    let rows = app.execute("return document.querySelectorAll('[data-secret-row]').length")?;
+    Ok(rows.as_u64().unwrap_or_default())
 }
 
 #[test]

@@ -96,7 +96,7 @@ describe("the settings page", () => {
     expect(backend.saved[0]?.memory).toEqual({ extractAfterTurns: 6, extractIdleSeconds: 300 });
   });
 
-  it("keeps message content out of traces until it is switched on, and saves the retention", async () => {
+  it("keeps message content out of traces until it is switched on, and saves the retention and the OTLP receiver", async () => {
     const user = userEvent.setup();
     const backend = memoryBackend();
     render(<App backend={backend} initialPage="settings" />);
@@ -104,9 +104,18 @@ describe("the settings page", () => {
     expect(capture.checked).toBe(false);
     await user.click(capture);
     await user.selectOptions(screen.getByLabelText("Keep traces for"), "7");
+    await user.selectOptions(screen.getByLabelText("Most space for traces"), "1000");
+    await user.type(screen.getByLabelText("Also send traces to (OTLP)"), "http://localhost:4317");
+    await user.selectOptions(screen.getByLabelText("OTLP protocol"), "grpc");
     await user.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(backend.saved).toHaveLength(1));
-    expect(backend.saved[0]?.telemetry).toEqual({ captureContent: true, retentionDays: 7 });
+    expect(backend.saved[0]?.telemetry).toEqual({
+      captureContent: true,
+      retentionDays: 7,
+      maxMegabytes: 1000,
+      otlpEndpoint: "http://localhost:4317",
+      otlpProtocol: "grpc",
+    });
   });
 
   it("chooses a model provider, showing its fields only when one is chosen", async () => {

@@ -120,7 +120,7 @@ export function App({ backend, initialPage = "chat" }: { backend: Backend; initi
           ) : page === "memory" ? (
             <MemoryPage backend={backend} />
           ) : page === "chat" ? (
-            <ChatPage backend={backend} />
+            <ChatPage backend={backend} onOpenPage={open} />
           ) : page === "connections" ? (
             <ConnectionsPage backend={backend} />
           ) : (

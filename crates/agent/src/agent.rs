@@ -16,7 +16,7 @@ use crate::provider::{
 };
 use crate::span_content;
 use crate::tools::{Approval, ToolContext, ToolOutput, ToolRegistry};
-use crate::transcript::keys;
+use crate::transcript::{self, keys};
 
 /// A message starting with this is answered without tools, from what the model knows.
 pub const QUICK: &str = "[quick]";
@@ -141,11 +141,13 @@ impl Agent {
             gen_ai.operation.name = "invoke_agent",
             gen_ai.agent.name = %self.name,
             gen_ai.conversation.id = %session_id,
+            session.id = %session_id,
             gen_ai.provider.name = %self.provider.name(),
             gen_ai.request.model = %self.model,
             gen_ai.input.messages = tracing::field::Empty,
             gen_ai.output.messages = tracing::field::Empty,
         );
+        agentdesk_telemetry::traces::start_session(&span, session_id);
         span_content::record_input_text(&span, "user", user_text);
         let outcome =
             self.turn(session_id, user_text, on_event, approver).instrument(span.clone()).await;
@@ -181,6 +183,7 @@ impl Agent {
                 });
                 let mut metadata = serde_json::Map::new();
                 metadata.insert(keys::NOTICE.into(), json!("step_limit"));
+                transcript::with_trace(&mut metadata);
                 self.store(session_id, Role::Other, &message, metadata).await?;
                 return Ok(TurnOutcome { text: String::new(), steps, usage, hit_step_limit: true });
             }
@@ -196,6 +199,7 @@ impl Agent {
                 let mut metadata = serde_json::Map::new();
                 metadata.insert(keys::MODEL.into(), json!(self.model));
                 metadata.insert(keys::USAGE.into(), json!(usage));
+                transcript::with_trace(&mut metadata);
                 self.store(session_id, Role::Assistant, &completion.text, metadata).await?;
                 return Ok(TurnOutcome {
                     text: completion.text,
@@ -322,6 +326,11 @@ impl Agent {
             gen_ai.tool.call.id = %call.id,
             gen_ai.tool.call.arguments = tracing::field::Empty,
             gen_ai.tool.call.result = tracing::field::Empty,
+            // Set by the MCP client when the tool is a server's (`call_in_current_span`).
+            mcp.method.name = tracing::field::Empty,
+            network.transport = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
         );
         let started = Instant::now();
         let context = ToolContext { conversation_id: session_id.to_owned() };

@@ -73,6 +73,6 @@ pub use trace_costs::{
     PricedSession, PricedSpan, PricedTrace, PricedTraceDetail, TracePricer, pricing_region,
 };
 pub use transcript::{
-    FAILED_NOTICE, PastExchange, PastStep, PastToolState, conversation, forget_failed_turn,
-    keep_failed_turn, transcript,
+    FAILED_NOTICE, PastExchange, PastStep, PastToolState, TRACE_ID_METADATA, conversation,
+    forget_failed_turn, keep_failed_turn, transcript,
 };

@@ -45,7 +45,8 @@ impl Tool for McpServerTool {
                     ));
                 }
             };
-            match self.server.call(&self.tool.name, arguments).await {
+            // The agent's `execute_tool` span stands for this call: the MCP attributes go on it.
+            match self.server.call_in_current_span(&self.tool.name, arguments).await {
                 Ok(result) => output(&result),
                 Err(error) => ToolOutput::error(error.to_string()),
             }

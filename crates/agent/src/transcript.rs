@@ -44,6 +44,20 @@ pub(crate) mod keys {
     pub(crate) const USAGE: &str = "usage";
     /// Blob beside an offline answer: the estimate it shows (`{"savedEstimate": …}`).
     pub(crate) const SAVED_ESTIMATE: &str = "savedEstimate";
+    /// An answer's metadata: the trace of the turn that gave it.
+    pub(crate) const TRACE_ID: &str = super::TRACE_ID_METADATA;
+}
+
+/// The metadata key of an answer's trace (read back as [`PastExchange::trace_id`]); a remote
+/// agent's answers are kept with it too.
+pub const TRACE_ID_METADATA: &str = "traceId";
+
+/// Marks an answer's `metadata` with the trace of the turn running now, when traces are kept,
+/// so the chat can open it from the answer, also once the conversation is reopened.
+pub(crate) fn with_trace(metadata: &mut serde_json::Map<String, Value>) {
+    if let Some(trace_id) = agentdesk_telemetry::traces::trace_id_of(&tracing::Span::current()) {
+        metadata.insert(keys::TRACE_ID.into(), Value::String(trace_id));
+    }
 }
 
 /// One question and what answered it, as the chat shows it again.
@@ -59,6 +73,8 @@ pub struct PastExchange {
     pub estimate: Option<SavedEstimate>,
     /// The turn's tokens, when a model answered.
     pub usage: Option<Usage>,
+    /// The trace of the turn that answered, when traces were kept.
+    pub trace_id: Option<String>,
 }
 
 /// One step of a past answer.
@@ -122,6 +138,7 @@ pub fn transcript(events: &[Event]) -> Vec<PastExchange> {
                             steps: Vec::new(),
                             estimate: None,
                             usage: None,
+                            trace_id: None,
                         }),
                         Role::Assistant => answered(current(&mut exchanges), event, text),
                         Role::Tool => tool_result(current(&mut exchanges), event, text),
@@ -133,6 +150,10 @@ pub fn transcript(events: &[Event]) -> Vec<PastExchange> {
                 }
                 PayloadItem::Blob(blob) => blob_step(current(&mut exchanges), blob),
             }
+        }
+        // An answer, or the notice that ended the turn, names the turn's trace.
+        if let Some(trace_id) = string(&event.metadata, keys::TRACE_ID) {
+            current(&mut exchanges).trace_id = Some(trace_id);
         }
     }
     exchanges
@@ -215,6 +236,7 @@ fn current(exchanges: &mut Vec<PastExchange>) -> &mut PastExchange {
             steps: Vec::new(),
             estimate: None,
             usage: None,
+            trace_id: None,
         });
     }
     let last = exchanges.len() - 1;

@@ -55,6 +55,28 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// A trace receiver setting AgentDesk cannot use is named by the doctor, not ignored.
+#[test]
+fn the_doctor_names_an_otlp_protocol_it_cannot_send_with() {
+    let s = scratch(None);
+    let output = s
+        .command(&["doctor", "--json"])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+        .output()
+        .expect("run agentdesk");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    let traces = &report["checks"][6];
+    assert_eq!(traces["id"], "traces");
+    assert_eq!(traces["status"], "warning", "{traces}");
+    assert_eq!(traces["code"], "bad_setting", "{traces}");
+    let summary = traces["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("\"http/json\" is not supported: use http/protobuf or grpc"),
+        "{summary}"
+    );
+}
+
 #[test]
 fn doctor_json_has_the_documented_shape() {
     let s = scratch(None);
@@ -62,7 +84,7 @@ fn doctor_json_has_the_documented_shape() {
     let report: Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
     let checks = report["checks"].as_array().expect("checks");
     let ids: Vec<&str> = checks.iter().filter_map(|c| c["id"].as_str()).collect();
-    assert_eq!(ids, ["config", "data_dir", "cache_dir", "keyring", "sandbox", "memory"]);
+    assert_eq!(ids, ["config", "data_dir", "cache_dir", "keyring", "sandbox", "memory", "traces"]);
     for check in checks {
         for field in ["status", "code", "params", "summary", "fix"] {
             assert!(check.get(field).is_some(), "{field} missing in {check}");

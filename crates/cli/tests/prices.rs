@@ -113,3 +113,18 @@ fn unknown_services_and_regions_are_refused_with_what_exists() {
     let output = support::agentdesk(folder.path(), &["prices", "status"], "");
     assert!(String::from_utf8_lossy(&output.stdout).contains("no catalogs built"));
 }
+
+#[test]
+fn an_index_that_is_not_json_is_named_with_its_parse_error_said_once() {
+    let folder = tempfile::tempdir().expect("temp");
+    let served = folder.path().join("served/offers/v1.0/aws");
+    std::fs::create_dir_all(&served).expect("folder");
+    std::fs::write(served.join("index.json"), "not json").expect("index");
+    let base = agentdesk_e2e::serve_folder(&folder.path().join("served")).expect("serve");
+    let args = ["prices", "update", "--service", "ec2", "--region", "us-east-1"];
+    let output = prices(folder.path(), &base, &args);
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("is not a Price List index"), "{said}");
+    assert_eq!(said.matches("expected ident at line 1 column 2").count(), 1, "{said}");
+}

@@ -89,3 +89,43 @@ fn sigterm_lets_the_turn_in_flight_finish_then_exits() {
     std::io::Read::read_to_string(&mut stderr, &mut rest).expect("stderr");
     assert!(rest.contains("stopping: finishing the turns in flight"), "{rest}");
 }
+
+#[test]
+fn a_callers_trace_and_baggage_are_continued_by_every_span_of_the_turn() {
+    let folder = tempfile::tempdir().expect("temp");
+    let (mut child, address, _stderr) = start(folder.path(), &["--listen", "127.0.0.1:0"]);
+    let session = "trace-test-session-0123456789abcdef0123";
+    let response = reqwest::blocking::Client::new()
+        .post(format!("http://{address}/invocations"))
+        .header("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id", session)
+        .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        .header("baggage", "user.tier=gold")
+        .json(&json!({"prompt": "2 t3.medium in Tokyo"}))
+        .send()
+        .expect("call");
+    assert_eq!(response.status(), 200);
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success() && child.wait().expect("exit").success());
+
+    let shown =
+        support::agentdesk(folder.path(), &["traces", "show", "4bf92f3577b34da6", "--json"], "");
+    assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
+    let trace: Value = serde_json::from_slice(&shown.stdout).expect("json");
+    let spans = trace["spans"].as_array().expect("spans");
+    let served = spans.iter().find(|span| span["name"] == "POST /invocations").expect("served");
+    assert_eq!(served["parentSpanId"], "00f067aa0ba902b7", "the caller's span is the parent");
+    assert_eq!(served["kind"], "server");
+    assert_eq!(
+        trace["summary"]["rootName"], "POST /invocations",
+        "this process's root, though its parent is the caller's"
+    );
+    assert!(spans.len() >= 2, "{trace}");
+    // The conversation rides in the baggage: every span of the turn carries it.
+    for span in spans.iter().filter(|span| span["name"] != "POST /invocations") {
+        assert_eq!(span["attributes"]["session.id"], session, "{span}");
+        assert_eq!(span["attributes"]["gen_ai.conversation.id"], session, "{span}");
+    }
+}

@@ -18,8 +18,10 @@ pub enum Kind {
     Choice(&'static [&'static str]),
     /// A folder; empty means the platform default.
     Folder,
-    /// Free text (a model name, a URL); empty means the default.
+    /// Free text (a model name); empty means the default.
     Text,
+    /// An `http://` or `https://` URL; empty means the default (or none).
+    Url,
     /// An AWS region code; empty means us-east-1.
     Region,
     /// `true` or `false` (a TOML boolean in the file).
@@ -42,6 +44,10 @@ impl Kind {
             Kind::Choice(names) => format!("one of {}", names.join(", ")),
             Kind::Folder => "a folder path, or \"\" for the platform default".to_owned(),
             Kind::Text => "text on one line, or \"\" for the default".to_owned(),
+            Kind::Url => {
+                "an http:// or https:// URL such as http://localhost:4318, or \"\" for the default"
+                    .to_owned()
+            }
             Kind::Region => {
                 "an AWS region code such as ap-northeast-1, or \"\" for us-east-1".to_owned()
             }
@@ -206,14 +212,10 @@ pub static KEYS: &[Key] = &[
     },
     Key {
         name: "model.base_url",
-        kind: Kind::Text,
+        kind: Kind::Url,
         summary: "Where the model API is; empty for the provider's default",
         get: |s| s.model.base_url.clone(),
-        set: |s, v| {
-            let url = one_line(v)?;
-            let valid = url.is_empty() || url.starts_with("http://") || url.starts_with("https://");
-            valid.then(|| s.model.base_url = url)
-        },
+        set: |s, v| url(v).map(|url| s.model.base_url = url),
     },
     Key {
         name: "model.aws_region",
@@ -270,6 +272,32 @@ pub static KEYS: &[Key] = &[
         set: |s, v| v.parse().ok().map(|days| s.telemetry.retention_days = days),
     },
     Key {
+        name: "telemetry.max_megabytes",
+        kind: Kind::Count { min: 1, max: 1_000_000 },
+        summary: "The most stored traces may take on disk, in MiB (the oldest are deleted first)",
+        get: |s| s.telemetry.max_megabytes.to_string(),
+        set: |s, v| v.parse().ok().map(|megabytes| s.telemetry.max_megabytes = megabytes),
+    },
+    Key {
+        name: "telemetry.otlp_endpoint",
+        kind: Kind::Url,
+        summary: "The OTLP receiver traces are also sent to (http://localhost:4318 for HTTP, :4317 for gRPC); empty for none",
+        get: |s| s.telemetry.otlp_endpoint.clone(),
+        set: |s, v| url(v).map(|url| s.telemetry.otlp_endpoint = url),
+    },
+    Key {
+        name: "telemetry.otlp_protocol",
+        kind: Kind::Choice(&["http/protobuf", "grpc"]),
+        summary: "How traces are sent to the OTLP receiver",
+        get: |s| s.telemetry.otlp_protocol.clone(),
+        set: |s, v| {
+            let protocol = v.trim();
+            ["http/protobuf", "grpc"]
+                .contains(&protocol)
+                .then(|| s.telemetry.otlp_protocol = protocol.to_owned())
+        },
+    },
+    Key {
         name: "sandbox.idle_minutes",
         kind: Kind::Count { min: 1, max: 480 },
         summary: "Minutes a sandbox session may go unused before it ends and frees its memory",
@@ -278,14 +306,10 @@ pub static KEYS: &[Key] = &[
     },
     Key {
         name: "sandbox.index_url",
-        kind: Kind::Text,
+        kind: Kind::Url,
         summary: "The PyPI simple index Python runtimes are installed from; empty for pypi.org",
         get: |s| s.sandbox.index_url.clone(),
-        set: |s, v| {
-            let url = one_line(v)?;
-            let valid = url.is_empty() || url.starts_with("http://") || url.starts_with("https://");
-            valid.then(|| s.sandbox.index_url = url)
-        },
+        set: |s, v| url(v).map(|url| s.sandbox.index_url = url),
     },
     Key {
         name: "estimate.region",
@@ -334,6 +358,12 @@ pub(crate) fn is_region_code(text: &str) -> bool {
 /// Text without line breaks (a config value is one line).
 fn one_line(text: &str) -> Option<String> {
     (!text.contains(['\n', '\r'])).then(|| text.to_owned())
+}
+
+/// `text` when it is empty or an `http://` or `https://` URL on one line.
+fn url(text: &str) -> Option<String> {
+    let url = one_line(text)?;
+    (url.is_empty() || url.starts_with("http://") || url.starts_with("https://")).then_some(url)
 }
 
 /// Finds a key by its dotted name.
@@ -386,5 +416,17 @@ mod tests {
         assert!(key.set(&mut settings, "many").is_err());
         assert_eq!(key.set(&mut settings, "30"), Ok(()));
         assert_eq!(settings.log.max_files, 30);
+    }
+
+    #[test]
+    fn url_keys_refuse_a_bare_host_and_say_a_url_is_expected() {
+        for name in ["model.base_url", "telemetry.otlp_endpoint", "sandbox.index_url"] {
+            let key = find(name).expect("key");
+            let mut settings = Settings::default();
+            let refused = key.set(&mut settings, "localhost:4318").expect_err(name);
+            assert!(refused.starts_with("an http:// or https:// URL"), "{name}: {refused}");
+            assert_eq!(key.set(&mut settings, "http://localhost:4318"), Ok(()), "{name}");
+            assert_eq!(key.get(&settings), "http://localhost:4318", "{name}");
+        }
     }
 }

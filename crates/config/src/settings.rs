@@ -299,11 +299,24 @@ pub struct TelemetrySettings {
     pub capture_content: bool,
     /// Days stored traces are kept before they are deleted.
     pub retention_days: u32,
+    /// The most stored traces may take on disk, in MiB; the oldest go first.
+    pub max_megabytes: u32,
+    /// The OTLP receiver spans are also sent to (`http://localhost:4318`), empty for none;
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` wins over it.
+    pub otlp_endpoint: String,
+    /// `http/protobuf` or `grpc`; `OTEL_EXPORTER_OTLP_PROTOCOL` wins over it.
+    pub otlp_protocol: String,
 }
 
 impl Default for TelemetrySettings {
     fn default() -> Self {
-        TelemetrySettings { capture_content: false, retention_days: 30 }
+        TelemetrySettings {
+            capture_content: false,
+            retention_days: 30,
+            max_megabytes: 500,
+            otlp_endpoint: String::new(),
+            otlp_protocol: "http/protobuf".to_owned(),
+        }
     }
 }
 

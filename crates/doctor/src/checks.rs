@@ -238,6 +238,68 @@ fn open_and_check(file: &Path) -> Result<Stats, MemoryError> {
     })
 }
 
+/// Where traces go: kept on this machine, and how sending them over OTLP is going in this
+/// process (the desktop's whole session; a CLI command's own start).
+pub(crate) fn traces(loaded: &Loaded) -> Check {
+    let telemetry = &loaded.settings.telemetry;
+    let config = agentdesk_telemetry::traces::OtlpConfig {
+        endpoint: telemetry.otlp_endpoint.clone(),
+        protocol: telemetry.otlp_protocol.clone(),
+    };
+    let outcome = if let Some(problem) = agentdesk_telemetry::traces::otlp_setting_problem(&config)
+    {
+        Outcome {
+            status: Status::Warning,
+            code: "bad_setting",
+            summary: problem.clone(),
+            params: vec![("error", problem)],
+            fix: Some("Set telemetry.otlp_protocol to http/protobuf or grpc and telemetry.otlp_endpoint to the receiver's http:// or https:// URL (or the OTEL_EXPORTER_OTLP_* variables), then restart AgentDesk.".into()),
+        }
+    } else if let Some(status) = agentdesk_telemetry::traces::otlp_status() {
+        let params = vec![
+            ("endpoint", status.endpoint.clone()),
+            ("protocol", status.protocol.clone()),
+            ("sent", status.sent.to_string()),
+            ("failed", status.failed.to_string()),
+            ("queued", status.queued.to_string()),
+        ];
+        match &status.last_error {
+            Some(error) => Outcome {
+                status: Status::Warning,
+                code: "failing",
+                summary: format!(
+                    "{} of {} spans could not be sent to {} over {}: {error}; they are kept on this machine",
+                    status.failed, status.queued, status.endpoint, status.protocol
+                ),
+                params: params.into_iter().chain([("error", error.clone())]).collect(),
+                fix: Some(format!(
+                    "Check that an OTLP receiver is running at {} and takes {}.",
+                    status.endpoint, status.protocol
+                )),
+            },
+            None => Outcome {
+                status: Status::Ok,
+                code: "sending",
+                summary: format!(
+                    "traces are kept on this machine and sent to {} over {}: {} spans sent",
+                    status.endpoint, status.protocol, status.sent
+                ),
+                params,
+                fix: None,
+            },
+        }
+    } else {
+        Outcome {
+            status: Status::Ok,
+            code: "local",
+            summary: "traces are kept on this machine only; set telemetry.otlp_endpoint (or OTEL_EXPORTER_OTLP_ENDPOINT) to send them to Phoenix, Jaeger, Langfuse or an OpenTelemetry Collector as well".into(),
+            params: Vec::new(),
+            fix: None,
+        }
+    };
+    check("traces", outcome)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

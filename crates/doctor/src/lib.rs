@@ -10,7 +10,8 @@
 //! Each [`Check`] carries English text for the terminal and a stable `code` with `params` so
 //! the desktop app can say the same thing in Japanese.
 //!
-//! This crate composes leaves (`config`, `identity`, `wasm-sandbox`, `memory`); it must not depend on
+//! This crate composes leaves (`config`, `identity`, `wasm-sandbox`, `memory`, `telemetry`); it
+//! must not depend on
 //! Tauri, GTK or WebKit.
 #![deny(missing_docs)]
 
@@ -39,7 +40,8 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export_to = "Doctor.ts")]
 pub struct Check {
-    /// Which check: `config`, `data_dir`, `cache_dir`, `keyring`, `sandbox`, `memory`.
+    /// Which check: `config`, `data_dir`, `cache_dir`, `keyring`, `sandbox`, `memory`,
+    /// `traces`.
     pub id: String,
     /// How it came out.
     pub status: Status,
@@ -90,6 +92,7 @@ pub fn run(loaded: &Loaded) -> Report {
         checks::keyring(loaded.settings.keyring.store),
         checks::sandbox(&loaded.locations),
         checks::memory(&loaded.locations),
+        checks::traces(loaded),
     ];
     let versions = vec![
         Version { name: "agentdesk".into(), value: env!("CARGO_PKG_VERSION").into() },

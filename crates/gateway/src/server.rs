@@ -2,6 +2,7 @@
 //! front of it (a 401 carries `WWW-Authenticate: Bearer resource_metadata=…`), RFC 9728
 //! protected-resource metadata, `/healthz`, and the tools of every target.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use agentdesk_mcp::Validators;
 
@@ -307,10 +309,27 @@ impl ServerHandler for Handler {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        // The caller's trace continues here, from the W3C context in `_meta`.
+        let span = tracing::info_span!(
+            "tools/call",
+            otel.name = %format!("tools/call {}", request.name),
+            otel.kind = "server",
+            mcp.method.name = "tools/call",
+            gen_ai.operation.name = "execute_tool",
+            gen_ai.tool.name = %request.name,
+        );
+        // rmcp moves the request's `_meta` to the context.
+        let caller: HashMap<String, String> = context
+            .meta
+            .iter()
+            .filter_map(|(key, value)| Some((key.to_ascii_lowercase(), value.as_str()?.to_owned())))
+            .collect();
+        agentdesk_telemetry::traces::continue_trace(&span, &caller);
         // Cancellation is handled inside, so an upstream server hears about it too.
         let started = std::time::Instant::now();
         let arguments = request.arguments.unwrap_or_default();
-        let result = self.gateway.call(&request.name, arguments, &context).await;
+        let result =
+            self.gateway.call(&request.name, arguments, &context).instrument(span.clone()).await;
         let outcome = match &result {
             Ok(answer) if answer.is_error == Some(true) => "tool error",
             Ok(_) => "ok",

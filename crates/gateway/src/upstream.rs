@@ -232,9 +232,10 @@ impl Upstream {
         let peer = tokio::time::timeout(timeout, self.peer()).await.unwrap_or_else(|_| {
             Err(format!("{} did not start within {} s", self.name, timeout.as_secs()))
         })?;
-        let request = ClientRequest::CallToolRequest(CallToolRequest::new(
-            CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments),
-        ));
+        let mut params = CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments);
+        // The caller's trace goes on to the server (MCP's OpenTelemetry conventions).
+        params.meta = agentdesk_mcp::trace_meta(&tracing::Span::current());
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
         let remaining = timeout.saturating_sub(started.elapsed());
         let handle = match peer
             .send_cancellable_request(request.clone(), PeerRequestOptions::with_timeout(remaining))

@@ -100,3 +100,23 @@ pub enum McpError {
         message: String,
     },
 }
+
+impl McpError {
+    /// A short, stable name of what went wrong: a trace span's `error.type`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            McpError::UnknownServer(_) => "unknown_server",
+            McpError::Disabled(_) => "disabled",
+            McpError::NeedsSignIn { .. } => "needs_sign_in",
+            McpError::NeedsProvider { .. } => "needs_provider",
+            McpError::Unauthorized { .. } => "unauthorized",
+            McpError::Keyring { .. } => "keyring",
+            McpError::Unavailable { .. } => "unavailable",
+            McpError::UnknownTool { .. } => "unknown_tool",
+            McpError::InvalidArguments { .. } => "invalid_arguments",
+            McpError::Timeout { .. } => "timeout",
+            McpError::Refused { .. } => "refused",
+            McpError::Import { .. } => "import",
+        }
+    }
+}

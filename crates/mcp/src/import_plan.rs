@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use agentdesk_config::{ConfigFile, McpServerSettings};
-use agentdesk_identity::Vault;
+use agentdesk_identity::{Secret, Vault};
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::McpError;
 use crate::import::{Imported, read_client_config};
+use crate::secrets::{ServerSecret, save_server};
 
 /// What becomes of one server in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -159,21 +160,23 @@ impl ImportPlan {
 }
 
 fn add(server: &Imported, file: &ConfigFile, vault: Option<&Vault>) -> Result<(), String> {
-    if !server.secrets.is_empty() {
-        let Some(vault) = vault else {
-            return Err(format!(
-                "{}: its secrets need the OS keyring, which is not usable here (see `agentdesk doctor`)",
-                server.name
-            ));
-        };
-        for (entry, value) in &server.secrets {
-            vault.set_secret(entry, value).map_err(|error| {
-                format!("{}: cannot keep {entry} in the keyring: {error}", server.name)
-            })?;
-        }
-    }
-    file.save_mcp_server(&server.name, &server.settings)
-        .map_err(|error| format!("{}: {error}", server.name))
+    let settings = &server.settings;
+    let value = |entry: String| {
+        server.secrets.iter().find(|(stored, _)| *stored == entry).map(|(_, value)| value)
+    };
+    // The settings name each secret; the import holds their values by keyring entry.
+    let headers = settings.secret_headers.iter().filter_map(|header| {
+        let value = value(McpServerSettings::header_entry(&server.name, header))?;
+        Some(ServerSecret::header(header, Secret::new(value.as_str())))
+    });
+    let variables = settings.secret_env.iter().filter_map(|variable| {
+        let value = value(McpServerSettings::env_entry(&server.name, variable))?;
+        Some(ServerSecret::env(variable, Secret::new(value.as_str())))
+    });
+    let secrets: Vec<ServerSecret> = headers.chain(variables).collect();
+    save_server(file, vault, &server.name, settings.clone(), &secrets)
+        .map(|_saved| ())
+        .map_err(|error| error.to_string())
 }
 
 fn item(server: &Imported, action: ImportAction) -> ImportItem {

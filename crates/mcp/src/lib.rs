@@ -11,7 +11,8 @@
 //! names a model API accepts; `import.rs` reads another client's `mcpServers` JSON and
 //! `import_plan.rs` previews and applies importing it;
 //! `spec_auth.rs` signs in by the MCP authorization spec alone; `session.rs` is the session
-//! type the gateway's upstream connections share.
+//! type the gateway's upstream connections share; `trace.rs` gives a call its span and puts
+//! the W3C trace context in its `params._meta` (OpenTelemetry's API only, no SDK).
 //!
 //! Server settings are `[mcp_servers.NAME]` in the config file ([`McpServerSettings`]). This
 //! crate uses `agentdesk-config` and `agentdesk-identity` and no other AgentDesk crate; it
@@ -23,12 +24,14 @@ mod import;
 mod import_plan;
 mod names;
 mod schema;
+mod secrets;
 mod server;
 mod session;
 mod spec_auth;
 mod status;
 mod stderr;
 mod tap;
+mod trace;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -40,11 +43,13 @@ pub use import::{Imported, claude_config_path, read_client_config};
 pub use import_plan::{ImportAction, ImportItem, ImportPlan, ImportPreview};
 pub use names::{MAX_MODEL_NAME, ToolNames};
 pub use schema::Validators;
+pub use secrets::{SaveError, SecretKind, ServerSecret, is_env_name, is_header_name, save_server};
 pub use server::McpServer;
 pub use session::{ListWatcher, Session};
 pub use status::{ServerState, ServerStatus};
 pub use stderr::StderrTail;
 pub use tap::{Observed, Observer};
+pub use trace::trace_meta;
 
 /// AgentCore Gateway's built-in tool that searches a gateway's tools by what they do
 /// (AgentDesk's gateway offers it too); clients narrow large tool sets with it.

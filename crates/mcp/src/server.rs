@@ -26,6 +26,7 @@ use rmcp::service::{
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use serde_json::{Map, Value};
+use tracing::Instrument;
 
 use crate::McpError;
 use crate::schema::Validators;
@@ -34,6 +35,7 @@ use crate::spec_auth::{self, KeptClient, ProtectedResource};
 use crate::status::{ServerState, ServerStatus};
 use crate::stderr::StderrTail;
 use crate::tap::{Observed, Unaddressed};
+use crate::trace;
 
 /// How long a crashed local server's last stderr lines are waited for.
 const LAST_WORDS: Duration = Duration::from_secs(1);
@@ -285,6 +287,49 @@ impl McpServer {
         tool: &str,
         arguments: Map<String, Value>,
     ) -> Result<CallToolResult, McpError> {
+        let span = trace::client_span(tool, self.transport());
+        self.call_traced(span, tool, arguments).await
+    }
+
+    /// [`McpServer::call`] for a caller whose current span stands for this one call (the
+    /// agent's `execute_tool`, which declares the MCP fields): the call's attributes go on
+    /// that span instead of a new one.
+    pub async fn call_in_current_span(
+        &self,
+        tool: &str,
+        arguments: Map<String, Value>,
+    ) -> Result<CallToolResult, McpError> {
+        let span = tracing::Span::current();
+        trace::record_call(&span, self.transport());
+        self.call_traced(span, tool, arguments).await
+    }
+
+    /// `pipe` for a local server, `tcp` for one over HTTP (`network.transport`).
+    fn transport(&self) -> &'static str {
+        if self.settings.is_stdio() { "pipe" } else { "tcp" }
+    }
+
+    async fn call_traced(
+        &self,
+        span: tracing::Span,
+        tool: &str,
+        arguments: Map<String, Value>,
+    ) -> Result<CallToolResult, McpError> {
+        let called = self.call_in(&span, tool, arguments).instrument(span.clone()).await;
+        match &called {
+            Ok(result) if result.is_error == Some(true) => trace::record_error(&span, "tool_error"),
+            Ok(_) => {}
+            Err(error) => trace::record_error(&span, error.kind()),
+        }
+        called
+    }
+
+    async fn call_in(
+        &self,
+        span: &tracing::Span,
+        tool: &str,
+        arguments: Map<String, Value>,
+    ) -> Result<CallToolResult, McpError> {
         let tools = self.tools().await?;
         let Some(described) = tools.iter().find(|candidate| candidate.name == tool) else {
             return Err(McpError::UnknownTool { server: self.name.clone(), tool: tool.to_owned() });
@@ -293,9 +338,9 @@ impl McpServer {
         if !violations.is_empty() {
             return Err(McpError::InvalidArguments { tool: tool.to_owned(), violations });
         }
-        let request = ClientRequest::CallToolRequest(CallToolRequest::new(
-            CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments),
-        ));
+        let mut params = CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments);
+        params.meta = trace::trace_meta(span);
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
         let outcome = match self.send(tool, request.clone(), false).await {
             Err((Some(retry), error)) => {
                 tracing::info!(server = self.name, tool, %error, "calling once more on a new session");

@@ -17,7 +17,9 @@
 //!
 //! With [`LogOptions::traces`] set, AgentDesk's spans are also kept as OpenTelemetry traces
 //! in a local SQLite store ([`traces`]), written in batches off the hot path; the guard's drop
-//! writes the last batch.
+//! writes the last batch. With an OTLP endpoint ([`LogOptions::otlp`] or the standard
+//! `OTEL_EXPORTER_OTLP_*` variables) they are also sent to any OTLP receiver; the guard's drop
+//! says how many spans the receiver did not get.
 //!
 //! This crate is a leaf: no other AgentDesk crate, no GUI toolkit.
 #![deny(missing_docs)]
@@ -60,18 +62,22 @@ pub struct LogOptions {
     pub max_files: u32,
     /// The trace store's file (`traces.db` in the data folder); `None` to keep no traces.
     pub traces: Option<PathBuf>,
-    /// Days stored traces are kept.
-    pub traces_retention_days: u32,
+    /// How long and how much the trace store keeps.
+    pub traces_retention: traces::Retention,
     /// Whether message content goes on spans ([`traces::set_capture_content`]).
     pub capture_content: bool,
+    /// Where spans are also sent over OTLP (the `OTEL_*` variables win over it).
+    pub otlp: traces::OtlpConfig,
 }
 
 /// Keeps the background log writer alive; drop it last so buffered lines reach the file.
 #[derive(Debug)]
 #[must_use = "dropping the guard stops writing the log file"]
 pub struct LogGuard {
-    // Dropped first: the last spans are written while the log still works.
-    _traces: Option<traces::Pipeline>,
+    // Dropped first (in `drop`): the last spans are written while the log still works.
+    traces: Option<traces::Pipeline>,
+    /// Whether the local store keeps the spans (said when some could not be sent).
+    traces_kept: bool,
     _writer: Option<WorkerGuard>,
     file_problem: Option<String>,
     traces_problem: Option<String>,
@@ -116,19 +122,40 @@ pub fn init(options: &LogOptions) -> LogGuard {
         Err(problem) => (None, None, Some(problem)),
     };
     traces::set_capture_content(options.capture_content);
-    let retention = options.traces_retention_days;
-    let (pipeline, traces_problem) =
-        match options.traces.clone().map(|path| traces::Pipeline::to_store(path, retention)) {
-            Some(Ok(pipeline)) => (Some(pipeline), None),
-            Some(Err(problem)) => (None, Some(problem)),
-            None => (None, None),
-        };
+    let (pipeline, problems) = traces::Pipeline::new(&traces::Destinations {
+        store: options.traces.clone().map(|path| (path, options.traces_retention)),
+        otlp: options.otlp.clone(),
+    });
+    let traces_kept = options.traces.is_some() && problems.store.is_none();
+    let store_problem = problems.store.map(|problem| format!("{problem}; traces are not kept"));
+    let traces_problem = match (store_problem, problems.otlp) {
+        (Some(store), Some(otlp)) => Some(format!("{store}; {otlp}")),
+        (store, otlp) => store.or(otlp),
+    };
     let traced = pipeline.as_ref().map(traces::Pipeline::layer);
     // `try_init` fails only when a subscriber is already installed (tests, or a second
     // call); the first one stays in charge, which is what a caller wants.
     let _already_installed =
         tracing_subscriber::registry().with(console).with(file).with(traced).try_init();
-    LogGuard { _traces: pipeline, _writer: writer, file_problem, traces_problem }
+    LogGuard { traces: pipeline, traces_kept, _writer: writer, file_problem, traces_problem }
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        drop(self.traces.take());
+        let Some(status) = traces::otlp_status() else { return };
+        let unsent = status.unsent();
+        if unsent > 0 {
+            let reason =
+                status.last_error.as_deref().unwrap_or("no answer before the program ended");
+            let kept = if self.traces_kept { "; the local trace store keeps them" } else { "" };
+            tracing::warn!(
+                "{unsent} of {} spans could not be sent to {} ({reason}){kept}",
+                status.queued,
+                status.endpoint,
+            );
+        }
+    }
 }
 
 /// The console's filter: `level`, or the `AGENTDESK_LOG` directives when set; at warnings and
@@ -174,8 +201,9 @@ mod tests {
             file_prefix: "test",
             max_files: 2,
             traces: None,
-            traces_retention_days: 30,
+            traces_retention: traces::Retention::new(30, 500),
             capture_content: false,
+            otlp: traces::OtlpConfig::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use agentdesk_telemetry::traces::{Pipeline, TraceFilter, TraceStore};
+use agentdesk_telemetry::traces::{Pipeline, Retention, TraceFilter, TraceStore};
 use tracing::{Instrument, Level};
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -52,7 +52,7 @@ async fn turn(conversation: &str, failing: bool) {
 async fn agent_turns_are_kept_and_read_back_as_conversations_traces_and_span_trees() {
     let folder = tempfile::tempdir().expect("temp");
     let path = folder.path().join("traces.db");
-    let pipeline = Pipeline::to_store(path.clone(), 30).expect("pipeline");
+    let pipeline = Pipeline::to_store(path.clone(), Retention::new(30, 500)).expect("pipeline");
     let subscriber = tracing_subscriber::registry().with(pipeline.layer());
     {
         let _installed = tracing::subscriber::set_default(subscriber);
@@ -141,7 +141,7 @@ async fn the_writer_deletes_traces_past_their_retention() {
     let folder = tempfile::tempdir().expect("temp");
     let path = folder.path().join("traces.db");
     // Kept a week: today's turn stays.
-    let week = Pipeline::to_store(path.clone(), 7).expect("pipeline");
+    let week = Pipeline::to_store(path.clone(), Retention::new(7, 500)).expect("pipeline");
     {
         let _installed =
             tracing::subscriber::set_default(tracing_subscriber::registry().with(week.layer()));
@@ -153,7 +153,7 @@ async fn the_writer_deletes_traces_past_their_retention() {
     store.close().await;
 
     // Kept no time at all: the writer deletes what has ended, its own batch included.
-    let none = Pipeline::to_store(path.clone(), 0).expect("pipeline");
+    let none = Pipeline::to_store(path.clone(), Retention::new(0, 500)).expect("pipeline");
     {
         let _installed =
             tracing::subscriber::set_default(tracing_subscriber::registry().with(none.layer()));
@@ -162,4 +162,74 @@ async fn the_writer_deletes_traces_past_their_retention() {
     drop(none);
     let store = TraceStore::open(&path).await.expect("store");
     assert!(store.traces(&TraceFilter::default()).await.expect("traces").is_empty());
+}
+
+#[tokio::test]
+async fn past_its_size_limit_the_writer_deletes_the_oldest_traces_first() {
+    let folder = tempfile::tempdir().expect("temp");
+    let path = folder.path().join("traces.db");
+    // A hundred turns of 20 KB each (about 2 MB) against a 1 MiB limit.
+    let pipeline = Pipeline::to_store(path.clone(), Retention::new(30, 1)).expect("pipeline");
+    {
+        let _installed =
+            tracing::subscriber::set_default(tracing_subscriber::registry().with(pipeline.layer()));
+        let answer = "x".repeat(20_000);
+        for turn in 0..100 {
+            drop(tracing::info_span!(
+                target: "agentdesk_agent",
+                "invoke_agent",
+                gen_ai.conversation.id = %format!("turn-{turn:03}"),
+                answer = %answer,
+            ));
+        }
+    }
+    drop(pipeline);
+    // The freed pages went back to the file system: the file is the limit, not 2 MB.
+    let file = std::fs::metadata(&path).expect("traces.db").len();
+    assert!(file <= 1024 * 1024, "traces.db is {file} bytes");
+    let store = TraceStore::open(&path).await.expect("store");
+    assert!(store.used_bytes().await.expect("size") <= 1024 * 1024, "under the limit");
+    let kept: Vec<String> = store
+        .sessions(&TraceFilter::default())
+        .await
+        .expect("sessions")
+        .into_iter()
+        .filter_map(|session| session.session_id)
+        .collect();
+    assert!((10..100).contains(&kept.len()), "some, not all, are kept: {}", kept.len());
+    assert!(kept.contains(&"turn-099".to_owned()), "the newest is kept");
+    assert!(!kept.contains(&"turn-000".to_owned()), "the oldest went first");
+    let oldest_kept = kept.iter().min().expect("kept");
+    let expected: Vec<String> =
+        (100 - kept.len()..100).map(|turn| format!("turn-{turn:03}")).collect();
+    assert_eq!(oldest_kept, &expected[0], "the kept ones are the newest ones");
+}
+
+#[tokio::test]
+async fn a_store_without_its_per_trace_sums_gets_them_on_opening() {
+    let folder = tempfile::tempdir().expect("temp");
+    let path = folder.path().join("traces.db");
+    let pipeline = Pipeline::to_store(path.clone(), Retention::new(30, 500)).expect("pipeline");
+    {
+        let _installed =
+            tracing::subscriber::set_default(tracing_subscriber::registry().with(pipeline.layer()));
+        turn("older", false).await;
+    }
+    drop(pipeline);
+    // As a store written before spans had a model column and traces had sums.
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.expect("db");
+    for statement in
+        ["DROP TABLE trace_sums", "DROP TABLE trace_models", "ALTER TABLE spans DROP COLUMN model"]
+    {
+        sqlx::query(statement).execute(&raw).await.expect(statement);
+    }
+    raw.close().await;
+
+    let store = TraceStore::open(&path).await.expect("store");
+    let traces = store.traces(&TraceFilter::default()).await.expect("traces");
+    assert_eq!(traces.len(), 1);
+    assert_eq!((traces[0].input_tokens, traces[0].span_count), (1200, 3));
+    let models: Vec<_> =
+        traces[0].models.iter().map(|usage| (usage.model.as_str(), usage.input_tokens)).collect();
+    assert_eq!(models, [("claude-sonnet-4", 1200)]);
 }

@@ -8,9 +8,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use agentdesk_config::{ConfigFile, McpServerSettings};
-use agentdesk_mcp::{ImportPlan, ImportPreview, McpError, McpServer, ServerStatus};
+use agentdesk_identity::Secret;
+use agentdesk_mcp::{
+    ImportPlan, ImportPreview, McpError, McpServer, SaveError, ServerSecret, ServerStatus,
+};
 use rmcp::model::{CallToolResult, ContentBlock, ResourceContents};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tauri::{Runtime, State, WebviewWindow};
 use tauri_plugin_dialog::DialogExt;
@@ -164,22 +167,82 @@ pub(crate) async fn mcp_sign_out(
     Ok(view(&server))
 }
 
-/// Adds (or replaces) server `name` in the config file.
+/// A secret header (for a URL server) or environment variable (for a started server) given
+/// when adding a server: its value goes to the keyring, never to the config file, and is
+/// never shown again.
+#[derive(Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "Mcp.ts")]
+pub(crate) struct NamedSecret {
+    /// The header's or variable's name.
+    pub(crate) name: String,
+    /// Its value.
+    pub(crate) value: String,
+}
+
+impl std::fmt::Debug for NamedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NamedSecret").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+fn save_error(error: &SaveError) -> ApiError {
+    let code = match error {
+        SaveError::NoKeyring { .. } | SaveError::Keyring { .. } => ErrorCode::Keyring,
+        SaveError::Config { .. } => ErrorCode::Io,
+        _ => ErrorCode::InvalidValue,
+    };
+    ApiError::new(code, error.to_string())
+}
+
+/// Adds (or replaces) server `name` in the config file, with `secrets`: secret headers for a
+/// URL server, secret environment variables for a started one. Their values go to the
+/// keyring first; when one cannot be kept, nothing is saved.
 #[tauri::command]
 pub(crate) async fn mcp_add(
     state: State<'_, AppState>,
     name: String,
     settings: McpServerSettings,
+    secrets: Option<Vec<NamedSecret>>,
 ) -> Result<ServerView, ApiError> {
     let name = name.trim().to_owned();
-    if let Some(problem) = settings.problems(&name).into_iter().next() {
-        return Err(ApiError::new(ErrorCode::InvalidValue, problem));
-    }
-    let file = ConfigFile::new(state.loaded().locations.config_file.clone());
-    file.save_mcp_server(&name, &settings)?;
+    let secrets: Vec<ServerSecret> = secrets
+        .unwrap_or_default()
+        .into_iter()
+        .map(|secret| {
+            let value = Secret::new(secret.value);
+            let name = secret.name.trim().to_owned();
+            if settings.is_stdio() {
+                ServerSecret::env(name, value)
+            } else {
+                ServerSecret::header(name, value)
+            }
+        })
+        .collect();
+    let (store, config_file) = {
+        let loaded = state.loaded();
+        (loaded.settings.keyring.store, loaded.locations.config_file.clone())
+    };
+    let enabled = settings.enabled;
+    let saving = name.clone();
+    // The keyring and the file are blocking I/O: off the async threads.
+    let saved = tokio::task::spawn_blocking(move || {
+        let vault =
+            (!secrets.is_empty()).then(|| agentdesk_agent::open_vault(store).ok()).flatten();
+        agentdesk_mcp::save_server(
+            &ConfigFile::new(config_file),
+            vault.as_ref(),
+            &saving,
+            settings,
+            &secrets,
+        )
+    })
+    .await
+    .map_err(|error| ApiError::new(ErrorCode::Internal, format!("adding stopped: {error}")))?;
+    saved.map_err(|error| save_error(&error))?;
     state.reload()?;
     let server = server(&state, &name).await?;
-    if settings.enabled {
+    if enabled {
         let _listed = server.tools().await;
     }
     Ok(view(&server))

@@ -7,7 +7,7 @@ import type { Limits, OutputChunk, RuntimeId, RuntimeStatus, SandboxUsage, Sessi
 import type { InterpreterStatus, InterpreterView } from "../bindings/Interpreters";
 import type { Report } from "../bindings/Doctor";
 import type { McpServerSettings, ModelProvider, ProviderSettings, Settings } from "../bindings/Settings";
-import type { CallView, ImportPreview, ServerView, ToolView } from "../bindings/Mcp";
+import type { CallView, ImportPreview, NamedSecret, ServerView, ToolView } from "../bindings/Mcp";
 import type { SavedEstimate } from "../bindings/Estimate";
 import type { PricesOutcome, PricesProgress, PricesStatus } from "../bindings/Prices";
 import type { Event, ExtractionReport, ExtractionStatus, MemoryRecord, ScoredRecord, Session } from "../bindings/Memory";
@@ -174,8 +174,12 @@ export interface Backend {
   mcpSignIn(name: string): Promise<ServerView>;
   /** Forgets the credentials the server signs in with. */
   mcpSignOut(name: string): Promise<ServerView>;
-  /** Adds or replaces a server in the config file; rejects with code invalid_value naming the problem. */
-  mcpAdd(name: string, settings: McpServerSettings): Promise<ServerView>;
+  /**
+   * Adds or replaces a server in the config file, with secret headers (a URL server) or
+   * secret environment variables (a started server) kept in the keyring; rejects with code
+   * invalid_value naming the problem, or keyring when a secret cannot be kept (nothing is saved).
+   */
+  mcpAdd(name: string, settings: McpServerSettings, secrets?: NamedSecret[]): Promise<ServerView>;
   mcpSetEnabled(name: string, enabled: boolean): Promise<ServerView>;
   /** Removes a server, its secrets and its sign-in. */
   mcpRemove(name: string): Promise<void>;

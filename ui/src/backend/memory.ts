@@ -28,7 +28,7 @@ export function defaultSettings(): Settings {
     estimate: { region: "us-east-1" },
     tools: { executePython: "ask", interpreter: "", interpreterFallbackToLocal: false },
     sandbox: { idleMinutes: 15, indexUrl: "" },
-    telemetry: { captureContent: false, retentionDays: 30 },
+    telemetry: { captureContent: false, retentionDays: 30, maxMegabytes: 500, otlpEndpoint: "", otlpProtocol: "http/protobuf" },
     providers: {},
     mcpServers: {},
     agents: {},
@@ -183,7 +183,7 @@ function pastFromEvents(events: Event[]): PastExchange[] {
     for (const item of event.payload) {
       if (!("conversational" in item)) continue;
       const { role, content } = item.conversational;
-      if (role === "USER") past.push({ question: content.text, steps: [], estimate: null, usage: null });
+      if (role === "USER") past.push({ question: content.text, steps: [], estimate: null, usage: null, traceId: null });
       else if (content.text !== "") past[past.length - 1]?.steps.push({ kind: "text", text: content.text });
     }
   }
@@ -425,7 +425,7 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
       last.steps = [];
       return last;
     }
-    const exchange: PastExchange = { question, steps: [], estimate: null, usage: null };
+    const exchange: PastExchange = { question, steps: [], estimate: null, usage: null, traceId: null };
     history.push(exchange);
     return exchange;
   };
@@ -696,12 +696,22 @@ export function memoryBackend(options: { locale?: string; report?: Report; setti
       return updateServer(name, { state: "connected", error: null, tools: SAMPLE_TOOLS.length });
     },
     mcpSignOut: async (name) => updateServer(name, { state: "needs-sign-in", tools: null }),
-    mcpAdd: async (name, settings) => {
+    mcpAdd: async (name, settings, secrets = []) => {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
         throw { code: "invalid_value", message: `mcp_servers.${name}: a server's name uses letters, digits, '-' and '_'`, key: null };
       }
       if ((settings.command === "") === (settings.url === "")) {
         throw { code: "invalid_value", message: `mcp_servers.${name}: give either command (a server to start) or url (a server to reach)`, key: null };
+      }
+      // As the keyring-backed save does: every secret checked first, then each value kept by entry.
+      const what = settings.url ? "secret header" : "secret environment variable";
+      for (const secret of secrets) {
+        if (secret.name.trim() === "") throw { code: "invalid_value", message: `${name}: a ${what} has no name; nothing was saved`, key: null };
+        if (secret.value.trim() === "") throw { code: "invalid_value", message: `${name}: the ${what} ${secret.name} has no value; nothing was saved`, key: null };
+      }
+      for (const secret of secrets) {
+        const entry = settings.url ? `mcp.${name}.header.${secret.name.trim().toLowerCase()}` : `mcp.${name}.env.${secret.name.trim()}`;
+        backend.keys[entry] = secret.value;
       }
       const needsSignIn = settings.url.includes("login");
       const server: ServerView = {

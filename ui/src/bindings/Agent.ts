@@ -71,7 +71,11 @@ estimate: SavedEstimate | null,
 /**
  * The turn's tokens, when a model answered.
  */
-usage: Usage | null, };
+usage: Usage | null, 
+/**
+ * The trace of the turn that answered, when traces were kept.
+ */
+traceId: string | null, };
 
 /**
  * One step of a past answer.

@@ -5,7 +5,8 @@
  */
 export type Check = { 
 /**
- * Which check: `config`, `data_dir`, `cache_dir`, `keyring`, `sandbox`, `memory`.
+ * Which check: `config`, `data_dir`, `cache_dir`, `keyring`, `sandbox`, `memory`,
+ * `traces`.
  */
 id: string, 
 /**

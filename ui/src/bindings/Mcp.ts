@@ -99,6 +99,21 @@ done: boolean,
 items: Array<ImportItem>, };
 
 /**
+ * A secret header (for a URL server) or environment variable (for a started server) given
+ * when adding a server: its value goes to the keyring, never to the config file, and is
+ * never shown again.
+ */
+export type NamedSecret = { 
+/**
+ * The header's or variable's name.
+ */
+name: string, 
+/**
+ * Its value.
+ */
+value: string, };
+
+/**
  * A server's state.
  */
 export type ServerState = "disabled" | "idle" | "connecting" | "connected" | "needs-sign-in" | "expired" | "failed";

@@ -404,7 +404,20 @@ captureContent: boolean,
 /**
  * Days stored traces are kept before they are deleted.
  */
-retentionDays: number, };
+retentionDays: number, 
+/**
+ * The most stored traces may take on disk, in MiB; the oldest go first.
+ */
+maxMegabytes: number, 
+/**
+ * The OTLP receiver spans are also sent to (`http://localhost:4318`), empty for none;
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` wins over it.
+ */
+otlpEndpoint: string, 
+/**
+ * `http/protobuf` or `grpc`; `OTEL_EXPORTER_OTLP_PROTOCOL` wins over it.
+ */
+otlpProtocol: string, };
 
 /**
  * The colour theme of the desktop app.

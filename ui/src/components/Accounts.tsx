@@ -9,10 +9,7 @@ import { useT } from "../i18n";
 import { ProviderForm } from "./ProviderForm";
 import { SecretField } from "./SecretField";
 import "./Accounts.css";
-
-function messageOf(error: unknown): string {
-  return typeof error === "object" && error !== null && "message" in error ? String((error as { message: unknown }).message) : String(error);
-}
+import { messageOf } from "../errors";
 
 function expiry(seconds: number | null): string | null {
   if (seconds === null || seconds <= 0) return null;

@@ -8,13 +8,10 @@ import type { DiscoveryFinding, DiscoveryReport, AuthView } from "../bindings/Id
 import type { AuthFlow, ProviderKind, ProviderSettings } from "../bindings/Settings";
 import { useT, type Translate } from "../i18n";
 import { SecretField } from "./SecretField";
+import { messageOf } from "../errors";
 
 const FLOWS: AuthFlow[] = ["code", "device", "client-credentials"];
 const KINDS: ProviderKind[] = ["oauth", "api-key"];
-
-function messageOf(error: unknown): string {
-  return typeof error === "object" && error !== null && "message" in error ? String((error as { message: unknown }).message) : String(error);
-}
 
 /** A finding in the user's language: what is wrong (or worth knowing) and what to do. */
 export function describeFinding(t: Translate, finding: DiscoveryFinding, issuer: string): string {

@@ -352,8 +352,9 @@ describe("conversations", () => {
         ],
         estimate: null,
         usage: { inputTokens: 300, outputTokens: 40 },
+        traceId: null,
       },
-      { question: "And offline?", steps: [], estimate: sampleEstimate("And offline?"), usage: null },
+      { question: "And offline?", steps: [], estimate: sampleEstimate("And offline?"), usage: null, traceId: null },
     ];
     render(<App backend={backend} initialPage="chat" />);
     await started();
@@ -372,6 +373,36 @@ describe("conversations", () => {
     expect(screen.getByText("300 tokens in, 40 out")).toBeTruthy();
     expect(screen.getAllByTestId("estimate-table")).toHaveLength(2);
     expect(screen.getAllByTestId("compare-toggle")).toHaveLength(2);
+  });
+});
+
+describe("an answer's trace", () => {
+  const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const list = () => within(screen.getByRole("complementary", { name: "Conversations" }));
+
+  it("opens on the Traces page from the answer, and an answer without one says so", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    backend.memory.sessions = [{ actorId: "local-user", sessionId: "traced", title: "Two instances", createdAt: "2026-11-25T09:00:00Z", lastActiveAt: "2026-11-25T09:00:00Z", eventCount: 4 }];
+    backend.histories.traced = [
+      { question: "Two instances?", steps: [{ kind: "text", text: "About $60 a month." }], estimate: null, usage: null, traceId: TRACE_ID },
+      { question: "Before traces?", steps: [{ kind: "text", text: "About $30 a month." }], estimate: null, usage: null, traceId: null },
+    ];
+    const summary = { traceId: TRACE_ID, sessionId: "traced", rootName: "invoke_agent cost-estimator", startNs: 1, endNs: 2_000_001, spanCount: 1, errorCount: 0, inputTokens: 0, outputTokens: 0, models: [], costUsd: null, costNote: null };
+    const root = { spanId: "a000000000000001", parentSpanId: null, name: "invoke_agent cost-estimator", kind: "internal", startNs: 1, endNs: 2_000_001, status: "unset", statusMessage: null, attributes: {}, events: [], inputTokens: null, outputTokens: null, costUsd: null };
+    backend.traces = [{ summary, spans: [root], costNote: null }];
+    render(<App backend={backend} initialPage="chat" />);
+    await screen.findByLabelText("Your message");
+    await user.click(await list().findByRole("button", { name: "Two instances" }));
+    await within(exchanges()).findByText("About $30 a month.");
+
+    const [traced, untraced] = within(exchanges()).getAllByRole("button", { name: "Trace" });
+    await user.click(untraced!);
+    expect(await within(exchanges()).findByText(/No trace was kept for this answer/)).toBeTruthy();
+    await user.click(traced!);
+    expect(await screen.findByRole("heading", { level: 1, name: "Traces" })).toBeTruthy();
+    expect(await screen.findByRole("heading", { level: 2, name: "invoke_agent cost-estimator" })).toBeTruthy();
+    expect(screen.getByTestId("trace-totals")).toBeTruthy();
   });
 });
 
@@ -417,6 +448,7 @@ describe("a model that cannot be reached", () => {
         steps: [{ kind: "notice", message: "cannot reach ollama: Connection refused", code: "failed:model_not_running" }],
         estimate: null,
         usage: null,
+        traceId: null,
       },
     ];
     render(<App backend={backend} initialPage="chat" />);

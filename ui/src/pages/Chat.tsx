@@ -1,13 +1,18 @@
-import { useEffect, useLayoutEffect, useRef, useSyncExternalStore, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent } from "react";
 import type { Backend } from "../backend";
 import type { ChatModel } from "../bindings/Api";
 import type { ModelProvider } from "../bindings/Settings";
 import { ComparisonCard, EstimateCard, compareEstimates, type SaveFile } from "../components/EstimateCard";
 import { Markdown } from "../components/Markdown";
 import { ToolCard, estimateOf } from "../components/ToolCard";
+import { withCode } from "../components/withCode";
+import { messageOf } from "../errors";
 import { useT, type Translate } from "../i18n";
 import { MODEL_FAILURES, chatStoreFor, type Exchange, type Failure } from "../stores/chat";
+import type { PageId } from "../pages";
 import { ChatConversations } from "./ChatConversations";
+import { tracesStoreFor } from "./traces/store";
+import { EMPTY_FILTER } from "./traces/types";
 import { ChatAgentPicker } from "./ChatAgentPicker";
 import "./Chat.css";
 
@@ -37,11 +42,6 @@ const PROVIDER_NAMES: Partial<Record<ModelProvider, string>> = {
   ollama: "Ollama",
   lmstudio: "LM Studio",
 };
-
-/** Text with `code` spans (commands in fixes) shown as code. */
-function withCode(text: string) {
-  return text.split("`").map((part, index) => (index % 2 === 1 ? <code key={index}>{part}</code> : part));
-}
 
 /** Distance from the end under which the list counts as at its end (and follows new text). */
 const END_SLACK_PX = 40;
@@ -83,10 +83,12 @@ function FailureNotice({ failure, model, t, onFallback }: { failure: Failure; mo
 }
 
 /** The chat: with the configured model (streamed, tools approved here), or offline. */
-export function ChatPage({ backend }: { backend: Backend }) {
+export function ChatPage({ backend, onOpenPage }: { backend: Backend; onOpenPage: (page: PageId) => void }) {
   const t = useT();
   const store = chatStoreFor(backend);
   const state = useSyncExternalStore(store.subscribe, store.getState);
+  // Why an answer's trace could not be opened, by conversation and exchange.
+  const [traceNotes, setTraceNotes] = useState<Readonly<Record<string, string>>>({});
   const input = useRef<HTMLTextAreaElement>(null);
   const list = useRef<HTMLOListElement>(null);
   // Whether the exchanges follow new text (the user is at the end, not reading further up).
@@ -106,6 +108,25 @@ export function ChatPage({ backend }: { backend: Backend }) {
   const chosen = Object.values(state.selected);
   // Looked up at each export, so a backend that changes its saveFile (tests) is followed.
   const save: SaveFile = (name, contents, filter) => backend.saveFile(name, contents, filter);
+
+  // The answer's trace, opened on the Traces page with nothing else narrowing it.
+  const openTrace = async (index: number) => {
+    const note = (text: string) => setTraceNotes((notes) => ({ ...notes, [`${sessionId}/${index}`]: text }));
+    let traceId: string | null;
+    try {
+      traceId = await store.traceOf(sessionId, index);
+    } catch (error) {
+      // The conversation could not be read: say why, not that no trace was kept.
+      note(messageOf(error));
+      return;
+    }
+    if (traceId === null) {
+      note(t("chat.noTrace"));
+      return;
+    }
+    tracesStoreFor(backend).update({ filter: EMPTY_FILTER, selectedSession: "", selectedTrace: traceId, selectedSpan: null, waterfallScroll: 0, openedFromChatAt: Date.now() });
+    onOpenPage("traces");
+  };
 
   // Back on the page, or in another conversation: where it was scrolled to, else its end.
   useLayoutEffect(() => {
@@ -205,8 +226,16 @@ export function ChatPage({ backend }: { backend: Backend }) {
           save={save}
         />
       )}
-      {exchange.usage !== null && exchange.usage.inputTokens + exchange.usage.outputTokens > 0 && (
-        <p className="muted usage">{t("chat.usage", { input: exchange.usage.inputTokens, output: exchange.usage.outputTokens })}</p>
+      {exchange.done && !exchange.stopped && exchange.error === null && (
+        <p className="muted exchange-footer">
+          {exchange.usage !== null && exchange.usage.inputTokens + exchange.usage.outputTokens > 0 && (
+            <span className="usage">{t("chat.usage", { input: exchange.usage.inputTokens, output: exchange.usage.outputTokens })}</span>
+          )}
+          <button type="button" className="link" data-testid="open-trace" title={t("chat.openTrace.title")} onClick={() => void openTrace(index)}>
+            {t("chat.openTrace")}
+          </button>
+          {traceNotes[`${sessionId}/${index}`] !== undefined && <span role="status">{traceNotes[`${sessionId}/${index}`]}</span>}
+        </p>
       )}
     </li>
   );

@@ -76,6 +76,41 @@ describe("the connections page", () => {
     await user.click(screen.getByTestId("mcp-add"));
     expect((await screen.findByRole("alert")).textContent).toContain("a server's name uses letters, digits");
   }, SLOW_MACHINE_LIMIT);
+  it("keeps a secret header's value in the keyring, masked while typed and gone from the form once added", async () => {
+    const user = userEvent.setup();
+    const backend = memoryBackend();
+    render(<App backend={backend} initialPage="connections" />);
+    await user.type(await screen.findByLabelText("Name"), "tools");
+    await user.type(screen.getByLabelText("URL"), "https://tools.example/mcp");
+    await user.click(screen.getByTestId("mcp-secret-add"));
+    // The first header is the usual one; it can be renamed.
+    const header = screen.getByLabelText("Header") as HTMLInputElement;
+    expect(header.value).toBe("Authorization");
+    await user.clear(header);
+    await user.type(header, "X-API-Key");
+    const value = screen.getByLabelText("Value of X-API-Key") as HTMLInputElement;
+    expect(value.type).toBe("password");
+    await user.type(value, "sk-typed-1234");
+    // An empty second row is refused by name, and nothing is saved.
+    await user.click(screen.getByTestId("mcp-secret-add"));
+    await user.type(screen.getAllByLabelText("Header")[1]!, "X-Other");
+    await user.click(screen.getByTestId("mcp-add"));
+    expect((await screen.findByRole("alert")).textContent).toContain("X-Other has no value");
+    expect(backend.keys).toEqual({});
+    await user.click(screen.getAllByRole("button", { name: "Remove" })[1]!);
+
+    await user.click(screen.getByTestId("mcp-add"));
+    await waitFor(() => expect(server("tools")).toBeTruthy());
+    expect(backend.keys["mcp.tools.header.x-api-key"]).toBe("sk-typed-1234");
+    expect(screen.queryByLabelText(/^Value of/)).toBeNull();
+    expect(document.body.textContent).not.toContain("sk-typed-1234");
+
+    // A local server gets secret variables instead.
+    await user.click(screen.getByLabelText(/Local/));
+    await user.click(screen.getByRole("button", { name: "Add a secret variable" }));
+    expect(screen.getByLabelText("Variable")).toBeTruthy();
+  }, SLOW_MACHINE_LIMIT);
+
   it("previews Claude Desktop's servers, says why one is skipped, and imports the rest", async () => {
     const user = userEvent.setup();
     const backend = memoryBackend();

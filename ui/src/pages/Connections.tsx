@@ -4,16 +4,14 @@
 // Claude Desktop's servers imported (ConnectionsImport.tsx).
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Backend } from "../backend";
-import type { CallView, ServerState, ServerView, ToolView } from "../bindings/Mcp";
+import type { CallView, NamedSecret, ServerState, ServerView, ToolView } from "../bindings/Mcp";
 import type { McpServerSettings } from "../bindings/Settings";
 import { useT } from "../i18n";
+import { SecretField } from "../components/SecretField";
 import { ImportClaude } from "./ConnectionsImport";
 import { RemoteAgents } from "./RemoteAgents";
 import "./Connections.css";
-
-function messageOf(error: unknown): string {
-  return typeof error === "object" && error !== null && "message" in error ? String((error as { message: unknown }).message) : String(error);
-}
+import { messageOf } from "../errors";
 
 const STATE_BADGE: Record<ServerState, string> = {
   connected: "badge-ok",
@@ -25,13 +23,57 @@ const STATE_BADGE: Record<ServerState, string> = {
   failed: "badge-error",
 };
 
-/** The add form: a remote server by URL (with an optional credential provider) or a local command. */
+/**
+ * Secret headers (a URL server: an API key header) or secret environment variables (a local
+ * server: a token it reads), one row each: a name and a masked value. The values go to the
+ * keyring when the server is added, never to the config file.
+ */
+function SecretRows({ kind, secrets, onChange }: { kind: "url" | "command"; secrets: NamedSecret[]; onChange: (secrets: NamedSecret[]) => void }) {
+  const t = useT();
+  const noun = kind === "url" ? "header" : "variable";
+  const set = (index: number, change: Partial<NamedSecret>) => onChange(secrets.map((secret, at) => (at === index ? { ...secret, ...change } : secret)));
+  return (
+    <div className="secret-rows" data-testid="mcp-secrets">
+      <p className="help">{t(`connections.secrets.${noun}.help`)}</p>
+      {secrets.map((secret, index) => (
+        <div className="secret-entry" key={index} data-secret-row={index}>
+          <div className="field">
+            <label htmlFor={`mcp-secret-name-${index}`}>{t(`connections.secrets.${noun}.name`)}</label>
+            <input
+              id={`mcp-secret-name-${index}`}
+              type="text"
+              value={secret.name}
+              spellCheck={false}
+              autoComplete="off"
+              placeholder={kind === "url" ? "X-API-Key" : "GITHUB_TOKEN"}
+              onChange={(event) => set(index, { name: event.target.value })}
+            />
+          </div>
+          <SecretField id={`mcp-secret-value-${index}`} label={t("connections.secrets.value", { name: secret.name.trim() || t(`connections.secrets.${noun}.name`) })} value={secret.value} onChange={(value) => set(index, { value })}>
+            <button type="button" className="link" onClick={() => onChange(secrets.filter((_, at) => at !== index))}>
+              {t("connections.secrets.remove")}
+            </button>
+          </SecretField>
+        </div>
+      ))}
+      <button type="button" data-testid="mcp-secret-add" onClick={() => onChange([...secrets, { name: kind === "url" && secrets.length === 0 ? "Authorization" : "", value: "" }])}>
+        {t(`connections.secrets.${noun}.add`)}
+      </button>
+    </div>
+  );
+}
+
+/**
+ * The add form: a remote server by URL (with an optional credential provider and secret
+ * headers) or a local command (with secret environment variables).
+ */
 function AddServer({ backend, onAdded }: { backend: Backend; onAdded: (server: ServerView) => void }) {
   const t = useT();
   const [name, setName] = useState("");
   const [kind, setKind] = useState<"url" | "command">("url");
   const [target, setTarget] = useState("");
   const [auth, setAuth] = useState("");
+  const [secrets, setSecrets] = useState<NamedSecret[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -54,10 +96,11 @@ function AddServer({ backend, onAdded }: { backend: Backend; onAdded: (server: S
       enabled: true,
     };
     try {
-      onAdded(await backend.mcpAdd(name.trim(), settings));
+      onAdded(await backend.mcpAdd(name.trim(), settings, secrets));
       setName("");
       setTarget("");
       setAuth("");
+      setSecrets([]);
     } catch (failure) {
       setError(messageOf(failure));
     }
@@ -93,6 +136,7 @@ function AddServer({ backend, onAdded }: { backend: Backend; onAdded: (server: S
           <p className="help">{t("connections.auth.help")}</p>
         </div>
       )}
+      <SecretRows kind={kind} secrets={secrets} onChange={setSecrets} />
       <div className="actions">
         <button type="button" className="primary" data-testid="mcp-add" disabled={busy || name.trim() === "" || target.trim() === ""} onClick={() => void add()}>
           {t("connections.addButton")}

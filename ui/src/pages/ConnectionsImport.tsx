@@ -5,10 +5,7 @@ import { useState } from "react";
 import type { Backend } from "../backend";
 import type { ImportItem, ImportPreview } from "../bindings/Mcp";
 import { useT, type Translate } from "../i18n";
-
-function messageOf(error: unknown): string {
-  return typeof error === "object" && error !== null && "message" in error ? String((error as { message: unknown }).message) : String(error);
-}
+import { messageOf } from "../errors";
 
 const BADGE: Record<ImportItem["action"], string> = {
   add: "badge-ok",

@@ -1,21 +1,17 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
-import type { ApiError, Backend } from "../backend";
+import type { Backend } from "../backend";
 import type { Event, ExtractionStatus, MemoryRecord, Role, Session } from "../bindings/Memory";
 import { usd } from "../components/EstimateCard";
 import { Markdown } from "../components/Markdown";
 import { useT, type Translate } from "../i18n";
 import { shorten } from "../shorten";
+import { messageOf } from "../errors";
 
 /** How much of a long memory shows before "Show all": about three lines at the page's width. */
 const RECORD_PREVIEW_CHARACTERS = 240;
 
 /** The built-in strategies in the order the page shows them; others follow by name. */
 const STRATEGY_ORDER = ["preferences", "facts", "summaries"];
-
-function messageOf(error: unknown): string {
-  if (typeof error === "object" && error !== null && "message" in error) return String((error as ApiError).message);
-  return String(error);
-}
 
 function when(t: Translate, iso: string): string {
   const date = new Date(iso);

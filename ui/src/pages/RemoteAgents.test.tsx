@@ -148,7 +148,7 @@ describe("the Chat page's agent picker", () => {
     const backend = await withAgents(["cost", "http://127.0.0.1:8080"]);
     const sessionId = "desktop-1764690000000-abcdefabcdef";
     backend.remote.conversations[sessionId] = "cost";
-    backend.histories[sessionId] = [{ question: "a static site", steps: [{ kind: "text", text: "About **$1.67** a month." }], estimate: null, usage: null }];
+    backend.histories[sessionId] = [{ question: "a static site", steps: [{ kind: "text", text: "About **$1.67** a month." }], estimate: null, usage: null, traceId: null }];
     sessionStorage.setItem(OPEN_KEY, JSON.stringify(sessionId));
     render(<App backend={backend} initialPage="chat" />);
     await waitFor(() => expect(screen.getByLabelText<HTMLSelectElement>("Agent").value).toBe("cost"));
@@ -160,7 +160,7 @@ describe("the Chat page's agent picker", () => {
     const backend = await withAgents(["cost", "http://127.0.0.1:8080"]);
     // A conversation id from an earlier version: too short to be a runtime session id.
     const old = "desktop-1764690000000-abc123";
-    backend.histories[old] = [{ question: "two t3.medium", steps: [{ kind: "text", text: "About $60 a month." }], estimate: null, usage: null }];
+    backend.histories[old] = [{ question: "two t3.medium", steps: [{ kind: "text", text: "About $60 a month." }], estimate: null, usage: null, traceId: null }];
     sessionStorage.setItem(OPEN_KEY, JSON.stringify(old));
     render(<App backend={backend} initialPage="chat" />);
     await screen.findByText("About $60 a month.");

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import type { Backend } from "../backend";
 import type { SandboxUsage } from "../bindings/Sandbox";
 import { useT } from "../i18n";
-import { messageOf } from "../stores/sandbox";
+import { messageOf } from "../errors";
 import { formatDuration } from "./Sandbox";
 import "./Sandbox.css";
 

@@ -83,10 +83,22 @@ function ApiKeyField({ backend, provider, saved }: { backend: Backend; provider:
 /** The idle times offered for sandbox sessions (the config file takes any from 1 to 480). */
 const SANDBOX_IDLE_MINUTES = [5, 10, 15, 30, 60, 120, 240, 480];
 const TRACE_RETENTION_DAYS = [1, 7, 14, 30, 90, 365];
+const TRACE_MAX_MEGABYTES = [100, 250, 500, 1000, 5000];
 
 type SaveState = { kind: "idle" } | { kind: "saving" } | { kind: "saved" } | { kind: "failed"; error: ApiError };
 
 /** A whole-number field typed as text, so a half-typed value can be shown as invalid. */
+/** A choice among preset numbers; a saved value that is not a preset (set in the file) is offered too. */
+function NumberChoice({ id, value, presets, label, onChange }: { id: string; value: number; presets: number[]; label: (value: number) => string; onChange: (value: number) => void }) {
+  return (
+    <select id={id} value={value} onChange={(e) => onChange(Number(e.target.value))}>
+      {[...new Set([...presets, value])].sort((a, b) => a - b).map((choice) => (
+        <option key={choice} value={choice}>{label(choice)}</option>
+      ))}
+    </select>
+  );
+}
+
 function parseCount(text: string, min: number, max: number): number | null {
   const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
   return Number.isInteger(value) && value >= min && value <= max ? value : null;
@@ -339,16 +351,27 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
             "setting-trace-retention",
             "telemetry.retention_days",
             "settings.traceRetention",
-            <select
+            <NumberChoice
               id="setting-trace-retention"
               value={draft.telemetry.retentionDays}
-              onChange={(e) => setDraft({ ...draft, telemetry: { ...draft.telemetry, retentionDays: Number(e.target.value) } })}
-            >
-              {[...new Set([...TRACE_RETENTION_DAYS, draft.telemetry.retentionDays])].sort((a, b) => a - b).map((days) => (
-                <option key={days} value={days}>{t("settings.traceRetention.days", { days })}</option>
-              ))}
-            </select>,
+              presets={TRACE_RETENTION_DAYS}
+              label={(days) => t("settings.traceRetention.days", { days })}
+              onChange={(retentionDays) => setDraft({ ...draft, telemetry: { ...draft.telemetry, retentionDays } })}
+            />,
             t("settings.traceRetention.help"),
+          )}
+          {field(
+            "setting-trace-size",
+            "telemetry.max_megabytes",
+            "settings.traceSize",
+            <NumberChoice
+              id="setting-trace-size"
+              value={draft.telemetry.maxMegabytes}
+              presets={TRACE_MAX_MEGABYTES}
+              label={(megabytes) => t("settings.traceSize.megabytes", { megabytes })}
+              onChange={(maxMegabytes) => setDraft({ ...draft, telemetry: { ...draft.telemetry, maxMegabytes } })}
+            />,
+            t("settings.traceSize.help"),
           )}
           {field(
             "setting-capture-content",
@@ -361,6 +384,33 @@ export function SettingsPage({ backend, view }: { backend: Backend; view: Settin
               onChange={(e) => setDraft({ ...draft, telemetry: { ...draft.telemetry, captureContent: e.target.checked } })}
             />,
             t("settings.captureContent.help"),
+          )}
+          {field(
+            "setting-otlp-endpoint",
+            "telemetry.otlp_endpoint",
+            "settings.otlpEndpoint",
+            <input
+              id="setting-otlp-endpoint"
+              type="url"
+              placeholder="http://localhost:4318"
+              spellCheck={false}
+              value={draft.telemetry.otlpEndpoint}
+              onChange={(e) => setDraft({ ...draft, telemetry: { ...draft.telemetry, otlpEndpoint: e.target.value } })}
+            />,
+            t("settings.otlpEndpoint.help"),
+          )}
+          {field(
+            "setting-otlp-protocol",
+            "telemetry.otlp_protocol",
+            "settings.otlpProtocol",
+            <select
+              id="setting-otlp-protocol"
+              value={draft.telemetry.otlpProtocol}
+              onChange={(e) => setDraft({ ...draft, telemetry: { ...draft.telemetry, otlpProtocol: e.target.value } })}
+            >
+              <option value="http/protobuf">{t("settings.otlpProtocol.http")}</option>
+              <option value="grpc">{t("settings.otlpProtocol.grpc")}</option>
+            </select>,
           )}
         </fieldset>
 

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { I18nProvider } from "../i18n";
 import { TracesPage } from "./Traces";
+import { tracesStoreFor } from "./traces/store";
 import { visibleRows } from "./traces/Waterfall";
 import type { SpanView, TraceDetail, TraceFilter, TracesApi, TraceSummary } from "./traces/types";
 
@@ -111,6 +112,33 @@ async function openTrace(api: TracesApi) {
 }
 
 describe("the Traces page", () => {
+  it("says a trace opened from a Chat answer is still being written, then shows it when it is", async () => {
+    const { api } = fakeApi();
+    let written = false;
+    const notYet: TracesApi = {
+      ...api,
+      traceDetail: async (id) => {
+        if (!written) throw { code: "not_found", message: `no trace ${id} is stored`, key: null };
+        return api.traceDetail(id);
+      },
+    };
+    tracesStoreFor(notYet).update({ selectedTrace: TRACE, openedFromChatAt: Date.now() });
+    renderPage(notYet);
+    expect((await screen.findByTestId("trace-pending")).textContent).toBe("This trace is still being written; it shows here in a moment.");
+    expect(screen.queryByRole("alert")).toBeNull();
+    written = true;
+    expect(await screen.findByRole("tree", {}, { timeout: 3000 })).toBeTruthy();
+  });
+
+  it("names a trace that is not stored when it was not just opened from the chat", async () => {
+    const { api } = fakeApi();
+    const gone: TracesApi = { ...api, traceDetail: async (id) => Promise.reject({ code: "not_found", message: `no trace ${id} is stored`, key: null }) };
+    tracesStoreFor(gone).update({ selectedTrace: TRACE, openedFromChatAt: Date.now() - 60_000 });
+    renderPage(gone);
+    expect(await screen.findByText(`no trace ${TRACE} is stored`, { exact: false })).toBeTruthy();
+    expect(screen.queryByTestId("trace-pending")).toBeNull();
+  });
+
   it("goes from a session to its trace's waterfall and a span's details", async () => {
     const { api, calls } = fakeApi();
     const user = await openTrace(api);

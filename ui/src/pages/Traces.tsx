@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { useT } from "../i18n";
 import { base64Utf8 } from "../components/EstimateCard";
-import { messageOf } from "../stores/chat";
+import { codeOf, messageOf } from "../errors";
 import { formatCost, formatMs, formatTime } from "./traces/format";
 import { SpanDetails } from "./traces/SpanDetails";
 import { tracesStoreFor } from "./traces/store";
@@ -11,6 +11,8 @@ import "./Traces.css";
 
 /** How often the page re-reads the store while it is visible, so a running turn shows up live. */
 export const POLL_MS = 1000;
+/** How long a trace opened from a Chat answer may take to be written (the writer batches every second). */
+const PENDING_MS = 15_000;
 
 /** The session id sent for "traces without a session" (the store keeps NULL). */
 const NO_SESSION = "none";
@@ -28,6 +30,8 @@ export function TracesPage({ api }: { api: TracesApi }) {
   const [sessions, setSessions] = useState<SessionSummary[] | null>(null);
   const [traces, setTraces] = useState<TraceSummary[] | null>(null);
   const [detail, setDetail] = useState<TraceDetail | null>(null);
+  // The chosen trace is not stored yet (opened from a Chat answer while its spans are written).
+  const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const [exported, setExported] = useState<string | null>(null);
 
@@ -42,16 +46,25 @@ export function TracesPage({ api }: { api: TracesApi }) {
   const refresh = useCallback(async () => {
     const filter = JSON.parse(filterKey) as TraceFilter;
     const read = ++latestRead.current;
+    // A trace opened from a Chat answer may not be written yet: for a while, that is said as
+    // such; after, it is the backend's "no such trace" (deleted by the retention).
+    const openedAt = store.getState().openedFromChatAt;
+    const detailOf = (traceId: string) =>
+      api.traceDetail(traceId).catch((error: unknown) => {
+        if (codeOf(error) === "not_found" && openedAt !== null && Date.now() - openedAt < PENDING_MS) return "pending" as const;
+        throw error;
+      });
     try {
       const [nextSessions, nextTraces, nextDetail] = await Promise.all([
         api.tracesSessions({ ...filter, sessionId: null }),
         api.tracesList(filter),
-        state.selectedTrace ? api.traceDetail(state.selectedTrace) : Promise.resolve(null),
+        state.selectedTrace ? detailOf(state.selectedTrace) : Promise.resolve(null),
       ]);
       if (read !== latestRead.current) return;
       setSessions(nextSessions);
       setTraces(nextTraces);
-      setDetail(nextDetail);
+      setDetail(nextDetail === "pending" ? null : nextDetail);
+      setPending(nextDetail === "pending");
       setProblem(null);
     } catch (error) {
       if (read === latestRead.current) setProblem(messageOf(error));
@@ -191,7 +204,7 @@ export function TracesPage({ api }: { api: TracesApi }) {
                     type="button"
                     aria-pressed={state.selectedTrace === trace.traceId}
                     data-trace-id={trace.traceId}
-                    onClick={() => store.update({ selectedTrace: trace.traceId, selectedSpan: null, waterfallScroll: 0 })}
+                    onClick={() => store.update({ selectedTrace: trace.traceId, selectedSpan: null, waterfallScroll: 0, openedFromChatAt: null })}
                   >
                     <span className="traces-item-title">{trace.rootName ?? t("traces.rootPending")}</span>
                     <span className="traces-item-meta">
@@ -242,6 +255,8 @@ export function TracesPage({ api }: { api: TracesApi }) {
                 )}
               </div>
             </>
+          ) : pending ? (
+            <p className="muted" role="status" data-testid="trace-pending">{t("traces.pending")}</p>
           ) : (
             <p className="muted">{t("traces.pickTrace")}</p>
           )}

@@ -16,6 +16,7 @@ import type { SavedEstimate } from "../bindings/Estimate";
 import type { Session } from "../bindings/Memory";
 import type { ModelProvider } from "../bindings/Settings";
 import type { ToolStep } from "../components/ToolCard";
+import { messageOf } from "../errors";
 
 /** Whose conversations the app keeps (the memory crate's LOCAL_ACTOR). */
 export const LOCAL_ACTOR = "local-user";
@@ -106,6 +107,8 @@ export interface ChatStore {
   send(): Promise<void>;
   /** Answers a question the model could not with the offline estimator instead. */
   answerOffline(sessionId: string, index: number): Promise<void>;
+  /** The trace of a conversation's answer, as stored with it; null when none was kept. */
+  traceOf(sessionId: string, index: number): Promise<string | null>;
   approve(sessionId: string, callId: string, approved: boolean): void;
   stop(sessionId: string): void;
   rename(sessionId: string, title: string): Promise<boolean>;
@@ -132,11 +135,6 @@ export interface ChatStore {
 export interface ScrollPosition {
   top: number;
   atEnd: boolean;
-}
-
-export function messageOf(error: unknown): string {
-  if (typeof error === "object" && error !== null && "message" in error) return String((error as ApiError).message);
-  return String(error);
 }
 
 function failureOf(error: unknown): Failure {
@@ -460,6 +458,11 @@ export function createChatStore(backend: Backend): ChatStore {
       }
       updateThread(sessionId, (current) => ({ ...current, busy: false }));
       await store.refreshConversations();
+    },
+
+    async traceOf(sessionId, index) {
+      const past = await backend.chatHistory(sessionId);
+      return past[index]?.traceId ?? null;
     },
 
     approve(sessionId, callId, approved) {

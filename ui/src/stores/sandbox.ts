@@ -13,10 +13,11 @@
 // (`[interpreters.NAME]`): the same calls, results and notices, routed by where the session
 // is. Each remote interpreter's status (reachable and its round trip, or why not) is probed
 // when the page is shown and on request.
-import type { ApiError, Backend, SaveFilter } from "../backend";
+import type { Backend, SaveFilter } from "../backend";
 import type { InterpreterStatus, InterpreterView } from "../bindings/Interpreters";
 import type { InstallProgress } from "../bindings/Api";
 import type { Content, EndReason, Limits, OutputChunk, Progress, RuntimeId, RuntimeStatus, SessionInfo, ToolCall, ToolResult } from "../bindings/Sandbox";
+import { codeOf, messageOf } from "../errors";
 
 export const EXAMPLE = `# Monthly cost of two t3.medium instances in us-east-1
 hours = 730
@@ -118,15 +119,6 @@ interface Stored {
   runtime: RuntimeId;
   code: string;
   runs: Run[];
-}
-
-export function messageOf(error: unknown): string {
-  if (typeof error === "object" && error !== null && "message" in error) return String((error as ApiError).message);
-  return String(error);
-}
-
-function codeOf(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "code" in error ? String((error as ApiError).code) : undefined;
 }
 
 export function textOf(result: ToolResult): string {

@@ -62,10 +62,12 @@ pub async fn answer_offline(
         gen_ai.operation.name = "invoke_agent",
         gen_ai.agent.name = "cost-estimator",
         gen_ai.conversation.id = %turn.session_id,
+        session.id = %turn.session_id,
         gen_ai.provider.name = "agentdesk.offline",
         gen_ai.input.messages = tracing::field::Empty,
         gen_ai.output.messages = tracing::field::Empty,
     );
+    agentdesk_telemetry::traces::start_session(&span, turn.session_id);
     crate::span_content::record_input_text(&span, "user", message);
     let saved = answer(turn, message).instrument(span.clone()).await?;
     crate::span_content::record_output_text(&span, &saved.estimate.report_markdown);
@@ -95,6 +97,7 @@ async fn answer(turn: OfflineTurn<'_>, message: &str) -> Result<SavedEstimate, O
     if let Ok(estimate) = serde_json::to_value(&saved) {
         said.payload.push(PayloadItem::Blob(json!({ keys::SAVED_ESTIMATE: estimate })));
     }
+    crate::transcript::with_trace(&mut said.metadata);
     store.create_event(memory_id, said).await?;
     Ok(saved)
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use agentdesk_config::{ConfigFile, McpServerSettings};
 use agentdesk_identity::Vault;
-use agentdesk_mcp::{Connections, McpServer, ServerState, ServerStatus};
+use agentdesk_mcp::{Connections, McpServer, ServerSecret, ServerState, ServerStatus};
 use anyhow::{Context, bail};
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Map, Value};
@@ -77,31 +77,21 @@ fn add(started: &Started, args: &McpAddArgs) -> anyhow::Result<ExitCode> {
     let mut secrets = Vec::new();
     if let Some(header) = &args.secret_header {
         let value = read_secret(&format!("{header} for {}: ", args.server))?;
-        secrets.push((McpServerSettings::header_entry(&args.server, header), value));
-        settings.secret_headers.push(header.clone());
+        secrets.push(ServerSecret::header(header, value));
     }
     if let Some(variable) = &args.secret_env {
         let value = read_secret(&format!("{variable} for {}: ", args.server))?;
-        secrets.push((McpServerSettings::env_entry(&args.server, variable), value));
-        settings.secret_env.push(variable.clone());
+        secrets.push(ServerSecret::env(variable, value));
     }
-    if let Some(problem) = settings.problems(&args.server).into_iter().next() {
-        bail!("{problem}; nothing was saved");
-    }
-    if !secrets.is_empty() {
-        let Some(vault) = vault(started) else {
-            bail!("no usable keyring for the secret (see `agentdesk doctor`); nothing was saved");
-        };
-        for (entry, value) in &secrets {
-            vault.set_secret(entry, value.expose()).map_err(|error| {
-                anyhow::anyhow!(
-                    "nothing was saved: cannot keep {entry} in the keyring: {}",
-                    super::keyring_problem(&error)
-                )
-            })?;
-        }
-    }
-    config_file(started).save_mcp_server(&args.server, &settings)?;
+    // The keyring is opened only when there is a secret to keep.
+    let vault = if secrets.is_empty() { None } else { vault(started) };
+    let settings = agentdesk_mcp::save_server(
+        &config_file(started),
+        vault.as_ref(),
+        &args.server,
+        settings,
+        &secrets,
+    )?;
     println!("added {} ({})", args.server, if settings.is_stdio() { "stdio" } else { "http" });
     Ok(ExitCode::SUCCESS)
 }

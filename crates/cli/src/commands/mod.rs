@@ -78,19 +78,33 @@ fn start(global: &Global, reads_app_config: bool) -> anyhow::Result<Started> {
         file_prefix: "agentdesk-cli",
         max_files: loaded.settings.log.max_files,
         traces: Some(loaded.locations.data_dir.join(agentdesk_telemetry::traces::TRACES_FILE)),
-        traces_retention_days: loaded.settings.telemetry.retention_days,
+        traces_retention: agentdesk_telemetry::traces::Retention::new(
+            loaded.settings.telemetry.retention_days,
+            loaded.settings.telemetry.max_megabytes,
+        ),
         capture_content: loaded.settings.telemetry.capture_content,
+        otlp: otlp_config(&loaded.settings.telemetry),
     });
     if let Some(problem) = log.file_problem() {
         tracing::warn!("{problem}; logging to the terminal only");
     }
     if let Some(problem) = log.traces_problem() {
-        tracing::warn!("{problem}; this command's traces are not kept");
+        tracing::warn!("{problem}");
     }
     for problem in loaded.problems.iter().filter(|_| reads_app_config) {
         tracing::warn!("{problem}");
     }
     Ok(Started { loaded, _log: log })
+}
+
+/// Where `[telemetry]` sends spans over OTLP.
+fn otlp_config(
+    telemetry: &agentdesk_config::TelemetrySettings,
+) -> agentdesk_telemetry::traces::OtlpConfig {
+    agentdesk_telemetry::traces::OtlpConfig {
+        endpoint: telemetry.otlp_endpoint.clone(),
+        protocol: telemetry.otlp_protocol.clone(),
+    }
 }
 
 /// Runs a command's async work to completion on a fresh tokio runtime.

@@ -7,8 +7,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use agentdesk_agent::MemoryLink;
 use agentdesk_agent::estimator::SavedEstimate;
+use agentdesk_agent::{MemoryLink, TRACE_ID_METADATA};
 use agentdesk_memory::{NewEvent, PayloadItem, Role};
 use serde_json::{Map, Value, json};
 
@@ -34,7 +34,7 @@ pub async fn remote_turn(
         None => invocation.payload.to_string(),
     };
     let session_id = invocation.session_id.clone();
-    keep(agent, memory, &session_id, vec![PayloadItem::message(Role::User, &prompt)]).await?;
+    keep(agent, memory, &session_id, vec![PayloadItem::message(Role::User, &prompt)], None).await?;
     let mut estimate = None;
     let mut watch = |item: Value| {
         if let Some(found) = estimate_of(&item, &prompt) {
@@ -46,7 +46,7 @@ pub async fn remote_turn(
     if !invoked.text.is_empty() {
         let mut payload = vec![PayloadItem::message(Role::Assistant, &invoked.text)];
         payload.extend(estimate.as_ref().and_then(SavedEstimate::answer_blob));
-        keep(agent, memory, &session_id, payload).await?;
+        keep(agent, memory, &session_id, payload, invoked.trace_id.as_deref()).await?;
     }
     Ok(invoked)
 }
@@ -75,9 +75,14 @@ async fn keep(
     memory: &TurnMemory,
     session_id: &str,
     payload: Vec<PayloadItem>,
+    trace_id: Option<&str>,
 ) -> Result<(), ClientError> {
     let mut metadata = Map::new();
     metadata.insert(AGENT_METADATA.into(), json!(agent.name()));
+    if let Some(trace_id) = trace_id {
+        // Read back as the answer's trace (`PastExchange::trace_id`), so the chat opens it.
+        metadata.insert(TRACE_ID_METADATA.into(), json!(trace_id));
+    }
     let event = NewEvent {
         actor_id: memory.actor_id.clone(),
         session_id: session_id.to_owned(),

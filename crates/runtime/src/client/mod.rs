@@ -82,6 +82,8 @@ pub struct Invoked {
     /// The answer's text: the text of every item ([`answer_text`]) joined; for a
     /// JSON answer its `result`/`response`/`output`/`text`, else the JSON itself.
     pub text: String,
+    /// The trace of the call (its `invoke_agent` span's), when traces are kept.
+    pub trace_id: Option<String>,
 }
 
 /// What a URL agent's `GET /ping` says.
@@ -326,7 +328,7 @@ impl RemoteAgent {
     /// future cancels the call.
     pub async fn invoke(
         &self,
-        invocation: Invocation,
+        mut invocation: Invocation,
         on_item: &mut (dyn FnMut(Value) + Send),
     ) -> Result<Invoked, ClientError> {
         let length = invocation.session_id.chars().count();
@@ -353,6 +355,16 @@ impl RemoteAgent {
             gen_ai.provider.name = provider,
             error.type = tracing::field::Empty,
         );
+        agentdesk_telemetry::traces::start_session(&span, &invocation.session_id);
+        // The agent continues this trace, unless the caller gave a trace context of its own.
+        let given: Vec<String> =
+            invocation.headers.iter().map(|(name, _)| name.to_ascii_lowercase()).collect();
+        if !given.iter().any(|name| name == "traceparent") {
+            let context = agentdesk_telemetry::traces::w3c_context(&span);
+            invocation
+                .headers
+                .extend(context.into_iter().filter(|(name, _)| !given.contains(name)));
+        }
         let context = stream::Call { agent: &self.name, timeout: self.timeout };
         let answered = async {
             match &self.target {
@@ -362,10 +374,15 @@ impl RemoteAgent {
         }
         .instrument(span.clone())
         .await;
-        if let Err(error) = &answered {
-            span.record("error.type", error.code());
+        match answered {
+            Ok(invoked) => {
+                Ok(Invoked { trace_id: agentdesk_telemetry::traces::trace_id_of(&span), ..invoked })
+            }
+            Err(error) => {
+                span.record("error.type", error.code());
+                Err(error)
+            }
         }
-        answered
     }
 
     /// What the agent's `GET /ping` says; `None` for an ARN agent (AgentCore offers callers

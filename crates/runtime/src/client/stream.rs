@@ -143,7 +143,7 @@ pub(crate) async fn read_answer(
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         let text = text_of_answer(&item);
         on_item(item);
-        return Ok(Invoked { session_id, streamed, items: 1, text });
+        return Ok(Invoked { session_id, streamed, items: 1, text, trace_id: None });
     }
     let mut decoder = SseDecoder::default();
     let mut text = String::new();
@@ -171,7 +171,7 @@ pub(crate) async fn read_answer(
     if let Some(item) = decoder.finish() {
         take(item)?;
     }
-    Ok(Invoked { session_id, streamed, items, text })
+    Ok(Invoked { session_id, streamed, items, text, trace_id: None })
 }
 
 /// The text of a JSON answer: [`answer_text`], else the JSON itself.

@@ -4,7 +4,7 @@
 //! usable prompt → 400 naming `prompt`, a body over 100 MB → 413; a failed turn → 500
 //! `{"error": <message>}` (mid-stream, one last error item).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 
 use axum::Json;
@@ -40,8 +40,8 @@ pub(crate) struct Invocation {
     pub(crate) context: BTreeMap<String, String>,
     /// Whether the caller asked for server-sent events.
     pub(crate) streaming: bool,
-    /// The caller's trace (`traceparent`), when valid.
-    trace: Option<(String, String)>,
+    /// The caller's `traceparent`, when valid.
+    trace: Option<String>,
     /// The caller's `baggage`.
     baggage: Option<String>,
 }
@@ -163,31 +163,32 @@ impl Invocation {
             .collect();
         let streaming = header(header::ACCEPT.as_str())
             .is_some_and(|accept| accept.contains("text/event-stream"));
-        let trace = header("traceparent").and_then(parse_traceparent);
+        let trace = header("traceparent")
+            .filter(|value| parse_traceparent(value).is_some())
+            .map(|value| value.trim().to_owned());
         let baggage =
             header("baggage").filter(|baggage| baggage.len() <= MAX_BAGGAGE).map(str::to_owned);
         Ok(Invocation { prompt, session_id, request_id, context, streaming, trace, baggage })
     }
 
-    /// The span the turn runs in: the caller's trace and parent span as fields, so the
-    /// agent's spans (`invoke_agent`, `chat`, `execute_tool`) continue the caller's trace.
+    /// The span the turn runs in, a child of the caller's span when it sent `traceparent`
+    /// (its `baggage` carried on), so the agent's spans (`invoke_agent`, `chat`,
+    /// `execute_tool`) continue the caller's trace.
     pub(crate) fn span(&self) -> tracing::Span {
         let span = tracing::info_span!(
             "invocation",
             otel.name = "POST /invocations",
+            otel.kind = "server",
             session.id = %self.session_id,
             request.id = %self.request_id,
-            trace_id = tracing::field::Empty,
-            parent_span_id = tracing::field::Empty,
-            baggage = tracing::field::Empty,
             custom_headers = self.context.len(),
         );
-        if let Some((trace_id, parent_id)) = &self.trace {
-            span.record("trace_id", trace_id.as_str());
-            span.record("parent_span_id", parent_id.as_str());
-        }
-        if let Some(baggage) = &self.baggage {
-            span.record("baggage", baggage.as_str());
+        if let Some(traceparent) = &self.trace {
+            let mut caller = HashMap::from([("traceparent".to_owned(), traceparent.clone())]);
+            if let Some(baggage) = &self.baggage {
+                caller.insert("baggage".to_owned(), baggage.clone());
+            }
+            agentdesk_telemetry::traces::continue_trace(&span, &caller);
         }
         span
     }

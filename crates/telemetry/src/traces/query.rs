@@ -1,6 +1,8 @@
 //! Reading the store back: conversations → traces → a trace's spans, narrowed by a
 //! [`TraceFilter`], and a trace as OTLP JSON (what any OTLP tool imports).
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use sqlx::{QueryBuilder, Row, Sqlite};
@@ -154,11 +156,9 @@ pub struct TraceFilter {
     pub min_duration_ms: Option<u64>,
 }
 
-/// The per-trace aggregate every list starts from.
-const PER_TRACE: &str = "SELECT trace_id, MAX(session_id) AS session_id, MIN(start_ns) AS start_ns, \
-     MAX(end_ns) AS end_ns, COUNT(*) AS span_count, SUM(status = 'error') AS error_count, \
-     COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens \
-     FROM spans";
+/// The per-trace sums every list starts from.
+const PER_TRACE: &str = "SELECT trace_id, session_id, start_ns, end_ns, span_count, error_count, \
+     input_tokens, output_tokens FROM trace_sums";
 
 impl TraceStore {
     /// Conversations with their traces summed up, most recently active first.
@@ -175,12 +175,12 @@ impl TraceStore {
         sql.push(") GROUP BY session_id ORDER BY MAX(end_ns) DESC LIMIT ");
         sql.push_bind(LIST_LIMIT);
         let rows = sql.build().fetch_all(&self.pool).await?;
-        let usage = self.model_usage(filter).await?;
+        let mut by_session = self.model_usage(filter, UsagePer::Session).await?;
         rows.iter()
             .map(|row| {
                 let session_id: Option<String> = row.try_get("session_id")?;
                 Ok(SessionSummary {
-                    models: usage.by_session(session_id.as_deref()),
+                    models: by_session.remove(&session_id).unwrap_or_default(),
                     session_id,
                     start_ns: row.try_get("start_ns")?,
                     end_ns: row.try_get("end_ns")?,
@@ -197,57 +197,54 @@ impl TraceStore {
     pub async fn traces(&self, filter: &TraceFilter) -> Result<Vec<TraceSummary>, TraceStoreError> {
         let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
             "SELECT t.*, (SELECT name FROM spans r WHERE r.trace_id = t.trace_id \
-             AND r.parent_span_id IS NULL ORDER BY r.start_ns LIMIT 1) AS root_name FROM (",
+             AND (r.parent_span_id IS NULL OR r.parent_remote) ORDER BY r.start_ns LIMIT 1) \
+             AS root_name FROM (",
         );
         per_trace(&mut sql, filter);
         sql.push(") AS t ORDER BY t.start_ns DESC LIMIT ");
         sql.push_bind(LIST_LIMIT);
         let rows = sql.build().fetch_all(&self.pool).await?;
-        let usage = self.model_usage(filter).await?;
+        let mut by_trace = self.model_usage(filter, UsagePer::Trace).await?;
         rows.iter()
             .map(|row| {
                 let mut summary = summary(row)?;
-                summary.models = usage.by_trace(&summary.trace_id);
+                summary.models =
+                    by_trace.remove(&Some(summary.trace_id.clone())).unwrap_or_default();
                 Ok(summary)
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
     }
 
-    /// Tokens by trace and model over the traces `filter` selects.
-    async fn model_usage(&self, filter: &TraceFilter) -> Result<UsageRows, TraceStoreError> {
-        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT t.trace_id, t.session_id, u.model, u.input_tokens, u.output_tokens, \
-             u.unreported_calls FROM (",
+    /// Tokens by model over the traces `filter` selects, summed per trace or per
+    /// conversation.
+    async fn model_usage(
+        &self,
+        filter: &TraceFilter,
+        per: UsagePer,
+    ) -> Result<HashMap<Option<String>, Vec<ModelUsage>>, TraceStoreError> {
+        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(match per {
+            UsagePer::Trace => "SELECT t.trace_id AS owner",
+            UsagePer::Session => "SELECT t.session_id AS owner",
+        });
+        sql.push(
+            ", u.model, SUM(u.input_tokens) AS input_tokens, SUM(u.output_tokens) AS output_tokens, \
+             SUM(u.unreported_calls) AS unreported_calls FROM (",
         );
         per_trace(&mut sql, filter);
         sql.push(
-            ") AS t JOIN (SELECT trace_id, \
-             COALESCE(json_extract(attributes, '$.\"gen_ai.request.model\"'), '') AS model, \
-             COALESCE(SUM(input_tokens), 0) AS input_tokens, \
-             COALESCE(SUM(output_tokens), 0) AS output_tokens, \
-             SUM(input_tokens IS NULL AND output_tokens IS NULL) AS unreported_calls FROM spans \
-             WHERE input_tokens IS NOT NULL OR output_tokens IS NOT NULL \
-             OR json_extract(attributes, '$.\"gen_ai.operation.name\"') = 'chat' \
-             GROUP BY trace_id, model) AS u ON u.trace_id = t.trace_id",
+            ") AS t JOIN trace_models AS u ON u.trace_id = t.trace_id GROUP BY owner, u.model",
         );
-        let rows = sql.build().fetch_all(&self.pool).await?;
-        let rows = rows
-            .iter()
-            .map(|row| {
-                Ok((
-                    row.try_get::<String, _>("trace_id")?,
-                    row.try_get::<Option<String>, _>("session_id")?,
-                    ModelUsage {
-                        model: row.try_get("model")?,
-                        input_tokens: row.try_get("input_tokens")?,
-                        output_tokens: row.try_get("output_tokens")?,
-                        unreported_calls: row.try_get("unreported_calls")?,
-                    },
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()?;
-        Ok(UsageRows(rows))
+        let mut usage: HashMap<Option<String>, Vec<ModelUsage>> = HashMap::new();
+        for row in sql.build().fetch_all(&self.pool).await? {
+            usage.entry(row.try_get("owner")?).or_default().push(ModelUsage {
+                model: row.try_get("model")?,
+                input_tokens: row.try_get("input_tokens")?,
+                output_tokens: row.try_get("output_tokens")?,
+                unreported_calls: row.try_get("unreported_calls")?,
+            });
+        }
+        Ok(usage)
     }
 
     /// One trace with all its spans.
@@ -310,44 +307,20 @@ impl TraceStore {
     }
 }
 
-/// Token usage rows: (trace, its conversation, one model's tokens in it).
-struct UsageRows(Vec<(String, Option<String>, ModelUsage)>);
-
-impl UsageRows {
-    fn by_trace(&self, trace_id: &str) -> Vec<ModelUsage> {
-        sum_by_model(self.0.iter().filter(|(trace, _, _)| trace == trace_id))
-    }
-
-    fn by_session(&self, session_id: Option<&str>) -> Vec<ModelUsage> {
-        sum_by_model(self.0.iter().filter(|(_, session, _)| session.as_deref() == session_id))
-    }
+/// What token usage is summed per.
+#[derive(Debug, Clone, Copy)]
+enum UsagePer {
+    Trace,
+    Session,
 }
 
-fn sum_by_model<'rows>(
-    rows: impl Iterator<Item = &'rows (String, Option<String>, ModelUsage)>,
-) -> Vec<ModelUsage> {
-    let mut summed: Vec<ModelUsage> = Vec::new();
-    for (_, _, usage) in rows {
-        match summed.iter_mut().find(|known| known.model == usage.model) {
-            Some(known) => {
-                known.input_tokens += usage.input_tokens;
-                known.output_tokens += usage.output_tokens;
-                known.unreported_calls += usage.unreported_calls;
-            }
-            None => summed.push(usage.clone()),
-        }
-    }
-    summed
-}
-
-/// `PER_TRACE` narrowed by `filter`, grouped by trace.
+/// `PER_TRACE` narrowed by `filter`.
 fn per_trace(sql: &mut QueryBuilder<Sqlite>, filter: &TraceFilter) {
     sql.push(PER_TRACE);
     sql.push(" WHERE 1 = 1");
     if let Some(session) = &filter.session_id {
-        sql.push(" AND trace_id IN (SELECT trace_id FROM spans WHERE session_id = ");
+        sql.push(" AND session_id = ");
         sql.push_bind(session.clone());
-        sql.push(")");
     }
     if !filter.trace_id.trim().is_empty() {
         sql.push(" AND trace_id LIKE ");
@@ -384,9 +357,8 @@ fn per_trace(sql: &mut QueryBuilder<Sqlite>, filter: &TraceFilter) {
         }
         sql.push(")");
     }
-    sql.push(" GROUP BY trace_id");
     if let Some(minimum) = filter.min_duration_ms {
-        sql.push(" HAVING MAX(end_ns) - MIN(start_ns) >= ");
+        sql.push(" AND end_ns - start_ns >= ");
         sql.push_bind(i64::try_from(minimum.saturating_mul(1_000_000)).unwrap_or(i64::MAX));
     }
 }

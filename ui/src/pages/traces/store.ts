@@ -12,6 +12,8 @@ export interface TracesState {
   selectedSpan: string | null;
   collapsed: ReadonlySet<string>;
   waterfallScroll: number;
+  /** When the selected trace was opened from a Chat answer (ms): it may still be being written. */
+  openedFromChatAt: number | null;
 }
 
 type Listener = () => void;
@@ -24,6 +26,7 @@ export class TracesStore {
     selectedSpan: null,
     collapsed: new Set(),
     waterfallScroll: 0,
+    openedFromChatAt: null,
   };
   private listeners = new Set<Listener>();
 
