@@ -113,4 +113,46 @@ impl InterpreterError {
             InterpreterError::Unreachable { .. } | InterpreterError::NoCredentials { .. }
         )
     }
+
+    /// Whether the call may have run although it failed: it timed out, or its answer broke
+    /// off or could not be read. Such a call is never run again.
+    pub fn may_have_run(&self) -> bool {
+        match self {
+            InterpreterError::Timeout { .. } => true,
+            InterpreterError::Refused { error_type, .. } => {
+                [BROKEN_ANSWER, EMPTY_ANSWER].contains(&error_type.as_str())
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The error type of a refusal whose answer could not be read.
+pub(crate) const BROKEN_ANSWER: &str = "ResponseError";
+
+/// The error type of a refusal whose answer stream ended without a result.
+pub(crate) const EMPTY_ANSWER: &str = "EmptyStream";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(error_type: &str) -> InterpreterError {
+        InterpreterError::Refused {
+            interpreter: "remote".into(),
+            error_type: error_type.into(),
+            message: "(message)".into(),
+        }
+    }
+
+    #[test]
+    fn a_call_whose_answer_broke_off_may_have_run_and_a_refused_one_did_not() {
+        assert!(refused(BROKEN_ANSWER).may_have_run());
+        assert!(refused(EMPTY_ANSWER).may_have_run());
+        assert!(
+            InterpreterError::Timeout { interpreter: "remote".into(), seconds: 30 }.may_have_run()
+        );
+        assert!(!refused("ValidationException").may_have_run());
+        assert!(!refused("ServiceQuotaExceededException").may_have_run());
+    }
 }

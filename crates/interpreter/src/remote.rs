@@ -27,6 +27,7 @@ use aws_sdk_bedrockagentcore::types::{CodeInterpreterSessionStatus, CodeInterpre
 use tokio::sync::OnceCell;
 
 use crate::convert;
+use crate::error::{BROKEN_ANSWER, EMPTY_ANSWER};
 use crate::{InterpreterError, InterpreterStatus};
 
 /// The signing region of a self-hosted endpoint that names none.
@@ -274,7 +275,7 @@ impl RemoteInterpreter {
             }
             result.ok_or_else(|| InterpreterError::Refused {
                 interpreter: self.name.clone(),
-                error_type: "EmptyStream".into(),
+                error_type: EMPTY_ANSWER.into(),
                 message: format!(
                     "the answer to {} ended without a result; the call may or may not have run",
                     call.name
@@ -443,7 +444,7 @@ impl RemoteInterpreter {
             },
             _ => InterpreterError::Refused {
                 interpreter,
-                error_type: "ResponseError".into(),
+                error_type: BROKEN_ANSWER.into(),
                 message: deepest_reason(error),
             },
         }

@@ -91,11 +91,12 @@ impl ConversationSessions {
     }
 
     /// Whether `error` means the call was refused because `session` is over: the server said
-    /// so, or a refused call's session turns out not to be running.
+    /// so, or a refused call's session turns out not to be running. A call whose answer broke
+    /// off may have run before the session ended, so it never counts.
     async fn has_ended(&self, session: &str, error: &InterpreterError) -> bool {
         match error {
             InterpreterError::SessionEnded { .. } => true,
-            InterpreterError::Refused { .. } => {
+            InterpreterError::Refused { .. } if !error.may_have_run() => {
                 matches!(
                     self.interpreter.session_status(session).await,
                     Ok(SessionStatus::Terminated)
