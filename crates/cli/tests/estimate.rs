@@ -41,7 +41,7 @@ fn the_json_says_what_was_not_priced_where_and_from_which_catalog() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let estimate: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(estimate["region"], "eu-central-1");
-    assert_eq!(estimate["region_asked"], "frankfurt");
+    assert_eq!(estimate["region_asked"], "Frankfurt");
     let ec2 = &estimate["items"][0];
     assert_eq!(
         (ec2["resource"].as_str(), ec2["unit_price"].as_f64()),

@@ -457,7 +457,7 @@ mod tests {
             estimate(&catalog, "2 t3.medium in Frankfurt", "us-east-1").expect("estimate");
         assert_eq!(
             (frankfurt.region.as_str(), frankfurt.region_asked.as_deref()),
-            ("eu-central-1", Some("frankfurt"))
+            ("eu-central-1", Some("Frankfurt"))
         );
         assert_eq!(frankfurt.items[0].unit_price.to_string(), "0.048");
         let unknown =

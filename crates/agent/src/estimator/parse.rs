@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use agentdesk_pricing::{Decimal, region};
 use regex::Regex;
 
-use super::text::{amount_at_start, clauses, count_at_end, count_at_start, normalize};
+use super::text::{amount_at_start, as_written, clauses, count_at_end, count_at_start, normalize};
 
 /// A resource the description asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +77,25 @@ pub(crate) enum RegionRead {
     Several { codes: Vec<&'static str>, written: Vec<String> },
     /// Words that name a region AgentDesk does not know.
     Unknown { written: String },
+}
+
+impl RegionRead {
+    /// The same regions, their words quoted from `description` as the user wrote them.
+    fn as_written(self, description: &str) -> RegionRead {
+        match self {
+            RegionRead::Unnamed => RegionRead::Unnamed,
+            RegionRead::Named { code, written } => {
+                RegionRead::Named { code, written: as_written(description, &written) }
+            }
+            RegionRead::Several { codes, written } => RegionRead::Several {
+                codes,
+                written: written.iter().map(|words| as_written(description, words)).collect(),
+            },
+            RegionRead::Unknown { written } => {
+                RegionRead::Unknown { written: as_written(description, &written) }
+            }
+        }
+    }
 }
 
 /// How many hours a month compute runs, when the description says.
@@ -163,6 +182,41 @@ const NOT_IN_CATALOG: &[(&str, &str)] = &[
     ("oracle", "RDS for Oracle"),
     ("sql server", "RDS for SQL Server"),
     ("sqlserver", "RDS for SQL Server"),
+    ("bedrock", "Bedrock"),
+    ("ベッドロック", "Bedrock"),
+    ("lightsail", "Lightsail"),
+    ("amazon mq", "Amazon MQ"),
+    ("activemq", "Amazon MQ"),
+    ("rabbitmq", "Amazon MQ"),
+    ("msk", "MSK (Kafka)"),
+    ("kafka", "MSK (Kafka)"),
+    ("secrets manager", "Secrets Manager"),
+    ("kms", "KMS"),
+    ("vpn", "VPN"),
+    ("direct connect", "Direct Connect"),
+    ("transit gateway", "Transit Gateway"),
+    ("global accelerator", "Global Accelerator"),
+    ("appsync", "AppSync"),
+    ("amplify", "Amplify"),
+    ("beanstalk", "Elastic Beanstalk"),
+    ("app runner", "App Runner"),
+    ("apprunner", "App Runner"),
+    ("memorydb", "MemoryDB"),
+    ("timestream", "Timestream"),
+    ("keyspaces", "Keyspaces"),
+    ("guardduty", "GuardDuty"),
+    ("cloudtrail", "CloudTrail"),
+    ("x-ray", "X-Ray"),
+    ("xray", "X-Ray"),
+    ("codebuild", "CodeBuild"),
+    ("codepipeline", "CodePipeline"),
+    ("workspaces", "WorkSpaces"),
+    ("rekognition", "Rekognition"),
+    ("textract", "Textract"),
+    ("transcribe", "Transcribe"),
+    ("polly", "Polly"),
+    ("quicksight", "QuickSight"),
+    ("iot core", "IoT Core"),
 ];
 
 /// Keywords that typos are corrected to (a word one letter away, or two for long words).
@@ -446,6 +500,7 @@ pub(crate) fn parse(description: &str) -> Parsed {
     read_services(&text, &parts, &mut parsed, &mut sizes_used);
     read_unpriced(&text, &mut parsed);
     parsed.read_as = read_as;
+    parsed.region = parsed.region.as_written(description);
     parsed
 }
 
@@ -1112,6 +1167,14 @@ fn read_unpriced(text: &str, parsed: &mut Parsed) {
             asked: "CloudFront".into(),
             english: "CloudFront is named without the data it serves: say how much (\"CloudFront for 100 GB a month\")".into(),
             japanese: "CloudFront の配信量の指定がありません(例:「CloudFront で月 100GB」)".into(),
+        });
+    }
+    if any(text, &["route 53", "route53"]) && !priced(parsed, |r| matches!(r, Resource::StaticSite))
+    {
+        parsed.unpriced.push(Unpriced {
+            asked: "Route 53".into(),
+            english: "Route 53 on its own (hosted zones, queries, health checks) is not estimated offline; only a static website's hosted zone is".into(),
+            japanese: "Route 53 単体(ホストゾーン、クエリ、ヘルスチェック)はオフラインでは見積もれません。静的サイトのホストゾーンのみ対応しています".into(),
         });
     }
     for (word, name) in NOT_IN_CATALOG {

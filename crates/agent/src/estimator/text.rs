@@ -22,6 +22,20 @@ pub(crate) fn normalize(text: &str) -> String {
         .collect()
 }
 
+/// The words of `description` that normalise to `normalized` (`Frankfurt` for `frankfurt`),
+/// so what was asked is quoted as the user wrote it; `normalized` itself when no run of them
+/// does (a corrected typo).
+pub(crate) fn as_written(description: &str, normalized: &str) -> String {
+    let original: Vec<char> = description.nfkc().collect();
+    let length = normalized.chars().count();
+    (0..original.len())
+        .find_map(|start| {
+            let run: String = original.get(start..start + length)?.iter().collect();
+            (normalize(&run) == normalized).then_some(run)
+        })
+        .unwrap_or_else(|| normalized.to_owned())
+}
+
 /// The text's clauses: split at sentence and list punctuation and at " and ", so that a count
 /// or a size is read with the resource it stands beside, not one in another part of the
 /// sentence. Each clause keeps its byte offset in `text`.
@@ -191,7 +205,15 @@ pub(crate) fn amount_at_start(text: &str) -> Option<(usize, Decimal)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{amount_at_start, clauses, count_at_end, count_at_start, normalize};
+    use super::{amount_at_start, as_written, clauses, count_at_end, count_at_start, normalize};
+
+    #[test]
+    fn what_was_asked_is_quoted_as_written() {
+        assert_eq!(as_written("2 t3.medium in Frankfurt", "frankfurt"), "Frankfurt");
+        assert_eq!(as_written("ＦＲＡＮＫＦＵＲＴで２台", "frankfurt"), "FRANKFURT");
+        assert_eq!(as_written("東京リージョンでt3.small", "東京"), "東京");
+        assert_eq!(as_written("2 t3.medium in Frnkfurt", "frankfurt"), "frankfurt");
+    }
 
     #[test]
     fn full_width_text_becomes_ascii() {
