@@ -1,6 +1,6 @@
 //! `agentdesk serve` as a process: it says where it listens, and on SIGTERM finishes the turn
-//! in flight before it exits. (Who may call on which address is tested in the server's own
-//! tests: this machine is a container, where another rule applies.)
+//! in flight before it exits; beyond loopback without an authorizer, it serves only with the
+//! explicit flag, in a container too.
 
 #[allow(dead_code, reason = "only `command` of the shared helpers is used here")]
 mod support;
@@ -9,7 +9,7 @@ use std::io::BufReader;
 use std::process::{Child, ChildStderr};
 use std::time::{Duration, Instant};
 
-use agentdesk_e2e::serve_process::read_until_listening;
+use agentdesk_e2e::serve_process::{LISTENING, read_until_listening};
 use agentdesk_e2e::{Reply, ScriptedModel};
 use serde_json::{Value, json};
 
@@ -128,4 +128,42 @@ fn a_callers_trace_and_baggage_are_continued_by_every_span_of_the_turn() {
         assert_eq!(span["attributes"]["session.id"], session, "{span}");
         assert_eq!(span["attributes"]["gen_ai.conversation.id"], session, "{span}");
     }
+}
+
+#[test]
+fn beyond_loopback_without_an_authorizer_only_the_explicit_flag_serves_even_in_a_container() {
+    let folder = tempfile::tempdir().expect("temp");
+    let refused = support::command(folder.path(), &["serve", "--listen", "0.0.0.0:0"])
+        .env("DOCKER_CONTAINER", "1")
+        .output()
+        .expect("run agentdesk serve");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{said}");
+    assert!(said.contains("no [serve.authorizer] is configured"), "{said}");
+    assert!(said.contains("--allow-unauthenticated"), "what to do: {said}");
+
+    let mut flagged = support::command(
+        folder.path(),
+        &["serve", "--listen", "0.0.0.0:0", "--allow-unauthenticated"],
+    )
+    .env("DOCKER_CONTAINER", "1")
+    .spawn()
+    .expect("run agentdesk serve");
+    let mut stderr = BufReader::new(flagged.stderr.take().expect("stderr"));
+    let mut said = String::new();
+    loop {
+        let mut line = String::new();
+        let read = std::io::BufRead::read_line(&mut stderr, &mut line).expect("stderr");
+        said.push_str(&line);
+        if read == 0 || line.contains(LISTENING) {
+            break;
+        }
+    }
+    let _killed = flagged.kill();
+    let _exited = flagged.wait();
+    assert!(
+        said.lines().any(|line| line.starts_with("WARNING: anyone who can reach 0.0.0.0:")),
+        "said loudly at start: {said}"
+    );
+    assert!(said.contains(LISTENING), "{said}");
 }

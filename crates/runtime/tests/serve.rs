@@ -56,7 +56,7 @@ impl Served {
                 .expect("estimator");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
-        let decision = decide_access(address, authorizer, false, false).expect("access");
+        let decision = decide_access(address, authorizer, false).expect("access");
         let options = ServeOptions {
             access: decision.access,
             request_timeout: Duration::from_secs(120),
@@ -594,6 +594,11 @@ async fn with_an_authorizer_only_a_valid_token_gets_in_and_ping_stays_open() {
     let start = format!("{}/code-interpreters/aws.codeinterpreter.v1/sessions/start", served.base);
     let refused = served.http.put(&start).json(&json!({})).send().await.expect("call");
     assert_eq!(refused.status(), 401);
+    assert_eq!(
+        refused.headers()["x-amzn-errortype"],
+        "AccessDeniedException",
+        "AWS's SDKs read it"
+    );
     let started =
         served.http.put(&start).bearer_auth(&token).json(&json!({})).send().await.expect("call");
     assert_eq!(started.status(), 200);

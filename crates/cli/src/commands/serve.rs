@@ -16,20 +16,18 @@ use crate::args::ServeArgs;
 pub(crate) fn run(started: &Started, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let settings = &started.loaded.settings;
     let locations = &started.loaded.locations;
-    let container = in_container();
     let configured = settings.serve.listen.trim();
     let listen = match args.listen {
         Some(listen) => listen,
         None if !configured.is_empty() => configured
             .parse()
             .with_context(|| format!("serve.listen {configured:?} is not HOST:PORT"))?,
-        None => default_listen(container),
+        None => default_listen(in_container()),
     };
     let decision = decide_access(
         listen,
         settings.serve.authorizer.clone(),
         args.allow_unauthenticated || settings.serve.allow_unauthenticated,
-        container,
     )
     .map_err(anyhow::Error::msg)?;
     if let Some(warning) = &decision.warning {

@@ -1,6 +1,7 @@
 //! Who may call: the JWT check of `[serve.authorizer]` (the gateway's own
-//! [`JwtAuthorizer`]), or nobody asked for a token — on loopback, in a container (AgentCore
-//! authenticates callers in front of it), or with the explicit `allow_unauthenticated`.
+//! [`JwtAuthorizer`]), or nobody asked for a token — on loopback, or beyond it only with the
+//! explicit `allow_unauthenticated` (the Containerfile passes it: AgentCore authenticates
+//! callers in front of the container).
 //! `/ping` is always open: AgentCore's health checks carry no token.
 
 use std::net::SocketAddr;
@@ -51,14 +52,13 @@ pub fn default_listen(in_container: bool) -> SocketAddr {
 /// Decides who may call a server listening on `listen`:
 /// - an authorizer, when configured, checks every caller, on any address;
 /// - without one, loopback is open;
-/// - beyond loopback, a container is open (AgentCore checks callers before they reach it),
-///   and so is any address with `allow_unauthenticated` — both with a loud warning;
+/// - beyond loopback, only `allow_unauthenticated` opens it, with a loud warning — in a
+///   container too, so serving everyone is always a choice written down;
 /// - anything else is refused, saying what to configure.
 pub fn decide_access(
     listen: SocketAddr,
     authorizer: Option<JwtSettings>,
     allow_unauthenticated: bool,
-    in_container: bool,
 ) -> Result<AccessDecision, String> {
     if let Some(settings) = authorizer {
         let authorizer = JwtAuthorizer::new(settings)
@@ -70,13 +70,7 @@ pub fn decide_access(
     }
     if allow_unauthenticated {
         let warning = format!(
-            "WARNING: anyone who can reach {listen} can use this agent without a token (allow_unauthenticated). Configure [serve.authorizer] to require one."
-        );
-        return Ok(AccessDecision { access: Access::Open, warning: Some(warning) });
-    }
-    if in_container {
-        let warning = format!(
-            "WARNING: listening on {listen} in a container without [serve.authorizer]: every caller that reaches the container is served. On AgentCore Runtime, AgentCore authenticates callers first; anywhere else, publish this port only to callers you trust."
+            "WARNING: anyone who can reach {listen} can use this agent without a token (--allow-unauthenticated). On AgentCore Runtime, AgentCore authenticates callers before they reach the container; anywhere else, publish this port only to callers you trust or configure [serve.authorizer] to require a token."
         );
         return Ok(AccessDecision { access: Access::Open, warning: Some(warning) });
     }
@@ -90,7 +84,7 @@ pub(crate) async fn check(State(access): State<Access>, request: Request, next: 
     if request.uri().path() == "/ping" {
         return next.run(request).await;
     }
-    let data_plane = request.uri().path().starts_with("/runtimes/");
+    let data_plane = super::is_aws_data_plane(request.uri().path());
     match &access {
         Access::Jwt(authorizer) => {
             let authorization =
@@ -158,21 +152,19 @@ mod tests {
     }
 
     #[test]
-    fn only_loopback_a_container_or_the_explicit_flag_go_without_an_authorizer() {
-        let loopback = decide_access(address("127.0.0.1:8080"), None, false, false).expect("ok");
+    fn only_loopback_or_the_explicit_flag_go_without_an_authorizer() {
+        let loopback = decide_access(address("127.0.0.1:8080"), None, false).expect("ok");
         assert!(matches!(loopback.access, Access::Open) && loopback.warning.is_none());
-        let refused = decide_access(address("0.0.0.0:8080"), None, false, false)
+        let refused = decide_access(address("0.0.0.0:8080"), None, false)
             .expect_err("no authorizer beyond loopback");
         assert!(refused.contains("--allow-unauthenticated"), "{refused}");
-        let flagged = decide_access(address("0.0.0.0:8080"), None, true, false).expect("ok");
+        let flagged = decide_access(address("0.0.0.0:8080"), None, true).expect("ok");
         assert!(flagged.warning.is_some_and(|warning| warning.starts_with("WARNING")));
-        let container = decide_access(address("0.0.0.0:8080"), None, false, true).expect("ok");
-        assert!(container.warning.is_some_and(|warning| warning.contains("container")));
         let jwt = JwtSettings {
             discovery_url: "https://issuer.example/.well-known/openid-configuration".into(),
             ..JwtSettings::default()
         };
-        let checked = decide_access(address("0.0.0.0:8080"), Some(jwt), false, false).expect("ok");
+        let checked = decide_access(address("0.0.0.0:8080"), Some(jwt), false).expect("ok");
         assert!(matches!(checked.access, Access::Jwt(_)));
         assert_eq!(default_listen(true), address("0.0.0.0:8080"));
         assert_eq!(default_listen(false), address("127.0.0.1:8080"));

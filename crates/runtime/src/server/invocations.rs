@@ -67,8 +67,8 @@ pub(crate) async fn refuse_oversized(
         .and_then(|value| value.parse::<u64>().ok());
     if declared.is_some_and(|length| length > MAX_PAYLOAD_BYTES as u64) {
         let bad = too_large();
-        if request.uri().path().starts_with("/runtimes/") {
-            // The InvokeAgentRuntime alias answers in AgentCore's error shape.
+        if super::is_aws_data_plane(request.uri().path()) {
+            // AgentCore's data-plane routes answer in its error shape.
             let message = format!("{}: {}", bad.error, bad.details);
             let mut response = (bad.status, Json(json!({"message": message}))).into_response();
             response

@@ -90,6 +90,13 @@ pub fn router(
         .layer(axum::middleware::from_fn(invocations::refuse_oversized))
 }
 
+/// Whether a request is on one of AgentCore's data-plane routes (the InvokeAgentRuntime alias,
+/// the Code Interpreter), whose errors AWS's SDKs read from `x-amzn-ErrorType` and
+/// `{"message"}`.
+pub(crate) fn is_aws_data_plane(path: &str) -> bool {
+    path.starts_with("/runtimes/") || path.starts_with("/code-interpreters/")
+}
+
 /// Serves on `listener` until `shutdown` completes; then stops accepting, lets every turn in
 /// flight finish (streams, WebSockets and MCP calls included), and returns.
 pub async fn serve(
