@@ -2,8 +2,8 @@
 
 use std::borrow::Cow;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use wasmtime::{
@@ -103,6 +103,24 @@ pub(crate) fn new_engine(
     let engine = Engine::new(&config).map_err(SandboxError::from)?;
     start_ticker(&engine);
     Ok(engine)
+}
+
+/// The threads guests run on: a tokio runtime of their own, one worker per core. A running
+/// guest yields at every epoch tick, but on the host's own workers the next task in line may be
+/// another guest, so an HTTP server's `/ping` or a desktop command waited behind a queue of
+/// guests' slices; on separate threads the OS shares the cores between them and the host.
+pub(crate) fn guest_runtime() -> Result<&'static tokio::runtime::Runtime, SandboxError> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .thread_name("sandbox-guest")
+                .enable_all()
+                .build()
+                .map_err(|error| format!("cannot start the threads interpreters run on: {error}"))
+        })
+        .as_ref()
+        .map_err(|problem| SandboxError::Startup(problem.clone()))
 }
 
 /// Advances the epoch every [`TICK`] for as long as the engine lives.

@@ -1,5 +1,6 @@
 //! One live CPython interpreter: a guest running the driver (`driver.py`) as a future on
-//! the tokio runtime, fed cells on its stdin and answering on its stdout.
+//! the guests' own tokio runtime ([`engine::guest_runtime`]), fed cells on its stdin and
+//! answering on its stdout.
 //!
 //! The guest is a future, not a thread: while it waits for the next cell it costs no thread,
 //! and dropping its task ends it at once — in the middle of a loop (it yields to the executor
@@ -23,6 +24,7 @@ use wasmtime_wasi::cli::{AsyncStdinStream, AsyncStdoutStream};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
+use crate::engine;
 use crate::wire::{OutputChunk, OutputStream};
 use crate::{Limits, OutputSink, SandboxError};
 
@@ -252,6 +254,10 @@ impl Interpreter {
             None,
         )));
         let (host_end, guest_end) = tokio::io::duplex(64 << 10);
+        // Everything the guest's WASI context starts (its stdin reader) starts on the guests'
+        // runtime too, beside the guest.
+        let guests = engine::guest_runtime()?;
+        let on_guest_runtime = guests.enter();
 
         let mut builder = WasiCtxBuilder::new();
         builder
@@ -304,7 +310,8 @@ impl Interpreter {
         store.epoch_deadline_async_yield_and_update(1);
         let pre = pre.clone();
         let reactor = setup.reactor;
-        let guest = tokio::spawn(async move { run_guest(pre, store, reactor).await });
+        let guest = guests.spawn(async move { run_guest(pre, store, reactor).await });
+        drop(on_guest_runtime);
 
         let mut interpreter = Interpreter {
             stdin: host_end,
