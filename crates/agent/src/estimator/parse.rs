@@ -62,7 +62,7 @@ pub(crate) enum Resource {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Asked {
     pub(crate) resource: Resource,
-    /// The words, as normalised (`3台のt3.micro`).
+    /// The words, as the description wrote them (`3台のT3.micro`).
     pub(crate) written: String,
 }
 
@@ -81,7 +81,7 @@ pub(crate) enum RegionRead {
 
 impl RegionRead {
     /// The same regions, their words quoted from `description` as the user wrote them.
-    fn as_written(self, description: &str) -> RegionRead {
+    fn quoted_from(self, description: &str) -> RegionRead {
         match self {
             RegionRead::Unnamed => RegionRead::Unnamed,
             RegionRead::Named { code, written } => {
@@ -182,8 +182,6 @@ const NOT_IN_CATALOG: &[(&str, &str)] = &[
     ("oracle", "RDS for Oracle"),
     ("sql server", "RDS for SQL Server"),
     ("sqlserver", "RDS for SQL Server"),
-    ("bedrock", "Bedrock"),
-    ("ベッドロック", "Bedrock"),
     ("lightsail", "Lightsail"),
     ("amazon mq", "Amazon MQ"),
     ("activemq", "Amazon MQ"),
@@ -500,7 +498,10 @@ pub(crate) fn parse(description: &str) -> Parsed {
     read_services(&text, &parts, &mut parsed, &mut sizes_used);
     read_unpriced(&text, &mut parsed);
     parsed.read_as = read_as;
-    parsed.region = parsed.region.as_written(description);
+    parsed.region = parsed.region.quoted_from(description);
+    for asked in &mut parsed.resources {
+        asked.written = as_written(description, &asked.written);
+    }
     parsed
 }
 
@@ -682,11 +683,20 @@ fn read_types(text: &str, parts: &[(usize, &str)], parsed: &mut Parsed, sizes: &
         if !region::stands_alone(text, whole.start(), whole.end()) || glued_before || glued_after {
             continue;
         }
+        // Japanese written without spaces runs the count into the type (`t3.micro1台`); a
+        // size never ends in a digit (`micro`, `24xlarge`, `metal-24xl`), so digits before a
+        // counter are the count.
+        let typed = whole.as_str();
+        let size_end = typed.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let counted = size_end < typed.len()
+            && COUNTERS
+                .iter()
+                .any(|counter| !counter.is_ascii() && text[whole.end()..].starts_with(counter));
+        let end = if counted { whole.start() + size_end } else { whole.end() };
+        let name = text[whole.start()..end].to_owned();
         let (clause_start, clause) = clause_at(parts, whole.start());
-        let (start, end) = (whole.start() - clause_start, whole.end() - clause_start);
+        let (start, end) = (whole.start() - clause_start, end - clause_start);
         let count = count_around(clause, start, end);
-        let written = whole.as_str().to_owned();
-        let name = written.clone();
         let resource = match capture.get(1).map(|prefix| prefix.as_str()) {
             Some("db.") => Resource::Rds {
                 engine: engine_in(clause).or_else(|| engine_in(text)).unwrap_or("mysql"),
@@ -1177,6 +1187,13 @@ fn read_unpriced(text: &str, parsed: &mut Parsed) {
             japanese: "Route 53 単体(ホストゾーン、クエリ、ヘルスチェック)はオフラインでは見積もれません。静的サイトのホストゾーンのみ対応しています".into(),
         });
     }
+    if any(text, &["bedrock", "ベッドロック"]) {
+        parsed.unpriced.push(Unpriced {
+            asked: "Bedrock".into(),
+            english: "Bedrock is priced by the model and the tokens it reads and writes, and a description does not say how many: not estimated offline".into(),
+            japanese: "Bedrock はモデルと入出力トークン数で課金されますが、説明からはトークン数がわからないため、オフラインでは見積もれません".into(),
+        });
+    }
     for (word, name) in NOT_IN_CATALOG {
         if has(text, word) && !parsed.unpriced.iter().any(|unpriced| unpriced.asked == *name) {
             parsed.unpriced.push(Unpriced {
@@ -1252,6 +1269,9 @@ mod tests {
             ("ｔ３．ｓｍａｌｌを２台", "t3.small", 2),
             ("t3.microを三台", "t3.micro", 3),
             ("an m7i.xlarge instance", "m7i.xlarge", 1),
+            ("t3.micro1台とAmazon MQ", "t3.micro", 1),
+            ("m5.24xlarge2台", "m5.24xlarge", 2),
+            ("ｍ５．ｌａｒｇｅ３つ", "m5.large", 3),
         ] {
             let parsed = parse(text);
             assert_eq!(ec2(&parsed), [(kind.to_owned(), count)], "{text}: {:?}", parsed.resources);
